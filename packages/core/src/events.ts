@@ -1,0 +1,27 @@
+import type { StageStats } from './stage.js';
+
+/** Typed progress events emitted by the pipeline and by stages. Consumers switch on `type`. */
+export type PipelineEvent =
+  | { type: 'pipeline:start'; scanId: string; stages: string[] }
+  | { type: 'pipeline:done'; scanId: string; aborted: boolean; stages: Record<string, StageOutcome> }
+  | { type: 'stage:start'; stage: string; totalPages: number; remainingPages: number }
+  | { type: 'stage:skipped'; stage: string; reason: string }
+  | { type: 'stage:progress'; stage: string; done: number; failed: number; inFlight: number; total: number; costUsd: number | null }
+  | { type: 'stage:done'; stage: string; stats: StageStats }
+  | { type: 'stage:failed'; stage: string; error: string }
+  | { type: 'page:done'; stage: string; page: number; durationMs: number; costUsd: number | null }
+  | { type: 'page:failed'; stage: string; page: number; error: string }
+  | { type: 'report:warning'; stage: string; page: number; problem: string }
+  /** A stage-specific event passed through, e.g. an LLM request event. */
+  | { type: 'stage:event'; stage: string; event: { type: string } & Record<string, unknown> };
+
+export type PipelineEventType = PipelineEvent['type'];
+
+/** What happened to one stage in a pipeline run. */
+export type StageOutcome =
+  | { status: 'done'; stats: StageStats }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; error: string }
+  | { status: 'not-run'; reason: string };
+
+export type EmitFn = (event: PipelineEvent) => void;

@@ -1,0 +1,39 @@
+export { BookpipeError, ErrorCode, describeError, type BookpipeErrorOptions } from './errors.js';
+export {
+  BBoxSchema,
+  BasePageMetricsSchema,
+  LlmPageMetricsSchema,
+  OcrWordSchema,
+  OcrLineSchema,
+  OcrParagraphSchema,
+  OcrBlockSchema,
+  OcrPageSchema,
+  ScanMetadataSchema,
+  type BBox,
+  type BasePageMetrics,
+  type LlmPageMetrics,
+  type OcrWord,
+  type OcrLine,
+  type OcrParagraph,
+  type OcrBlock,
+  type OcrPage,
+  type ScanMetadata,
+} from './schemas.js';
+export { loadConfig, configSecrets, hasLlm, type Config, type LogLevel, type ProviderName } from './config.js';
+export { createLogger, silentLogger, safeStringify, type Logger, type LoggerOptions } from './logger.js';
+export type { PipelineEvent, PipelineEventType, StageOutcome, EmitFn } from './events.js';
+export type {
+  BookStorage,
+  StageStorage,
+  StageStorageOptions,
+  CheckpointManager,
+  StageStatus,
+  PageFailure,
+  PageFormat,
+  ScanLockHandle,
+} from './storage.js';
+export { BaseStage, writeReport, type StageContext, type StageStats } from './stage.js';
+export { processPages, type ProcessPagesOptions, type PageResult } from './process-pages.js';
+export { buildReport, csvCell, type Report, type ReportWarning } from './report.js';
+export { Pipeline, type PipelineOptions, type PipelineResult, type RunOptions, type AnyStage } from './pipeline.js';
+export { pageFileName, parsePageFileName, assertScanId } from './paths.js';

@@ -1,0 +1,86 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LogLevel } from './config.js';
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** A structured logger: one JSON object per line, every field it is given kept. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds `fields` to every line it writes. */
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface LoggerOptions {
+  /** Where lines go: a file path (appended, folder created), a function, or nothing (discard). */
+  destination?: string | ((line: string) => void);
+  /** @default "info" */
+  level?: LogLevel;
+  /** Fields added to every line. */
+  bindings?: Record<string, unknown>;
+  /** Secret values (API keys) replaced by "[redacted]" wherever they appear in a line. */
+  redact?: readonly string[];
+  /** Clock, injectable for tests. @default () => new Date() */
+  now?: () => Date;
+}
+
+/**
+ * Creates a JSON-lines logger. Writes are synchronous appends: a line is on disk before the call
+ * returns, so a killed process loses no log line it had written.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const min = LEVELS[options.level ?? 'info'];
+  const now = options.now ?? (() => new Date());
+  const secrets = (options.redact ?? []).filter((s) => s.length >= 4);
+  let write: (line: string) => void;
+  const dest = options.destination;
+  if (typeof dest === 'string') {
+    mkdirSync(dirname(dest), { recursive: true });
+    write = (line) => appendFileSync(dest, line + '\n');
+  } else if (typeof dest === 'function') {
+    write = dest;
+  } else {
+    write = () => {};
+  }
+
+  const make = (bindings: Record<string, unknown>): Logger => {
+    const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+      if (LEVELS[level] < min) return;
+      let line = safeStringify({ time: now().toISOString(), level, msg, ...bindings, ...fields });
+      for (const s of secrets) line = line.split(s).join('[redacted]');
+      write(line);
+    };
+    return {
+      debug: (m, f) => log('debug', m, f),
+      info: (m, f) => log('info', m, f),
+      warn: (m, f) => log('warn', m, f),
+      error: (m, f) => log('error', m, f),
+      child: (fields) => make({ ...bindings, ...fields }),
+    };
+  };
+  return make(options.bindings ?? {});
+}
+
+/** A logger that writes nothing, the default when none is given. */
+export const silentLogger: Logger = createLogger();
+
+/** JSON.stringify that keeps errors (name, message, code, stack), bigints and cycles instead of failing. */
+export function safeStringify(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Error) {
+      const { name, message, stack } = v;
+      const extra = Object.fromEntries(Object.entries(v));
+      return { ...extra, name, message, stack, ...(v.cause === undefined ? {} : { cause: v.cause }) };
+    }
+    if (typeof v === 'object' && v !== null) {
+      if (seen.has(v)) return '[circular]';
+      seen.add(v);
+    }
+    return v;
+  });
+}

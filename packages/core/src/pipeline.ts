@@ -1,0 +1,221 @@
+import { configSecrets, loadConfig, type Config } from './config.js';
+import { BookpipeError, ErrorCode, describeError } from './errors.js';
+import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
+import { createLogger, type Logger } from './logger.js';
+import type { BaseStage, StageContext, StageStats } from './stage.js';
+import type { BookStorage } from './storage.js';
+
+// Stages of any output and metrics type run side by side in one pipeline.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage = BaseStage<any, any>;
+
+export interface PipelineOptions {
+  /** The scan to work on. */
+  scan: BookStorage;
+  /** Stage instances; order does not matter, dependencies decide it. */
+  stages: readonly AnyStage[];
+  /** @default loadConfig() (from the environment) */
+  config?: Config;
+  /**
+   * Where logs go. @default a JSON-lines file per stage, `<scan>/<stage>/logs/<stage>-<time>.jsonl`,
+   * with the config's API keys redacted.
+   */
+  logger?: Logger;
+  /** Receives every progress event. */
+  onEvent?: EmitFn;
+  /** Keep finished pages and do only the rest. With `false`, each stage's outputs are removed first. @default true */
+  resume?: boolean;
+  /** Take the scan's lock for the run, refusing a second runner. @default true */
+  lock?: boolean;
+}
+
+export interface PipelineResult {
+  scanId: string;
+  aborted: boolean;
+  stages: Record<string, StageOutcome>;
+}
+
+export interface RunOptions {
+  /** Aborting stops every stage from taking new pages; finished pages stay saved. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs stages in dependency order, independent stages concurrently, resuming by default.
+ * The stage graph is checked when the pipeline is built, before anything runs.
+ */
+export class Pipeline {
+  readonly #options: PipelineOptions;
+  readonly #stages: Map<string, AnyStage>;
+
+  constructor(options: PipelineOptions) {
+    this.#options = options;
+    this.#stages = Pipeline.checkGraph(options.stages);
+  }
+
+  /** Names of the stages in a valid run order. */
+  get order(): string[] {
+    return topologicalOrder(this.#stages);
+  }
+
+  /**
+   * Checks names and dependencies: duplicate names and cycles are refused. Dependencies outside the
+   * pipeline are checked against the scan at `run()` time (they may have run earlier).
+   * @throws BookpipeError GRAPH_INVALID
+   */
+  static checkGraph(stages: readonly AnyStage[]): Map<string, AnyStage> {
+    const byName = new Map<string, AnyStage>();
+    for (const stage of stages) {
+      if (!stage.name || !/^[a-z0-9][a-z0-9_-]*$/i.test(stage.name)) {
+        throw graphError(`Stage name ${JSON.stringify(stage.name)} is not a plain folder name (letters, digits, "-", "_").`);
+      }
+      if (byName.has(stage.name)) {
+        throw graphError(`Two stages are named "${stage.name}". Give each stage a unique name.`);
+      }
+      byName.set(stage.name, stage);
+    }
+    topologicalOrder(byName);
+    return byName;
+  }
+
+  async run(runOptions: RunOptions = {}): Promise<PipelineResult> {
+    const { scan } = this.#options;
+    const config = this.#options.config ?? loadConfig();
+    const signal = runOptions.signal ?? new AbortController().signal;
+    const emit: EmitFn = (event) => this.#options.onEvent?.(event);
+    await this.#checkExternalDependencies();
+
+    const lock = this.#options.lock === false ? undefined : await scan.acquireLock();
+    const outcomes: Record<string, StageOutcome> = {};
+    try {
+      emit({ type: 'pipeline:start', scanId: scan.scanId, stages: this.order });
+      const running = new Map<string, Promise<StageOutcome>>();
+      const start = (name: string): Promise<StageOutcome> => {
+        let p = running.get(name);
+        if (!p) {
+          const stage = this.#stages.get(name)!;
+          p = (async () => {
+            const deps = stage.dependencies.filter((d) => this.#stages.has(d));
+            const depOutcomes = await Promise.all(deps.map(start));
+            const blocked = deps.find((d, i) => depOutcomes[i]!.status === 'failed' || depOutcomes[i]!.status === 'not-run' || (depOutcomes[i]!.status === 'done' && (depOutcomes[i] as { stats: StageStats }).stats.aborted));
+            const outcome: StageOutcome = blocked
+              ? { status: 'not-run', reason: `stage "${blocked}" did not finish` }
+              : signal.aborted
+                ? { status: 'not-run', reason: 'aborted' }
+                : await this.#runStage(stage, config, signal, emit);
+            outcomes[name] = outcome;
+            return outcome;
+          })();
+          running.set(name, p);
+        }
+        return p;
+      };
+      await Promise.all([...this.#stages.keys()].map(start));
+    } finally {
+      await lock?.release();
+    }
+    const result: PipelineResult = {
+      scanId: scan.scanId,
+      aborted: signal.aborted,
+      stages: Object.fromEntries(this.order.map((n) => [n, outcomes[n]!])),
+    };
+    emit({ type: 'pipeline:done', scanId: scan.scanId, aborted: result.aborted, stages: result.stages });
+    const failed = Object.entries(result.stages).filter(([, o]) => o.status === 'failed');
+    if (failed.length > 0) {
+      throw new BookpipeError(
+        ErrorCode.STAGE_FAILED,
+        `Scan "${scan.scanId}": ${failed.map(([n, o]) => `stage "${n}" failed: ${(o as { error: string }).error}`).join('; ')}`,
+        { details: { result } },
+      );
+    }
+    return result;
+  }
+
+  async #runStage(stage: AnyStage, config: Config, signal: AbortSignal, emit: EmitFn): Promise<StageOutcome> {
+    const { scan } = this.#options;
+    const output = scan.stage(stage.name, {
+      schema: stage.outputSchema,
+      metricsSchema: stage.checkpointSchema,
+      pageFormat: stage.pageFormat,
+    });
+    const logger =
+      this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ??
+      createLogger({
+        destination: output.filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+        level: config.logLevel,
+        bindings: { scanId: scan.scanId, stage: stage.name },
+        redact: configSecrets(config),
+      });
+    const ctx: StageContext = { scan, output, checkpoint: output.checkpoint, logger, config, signal, emit };
+    try {
+      if (this.#options.resume === false) await output.clean();
+      const status = await output.checkpoint.status();
+      if (status.complete && (await output.checkpoint.remainingPages()).length === 0) {
+        const reason = 'already complete';
+        emit({ type: 'stage:skipped', stage: stage.name, reason });
+        logger.info('stage skipped', { reason });
+        return { status: 'skipped', reason };
+      }
+      logger.info('stage starting');
+      await stage.before(ctx);
+      const stats = await stage.run(ctx);
+      if (!stats.aborted) {
+        await stage.after(ctx, stats);
+        await output.checkpoint.markStageComplete({ ...stats });
+      }
+      logger.info(stats.aborted ? 'stage aborted' : 'stage done', { stats });
+      emit({ type: 'stage:done', stage: stage.name, stats });
+      return { status: 'done', stats };
+    } catch (error) {
+      const message = describeError(error);
+      logger.error('stage failed', { error });
+      emit({ type: 'stage:failed', stage: stage.name, error: message } satisfies PipelineEvent);
+      return { status: 'failed', error: message };
+    }
+  }
+
+  async #checkExternalDependencies(): Promise<void> {
+    const { scan } = this.#options;
+    for (const stage of this.#stages.values()) {
+      for (const dep of stage.dependencies) {
+        if (this.#stages.has(dep)) continue;
+        const status = await scan.stage(dep).checkpoint.status();
+        if (!status.complete) {
+          throw graphError(
+            `Stage "${stage.name}" depends on "${dep}", which is not in this pipeline and has not completed in scan "${scan.scanId}". Add the ${dep} stage to the pipeline or run it first.`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function graphError(message: string): BookpipeError {
+  return new BookpipeError(ErrorCode.GRAPH_INVALID, message);
+}
+
+/** Kahn's algorithm; names the stages of a cycle when there is one. */
+function topologicalOrder(stages: Map<string, AnyStage>): string[] {
+  const indegree = new Map<string, number>();
+  for (const [name, stage] of stages) {
+    indegree.set(name, stage.dependencies.filter((d) => stages.has(d)).length);
+  }
+  const ready = [...stages.keys()].filter((n) => indegree.get(n) === 0);
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const name = ready.shift()!;
+    order.push(name);
+    for (const [other, stage] of stages) {
+      if (stage.dependencies.includes(name)) {
+        const d = indegree.get(other)! - 1;
+        indegree.set(other, d);
+        if (d === 0) ready.push(other);
+      }
+    }
+  }
+  if (order.length !== stages.size) {
+    const cycle = [...stages.keys()].filter((n) => !order.includes(n));
+    throw graphError(`The stages ${cycle.map((n) => `"${n}"`).join(', ')} depend on each other in a cycle. Remove one of those dependencies.`);
+  }
+  return order;
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** A box in source-image pixels, origin at the top-left corner. */
+export const BBoxSchema = z.object({
+  x: z.number(),
+  y: z.number(),
+  width: z.number().nonnegative(),
+  height: z.number().nonnegative(),
+});
+export type BBox = z.infer<typeof BBoxSchema>;
+
+/** Metrics every stage journals for every finished page. */
+export const BasePageMetricsSchema = z.object({
+  pageNum: z.number().int().positive(),
+  processingTimeSeconds: z.number().nonnegative(),
+  /** null when the price is unknown; 0 only when the page really cost nothing. */
+  costUsd: z.number().nonnegative().nullable(),
+});
+export type BasePageMetrics = z.infer<typeof BasePageMetricsSchema>;
+
+/** Metrics of a page produced by an LLM request. */
+export const LlmPageMetricsSchema = BasePageMetricsSchema.extend({
+  attempts: z.number().int().nonnegative(),
+  model: z.string(),
+  provider: z.string(),
+  promptTokens: z.number().int().nonnegative().nullable(),
+  completionTokens: z.number().int().nonnegative().nullable(),
+  queueSeconds: z.number().nonnegative(),
+  executionSeconds: z.number().nonnegative(),
+  ttftSeconds: z.number().nonnegative().optional(),
+});
+export type LlmPageMetrics = z.infer<typeof LlmPageMetricsSchema>;
+
+const confidence = z.number().min(0).max(1);
+
+export const OcrWordSchema = z.object({ text: z.string(), bbox: BBoxSchema, confidence });
+export const OcrLineSchema = z.object({
+  bbox: BBoxSchema,
+  text: z.string(),
+  confidence,
+  words: z.array(OcrWordSchema),
+});
+export const OcrParagraphSchema = z.object({
+  parNum: z.number().int().positive(),
+  bbox: BBoxSchema,
+  text: z.string(),
+  confidence,
+  lines: z.array(OcrLineSchema),
+});
+export const OcrBlockSchema = z.object({
+  blockNum: z.number().int().positive(),
+  bbox: BBoxSchema,
+  paragraphs: z.array(OcrParagraphSchema),
+});
+
+/**
+ * One OCR page, as every downstream stage reads it. It lives in core (not in stage-ocr) because it is
+ * the lingua franca of the pipeline: correction, label, merge and users' own stages read it without
+ * depending on the OCR engine package. Numbers are 1-based, confidences 0..1, text as OCR read it.
+ */
+export const OcrPageSchema = z.object({
+  pageNumber: z.number().int().positive(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  engine: z.object({
+    name: z.string(),
+    version: z.string(),
+    language: z.string(),
+    psm: z.number().int().nonnegative(),
+  }),
+  /** Mean word confidence on the page, 0 for a page with no words. */
+  meanConfidence: confidence,
+  /** Rotation in degrees (0, 90, 180, 270) applied to the source image to make it upright, if any. */
+  rotation: z.number().int().optional(),
+  blocks: z.array(OcrBlockSchema),
+});
+export type OcrWord = z.infer<typeof OcrWordSchema>;
+export type OcrLine = z.infer<typeof OcrLineSchema>;
+export type OcrParagraph = z.infer<typeof OcrParagraphSchema>;
+export type OcrBlock = z.infer<typeof OcrBlockSchema>;
+export type OcrPage = z.infer<typeof OcrPageSchema>;
+
+/** Book-level metadata kept in `<scan>/metadata.json`. Unknown fields are kept, not dropped. */
+export const ScanMetadataSchema = z
+  .object({
+    scanId: z.string(),
+    title: z.string().nullable().optional(),
+    author: z.string().nullable().optional(),
+    year: z.number().int().nullable().optional(),
+    publisher: z.string().nullable().optional(),
+    isbn: z.string().nullable().optional(),
+    language: z.string().nullable().optional(),
+    totalPages: z.number().int().nonnegative().optional(),
+    sourceFiles: z
+      .array(
+        z.object({
+          path: z.string(),
+          sha256: z.string(),
+          sizeBytes: z.number().int().nonnegative(),
+          pages: z.number().int().nonnegative(),
+          firstPage: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
+    dpi: z.number().positive().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string().optional(),
+  })
+  .loose();
+export type ScanMetadata = z.infer<typeof ScanMetadataSchema>;

@@ -1,0 +1,102 @@
+import type { ZodObject, ZodType } from 'zod';
+import type { Config } from './config.js';
+import { BookpipeError, ErrorCode } from './errors.js';
+import type { EmitFn } from './events.js';
+import type { Logger } from './logger.js';
+import { buildReport } from './report.js';
+import { BasePageMetricsSchema, type BasePageMetrics } from './schemas.js';
+import type { BookStorage, CheckpointManager, PageFormat, StageStorage } from './storage.js';
+
+/** Everything a stage may touch while it runs. */
+export interface StageContext {
+  /** The whole scan: metadata and other stages' storage (for reading dependencies). */
+  scan: BookStorage;
+  /** This stage's own storage, validating against the stage's `outputSchema`. */
+  output: StageStorage;
+  /** Same as `output.checkpoint`. */
+  checkpoint: CheckpointManager;
+  logger: Logger;
+  config: Config;
+  /** Aborted when the run must stop: take no new page, leave everything consistent. */
+  signal: AbortSignal;
+  emit: EmitFn;
+}
+
+/** What a stage's `run()` reports. */
+export interface StageStats {
+  stage: string;
+  pagesProcessed: number;
+  pagesFailed: number;
+  /** Pages already done before this run (resume). */
+  pagesSkipped: number;
+  /** Sum of the pages' costs; null when some page's price is unknown. */
+  totalCostUsd: number | null;
+  durationSeconds: number;
+  failures: Array<{ page: number; error: string }>;
+  /** True when the run stopped early because its signal aborted. */
+  aborted: boolean;
+}
+
+/**
+ * The contract every stage implements. A stage reads its dependencies' page files and writes its own,
+ * one page at a time, through `ctx.output.savePage` so that a run can stop anywhere and resume.
+ *
+ * Lifecycle, driven by `Pipeline`: `before()` (fail fast on missing inputs) -> `run()` (only the
+ * remaining pages) -> `after()` (book-level outputs; by default report.csv).
+ */
+export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetrics = BasePageMetrics> {
+  /** Folder name of the stage: "ocr", "correction"... Must be unique within a pipeline. */
+  abstract readonly name: string;
+  /** Names of the stages whose page files this stage reads. */
+  abstract readonly dependencies: readonly string[];
+  /** What the dependencies' page files hold (documentation and validation of inputs). */
+  readonly inputSchema?: ZodType;
+  /** Exactly what one page file of this stage holds; validated on every save and on resume. */
+  readonly outputSchema?: ZodType<Output>;
+  /** Per-page metrics journalled with each page. */
+  readonly checkpointSchema?: ZodType<Metrics>;
+  /** Columns of report.csv, projected from the metrics. @default BasePageMetricsSchema */
+  readonly reportSchema?: ZodObject;
+  /** Page file format. @default "json" */
+  readonly pageFormat: PageFormat = 'json';
+
+  /**
+   * Validates inputs before any page runs. The default checks that every dependency has produced
+   * page files and says which stage to run first.
+   */
+  async before(ctx: StageContext): Promise<void> {
+    for (const dep of this.dependencies) {
+      const pages = await ctx.scan.stage(dep).listPages();
+      if (pages.length === 0) {
+        throw new BookpipeError(
+          ErrorCode.DEPENDENCY_MISSING,
+          `Stage "${this.name}" needs pages from stage "${dep}" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/${dep}/ has none. Run the ${dep} stage first.`,
+          { details: { scanId: ctx.scan.scanId, stage: this.name, dependency: dep } },
+        );
+      }
+    }
+  }
+
+  /** Processes `ctx.checkpoint.remainingPages()`; see `processPages` for the usual loop. */
+  abstract run(ctx: StageContext): Promise<StageStats>;
+
+  /** Book-level work after all pages. The default writes report.csv from the journalled metrics. */
+  async after(ctx: StageContext, _stats: StageStats): Promise<void> {
+    await writeReport(ctx, this.reportSchema ?? BasePageMetricsSchema);
+  }
+}
+
+/**
+ * Writes `<stage>/report.csv`: one row per completed page, the columns of `reportSchema`.
+ * A page whose metrics do not fit is kept as a row with blank cells and reported as a warning
+ * with its number; the report as a whole is never dropped.
+ */
+export async function writeReport(ctx: StageContext, reportSchema: ZodObject): Promise<string> {
+  const metrics = await ctx.checkpoint.metrics();
+  const report = buildReport(metrics, reportSchema);
+  for (const w of report.warnings) {
+    ctx.logger.warn('report.csv: page metrics do not fit the report columns', { stage: ctx.output.stageName, ...w });
+    ctx.emit({ type: 'report:warning', stage: ctx.output.stageName, page: w.page, problem: w.problem });
+  }
+  return ctx.output.writeFile('report.csv', report.csv);
+}

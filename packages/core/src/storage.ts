@@ -1,0 +1,101 @@
+import type { ZodType } from 'zod';
+import type { ScanMetadata } from './schemas.js';
+
+/**
+ * The storage a stage sees. `@bookpipe/storage` implements it on the filesystem; another backend
+ * (object storage, a database) is a sibling package implementing the same interfaces.
+ */
+export interface BookStorage {
+  readonly scanId: string;
+  /** Storage root holding this scan's folder. */
+  readonly root: string;
+  /** Location of the scan (a folder path for the filesystem backend). */
+  readonly dir: string;
+  exists(): Promise<boolean>;
+  /** Creates the scan's folder and metadata.json if they are missing. */
+  init(): Promise<ScanMetadata>;
+  /** @throws BookpipeError SCAN_NOT_FOUND or FILE_CORRUPT, naming the file and the next step. */
+  readMetadata(): Promise<ScanMetadata>;
+  /** Read-modify-write of metadata.json, atomic; unknown fields are kept. */
+  updateMetadata(update: Partial<ScanMetadata> | ((current: ScanMetadata) => ScanMetadata)): Promise<ScanMetadata>;
+  /** Page numbers of the book, 1..totalPages (from metadata.json, else from the source folder). */
+  pageNumbers(): Promise<number[]>;
+  /** Storage of one stage (its folder). The options tell it how to validate page files. */
+  stage(name: string, options?: StageStorageOptions): StageStorage;
+  /** Names of the stage folders that exist. */
+  stageNames(): Promise<string[]>;
+  /** Takes the scan's lock for this process. @throws BookpipeError SCAN_LOCKED naming the holder's pid. */
+  acquireLock(): Promise<ScanLockHandle>;
+}
+
+export interface ScanLockHandle {
+  release(): Promise<void>;
+}
+
+export interface StageStorageOptions {
+  /** Validates page files on load, save and resume. Without one, any parseable JSON is accepted. */
+  schema?: ZodType;
+  /** Validates journalled metrics on save. */
+  metricsSchema?: ZodType;
+  /** "json" (default) or a binary image format; decides the page file extension. */
+  pageFormat?: PageFormat;
+}
+
+export type PageFormat = 'json' | 'png';
+
+export interface StageStorage {
+  readonly stageName: string;
+  readonly dir: string;
+  readonly checkpoint: CheckpointManager;
+  readonly pageFormat: PageFormat;
+  /** Page numbers that have a page file (valid or not). */
+  listPages(): Promise<number[]>;
+  /** Path of a page file: `<stage>/page_0001.json`. */
+  pagePath(page: number): string;
+  /** Loads and validates a page. @throws BookpipeError PAGE_INVALID naming the file, or DEPENDENCY_MISSING. */
+  loadPage<T = unknown>(page: number, schema?: ZodType<T>): Promise<T>;
+  /** Raw bytes of a page file (binary formats). */
+  loadPageBytes(page: number): Promise<Uint8Array>;
+  /** Validates, writes atomically (temp + rename) and journals the page's metrics. */
+  savePage(page: number, data: unknown, metrics: Record<string, unknown> & { pageNum: number }): Promise<void>;
+  /** Path of a file in the stage folder; a name that would leave the folder is refused. */
+  filePath(name: string): string;
+  /** Atomic write of a stage-level file (report.csv, book.md...). Returns its path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+  readFile(name: string): Promise<string>;
+  /** Removes every page file, the journal and other files of this stage. */
+  clean(): Promise<void>;
+}
+
+export interface PageFailure {
+  page: number;
+  error: string;
+  at: string;
+}
+
+export interface StageStatus {
+  stage: string;
+  /** A stage-complete record is the last word in the journal and no page is missing. */
+  complete: boolean;
+  completedPages: number[];
+  /** Pages whose last record is a failure and which have no valid page file. */
+  failedPages: PageFailure[];
+  lastStats?: Record<string, unknown>;
+}
+
+/** The per-stage journal (`checkpoint.jsonl`) plus the page files: what is done, what is left. */
+export interface CheckpointManager {
+  /**
+   * The pages of `expected` (default: all pages of the scan) that have no valid page file.
+   * Page files are the truth: a journalled page whose file is missing or invalid is redone.
+   */
+  remainingPages(expected?: readonly number[]): Promise<number[]>;
+  markCompleted(page: number, metrics: Record<string, unknown>): Promise<void>;
+  markFailed(page: number, error: string): Promise<void>;
+  markStageComplete(stats: Record<string, unknown>): Promise<void>;
+  status(): Promise<StageStatus>;
+  /** Latest metrics per page, for completed pages. */
+  metrics(): Promise<Map<number, Record<string, unknown>>>;
+  /** Forgets every record (the page files are left to `StageStorage.clean`). */
+  reset(): Promise<void>;
+}
