@@ -1,0 +1,25 @@
+// Runs the benchmarks: `pnpm bench` runs every bench/<name>/run.ts, `pnpm bench ocr` only that one.
+// Each script prints its own figures and its baseline measured in the same run.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const all = readdirSync(here, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(here, d.name, 'run.ts')))
+  .map((d) => d.name)
+  .sort();
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !all.includes(w));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Available: ${all.join(', ')}`);
+  process.exit(2);
+}
+let failed = 0;
+for (const name of wanted.length > 0 ? wanted : all) {
+  console.log(`\n=== bench/${name} ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, name, 'run.ts')], { stdio: 'inherit', cwd: here });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed > 0 ? 1 : 0);
