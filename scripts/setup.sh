@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for bookpipe, idempotently:
+#  - Node.js 22 and pnpm 10 into ./.tools/node (from the npm registry; the machine's own Node may be older),
+#  - with --test, the Debian packages the test suite compares against (native tesseract),
+#  - the workspace dependencies (frozen lockfile) and a build of every package.
+# Put ./.tools/node/bin first on PATH afterwards (the README's commands do).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+tools="$root/.tools/node"
+export PATH="$tools/bin:$PATH"
+export TURBO_TELEMETRY_DISABLED=1
+
+with_test_deps=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_test_deps=1 ;;
+    *) echo "setup.sh: unknown option $arg (known: --test)" >&2; exit 2 ;;
+  esac
+done
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ ! -x "$tools/bin/node" ] || [ "$(node_major "$tools/bin/node")" -lt 22 ]; then
+  echo "setup: installing Node.js 22 into .tools/node"
+  npm install --global --prefix "$tools" --no-fund --no-audit node@22 >/dev/null
+fi
+if [ ! -x "$tools/bin/pnpm" ]; then
+  echo "setup: installing pnpm 10 into .tools/node"
+  npm install --global --prefix "$tools" --no-fund --no-audit pnpm@10 >/dev/null
+fi
+echo "setup: node $(node --version), pnpm $(pnpm --version)"
+
+if [ "$with_test_deps" = 1 ]; then
+  missing=()
+  command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "setup: installing Debian packages: ${missing[*]}"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "setup: please install these Debian packages (needs root): ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+fi
+
+pnpm install --frozen-lockfile --reporter=silent
+pnpm build >/dev/null
+echo "setup: done"
