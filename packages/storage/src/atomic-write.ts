@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Identity of a file as written, to recognise it later without reading it again. */
+export interface FileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Temp files are dotfiles carrying the writer's pid: hidden from page listings (a page file name
+ * never starts with "."), and recognisable as left over by a dead process.
+ */
+const TEMP_RE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+export function tempFileName(target: string): string {
+  return `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** The pid that wrote a temp file, or undefined when `name` is not one of our temp files. */
+export function parseTempFileName(name: string): { target: string; pid: number } | undefined {
+  const m = TEMP_RE.exec(name);
+  return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+/**
+ * Writes `path` so that it holds either its old content or the whole new content, never a mix:
+ * a temp file in the same folder (same filesystem, so rename is atomic), fsync'd so that after a
+ * power cut the renamed file cannot turn out empty, then renamed over the target. On any failure the
+ * temp file is removed and the old file is untouched. The folder is created when missing.
+ *
+ * The folder itself is not fsync'd: if a power cut loses the rename, the old file (or none) is back,
+ * and resume redoes that page. Page files are the truth, so that costs time, never correctness.
+ *
+ * Raw filesystem errors are thrown; callers wrap them with `toStorageError` and their context.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<FileStamp> {
+  const dir = dirname(path);
+  const tmp = join(dir, tempFileName(path));
+  let handle: FileHandle | undefined;
+  try {
+    try {
+      handle = await open(tmp, 'wx');
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      await mkdir(dir, { recursive: true });
+      handle = await open(tmp, 'wx');
+    }
+    await handle.writeFile(data);
+    await handle.sync();
+    const st = await handle.stat();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+    // ino, size and mtime survive the rename (ctime does not), so this stamp identifies the file.
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,144 @@
+import type { CheckpointManager, Logger, PageFailure, StageStatus } from '@bookpipe/core';
+import type { CheckpointJournal, RepairProblem } from './checkpoint-journal.js';
+import type { FsStageStorage, PageCheck } from './fs-stage-storage.js';
+import { mapLimit } from './map-limit.js';
+
+/** Page files checked at once on resume: enough to overlap I/O, few enough to keep file handles free. */
+const CHECK_CONCURRENCY = 16;
+
+/** `StageStatus` plus what the filesystem backend found when it compared the journal with the files. */
+export interface FsStageStatus extends StageStatus {
+  /** Pages with a valid file but no journalled metrics (a crash between writing the file and journalling). */
+  metricsMissingPages: number[];
+  /** Pages whose file exists but does not validate; the next run redoes them. */
+  invalidPages: Array<{ page: number; problem: string }>;
+  /** What resume corrected since the last reset (journal repair records), oldest first. */
+  repairs: Array<{ page: number; problem: RepairProblem; detail?: string; at: string }>;
+  /** Damage found in checkpoint.jsonl (corrupt or torn lines), one message each. */
+  warnings: string[];
+}
+
+export interface FsCheckpointManagerInit {
+  stage: FsStageStorage;
+  journal: CheckpointJournal;
+  scanId: string;
+  logger: Logger;
+  pageNumbers: () => Promise<number[]>;
+}
+
+/**
+ * What is done and what is left in one stage, from its journal and its page files. The files are the
+ * truth: a journalled page whose file is missing or invalid is redone, and a valid file with no journal
+ * line (a crash between the rename and the append) counts as done, with its metrics reported missing.
+ */
+export class FsCheckpointManager implements CheckpointManager {
+  readonly #init: FsCheckpointManagerInit;
+
+  constructor(init: FsCheckpointManagerInit) {
+    this.#init = init;
+  }
+
+  /**
+   * The pages of `expected` (default: every page of the scan) that have no valid page file, in the
+   * order given. Checks each page file once (later calls only `stat` unchanged files) and records in
+   * the journal what it had to correct, with a warning, so that metrics and report.csv tell the truth.
+   */
+  async remainingPages(expected?: readonly number[]): Promise<number[]> {
+    const { stage, journal } = this.#init;
+    await journal.refresh();
+    const pages = expected ?? (await this.#init.pageNumbers());
+    const { pages: present, temps } = await stage.listFiles();
+    await stage.removeDeadTempFiles(temps);
+    const checks = await this.#check(pages, new Set(present));
+    const remaining: number[] = [];
+    for (const [i, page] of pages.entries()) {
+      const check = checks[i]!;
+      const journalled = journal.completed.has(page) || journal.metricsMissing.has(page);
+      if (check.ok) {
+        if (!journalled) {
+          await this.#repair(page, 'metrics-missing', 'its file is valid but the journal has no line for it (the process stopped between writing the file and journalling it); it counts as done and its metrics are missing');
+        }
+        continue;
+      }
+      if (journalled) {
+        await this.#repair(page, check.missing ? 'file-missing' : 'file-invalid', `it was journalled as done but ${check.problem}; it will be redone`);
+      }
+      remaining.push(page);
+    }
+    return remaining;
+  }
+
+  async markCompleted(page: number, metrics: Record<string, unknown>): Promise<void> {
+    await this.#init.journal.append({ type: 'page', page, metrics });
+  }
+
+  async markFailed(page: number, error: string): Promise<void> {
+    await this.#init.journal.append({ type: 'failed', page, error });
+  }
+
+  async markStageComplete(stats: Record<string, unknown>): Promise<void> {
+    await this.#init.journal.append({ type: 'stage-complete', stats });
+  }
+
+  /**
+   * Complete means: a stage-complete record after the last reset, and no failure that a later
+   * completion has not superseded. Page lists come from the page files (each checked once per manager).
+   * Read-only: unlike `remainingPages`, it records no repair.
+   */
+  async status(): Promise<FsStageStatus> {
+    const { stage, journal } = this.#init;
+    await journal.refresh();
+    const present = await stage.listPages();
+    const checks = await this.#check(present, new Set(present));
+    const completedPages: number[] = [];
+    const invalidPages: FsStageStatus['invalidPages'] = [];
+    for (const [i, page] of present.entries()) {
+      const check = checks[i]!;
+      if (check.ok) completedPages.push(page);
+      else invalidPages.push({ page, problem: check.problem });
+    }
+    const valid = new Set(completedPages);
+    const failedPages: PageFailure[] = [...journal.failures.values()].filter((f) => !valid.has(f.page)).sort((a, b) => a.page - b.page);
+    const status: FsStageStatus = {
+      stage: stage.stageName,
+      complete: journal.lastComplete !== undefined && journal.failures.size === 0,
+      completedPages,
+      failedPages,
+      metricsMissingPages: completedPages.filter((p) => !journal.completed.has(p)),
+      invalidPages,
+      repairs: [...journal.repairs],
+      warnings: journal.warnings.map((w) => w.message),
+    };
+    if (journal.lastComplete) status.lastStats = journal.lastComplete.stats;
+    return status;
+  }
+
+  /**
+   * Latest metrics of each page the journal holds as done, in page order. A page whose file is valid
+   * but whose metrics were lost appears as `{ pageNum, metricsMissing: true }`, so that report.csv
+   * keeps a row for it (with blank cells and a warning) instead of silently dropping it.
+   */
+  async metrics(): Promise<Map<number, Record<string, unknown>>> {
+    const { journal } = this.#init;
+    await journal.refresh();
+    const pages = [...journal.completed.keys(), ...journal.metricsMissing].sort((a, b) => a - b);
+    return new Map(pages.map((p) => [p, journal.completed.get(p) ?? { pageNum: p, metricsMissing: true }]));
+  }
+
+  /** Appends a reset record: every earlier record is forgotten. Page files are left to `StageStorage.clean`. */
+  async reset(): Promise<void> {
+    await this.#init.journal.append({ type: 'reset' });
+  }
+
+  async #check(pages: readonly number[], present: ReadonlySet<number>): Promise<PageCheck[]> {
+    return mapLimit(pages, CHECK_CONCURRENCY, async (page): Promise<PageCheck> =>
+      present.has(page) ? this.#init.stage.checkPage(page) : { ok: false, missing: true, problem: 'its file is missing' },
+    );
+  }
+
+  async #repair(page: number, problem: RepairProblem, detail: string): Promise<void> {
+    const { stage, scanId, logger, journal } = this.#init;
+    logger.warn(`page ${page} of stage "${stage.stageName}": ${detail}`, { scanId, stage: stage.stageName, page, problem, file: stage.pagePath(page) });
+    await journal.append({ type: 'repair', page, problem, detail });
+  }
+}

@@ -1,0 +1,324 @@
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ZodType } from 'zod';
+import {
+  BookpipeError,
+  ErrorCode,
+  pageFileName,
+  parsePageFileName,
+  type Logger,
+  type PageFormat,
+  type StageStorage,
+  type StageStorageOptions,
+} from '@bookpipe/core';
+import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
+import { CheckpointJournal } from './checkpoint-journal.js';
+import { FsCheckpointManager } from './fs-checkpoint-manager.js';
+import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, formatIssues, pngProblem, pngProblemFromEnds } from './page-validation.js';
+import { isProcessAlive } from './process-alive.js';
+import { resolveInside } from './safe-path.js';
+import { errnoCode, toStorageError } from './storage-error.js';
+
+/** The journal's file name inside a stage folder. */
+export const CHECKPOINT_FILE = 'checkpoint.jsonl';
+/** Stage files that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
+const KEPT_ON_CLEAN = new Set(['logs']);
+
+/** Result of checking one page file against the stage's format and schema. */
+export type PageCheck = { ok: true } | { ok: false; missing: boolean; problem: string };
+
+export interface FsStageStorageInit extends StageStorageOptions {
+  scanId: string;
+  stageName: string;
+  dir: string;
+  logger: Logger;
+  now: () => Date;
+  /** Page numbers of the scan, the default of `remainingPages()`. */
+  pageNumbers: () => Promise<number[]>;
+}
+
+/** One stage folder on the filesystem: page files, the checkpoint journal and stage-level files. */
+export class FsStageStorage implements StageStorage {
+  readonly stageName: string;
+  readonly dir: string;
+  readonly pageFormat: PageFormat;
+  readonly checkpoint: FsCheckpointManager;
+  readonly #scanId: string;
+  readonly #schema: ZodType | undefined;
+  readonly #metricsSchema: ZodType | undefined;
+  readonly #journal: CheckpointJournal;
+  /**
+   * Page files known to be valid, by the stamp (inode, size, mtime) they had when checked or written.
+   * A second check of an unchanged file costs one `stat` instead of a read and a parse.
+   */
+  readonly #valid = new Map<number, FileStamp>();
+
+  constructor(init: FsStageStorageInit) {
+    this.stageName = init.stageName;
+    this.dir = init.dir;
+    this.pageFormat = init.pageFormat ?? 'json';
+    this.#scanId = init.scanId;
+    this.#schema = init.schema;
+    this.#metricsSchema = init.metricsSchema;
+    const logger = init.logger;
+    this.#journal = new CheckpointJournal(join(this.dir, CHECKPOINT_FILE), {
+      scanId: init.scanId,
+      stage: init.stageName,
+      now: init.now,
+      onWarning: (w) => logger.warn('checkpoint journal damaged', { scanId: init.scanId, stage: init.stageName, line: w.line, warning: w.message }),
+    });
+    this.checkpoint = new FsCheckpointManager({
+      stage: this,
+      journal: this.#journal,
+      scanId: init.scanId,
+      logger,
+      pageNumbers: init.pageNumbers,
+    });
+  }
+
+  async listPages(): Promise<number[]> {
+    return (await this.listFiles()).pages;
+  }
+
+  /** Page numbers with a file, and temp files left in the folder, in one `readdir`. @internal */
+  async listFiles(): Promise<{ pages: number[]; temps: string[] }> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { pages: [], temps: [] };
+      throw this.#storageError(error, 'list', this.dir);
+    }
+    const ext = this.pageFormat;
+    const pages: number[] = [];
+    const temps: string[] = [];
+    for (const name of names) {
+      const page = parsePageFileName(name, ext);
+      if (page !== undefined) pages.push(page);
+      else if (parseTempFileName(name)) temps.push(name);
+    }
+    return { pages: pages.sort((a, b) => a - b), temps };
+  }
+
+  /**
+   * Removes temp files whose writer is dead (a crash between writing and renaming). Best effort:
+   * they are hidden from listings anyway. @internal
+   */
+  async removeDeadTempFiles(temps: readonly string[]): Promise<void> {
+    for (const name of temps) {
+      const pid = parseTempFileName(name)?.pid;
+      if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
+      await rm(join(this.dir, name), { force: true }).catch(() => {});
+    }
+  }
+
+  pagePath(page: number): string {
+    return join(this.dir, this.#fileName(page));
+  }
+
+  async loadPage<T = unknown>(page: number, schema?: ZodType<T>): Promise<T> {
+    const path = this.pagePath(page);
+    if (this.pageFormat !== 'json') return (await this.loadPageBytes(page)) as T;
+    const text = await this.#read(path, page, 'utf8');
+    const check = checkJsonPage(text, schema ?? this.#schema);
+    if (!check.ok) throw this.#pageInvalid(page, path, check.problem);
+    return check.value as T;
+  }
+
+  async loadPageBytes(page: number): Promise<Uint8Array> {
+    const path = this.pagePath(page);
+    const bytes = await this.#read(path, page);
+    if (this.pageFormat === 'png') {
+      const problem = pngProblem(bytes);
+      if (problem) throw this.#pageInvalid(page, path, problem);
+    }
+    return bytes;
+  }
+
+  async savePage(page: number, data: unknown, metrics: Record<string, unknown> & { pageNum: number }): Promise<void> {
+    const path = this.pagePath(page);
+    const refuse = (problem: string) =>
+      new BookpipeError(
+        ErrorCode.PAGE_INVALID,
+        `Page ${page} of stage "${this.stageName}" in scan "${this.#scanId}" was not saved: ${problem}. ${path} is left as it was.`,
+        { details: { scanId: this.#scanId, stage: this.stageName, page, file: path } },
+      );
+    if (metrics?.pageNum !== page) throw refuse(`its metrics say pageNum ${JSON.stringify(metrics?.pageNum)}`);
+    if (this.#metricsSchema) {
+      const parsed = this.#metricsSchema.safeParse(metrics);
+      if (!parsed.success) throw refuse(`its metrics do not match the stage's checkpoint schema: ${formatIssues(parsed.error.issues)}`);
+    }
+    let content: string | Uint8Array;
+    if (this.pageFormat === 'json') {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(data, null, 2) as string | undefined;
+      } catch (error) {
+        throw refuse(`it cannot be written as JSON (${(error as Error).message})`);
+      }
+      if (text === undefined) throw refuse(`it cannot be written as JSON (got ${typeof data})`);
+      // Validate what will be on disk, not the object: a Date or NaN changes on the way through JSON,
+      // and a file that fails its schema on resume would be redone forever.
+      const check = checkJsonPage(text, this.#schema);
+      if (!check.ok) throw refuse(check.problem.replace(/^it /, 'the page '));
+      content = text + '\n';
+    } else {
+      if (!(data instanceof Uint8Array)) throw refuse(`a ${this.pageFormat} page must be bytes (a Uint8Array or Buffer), got ${typeof data}`);
+      const problem = pngProblem(data);
+      if (problem) throw refuse(problem.replace(/^it /, 'the image '));
+      content = data;
+    }
+    let stamp: FileStamp;
+    try {
+      stamp = await writeFileAtomic(path, content);
+    } catch (error) {
+      this.#valid.delete(page);
+      throw this.#storageError(error, 'write', path, page);
+    }
+    this.#valid.set(page, stamp);
+    await this.checkpoint.markCompleted(page, metrics);
+  }
+
+  /**
+   * Whether a page file exists and validates (schema for JSON, a complete PNG for PNG). An unchanged
+   * file that was valid before is not read again. @internal
+   */
+  async checkPage(page: number): Promise<PageCheck> {
+    const path = this.pagePath(page);
+    let st: { ino: number; size: number; mtimeMs: number };
+    try {
+      st = await stat(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
+      throw this.#storageError(error, 'check', path, page);
+    }
+    const known = this.#valid.get(page);
+    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) return { ok: true };
+    let problem: string | undefined;
+    try {
+      if (this.pageFormat === 'png') {
+        const handle = await open(path, 'r');
+        try {
+          const head = Buffer.alloc(PNG_HEAD_BYTES);
+          const tail = Buffer.alloc(PNG_TAIL_BYTES);
+          await handle.read(head, 0, head.length, 0);
+          await handle.read(tail, 0, tail.length, Math.max(0, st.size - PNG_TAIL_BYTES));
+          problem = pngProblemFromEnds(head, tail, st.size);
+        } finally {
+          await handle.close();
+        }
+      } else {
+        const check = checkJsonPage(await readFile(path, 'utf8'), this.#schema);
+        problem = check.ok ? undefined : check.problem;
+      }
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
+      throw this.#storageError(error, 'check', path, page);
+    }
+    if (problem) {
+      this.#valid.delete(page);
+      return { ok: false, missing: false, problem };
+    }
+    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    return { ok: true };
+  }
+
+  filePath(name: string): string {
+    return resolveInside(this.dir, name, `file name for stage "${this.stageName}"`);
+  }
+
+  async writeFile(name: string, content: string | Uint8Array): Promise<string> {
+    const path = this.filePath(name);
+    if (name === CHECKPOINT_FILE || parsePageFileName(name, this.pageFormat) !== undefined) {
+      throw new BookpipeError(
+        ErrorCode.INPUT_INVALID,
+        `Refused to overwrite ${path} with writeFile: page files go through savePage and the journal through the checkpoint manager.`,
+        { details: { scanId: this.#scanId, stage: this.stageName, file: path } },
+      );
+    }
+    try {
+      await writeFileAtomic(path, content);
+    } catch (error) {
+      throw this.#storageError(error, 'write', path);
+    }
+    return path;
+  }
+
+  async readFile(name: string): Promise<string> {
+    const path = this.filePath(name);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        throw new BookpipeError(
+          ErrorCode.DEPENDENCY_MISSING,
+          `File ${path} of stage "${this.stageName}" in scan "${this.#scanId}" does not exist. Run the ${this.stageName} stage first.`,
+          { details: { scanId: this.#scanId, stage: this.stageName, file: path } },
+        );
+      }
+      throw this.#storageError(error, 'read', path);
+    }
+  }
+
+  async clean(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw this.#storageError(error, 'list', this.dir);
+      names = [];
+    }
+    for (const name of names) {
+      if (KEPT_ON_CLEAN.has(name)) continue;
+      const path = join(this.dir, name);
+      try {
+        await rm(path, { recursive: true, force: true });
+      } catch (error) {
+        throw this.#storageError(error, 'remove', path);
+      }
+    }
+    this.#valid.clear();
+    this.#journal.forget();
+  }
+
+  #fileName(page: number): string {
+    try {
+      return pageFileName(page, this.pageFormat);
+    } catch {
+      throw new BookpipeError(
+        ErrorCode.PAGE_INVALID,
+        `Page number ${JSON.stringify(page)} of stage "${this.stageName}" in scan "${this.#scanId}" is not an integer from 1.`,
+        { details: { scanId: this.#scanId, stage: this.stageName, page } },
+      );
+    }
+  }
+
+  async #read(path: string, page: number): Promise<Buffer>;
+  async #read(path: string, page: number, encoding: 'utf8'): Promise<string>;
+  async #read(path: string, page: number, encoding?: 'utf8'): Promise<Buffer | string> {
+    try {
+      return encoding ? await readFile(path, encoding) : await readFile(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        throw new BookpipeError(
+          ErrorCode.DEPENDENCY_MISSING,
+          `Page ${page} of stage "${this.stageName}" is missing in scan "${this.#scanId}" (${path}). Run the ${this.stageName} stage first.`,
+          { details: { scanId: this.#scanId, stage: this.stageName, page, file: path } },
+        );
+      }
+      throw this.#storageError(error, 'read', path, page);
+    }
+  }
+
+  #pageInvalid(page: number, path: string, problem: string): BookpipeError {
+    return new BookpipeError(
+      ErrorCode.PAGE_INVALID,
+      `Page ${page} of stage "${this.stageName}" in scan "${this.#scanId}" is invalid: ${problem} (${path}). Run the ${this.stageName} stage again: it redoes invalid pages.`,
+      { details: { scanId: this.#scanId, stage: this.stageName, page, file: path } },
+    );
+  }
+
+  #storageError(error: unknown, action: string, path: string, page?: number): BookpipeError {
+    return toStorageError(error, { action, path, scanId: this.#scanId, stage: this.stageName, ...(page === undefined ? {} : { page }) });
+  }
+}
