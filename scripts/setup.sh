@@ -46,6 +46,6 @@ if [ "$with_test_deps" = 1 ]; then
   fi
 fi
 
-pnpm install --frozen-lockfile --reporter=silent
-pnpm build >/dev/null
+pnpm install --frozen-lockfile
+pnpm build --output-logs=errors-only
 echo "setup: done"
