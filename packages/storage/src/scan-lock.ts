@@ -38,6 +38,8 @@ const UNREADABLE_LOCK_GRACE_MS = 5_000;
 /** A takeover file older than this was left by a process that died while breaking a stale lock. */
 const TAKEOVER_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 50;
+/** How long to wait for an unreadable young lock to be written completely (it takes microseconds). */
+const UNREADABLE_LOCK_WAIT_MS = 500;
 
 interface Holder {
   raw: string;
@@ -80,6 +82,7 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
   }
 
   let holder: Holder | undefined;
+  const waitUnreadableUntil = Date.now() + UNREADABLE_LOCK_WAIT_MS;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await tryCreate(path, info).catch((e) => Promise.reject(storageError(e, 'create')))) return heldLock(path, info, scanId);
     holder = await readHolder(path).catch((e) => Promise.reject(storageError(e, 'read')));
@@ -87,6 +90,7 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
     if (holder.info) {
       if (holder.info.hostname !== info.hostname || isProcessAlive(holder.info.pid)) throw lockedError(scanId, path, holder.info);
     } else if (holder.ageMs < UNREADABLE_LOCK_GRACE_MS) {
+      if (Date.now() > waitUnreadableUntil) break;
       await sleep(20 + Math.random() * 30);
       continue;
     }
@@ -96,7 +100,7 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
   if (holder?.info) throw lockedError(scanId, path, holder.info);
   throw new BookpipeError(
     ErrorCode.SCAN_LOCKED,
-    `Scan "${scanId}" is locked: ${path} exists but could not be read or taken over. If no bookpipe process is running on this scan, delete ${path}.`,
+    `Scan "${scanId}" is locked: ${path} exists but could not be read${holder && !holder.info ? ' (it is empty or not JSON, and recent: another process may be starting)' : ' or taken over'}. Wait a moment and try again; if no bookpipe process is running on this scan, delete ${path}.`,
     { details: { scanId, file: path } },
   );
 }
