@@ -1,0 +1,16 @@
+export {
+  BLOCK_CLASSES,
+  BlockClassSchema,
+  BlockLabelSchema,
+  LabelPageSchema,
+  NumberingStyleSchema,
+  PageNumberLocationSchema,
+  PageRegionSchema,
+  labelPageSchemaFor,
+  type BlockClass,
+  type BlockLabel,
+  type LabelPage,
+  type NumberingStyle,
+  type PageNumberLocation,
+  type PageRegion,
+} from './label-schema.js';
