@@ -1,0 +1,123 @@
+import type { Metadata } from 'sharp';
+import type { FileKind } from './file-kind.js';
+import { inputError, reason } from './input-error.js';
+import { fitToBudget, megapixels } from './pixel-budget.js';
+import type { RawPixels } from './raw-pixels.js';
+import { loadSharp } from './sharp-loader.js';
+
+export interface ImageLimits {
+  /** Output budget: larger images are resized to fit. */
+  maxPixels: number;
+  /** Declared sizes beyond this are refused before decoding (sharp's `limitInputPixels`). */
+  maxInputPixels: number;
+}
+
+export interface ImageFileInfo {
+  /** Pages in the file: the directories of a multi-page TIFF, else 1. */
+  pages: number;
+}
+
+export interface DecodedImagePage {
+  pixels: RawPixels;
+  /** The resolution the file declares, scaled by any downsampling; null when it declares none. */
+  dpi: number | null;
+  downsampled: boolean;
+  /** EXIF orientation that was applied (1 = none). */
+  orientation: number;
+}
+
+/**
+ * Reads an image file's header: how many pages it holds and whether its size is within the input
+ * limit. Cheap: nothing is decoded.
+ * @throws BookpipeError INPUT_INVALID naming the file.
+ */
+export async function probeImageFile(path: string, kind: FileKind, limits: ImageLimits): Promise<ImageFileInfo> {
+  const meta = await readMetadata(path, 0, limits);
+  // Only TIFF pages are book pages; the frames of an animated WebP are not.
+  const pages = kind === 'tiff' ? Math.max(1, meta.pages ?? 1) : 1;
+  return { pages };
+}
+
+/**
+ * Decodes every page of an image file down to a small size, which reads all of its data: a truncated
+ * or corrupt file fails here, before any page of the book is written.
+ * @throws BookpipeError INPUT_INVALID naming the file and page.
+ */
+export async function verifyImageFile(path: string, pages: number, limits: ImageLimits): Promise<void> {
+  const sharp = await loadSharp();
+  for (let page = 0; page < pages; page++) {
+    try {
+      await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' })
+        .resize(64, 64, { fit: 'inside' })
+        .raw()
+        .toBuffer();
+    } catch (error) {
+      throw imageError(path, page, pages, error);
+    }
+  }
+}
+
+/**
+ * Decodes one page of an image file to 8-bit pixels: EXIF orientation applied, transparency flattened
+ * onto white, 16-bit and CMYK converted, and resized to fit `maxPixels` when it is larger.
+ * @throws BookpipeError INPUT_INVALID naming the file and page.
+ */
+export async function decodeImagePage(path: string, page: number, pages: number, limits: ImageLimits): Promise<DecodedImagePage> {
+  const sharp = await loadSharp();
+  const meta = await readMetadata(path, page, limits, pages);
+  const orientation = meta.orientation ?? 1;
+  const swap = orientation >= 5; // EXIF 5-8 turn the image a quarter
+  const width = swap ? meta.height! : meta.width!;
+  const height = swap ? meta.width! : meta.height!;
+  const fit = fitToBudget(width, height, limits.maxPixels);
+  const gray = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) <= 1;
+  try {
+    let pipeline = sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).autoOrient();
+    if (meta.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+    if (fit.downsampled) pipeline = pipeline.resize(fit.width, fit.height, { fit: 'fill', kernel: 'lanczos3' });
+    const { data, info } = await pipeline
+      .toColourspace(gray ? 'b-w' : 'srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    // 72 and 96 are what image tools write by default; they say nothing about the scan.
+    const density = meta.density && meta.density >= 100 ? meta.density : null;
+    return {
+      pixels: { data, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 },
+      dpi: density === null ? null : density * fit.scale,
+      downsampled: fit.downsampled,
+      orientation,
+    };
+  } catch (error) {
+    throw imageError(path, page, pages, error);
+  }
+}
+
+async function readMetadata(path: string, page: number, limits: ImageLimits, pages?: number): Promise<Metadata> {
+  const sharp = await loadSharp();
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).metadata();
+  } catch (error) {
+    throw imageError(path, page, pages, error);
+  }
+  if (!meta.width || !meta.height) {
+    throw inputError(`${path}: the image declares no size. Replace it with the real file or leave it out.`, { file: path });
+  }
+  // metadata() reads the header only; the pixel limit is enforced here, before any decoding.
+  if (meta.width * meta.height > limits.maxInputPixels) {
+    throw inputError(
+      `${path}${pages && pages > 1 ? `, page ${page + 1}` : ''}: the image is ${meta.width} x ${meta.height} px (${megapixels(meta.width * meta.height)}), over the input limit of ${megapixels(limits.maxInputPixels)}. Raise maxInputPixels if it is meant to be that large.`,
+      { file: path, sourcePage: page + 1, declaredPixels: meta.width * meta.height, maxInputPixels: limits.maxInputPixels },
+    );
+  }
+  return meta;
+}
+
+function imageError(path: string, page: number, pages: number | undefined, error: unknown) {
+  const where = pages && pages > 1 ? `${path}, page ${page + 1}` : path;
+  return inputError(
+    `${where}: cannot decode the image (${reason(error)}). The file may be truncated or corrupt: replace it with a complete copy or leave it out.`,
+    { file: path, sourcePage: page + 1 },
+    error,
+  );
+}
