@@ -1,0 +1,454 @@
+import PQueue from 'p-queue';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { ApiCallError } from './api-call-error.js';
+import { systemClock } from './clock.js';
+import { loadImages } from './images.js';
+import { checkResponseSchema } from './json-schema.js';
+import { resolveOptions, type LlmBatchClientOptions, type ResolvedOptions } from './options.js';
+import { attemptCost, DEFAULT_PRICING, type PricingTable } from './pricing.js';
+import type { ProviderResponse } from './provider.js';
+import { AdaptiveRateLimiter } from './rate-limiter.js';
+import { RequestLog } from './request-log.js';
+import { decideRetry } from './retry.js';
+import type {
+  BatchProgress,
+  BatchSummary,
+  LlmBatchEvent,
+  LlmError,
+  LlmRequest,
+  LlmResult,
+  LlmUsage,
+  ProcessBatchOptions,
+} from './types.js';
+import { ResponseValidator } from './validate.js';
+
+/** How one attempt ended. */
+type AttemptOutcome =
+  | { kind: 'success'; value: unknown }
+  | { kind: 'failure'; reason: string; status?: number | undefined; retryable: boolean; retryAfterMs?: number | undefined }
+  | { kind: 'aborted' };
+
+/** What one request has gathered over its attempts. */
+interface RequestState {
+  request: LlmRequest;
+  validate: ValidateFunction;
+  queuedAt: number;
+  startedAt: number | undefined;
+  sent: number;
+  usage: LlmUsage | null;
+  costUsd: number;
+  costUnknown: boolean;
+  model: string;
+}
+
+/** One processBatch call: its counters, callbacks and stop signals. */
+interface BatchRun {
+  total: number;
+  done: number;
+  failed: number;
+  inFlight: number;
+  attempts: number;
+  costUsd: number;
+  unpricedAttempts: number;
+  usage: LlmUsage;
+  notDoneIds: string[];
+  /** Aborts on the caller's signal or a throwing callback: nothing new starts (queue waits, rate waits, backoff). */
+  stopStarting: AbortController;
+  /** Aborts on the caller's signal only: sends in flight are cancelled. A throwing callback lets them finish. */
+  cancelSends: AbortController;
+  callbackError: { error: unknown } | undefined;
+  emit: (event: LlmBatchEvent) => void;
+  deliver: (result: LlmResult) => Promise<void>;
+  log: RequestLog | undefined;
+}
+
+/**
+ * Runs thousands of structured-output requests against one provider: bounded concurrency
+ * (p-queue), a sliding-window rate limit that backs off on 429s, retries with jittered
+ * exponential backoff and Retry-After, local schema validation of every answer, and cost.
+ *
+ * One client may run several batches at once (e.g. two stages sharing a provider): they share
+ * its concurrency and rate budget.
+ *
+ * @example
+ * const client = new LlmBatchClient({ provider: openaiCompatible({ apiKey }), maxWorkers: 10 });
+ * const summary = await client.processBatch(requests, { onResult: (r) => save(r) });
+ */
+export class LlmBatchClient {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<ResolvedOptions>;
+  readonly #queue: PQueue;
+  readonly #limiter: AdaptiveRateLimiter;
+  readonly #validator = new ResponseValidator();
+  readonly #pricing: PricingTable;
+  readonly #runs = new Set<BatchRun>();
+
+  constructor(options: LlmBatchClientOptions) {
+    this.options = Object.freeze(resolveOptions(options, { random: Math.random, clock: systemClock }));
+    this.#queue = new PQueue({ concurrency: this.options.maxWorkers });
+    this.#limiter = new AdaptiveRateLimiter({ requestsPerMinute: this.options.requestsPerMinute, clock: this.options.clock });
+    this.#pricing = { ...DEFAULT_PRICING, ...this.options.pricing };
+  }
+
+  /**
+   * Sends every request and resolves with a summary once each one is done, failed or (after an
+   * abort) not done. Results reach `onResult` as they finish, in any order; a failing request
+   * never stops the others.
+   *
+   * Throws a TypeError before sending anything when two requests share an id. A request without
+   * a usable `responseSchema` is refused: it gets a failed result with 0 attempts.
+   *
+   * On `signal` abort nothing new is sent, sends in flight are cancelled, and the promise resolves
+   * with `aborted: true`; unfinished requests get no result and are listed in `notDoneIds`, so
+   * that they are neither recorded as failed nor as paid.
+   *
+   * If `onResult` or `onEvent` throws, nothing new is sent, the sends in flight finish, and the
+   * promise rejects with that error: a bug in a callback would otherwise repeat for every request
+   * while money is spent.
+   */
+  async processBatch<Value = unknown, Metadata = unknown>(
+    requests: Iterable<LlmRequest<Metadata>>,
+    options: ProcessBatchOptions<Value, Metadata> = {},
+  ): Promise<BatchSummary> {
+    const list = Array.from(requests);
+    checkIds(list);
+    const { clock } = this.options;
+    const batchStart = clock.now();
+    const stopStarting = new AbortController();
+    const cancelSends = new AbortController();
+    const onAbort = () => {
+      stopStarting.abort(options.signal?.reason);
+      cancelSends.abort(options.signal?.reason);
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const run: BatchRun = {
+      total: list.length,
+      done: 0,
+      failed: 0,
+      inFlight: 0,
+      attempts: 0,
+      costUsd: 0,
+      unpricedAttempts: 0,
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+      notDoneIds: [],
+      stopStarting,
+      cancelSends,
+      callbackError: undefined,
+      emit: () => undefined,
+      deliver: async () => undefined,
+      log: this.options.logDir === undefined ? undefined : RequestLog.open(this.options.logDir, new Date()),
+    };
+    const stopOnCallbackError = (error: unknown) => {
+      run.callbackError ??= { error };
+      stopStarting.abort(error);
+    };
+    run.emit = (event) => {
+      if (!options.onEvent) return;
+      try {
+        options.onEvent(event);
+      } catch (error) {
+        stopOnCallbackError(error);
+      }
+    };
+    run.deliver = async (result) => {
+      if (!options.onResult) return;
+      try {
+        await options.onResult(result as LlmResult<Value, Metadata>);
+      } catch (error) {
+        stopOnCallbackError(error);
+      }
+    };
+
+    this.#runs.add(run);
+    try {
+      for (const request of list) run.emit({ type: 'queued', id: request.id });
+      this.#progress(run);
+      await Promise.all(list.map((request) => this.#runRequest(run, request as LlmRequest)));
+    } finally {
+      this.#runs.delete(run);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+
+    const summary: BatchSummary = {
+      total: run.total,
+      done: run.done,
+      failed: run.failed,
+      notDone: run.notDoneIds.length,
+      notDoneIds: run.notDoneIds,
+      aborted: options.signal?.aborted === true,
+      results: run.done + run.failed,
+      attempts: run.attempts,
+      costUsd: run.costUsd,
+      unpricedAttempts: run.unpricedAttempts,
+      usage: run.usage,
+      durationMs: clock.now() - batchStart,
+      ...(run.log ? { logFile: run.log.path } : {}),
+    };
+    if (run.log) {
+      run.log.write({ type: 'batch', time: new Date().toISOString(), provider: this.options.provider.name, ...summary, notDoneIds: undefined, logFile: undefined });
+      await run.log.close();
+    }
+    if (run.callbackError) throw run.callbackError.error;
+    return summary;
+  }
+
+  /** Carries one request from queued to its result, through as many attempts as allowed. */
+  async #runRequest(run: BatchRun, request: LlmRequest): Promise<void> {
+    const { clock, maxRetries, retryJitter, retryBaseDelayMs, retryMaxDelayMs, random } = this.options;
+    const queuedAt = clock.now();
+    const refusal = refuse(request) ?? checkResponseSchema(request.responseSchema);
+    const validate = refusal ?? this.#validator.compile(request.responseSchema.schema);
+    const state: RequestState = {
+      request,
+      validate: typeof validate === 'string' ? refusedValidator : validate,
+      queuedAt,
+      startedAt: undefined,
+      sent: 0,
+      usage: null,
+      costUsd: 0,
+      costUnknown: false,
+      model: typeof request.model === 'string' ? request.model : String(request.model),
+    };
+    if (typeof validate === 'string') {
+      await this.#finish(run, state, { reason: `refused before sending: ${validate}`, retryable: false });
+      return;
+    }
+
+    for (;;) {
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await this.#queue.add(() => this.#attempt(run, state), {
+          signal: run.stopStarting.signal,
+          // Retries go ahead of fresh requests, so that started work finishes first.
+          priority: state.sent > 0 ? 1 : 0,
+        });
+      } catch {
+        // Only an abort while waiting in the queue lands here: #attempt catches everything else.
+        outcome = { kind: 'aborted' };
+      }
+      if (outcome.kind === 'aborted') return this.#notDone(run, state);
+      if (outcome.kind === 'success') {
+        await this.#finish(run, state, undefined, outcome.value);
+        return;
+      }
+      const decision = decideRetry(state.sent, maxRetries, outcome, {
+        baseDelayMs: retryBaseDelayMs,
+        maxDelayMs: retryMaxDelayMs,
+        jitter: retryJitter,
+        random,
+      });
+      if (!decision.retry) {
+        const reason = decision.reason ? `${outcome.reason} (${decision.reason})` : outcome.reason;
+        await this.#finish(run, state, { reason, status: outcome.status, retryable: outcome.retryable });
+        return;
+      }
+      run.emit({
+        type: 'retrying',
+        id: request.id,
+        attempt: state.sent,
+        reason: outcome.reason,
+        ...(outcome.status === undefined ? {} : { status: outcome.status }),
+        delayMs: decision.delayMs,
+      });
+      try {
+        await clock.sleep(decision.delayMs, run.stopStarting.signal);
+      } catch {
+        return this.#notDone(run, state);
+      }
+    }
+  }
+
+  /** One send, inside a concurrency slot. Never throws: every ending is an AttemptOutcome. */
+  async #attempt(run: BatchRun, state: RequestState): Promise<AttemptOutcome> {
+    const { clock, provider, timeoutMs } = this.options;
+    const { request } = state;
+    try {
+      await this.#limiter.acquire(run.stopStarting.signal, (waitMs) =>
+        run.emit({ type: 'rateLimited', id: request.id, waitMs, requestsPerMinute: this.#limiter.currentLimit }),
+      );
+    } catch {
+      return { kind: 'aborted' };
+    }
+    if (run.stopStarting.signal.aborted) return { kind: 'aborted' };
+    state.startedAt ??= clock.now();
+    const generation = this.#limiter.generation;
+
+    let images;
+    try {
+      images = await loadImages(request.images);
+    } catch (error) {
+      return { kind: 'failure', reason: provider.redact(`image failed to load: ${messageOf(error)}`), retryable: false };
+    }
+
+    state.sent++;
+    run.attempts++;
+    run.inFlight++;
+    run.emit({ type: 'started', id: request.id, attempt: state.sent, model: state.model, provider: provider.name });
+    this.#progress(run);
+    let response: ProviderResponse;
+    try {
+      response = await provider.send(
+        {
+          id: request.id,
+          model: request.model,
+          messages: request.messages,
+          images,
+          responseSchema: request.responseSchema,
+          maxTokens: request.maxTokens,
+          temperature: request.temperature,
+        },
+        { signal: run.cancelSends.signal, timeoutMs, now: () => clock.now() },
+      );
+    } catch (error) {
+      if (run.cancelSends.signal.aborted) return { kind: 'aborted' };
+      const apiError = ApiCallError.isInstance(error)
+        ? error
+        : // A custom provider that throws something else has a bug: retrying would not fix it.
+          new ApiCallError(provider.redact(`${provider.name}: ${messageOf(error)}`), { provider: provider.name, retryable: false });
+      if (apiError.status === 429 && this.#limiter.onRateLimited(generation)) this.#throttled('429 from the provider');
+      return {
+        kind: 'failure',
+        reason: provider.redact(apiError.message),
+        status: apiError.status,
+        retryable: apiError.retryable,
+        retryAfterMs: apiError.retryAfterMs,
+      };
+    } finally {
+      run.inFlight--;
+    }
+    if (this.#limiter.onSuccess()) this.#throttled('recovering after successes');
+    this.#account(run, state, response);
+
+    const { output } = response;
+    if ('missing' in output) return { kind: 'failure', reason: provider.redact(output.missing), retryable: true };
+    const checked = this.#validator.check(state.validate, output);
+    if (!checked.ok) return { kind: 'failure', reason: provider.redact(checked.reason), retryable: true };
+    return { kind: 'success', value: checked.value };
+  }
+
+  /** Adds an answered attempt's tokens and cost: it was paid for, whatever its content. */
+  #account(run: BatchRun, state: RequestState, response: ProviderResponse): void {
+    if (response.model) state.model = response.model;
+    const usage = response.usage;
+    if (usage) {
+      state.usage = addUsage(state.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, usage);
+      run.usage = addUsage(run.usage, usage);
+    }
+    const cost = attemptCost(this.#pricing, response.model ?? state.request.model, usage, response.costUsd);
+    if (cost === null) {
+      state.costUnknown = true;
+      run.unpricedAttempts++;
+    } else {
+      state.costUsd += cost;
+      run.costUsd += cost;
+    }
+  }
+
+  /** Applies the limiter's new share to every batch's concurrency and tells them. */
+  #throttled(reason: string): void {
+    const concurrency = Math.max(1, Math.round(this.options.maxWorkers * this.#limiter.factor));
+    if (this.#queue.concurrency !== concurrency) this.#queue.concurrency = concurrency;
+    for (const run of this.#runs) {
+      run.emit({ type: 'throttled', requestsPerMinute: this.#limiter.currentLimit, concurrency, reason });
+    }
+  }
+
+  async #finish(run: BatchRun, state: RequestState, error: LlmError | undefined, value?: unknown): Promise<void> {
+    const { clock, provider } = this.options;
+    const { request } = state;
+    const now = clock.now();
+    const base = {
+      id: request.id,
+      attempts: state.sent,
+      usage: state.usage,
+      costUsd: state.costUnknown ? null : state.costUsd,
+      model: state.model,
+      provider: provider.name,
+      queueMs: (state.startedAt ?? now) - state.queuedAt,
+      executionMs: state.startedAt === undefined ? 0 : now - state.startedAt,
+      metadata: request.metadata,
+    };
+    let result: LlmResult;
+    if (error) {
+      const cleanError: LlmError = { reason: error.reason, retryable: error.retryable, ...(error.status === undefined ? {} : { status: error.status }) };
+      result = { ...base, ok: false, error: cleanError };
+      run.failed++;
+      run.emit({ type: 'failed', id: request.id, attempts: state.sent, reason: error.reason, ...(error.status === undefined ? {} : { status: error.status }) });
+    } else {
+      result = { ...base, ok: true, value };
+      run.done++;
+      run.emit({ type: 'completed', id: request.id, attempts: state.sent, costUsd: base.costUsd, usage: state.usage });
+    }
+    run.log?.write({
+      time: new Date().toISOString(),
+      id: request.id,
+      model: state.model,
+      provider: provider.name,
+      status: result.ok ? 'done' : 'failed',
+      attempts: state.sent,
+      httpStatus: result.ok ? undefined : result.error.status,
+      queueMs: base.queueMs,
+      executionMs: base.executionMs,
+      usage: state.usage,
+      costUsd: base.costUsd,
+      error: result.ok ? undefined : result.error.reason,
+    });
+    this.#progress(run);
+    await run.deliver(result);
+  }
+
+  /** The batch was stopped before this request finished: no result, listed as not done. */
+  #notDone(run: BatchRun, state: RequestState): void {
+    run.notDoneIds.push(state.request.id);
+    run.log?.write({ time: new Date().toISOString(), id: state.request.id, model: state.model, provider: this.options.provider.name, status: 'not_done', attempts: state.sent });
+  }
+
+  #progress(run: BatchRun): void {
+    const finished = run.done + run.failed + run.notDoneIds.length;
+    const progress: BatchProgress = {
+      total: run.total,
+      done: run.done,
+      failed: run.failed,
+      inFlight: run.inFlight,
+      queued: Math.max(0, run.total - finished - run.inFlight),
+      costUsd: run.costUsd,
+      unpricedAttempts: run.unpricedAttempts,
+    };
+    run.emit({ type: 'progress', ...progress });
+  }
+}
+
+/** Stands in for the validator of a refused request, which is never sent. */
+const refusedValidator = (() => false) as unknown as ValidateFunction;
+
+function checkIds(list: readonly LlmRequest<unknown>[]): void {
+  const seen = new Set<string>();
+  list.forEach((request, index) => {
+    if (typeof request !== 'object' || request === null || typeof request.id !== 'string' || request.id === '') {
+      throw new TypeError(`[llm-batch] request ${index} has no string \`id\``);
+    }
+    if (seen.has(request.id)) throw new TypeError(`[llm-batch] two requests share the id "${request.id}" (index ${index}): ids must be unique in a batch`);
+    seen.add(request.id);
+  });
+}
+
+/** Why a request cannot be sent as it is, apart from its schema. */
+function refuse(request: LlmRequest): string | undefined {
+  if (typeof request.model !== 'string' || request.model === '') return 'model must be a non-empty string';
+  if (!Array.isArray(request.messages) || request.messages.length === 0) return 'messages must be a non-empty array';
+  return undefined;
+}
+
+function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

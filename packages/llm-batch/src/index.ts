@@ -1,0 +1,27 @@
+// The public API of @bookpipe/llm-batch. Everything else in src/ is internal.
+export { LlmBatchClient } from './client.js';
+export { DEFAULT_BATCH_OPTIONS, type LlmBatchClientOptions } from './options.js';
+export { ApiCallError, type ApiCallErrorOptions } from './api-call-error.js';
+export { openaiCompatible, type OpenAICompatibleSettings } from './providers/openai-compatible.js';
+export { anthropic, type AnthropicSettings } from './providers/anthropic.js';
+export type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from './provider.js';
+export { toStrictJsonSchema } from './json-schema.js';
+export { DEFAULT_PRICING, findPrice, type ModelPrice, type PricingTable } from './pricing.js';
+export type { Clock } from './clock.js';
+export type {
+  BatchProgress,
+  BatchSummary,
+  ImageMediaType,
+  JsonSchema,
+  LlmBatchEvent,
+  LlmError,
+  LlmFailure,
+  LlmImage,
+  LlmMessage,
+  LlmRequest,
+  LlmResponseSchema,
+  LlmResult,
+  LlmSuccess,
+  LlmUsage,
+  ProcessBatchOptions,
+} from './types.js';

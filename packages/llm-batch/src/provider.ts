@@ -1,0 +1,46 @@
+import type { ImageMediaType, LlmMessage, LlmResponseSchema, LlmUsage } from './types.js';
+
+/** One send, as the client hands it to an adapter: images already loaded, nothing to mutate. */
+export interface ProviderCall {
+  readonly id: string;
+  readonly model: string;
+  readonly messages: readonly LlmMessage[];
+  readonly images: readonly { readonly mediaType: ImageMediaType; readonly data: Uint8Array }[];
+  readonly responseSchema: LlmResponseSchema;
+  readonly maxTokens?: number | undefined;
+  readonly temperature?: number | undefined;
+}
+
+export interface SendContext {
+  /** Aborts when the batch is aborted; the adapter passes it to its SDK. */
+  signal: AbortSignal;
+  /** Time allowed for this attempt; the adapter passes it to its SDK. */
+  timeoutMs: number;
+  /** Epoch milliseconds on the client's clock, to read a Retry-After given as an HTTP date. */
+  now: () => number;
+}
+
+/** What the model answered: JSON text to parse, an already parsed value, or no answer at all. */
+export type ProviderOutput = { text: string } | { value: unknown } | { missing: string };
+
+export interface ProviderResponse {
+  output: ProviderOutput;
+  usage: LlmUsage | null;
+  /** The cost the provider reported for this call (OpenRouter `usage.cost`), in USD. */
+  costUsd?: number;
+  /** The model that answered, when the provider says (may be a dated variant of the one asked for). */
+  model?: string;
+}
+
+/**
+ * What a provider adapter implements. `send` either returns the model's answer or throws an
+ * `ApiCallError` deciding, once, whether the failure is retryable; the client never inspects SDK
+ * errors. Build one with `openaiCompatible()` or `anthropic()`, or write your own.
+ */
+export interface LlmProvider {
+  /** Short name reported on results, events and logs, e.g. `openai`, `openrouter`, `anthropic`. */
+  readonly name: string;
+  send(call: ProviderCall, context: SendContext): Promise<ProviderResponse>;
+  /** Removes the adapter's secrets from any text before it is logged, emitted or thrown. */
+  redact(text: string): string;
+}

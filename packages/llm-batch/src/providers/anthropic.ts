@@ -1,0 +1,117 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
+import { createRedactor } from '../redact.js';
+import { imageTarget, toBase64 } from './encode.js';
+import { toApiCallError } from './sdk-errors.js';
+
+const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+
+export interface AnthropicSettings {
+  /** Your Anthropic API key; never logged, and removed from any error text. Environment variables are not read. */
+  apiKey: string;
+  /** @default 'https://api.anthropic.com' */
+  baseURL?: string;
+  /** Extra headers on every request, e.g. an `anthropic-beta` flag. @default {} */
+  headers?: Record<string, string>;
+  /** Reported as the result's `provider`. @default 'anthropic' */
+  name?: string;
+  /** `max_tokens` for requests that set no `maxTokens`; the Messages API requires one. @default 4096 */
+  maxTokens?: number;
+}
+
+/**
+ * An adapter for the Anthropic Messages API, on the official `@anthropic-ai/sdk`. The structured
+ * answer comes through a forced tool call: the response schema becomes the one tool's
+ * `input_schema` and `tool_choice: { type: 'tool', name }` makes the model call it. Images are
+ * sent as base64 image blocks, before the text of the last user message.
+ *
+ * @example
+ * const provider = anthropic({ apiKey: process.env.ANTHROPIC_API_KEY! });
+ */
+export function anthropic(settings: AnthropicSettings): LlmProvider {
+  if (typeof settings?.apiKey !== 'string' || settings.apiKey === '') {
+    throw new TypeError('[llm-batch] [anthropic] Missing required option `apiKey`.');
+  }
+  const name = settings.name ?? 'anthropic';
+  const defaultMaxTokens = settings.maxTokens ?? 4096;
+  const redact = createRedactor([settings.apiKey]);
+  const client = new Anthropic({
+    apiKey: settings.apiKey,
+    ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
+    // The batch client owns retries; the SDK's own would multiply the sends beyond 1 + maxRetries.
+    maxRetries: 0,
+    defaultHeaders: settings.headers ?? {},
+    logLevel: 'off',
+  });
+
+  async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
+    let message: Anthropic.Messages.Message;
+    try {
+      message = await client.messages.create(toBody(call, defaultMaxTokens), {
+        signal: context.signal,
+        timeout: context.timeoutMs,
+        maxRetries: 0,
+        headers: { 'x-bookpipe-request-id': call.id },
+      });
+    } catch (error) {
+      throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
+    }
+    return fromMessage(message, call.responseSchema.name);
+  }
+
+  return { name, send, redact };
+}
+
+function toBody(call: ProviderCall, defaultMaxTokens: number): Anthropic.Messages.MessageCreateParamsNonStreaming {
+  const target = imageTarget(call.messages);
+  const imageBlocks: Anthropic.Messages.ImageBlockParam[] = call.images.map((image) => ({
+    type: 'image',
+    source: { type: 'base64', media_type: image.mediaType, data: toBase64(image.data) },
+  }));
+  // The Messages API takes system prompts apart from the turns.
+  const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const messages: Anthropic.Messages.MessageParam[] = [];
+  call.messages.forEach((message, index) => {
+    if (message.role === 'system') return;
+    if (index === target && imageBlocks.length > 0) {
+      messages.push({ role: 'user', content: [...imageBlocks, { type: 'text', text: message.content }] });
+    } else messages.push({ role: message.role, content: message.content });
+  });
+  if (target === -1 && imageBlocks.length > 0) messages.push({ role: 'user', content: imageBlocks });
+  const { name, description, schema } = call.responseSchema;
+  return {
+    model: call.model,
+    max_tokens: call.maxTokens ?? defaultMaxTokens,
+    ...(system ? { system } : {}),
+    messages,
+    tools: [
+      {
+        name,
+        description: description ?? `Record the answer as ${name}.`,
+        input_schema: schema as Anthropic.Messages.Tool.InputSchema,
+      },
+    ],
+    tool_choice: { type: 'tool', name, disable_parallel_tool_use: true },
+    ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
+  };
+}
+
+function fromMessage(message: Anthropic.Messages.Message, toolName: string): ProviderResponse {
+  const content = message.content ?? [];
+  const tool = content.find((block) => block.type === 'tool_use' && block.name === toolName);
+  let output: ProviderOutput;
+  if (tool && tool.type === 'tool_use') output = { value: tool.input };
+  else {
+    // No tool call (a refusal, or max_tokens hit first): some models still answer with JSON text.
+    const text = content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+    output = text ? { text } : { missing: `no ${toolName} tool call in the answer (stop_reason: ${message.stop_reason})` };
+  }
+  const usage = message.usage;
+  const promptTokens = usage ? usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) : 0;
+  const completionTokens = usage?.output_tokens ?? 0;
+  return {
+    output,
+    usage: usage ? { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens } : null,
+    ...(message.model ? { model: message.model } : {}),
+  };
+}

@@ -1,0 +1,132 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
+import { createRedactor } from '../redact.js';
+import type { LlmUsage } from '../types.js';
+import { imageTarget, toBase64 } from './encode.js';
+import { toApiCallError } from './sdk-errors.js';
+
+const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+
+export interface OpenAICompatibleSettings {
+  /**
+   * The API's base URL, up to and including `/v1`: OpenRouter `https://openrouter.ai/api/v1`,
+   * Ollama `http://localhost:11434/v1`, vLLM and LM Studio likewise.
+   * @default 'https://api.openai.com/v1'
+   */
+  baseURL?: string;
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`; never logged, and removed from any error text.
+   * Local servers (Ollama, LM Studio) ignore it: it may be omitted for them.
+   * @default a placeholder, since the SDK refuses to start without a key (environment variables are not read)
+   */
+  apiKey?: string;
+  /** Extra headers on every request, e.g. OpenRouter's `HTTP-Referer` and `X-Title`. @default {} */
+  headers?: Record<string, string>;
+  /**
+   * Reported as the result's `provider`.
+   * @default 'openrouter' for an openrouter.ai URL, 'openai' for api.openai.com, else 'openai-compatible'
+   */
+  name?: string;
+  /** `detail` of every image part; unset lets the provider choose. @default undefined */
+  imageDetail?: 'auto' | 'low' | 'high';
+}
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+function defaultName(baseURL: string): string {
+  if (/openrouter\.ai/i.test(baseURL)) return 'openrouter';
+  if (/api\.openai\.com/i.test(baseURL)) return 'openai';
+  return 'openai-compatible';
+}
+
+/**
+ * An adapter for any OpenAI chat-completions API, on the official `openai` SDK. The answer is
+ * requested with `response_format: { type: 'json_schema', json_schema: { name, schema, strict: true } }`
+ * and images are sent as base64 `data:` URLs.
+ *
+ * @example
+ * const provider = openaiCompatible({ baseURL: 'https://openrouter.ai/api/v1', apiKey: process.env.OPENROUTER_API_KEY });
+ */
+export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmProvider {
+  const baseURL = settings.baseURL ?? DEFAULT_BASE_URL;
+  const name = settings.name ?? defaultName(baseURL);
+  const redact = createRedactor([settings.apiKey]);
+  const client = new OpenAI({
+    baseURL,
+    apiKey: settings.apiKey ?? 'no-key',
+    // The batch client owns retries (with jitter, Retry-After and a shared rate budget): the
+    // SDK's own would multiply the sends beyond 1 + maxRetries.
+    maxRetries: 0,
+    defaultHeaders: settings.headers ?? {},
+    // The SDK logs retries and warnings on its own; our events and log cover them.
+    logLevel: 'off',
+  });
+
+  async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await client.chat.completions.create(toBody(call, settings.imageDetail), {
+        signal: context.signal,
+        timeout: context.timeoutMs,
+        maxRetries: 0,
+        headers: { 'x-bookpipe-request-id': call.id },
+      });
+    } catch (error) {
+      throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
+    }
+    return fromCompletion(completion);
+  }
+
+  return { name, send, redact };
+}
+
+function toBody(call: ProviderCall, detail: OpenAICompatibleSettings['imageDetail']): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
+  const target = imageTarget(call.messages);
+  const imageParts = call.images.map((image) => ({
+    type: 'image_url' as const,
+    image_url: { url: `data:${image.mediaType};base64,${toBase64(image.data)}`, ...(detail ? { detail } : {}) },
+  }));
+  const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = call.messages.map((message, index) => {
+    if (message.role === 'user' && index === target && imageParts.length > 0) {
+      return { role: 'user', content: [{ type: 'text', text: message.content }, ...imageParts] };
+    }
+    return { role: message.role, content: message.content };
+  });
+  if (target === -1 && imageParts.length > 0) messages.push({ role: 'user', content: imageParts });
+  const { name, description, schema } = call.responseSchema;
+  return {
+    model: call.model,
+    messages,
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name, schema, strict: true, ...(description ? { description } : {}) },
+    },
+    ...(call.maxTokens === undefined ? {} : { max_completion_tokens: call.maxTokens }),
+    ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
+  };
+}
+
+function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion): ProviderResponse {
+  const choice = completion.choices?.[0];
+  let output: ProviderOutput;
+  if (!choice) output = { missing: 'no choices in the response' };
+  else if (choice.message.refusal) output = { missing: `model refused: ${choice.message.refusal}` };
+  else if (typeof choice.message.content !== 'string' || choice.message.content === '') {
+    output = { missing: `empty answer (finish_reason: ${choice.finish_reason})` };
+  } else output = { text: choice.message.content };
+  // OpenRouter adds the charged amount to usage; the SDK passes unknown fields through.
+  const raw = completion.usage as (OpenAI.CompletionUsage & { cost?: unknown }) | undefined;
+  const usage: LlmUsage | null = raw
+    ? {
+        promptTokens: raw.prompt_tokens ?? 0,
+        completionTokens: raw.completion_tokens ?? 0,
+        totalTokens: raw.total_tokens ?? (raw.prompt_tokens ?? 0) + (raw.completion_tokens ?? 0),
+      }
+    : null;
+  return {
+    output,
+    usage,
+    ...(typeof raw?.cost === 'number' ? { costUsd: raw.cost } : {}),
+    ...(completion.model ? { model: completion.model } : {}),
+  };
+}

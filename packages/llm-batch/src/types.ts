@@ -1,0 +1,150 @@
+// The plain data types of the batch client: what goes in (LlmRequest), what comes out (LlmResult),
+// and what is reported on the way (LlmBatchEvent). No behaviour lives here.
+
+/** A JSON Schema object (2020-12 dialect). */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** The structured output a request asks for. */
+export interface LlmResponseSchema {
+  /** Sent to the provider as the schema's (OpenAI) or the forced tool's (Anthropic) name: `[a-zA-Z0-9_-]{1,64}`. */
+  name: string;
+  /** Optional description sent along with the schema. */
+  description?: string;
+  /**
+   * The JSON Schema the answer must satisfy. Its root must be `type: "object"` (both providers require it).
+   * It is sent as is and also enforced locally, including keywords a provider ignores (minItems, prefixItems...).
+   */
+  schema: JsonSchema;
+}
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A media type both providers accept for images. */
+export type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
+
+/**
+ * An image for a request, either in memory or loaded on demand. Prefer `load`: 10,000 queued
+ * requests then hold no image bytes; the client loads them when the request starts and drops them after.
+ */
+export type LlmImage =
+  | { mediaType: ImageMediaType; data: Uint8Array }
+  | { mediaType: ImageMediaType; load: () => Promise<Uint8Array> };
+
+export interface LlmRequest<Metadata = unknown> {
+  /** Unique within a batch; reported back on the result and sent as the `x-bookpipe-request-id` header. */
+  id: string;
+  model: string;
+  messages: readonly LlmMessage[];
+  /** Attached to the last user message, after its text. */
+  images?: readonly LlmImage[];
+  /** Required: a request without one is refused before anything is sent. */
+  responseSchema: LlmResponseSchema;
+  /** Upper bound on the answer's tokens. Anthropic requires one; the adapter's default applies when unset. */
+  maxTokens?: number;
+  temperature?: number;
+  /** Carried through to the result untouched; never sent to the provider nor logged. */
+  metadata?: Metadata;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface LlmError {
+  /** Why the request failed, e.g. `HTTP 429: rate limited` or `response violates schema: /blocks must NOT have fewer than 7 items`. */
+  reason: string;
+  /** HTTP status of the last attempt, when there was a response. */
+  status?: number;
+  /** Whether the last failure was retryable (false: a 4xx, a refused request, or retries exhausted on a 4xx). */
+  retryable: boolean;
+}
+
+interface LlmResultBase<Metadata> {
+  id: string;
+  /** How many times the request was sent (0 when it was refused before sending). */
+  attempts: number;
+  /** Tokens summed over every attempt that got a response, or null when no attempt reported usage. */
+  usage: LlmUsage | null;
+  /** USD summed over every attempt: the provider's reported cost, else the pricing table; null when unknown. */
+  costUsd: number | null;
+  model: string;
+  provider: string;
+  /** From being queued to the first attempt starting (concurrency and rate-limit waits). */
+  queueMs: number;
+  /** From the first attempt starting to the result, retries and backoff included. */
+  executionMs: number;
+  /** Time to first token; only set by providers that stream, which the built-in adapters do not. */
+  ttftMs?: number;
+  metadata: Metadata | undefined;
+}
+
+export interface LlmSuccess<Value = unknown, Metadata = unknown> extends LlmResultBase<Metadata> {
+  ok: true;
+  /** The parsed answer, valid against the request's schema. */
+  value: Value;
+}
+
+export interface LlmFailure<Metadata = unknown> extends LlmResultBase<Metadata> {
+  ok: false;
+  error: LlmError;
+}
+
+export type LlmResult<Value = unknown, Metadata = unknown> = LlmSuccess<Value, Metadata> | LlmFailure<Metadata>;
+
+/** Progress of the whole batch, sent after every change. */
+export interface BatchProgress {
+  total: number;
+  done: number;
+  failed: number;
+  inFlight: number;
+  queued: number;
+  /** Known cost so far in USD (attempts with an unknown price are not in it; see `unpricedAttempts`). */
+  costUsd: number;
+  unpricedAttempts: number;
+}
+
+export type LlmBatchEvent =
+  | { type: 'queued'; id: string }
+  | { type: 'rateLimited'; id: string; waitMs: number; requestsPerMinute: number }
+  | { type: 'started'; id: string; attempt: number; model: string; provider: string }
+  | { type: 'retrying'; id: string; attempt: number; reason: string; status?: number; delayMs: number }
+  | { type: 'completed'; id: string; attempts: number; costUsd: number | null; usage: LlmUsage | null }
+  | { type: 'failed'; id: string; attempts: number; reason: string; status?: number }
+  | { type: 'throttled'; requestsPerMinute: number; concurrency: number; reason: string }
+  | ({ type: 'progress' } & BatchProgress);
+
+export interface BatchSummary {
+  total: number;
+  done: number;
+  failed: number;
+  /** Requests that did not finish because the batch was aborted: neither done nor failed, to be run again. */
+  notDone: number;
+  notDoneIds: string[];
+  aborted: boolean;
+  /** Results delivered through onResult (done + failed). */
+  results: number;
+  /** Sends over the whole batch, retries included. */
+  attempts: number;
+  /** Known cost in USD of every attempt that got a response, including attempts of requests not done. */
+  costUsd: number;
+  /** Attempts whose cost is unknown (no price for the model): costUsd is then a lower bound. */
+  unpricedAttempts: number;
+  usage: LlmUsage;
+  durationMs: number;
+  /** The per-request JSON-lines log of this batch, when `logDir` is set. */
+  logFile?: string;
+}
+
+export interface ProcessBatchOptions<Value = unknown, Metadata = unknown> {
+  /** Every event, as it happens. A throwing listener stops the batch (see `processBatch`). */
+  onEvent?: (event: LlmBatchEvent) => void;
+  /** Each finished request (done or failed), as it finishes, in any order. Awaited. */
+  onResult?: (result: LlmResult<Value, Metadata>) => void | Promise<void>;
+  /** Aborting stops new sends, aborts the ones in flight and resolves with the unfinished ones as `notDone`. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,78 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { JsonSchema } from './types.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is module.exports, whose `default` is the plugin.
+const addFormats = addFormatsModule.default;
+
+export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const MAX_CACHED = 500;
+
+/**
+ * Parses and validates answers locally against each request's exact JSON Schema, whatever the
+ * provider enforced (providers ignore some keywords, e.g. minItems, and some models ignore the
+ * schema altogether). ajv's 2020-12 dialect, so `prefixItems`, `minItems`/`maxItems` hold.
+ *
+ * Compiling costs far more than validating, so validators are cached: by schema object identity
+ * first (the common case: one schema object shared by many requests), then by the schema's JSON
+ * text (page-specific schemas rebuilt per request but often equal), in a bounded map.
+ */
+export class ResponseValidator {
+  readonly #ajv: Ajv2020;
+  readonly #byObject = new WeakMap<object, ValidateFunction>();
+  readonly #byText = new Map<string, { validate: ValidateFunction; schema: JsonSchema }>();
+
+  constructor() {
+    // strict: false because provider schemas carry keywords ajv does not know (e.g. `strict`, `title` variants).
+    // addUsedSchema: false so that two schemas with the same `$id` do not collide in ajv's registry.
+    this.#ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true, addUsedSchema: false });
+    addFormats(this.#ajv);
+  }
+
+  /** The compiled validator, or a reason why the schema is not a valid JSON Schema. */
+  compile(schema: JsonSchema): ValidateFunction | string {
+    const cached = this.#byObject.get(schema);
+    if (cached) return cached;
+    const text = JSON.stringify(schema);
+    let validate = this.#byText.get(text)?.validate;
+    if (!validate) {
+      try {
+        validate = this.#ajv.compile(schema);
+      } catch (error) {
+        return `responseSchema is not a valid JSON Schema: ${(error as Error).message}`;
+      }
+      if (this.#byText.size >= MAX_CACHED) {
+        // ajv keeps its own cache keyed by schema object: drop the entry there too, or unique
+        // page-specific schemas would pile up for the life of the client.
+        const [oldestText, oldest] = this.#byText.entries().next().value as [string, { schema: JsonSchema }];
+        this.#byText.delete(oldestText);
+        this.#ajv.removeSchema(oldest.schema);
+      }
+      this.#byText.set(text, { validate, schema });
+    }
+    this.#byObject.set(schema, validate);
+    return validate;
+  }
+
+  /** Checks a parsed value (Anthropic tool input) or JSON text (OpenAI content). */
+  check(validate: ValidateFunction, output: { text: string } | { value: unknown }): ValidationOutcome {
+    let value: unknown;
+    if ('text' in output) {
+      try {
+        value = JSON.parse(output.text);
+      } catch (error) {
+        return { ok: false, reason: `response is not valid JSON (${(error as Error).message}; ${output.text.length} chars)` };
+      }
+    } else value = output.value;
+    if (validate(value)) return { ok: true, value };
+    return { ok: false, reason: `response violates schema: ${describe(validate.errors ?? [])}` };
+  }
+}
+
+function describe(errors: readonly ErrorObject[]): string {
+  return errors
+    .slice(0, 3)
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
+    .join('; ');
+}
