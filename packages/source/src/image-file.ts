@@ -73,8 +73,13 @@ export async function decodeImagePage(path: string, page: number, pages: number,
   const gray = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) <= 1;
   try {
     let pipeline = sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).autoOrient();
-    if (meta.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
     if (fit.downsampled) pipeline = pipeline.resize(fit.width, fit.height, { fit: 'fill', kernel: 'lanczos3' });
+    if (meta.hasAlpha) {
+      // libvips cannot flatten gray + alpha onto a colour background in one pipeline ("linear: vector
+      // must have 1 or 2 elements"): go through 8-bit RGBA first, then flatten onto white.
+      const rgba = await pipeline.toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      pipeline = sharp(rgba.data, { raw: { width: rgba.info.width, height: rgba.info.height, channels: 4 } }).flatten({ background: '#ffffff' });
+    }
     const { data, info } = await pipeline
       .toColourspace(gray ? 'b-w' : 'srgb')
       .raw({ depth: 'uchar' })
@@ -96,14 +101,15 @@ async function readMetadata(path: string, page: number, limits: ImageLimits, pag
   const sharp = await loadSharp();
   let meta: Metadata;
   try {
-    meta = await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).metadata();
+    // metadata() reads the header only. The limit is checked below, to say what the image declares.
+    meta = await sharp(path, { page, limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (error) {
     throw imageError(path, page, pages, error);
   }
   if (!meta.width || !meta.height) {
     throw inputError(`${path}: the image declares no size. Replace it with the real file or leave it out.`, { file: path });
   }
-  // metadata() reads the header only; the pixel limit is enforced here, before any decoding.
+  // The same limit guards every decoding call (sharp's limitInputPixels) in case a header lies.
   if (meta.width * meta.height > limits.maxInputPixels) {
     throw inputError(
       `${path}${pages && pages > 1 ? `, page ${page + 1}` : ''}: the image is ${meta.width} x ${meta.height} px (${megapixels(meta.width * meta.height)}), over the input limit of ${megapixels(limits.maxInputPixels)}. Raise maxInputPixels if it is meant to be that large.`,
