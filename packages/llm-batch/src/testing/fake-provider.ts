@@ -1,0 +1,332 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { JsonSchema } from '../types.js';
+import { exampleFromSchema } from './example-from-schema.js';
+
+/** A request as the fake provider received it, handed to your responder and kept in `requests`. */
+export interface FakeRequest {
+  /** Which wire format it came in: `POST /v1/chat/completions` or `POST /v1/messages`. */
+  api: 'openai' | 'anthropic';
+  /** 0-based position among every request this server received. */
+  callIndex: number;
+  /** The client's request id (`x-bookpipe-request-id` header), or a hash of the body when absent. */
+  id: string;
+  /** 1-based: how many requests with this id the server has received, this one included. */
+  attempt: number;
+  model: string;
+  /** The JSON Schema the answer must follow (OpenAI `response_format`, Anthropic forced tool). */
+  schema: JsonSchema | undefined;
+  schemaName: string | undefined;
+  /** All text of the prompt (system and messages), joined with newlines. */
+  text: string;
+  /** The images received, decoded. */
+  images: { mediaType: string; data: Buffer }[];
+  /** The parsed JSON body, exactly as sent. */
+  body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+}
+
+/** Token counts to report; the defaults estimate about 4 characters a token. */
+export interface FakeUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/**
+ * What the fake provider answers. Every variant takes an optional `latencyMs` (real time before
+ * answering; default: the server's `latencyMs`).
+ *
+ * - `{ json }`: a proper answer with this structured output (need not match the schema: that is
+ *   how to test a schema violation), with optional `usage`, `costUsd` (sent as OpenRouter's
+ *   `usage.cost`, OpenAI format only) and `model`.
+ * - `{ content }`: a proper HTTP answer whose model output is this raw text (e.g. cut-off JSON).
+ * - `{ fault: 'rateLimit', retryAfterSeconds?, retryAfterMs?, retryAfterDate? }`: 429 with those headers.
+ * - `{ fault: 'serverError', status? }`: 500 (or 502, 503...).
+ * - `{ fault: 'httpError', status, message?, headers? }`: any error status, e.g. 400 or 401.
+ * - `{ fault: 'reset' }`: the socket is destroyed without an answer.
+ * - `{ fault: 'hang' }`: no answer until the client gives up (or the server closes).
+ * - `{ fault: 'truncatedBody' }`: a 200 whose JSON body is cut in half.
+ * - `{ fault: 'truncatedJson' }`: a proper HTTP answer whose model output is cut-off JSON.
+ * - `{ fault: 'schemaViolation' }`: a proper answer whose output is `{}`.
+ */
+export type FakeReply = { latencyMs?: number } & (
+  | { json: unknown; usage?: FakeUsage; costUsd?: number; model?: string }
+  | { content: string; usage?: FakeUsage }
+  | { fault: 'rateLimit'; retryAfterSeconds?: number; retryAfterMs?: number; retryAfterDate?: Date | string }
+  | { fault: 'serverError'; status?: number }
+  | { fault: 'httpError'; status: number; message?: string; headers?: Record<string, string> }
+  | { fault: 'reset' | 'hang' | 'truncatedBody' | 'truncatedJson' | 'schemaViolation' }
+);
+
+/**
+ * Decides the answer to one request. Return `undefined` for the default answer: a value built
+ * from the request's schema (see `exampleFromSchema`).
+ *
+ * @example
+ * // fail each request's first attempt with a 503, then answer with page-specific JSON
+ * respond: ({ attempt, id }) => (attempt === 1 ? { fault: 'serverError', status: 503 } : { json: { page: id } })
+ */
+export type FakeResponder = (request: FakeRequest) => FakeReply | undefined | Promise<FakeReply | undefined>;
+
+export interface FakeProviderOptions {
+  /** @default every request gets a schema-valid answer built from its schema */
+  respond?: FakeResponder;
+  /** Real milliseconds to wait before each answer. @default 0 */
+  latencyMs?: number;
+  /** Keep received requests in `requests` (turn off for long benchmarks to save memory). @default true */
+  record?: boolean;
+}
+
+export interface FakeProvider extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** For `openaiCompatible({ baseURL })`: `<url>/v1`. */
+  openaiBaseURL: string;
+  /** For `anthropic({ baseURL })`: `<url>` (the SDK adds `/v1/messages`). */
+  anthropicBaseURL: string;
+  /** Every request received, in order of arrival. */
+  requests: FakeRequest[];
+  /** The requests received for one id, in order. */
+  requestsFor(id: string): FakeRequest[];
+  /** Stops listening and drops every connection, hanging ones included. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real HTTP server on 127.0.0.1 (a free port) that speaks the OpenAI chat-completions
+ * and Anthropic messages wire formats, answering as scripted by `respond`. Meant for tests of code
+ * that uses `@bookpipe/llm-batch`: the real SDK clients talk to it, faults included.
+ *
+ * @example
+ * await using fake = await startFakeProvider({ respond: ({ attempt }) => (attempt < 3 ? { fault: 'reset' } : undefined) });
+ * const client = new LlmBatchClient({ provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }) });
+ */
+export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const requests: FakeRequest[] = [];
+  const attemptsById = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  let callIndex = 0;
+  const record = options.record ?? true;
+
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: `fake provider failed: ${(error as Error).message}` } });
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const api = req.method === 'POST' && req.url?.split('?')[0] === '/v1/chat/completions' ? 'openai' : req.method === 'POST' && req.url?.split('?')[0] === '/v1/messages' ? 'anthropic' : undefined;
+    if (!api) return sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method} ${req.url}` } });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { error: { message: 'fake provider: the body is not JSON' } });
+    }
+    const header = req.headers['x-bookpipe-request-id'];
+    const id = typeof header === 'string' ? header : `body:${hash(raw)}`;
+    const attempt = (attemptsById.get(id) ?? 0) + 1;
+    attemptsById.set(id, attempt);
+    const request: FakeRequest = { api, callIndex: callIndex++, id, attempt, model: String(body['model']), body, headers: req.headers, ...parseBody(api, body) };
+    if (record) requests.push(request);
+
+    const reply = (await options.respond?.(request)) ?? { json: exampleFromSchema(request.schema) };
+    const latency = reply.latencyMs ?? options.latencyMs ?? 0;
+    if ('fault' in reply && reply.fault === 'hang') return; // closed by the client's timeout, or by close()
+    if ('fault' in reply && reply.fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (latency > 0) await wait(latency);
+    if (res.destroyed) return;
+    answer(api, request, reply, raw.length, res);
+  }
+
+  function wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        resolve();
+      }, ms);
+      pendingTimers.add(timer);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const timer of pendingTimers) clearTimeout(timer);
+      server.close(() => resolve());
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+    });
+    return closing;
+  };
+
+  return {
+    url,
+    openaiBaseURL: `${url}/v1`,
+    anthropicBaseURL: url,
+    requests,
+    requestsFor: (id) => requests.filter((r) => r.id === id),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeReply, promptChars: number, res: ServerResponse): void {
+  if ('fault' in reply) {
+    switch (reply.fault) {
+      case 'rateLimit': {
+        const headers: Record<string, string> = {};
+        if (reply.retryAfterSeconds !== undefined) headers['retry-after'] = String(reply.retryAfterSeconds);
+        if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
+        if (reply.retryAfterDate !== undefined) {
+          headers['retry-after'] = typeof reply.retryAfterDate === 'string' ? reply.retryAfterDate : reply.retryAfterDate.toUTCString();
+        }
+        return sendJson(res, 429, errorBody(api, 429, 'rate_limit_error', 'Rate limit reached, slow down'), headers);
+      }
+      case 'serverError': {
+        const status = reply.status ?? 500;
+        return sendJson(res, status, errorBody(api, status, 'api_error', `Upstream failure ${status}`));
+      }
+      case 'httpError':
+        return sendJson(res, reply.status, errorBody(api, reply.status, 'invalid_request_error', reply.message ?? `Error ${reply.status}`), reply.headers);
+      case 'truncatedBody': {
+        const text = JSON.stringify(successBody(api, request, { json: exampleFromSchema(request.schema) }, promptChars));
+        const cut = Buffer.from(text.slice(0, Math.floor(text.length / 2)));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': cut.length });
+        res.end(cut);
+        return;
+      }
+      case 'truncatedJson': {
+        const text = JSON.stringify(exampleFromSchema(request.schema));
+        return sendJson(res, 200, successBody(api, request, { content: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }, promptChars));
+      }
+      case 'schemaViolation':
+        return sendJson(res, 200, successBody(api, request, { json: {} }, promptChars));
+      default:
+        return;
+    }
+  }
+  sendJson(res, 200, successBody(api, request, reply, promptChars));
+}
+
+type Answer = { json: unknown; usage?: FakeUsage; costUsd?: number; model?: string } | { content: string; usage?: FakeUsage };
+
+function successBody(api: 'openai' | 'anthropic', request: FakeRequest, reply: Answer, promptChars: number): unknown {
+  const output = 'json' in reply ? JSON.stringify(reply.json) : reply.content;
+  const promptTokens = reply.usage?.promptTokens ?? Math.ceil(promptChars / 4);
+  const completionTokens = reply.usage?.completionTokens ?? Math.ceil(output.length / 4);
+  const model = ('json' in reply && reply.model) || request.model;
+  if (api === 'openai') {
+    return {
+      id: `chatcmpl-fake-${request.callIndex}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: output, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        ...('json' in reply && reply.costUsd !== undefined ? { cost: reply.costUsd } : {}),
+      },
+    };
+  }
+  const content =
+    'json' in reply
+      ? [{ type: 'tool_use', id: `toolu_fake_${request.callIndex}`, name: request.schemaName ?? 'answer', input: reply.json }]
+      : [{ type: 'text', text: output }];
+  return {
+    id: `msg_fake_${request.callIndex}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: 'json' in reply ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: promptTokens, output_tokens: completionTokens, cache_creation_input_tokens: null, cache_read_input_tokens: null },
+  };
+}
+
+function errorBody(api: 'openai' | 'anthropic', status: number, type: string, message: string): unknown {
+  if (api === 'openai') return { error: { message, type, code: status === 429 ? 'rate_limit_exceeded' : null } };
+  return { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : type, message } };
+}
+
+function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): Pick<FakeRequest, 'schema' | 'schemaName' | 'text' | 'images'> {
+  const texts: string[] = [];
+  const images: FakeRequest['images'] = [];
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as Record<string, unknown>[]) : [];
+  if (typeof body['system'] === 'string') texts.push(body['system']);
+  for (const message of messages) {
+    const content = message['content'];
+    if (typeof content === 'string') {
+      texts.push(content);
+      continue;
+    }
+    for (const part of Array.isArray(content) ? (content as Record<string, unknown>[]) : []) {
+      if (typeof part['text'] === 'string') texts.push(part['text']);
+      const imageUrl = (part['image_url'] as { url?: string } | undefined)?.url;
+      const dataUrl = imageUrl && /^data:([^;]+);base64,(.*)$/s.exec(imageUrl);
+      if (dataUrl) images.push({ mediaType: dataUrl[1] as string, data: Buffer.from(dataUrl[2] as string, 'base64') });
+      const source = part['source'] as { type?: string; media_type?: string; data?: string } | undefined;
+      if (part['type'] === 'image' && source?.type === 'base64') {
+        images.push({ mediaType: String(source.media_type), data: Buffer.from(String(source.data), 'base64') });
+      }
+    }
+  }
+  let schema: JsonSchema | undefined;
+  let schemaName: string | undefined;
+  if (api === 'openai') {
+    const format = body['response_format'] as { json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
+    schema = format?.json_schema?.schema;
+    schemaName = format?.json_schema?.name;
+  } else {
+    const choice = body['tool_choice'] as { name?: string } | undefined;
+    const tools = Array.isArray(body['tools']) ? (body['tools'] as { name?: string; input_schema?: JsonSchema }[]) : [];
+    const tool = tools.find((t) => t.name === choice?.name) ?? tools[0];
+    schema = tool?.input_schema;
+    schemaName = tool?.name;
+  }
+  return { schema, schemaName, text: texts.join('\n'), images };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** FNV-1a, enough to tell request bodies apart when no id header was sent. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}
