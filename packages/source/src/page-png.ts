@@ -33,7 +33,8 @@ export async function encodePagePng(pixels: RawPixels, grayscale: GrayscaleOptio
     toGray = true;
   }
   let pipeline = sharp(pixels.data, raw);
-  if (toGray && pixels.channels === 3) pipeline = pipeline.toColourspace('b-w');
+  // Also for one-channel input: sharp would otherwise write raw gray samples out as sRGB.
+  if (toGray) pipeline = pipeline.toColourspace('b-w');
   if (dpi !== null) pipeline = pipeline.withDensity(Math.round(dpi * 100) / 100);
   const png = await pipeline.png({ compressionLevel: 6 }).toBuffer();
   return { png, width: pixels.width, height: pixels.height, grayscale: toGray, colouredShare };

@@ -77,7 +77,8 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'source:ignored', file: skipped.path, reason: skipped.reason } });
     }
 
-    const metadata = await ctx.scan.init();
+    // Read, not init(): a run refused below must leave no trace, not even an empty scan.
+    const metadata: Partial<ScanMetadata> = (await ctx.scan.exists()) ? await ctx.scan.readMetadata() : {};
     const conflict = await this.#conflict(ctx, metadata, plan);
     if (conflict && !options.force) {
       throw new BookpipeError(ErrorCode.INPUT_INVALID, conflict, {
@@ -101,6 +102,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       for (const stage of await ctx.scan.stageNames()) await ctx.scan.stage(stage).clean();
       await ctx.output.clean();
     }
+    await ctx.scan.init();
     await ctx.scan.updateMetadata((current) => ({
       ...current,
       sourceFiles: sourceFilesMetadata(plan),
@@ -183,7 +185,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
   }
 
   /** Why the scan's existing pages cannot be resumed with these inputs, or undefined when they can. */
-  async #conflict(ctx: StageContext, metadata: ScanMetadata, plan: SourcePlan): Promise<string | undefined> {
+  async #conflict(ctx: StageContext, metadata: Partial<ScanMetadata>, plan: SourcePlan): Promise<string | undefined> {
     const recorded = metadata.sourceFiles ?? [];
     const scan = ctx.scan.scanId;
     const consequence = 'pass force to replace them (this deletes the downstream stages\' outputs)';
