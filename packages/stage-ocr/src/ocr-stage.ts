@@ -1,0 +1,117 @@
+import {
+  BaseStage,
+  BookpipeError,
+  ErrorCode,
+  OcrPageSchema,
+  processPages,
+  type OcrPage,
+  type StageContext,
+  type StageStats,
+} from '@bookpipe/core';
+import { startOcrEngine } from './create-ocr-engine.js';
+import { nativeTesseractVersion } from './native-engine.js';
+import type { OcrEngine } from './engine.js';
+import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
+import { OcrPageMetricsSchema, OcrReportSchema, pageMetrics, type OcrPageMetrics } from './metrics.js';
+import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
+
+/** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}). */
+export type OcrStageOptions = OcrEngineOptions;
+
+/** The stage whose page images the OCR stage reads, and their format. */
+const SOURCE_STAGE = 'source';
+
+/**
+ * The "ocr" stage: reads `source/page_NNNN.png` and writes `ocr/page_NNNN.json` (core's `OcrPageSchema`):
+ * blocks, paragraphs, lines and words with boxes in source-image pixels and confidences 0..1.
+ *
+ * Pages are read `maxWorkers` at a time by tesseract.js worker threads (default) or native tesseract
+ * processes; each page is saved as soon as it is read, so a stopped run resumes with the missing pages.
+ * A page detected as sideways or upside down is read upright: its `rotation` says by how many degrees
+ * clockwise the source image was turned, and its boxes, width and height then refer to the turned image.
+ *
+ * @example
+ * const pipeline = new Pipeline({ stages: [new SourceStage({ input: 'book.pdf' }), new OcrStage({ maxWorkers: 2 })] });
+ */
+export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
+  readonly name = 'ocr';
+  readonly dependencies = [SOURCE_STAGE] as const;
+  override readonly outputSchema = OcrPageSchema;
+  override readonly checkpointSchema = OcrPageMetricsSchema;
+  override readonly reportSchema = OcrReportSchema;
+  readonly #options: OcrStageOptions;
+
+  constructor(options: OcrStageOptions = {}) {
+    super();
+    // Checked now so that a bad option fails at construction; maxWorkers is settled in run(), with the config.
+    resolveOcrOptions(options);
+    this.#options = { ...options };
+  }
+
+  /** Fails fast, before any page: no source pages, a missing language package or tesseract program. */
+  override async before(ctx: StageContext): Promise<void> {
+    // BaseStage.before would look for source/*.json; the source stage writes PNG pages.
+    const pages = await ctx.scan.stage(SOURCE_STAGE, { pageFormat: 'png' }).listPages();
+    if (pages.length === 0) {
+      throw new BookpipeError(
+        ErrorCode.DEPENDENCY_MISSING,
+        `Stage "ocr" needs page images from stage "source" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/source/ has none. Run the source stage first.`,
+        { details: { scanId: ctx.scan.scanId, stage: this.name, dependency: SOURCE_STAGE } },
+      );
+    }
+    const o = this.#resolve(ctx);
+    resolveLanguageFiles(o.languages, o.model);
+    if (o.detectOrientation) resolveOsdFile();
+    if (o.engine === 'native') await nativeTesseractVersion(o.tesseractPath);
+  }
+
+  override async run(ctx: StageContext): Promise<StageStats> {
+    const o = this.#resolve(ctx);
+    const engine: OcrEngine = await startOcrEngine(o);
+    // On abort, stop the workers at once (pages in flight stay remaining) rather than after their page.
+    const onAbort = () => void engine.destroy();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      ctx.logger.info('ocr engine ready', {
+        stage: this.name,
+        engine: `${engine.info.pageEngine.name} ${engine.info.pageEngine.version}`,
+        model: o.model,
+        language: o.language,
+        psm: o.psm,
+        workers: o.maxWorkers,
+        detectOrientation: o.detectOrientation,
+      });
+      const source = ctx.scan.stage(SOURCE_STAGE, { pageFormat: 'png' });
+      return await processPages(ctx, {
+        concurrency: o.maxWorkers,
+        processPage: async (page, signal) => {
+          const imagePath = source.pagePath(page);
+          try {
+            const result = await engine.recognize(imagePath, page, signal);
+            return { data: result.page, metrics: pageMetrics(result, engine.info) };
+          } catch (error) {
+            if (BookpipeError.isInstance(error)) {
+              // The engine names file and page; the scan is ours to add.
+              throw new BookpipeError(error.code, `Scan "${ctx.scan.scanId}": ${error.message}`, {
+                details: { ...error.details, scanId: ctx.scan.scanId, stage: this.name },
+                cause: error,
+              });
+            }
+            throw error;
+          }
+        },
+      });
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await engine.destroy();
+    }
+  }
+
+  // after(): BaseStage's default writes ocr/report.csv from the journalled metrics (OcrReportSchema).
+  // Book-level steps (such as reading the book's metadata from its first pages) belong in an override
+  // that calls `super.after(ctx, stats)` first.
+
+  #resolve(ctx: StageContext): ResolvedOcrOptions {
+    return resolveOcrOptions(this.#options, ctx.config.ocr.maxWorkers);
+  }
+}
