@@ -7,6 +7,8 @@ export interface FileStamp {
   ino: number;
   size: number;
   mtimeMs: number;
+  /** 0 where the filesystem records no creation time. */
+  birthtimeMs: number;
 }
 
 /**
@@ -54,8 +56,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await handle.close();
     handle = undefined;
     await rename(tmp, path);
-    // ino, size and mtime survive the rename (ctime does not), so this stamp identifies the file.
-    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    // ino, size, mtime and birth time survive the rename (ctime does not), so this stamp identifies the file.
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs };
   } catch (error) {
     await handle?.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});

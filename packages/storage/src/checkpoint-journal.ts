@@ -1,7 +1,8 @@
 import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { PageFailure } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, type PageFailure } from '@bookpipe/core';
+import { cleanGeneration } from './clean-generation.js';
 import { withKeyLock } from './keyed-mutex.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
@@ -65,6 +66,9 @@ export class CheckpointJournal {
   readonly #options: CheckpointJournalOptions;
   #offset = 0;
   #ino: number | undefined;
+  /** Creation time where the filesystem records one (0 elsewhere): tells a new file from an old one with a reused inode. */
+  #birth: number | undefined;
+  #generation: number;
   #lineNo = 0;
   /** The file ends without a newline: the next append must start with one. */
   #needsNewline = false;
@@ -83,6 +87,7 @@ export class CheckpointJournal {
   constructor(path: string, options: CheckpointJournalOptions = {}) {
     this.path = path;
     this.#options = options;
+    this.#generation = cleanGeneration(dirname(path));
   }
 
   /** Reads what was appended since the last read (everything, the first time). */
@@ -93,9 +98,18 @@ export class CheckpointJournal {
   /** Appends one record and applies it to the index. */
   async append(input: JournalRecordInput): Promise<void> {
     const record = { ...input, at: (this.#options.now?.() ?? new Date()).toISOString() } as JournalRecord;
+    let line: string;
+    try {
+      line = JSON.stringify(record);
+    } catch (error) {
+      const page = 'page' in record ? ` for page ${record.page}` : '';
+      throw new BookpipeError(ErrorCode.INPUT_INVALID, `The ${record.type} record${page} cannot be written to ${this.path}: ${(error as Error).message}. Journal only JSON values.`, {
+        details: { scanId: this.#options.scanId, stage: this.#options.stage, file: this.path },
+      });
+    }
     await withKeyLock(this.path, async () => {
       await this.#refreshLocked();
-      const text = (this.#needsNewline ? '\n' : '') + JSON.stringify(record) + '\n';
+      const text = (this.#needsNewline ? '\n' : '') + line + '\n';
       try {
         try {
           await appendFile(this.path, text);
@@ -104,7 +118,7 @@ export class CheckpointJournal {
           await mkdir(dirname(this.path), { recursive: true });
           await appendFile(this.path, text);
         }
-        if (this.#ino === undefined) this.#ino = (await stat(this.path)).ino;
+        if (this.#ino === undefined) ({ ino: this.#ino, birthtimeMs: this.#birth } = await stat(this.path));
       } catch (error) {
         throw toStorageError(error, { action: 'append to', path: this.path, scanId: this.#options.scanId, stage: this.#options.stage });
       }
@@ -120,6 +134,7 @@ export class CheckpointJournal {
   forget(): void {
     this.#offset = 0;
     this.#ino = undefined;
+    this.#birth = undefined;
     this.#lineNo = 0;
     this.#needsNewline = false;
     this.completed.clear();
@@ -131,10 +146,16 @@ export class CheckpointJournal {
   }
 
   async #refreshLocked(): Promise<void> {
+    const generation = cleanGeneration(dirname(this.path));
+    if (generation !== this.#generation) {
+      this.forget();
+      this.#generation = generation;
+    }
     let size: number;
     let ino: number;
+    let birthtimeMs: number;
     try {
-      ({ size, ino } = await stat(this.path));
+      ({ size, ino, birthtimeMs } = await stat(this.path));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw this.#error(error);
       // Removed (StageStorage.clean): nothing is recorded any more.
@@ -142,8 +163,9 @@ export class CheckpointJournal {
       return;
     }
     // Replaced or truncated behind our back: start over.
-    if ((this.#ino !== undefined && ino !== this.#ino) || size < this.#offset) this.forget();
+    if ((this.#ino !== undefined && (ino !== this.#ino || birthtimeMs !== this.#birth)) || size < this.#offset) this.forget();
     this.#ino = ino;
+    this.#birth = birthtimeMs;
     if (size === this.#offset) return;
 
     const bytes = Buffer.alloc(size - this.#offset);

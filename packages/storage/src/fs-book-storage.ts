@@ -9,6 +9,12 @@ import {
   type ScanMetadata,
   type StageStorageOptions,
 } from '@bookpipe/core';
+
+/** Core's stage options plus the filesystem backend's own. */
+export interface FsStageStorageOptions extends StageStorageOptions {
+  /** Receives this stage's storage warnings. @default the logger given to `openScan` */
+  logger?: Logger;
+}
 import { writeFileAtomic } from './atomic-write.js';
 import { FsStageStorage } from './fs-stage-storage.js';
 import { withKeyLock } from './keyed-mutex.js';
@@ -132,7 +138,11 @@ export class FsBookStorage implements BookStorage {
     return this.stage(SOURCE_STAGE, { pageFormat: 'png' }).listPages();
   }
 
-  stage(name: string, options: StageStorageOptions = {}): FsStageStorage {
+  /**
+   * Storage of one stage folder. Beyond core's options, `logger` receives this stage's storage warnings
+   * (journal damage, pages redone) instead of the scan's logger, e.g. the stage's own log.
+   */
+  stage(name: string, options: FsStageStorageOptions = {}): FsStageStorage {
     if (typeof name !== 'string' || !STAGE_NAME_RE.test(name)) {
       throw new BookpipeError(
         ErrorCode.GRAPH_INVALID,
@@ -145,7 +155,7 @@ export class FsBookStorage implements BookStorage {
       scanId: this.scanId,
       stageName: name,
       dir: join(this.dir, name),
-      logger: this.#logger,
+      logger: options.logger ?? this.#logger,
       now: this.#now,
       pageNumbers: () => this.pageNumbers(),
     });

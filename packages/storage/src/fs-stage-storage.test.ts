@@ -41,6 +41,7 @@ describe('JSON pages', () => {
       [{ text: 'new', words: 1 }, { pageNum: 1 }, /checkpoint schema.*processingTimeSeconds/],
       [{ text: 'new', words: 1 }, m(2), /pageNum 2/],
       [{ text: 'new', words: 1n }, m(1), /cannot be written as JSON/],
+      [{ text: 'new', words: 1 }, { ...m(1), tokens: 1n }, /metrics cannot be journalled as JSON/],
       // What is validated is what lands on disk: NaN becomes null in JSON, which is not an int.
       [{ text: 'new', words: Number.NaN }, m(1), /words/],
     ];

@@ -13,6 +13,7 @@ import {
 } from '@bookpipe/core';
 import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
+import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
 import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, formatIssues, pngProblem, pngProblemFromEnds } from './page-validation.js';
 import { isProcessAlive } from './process-alive.js';
@@ -48,10 +49,11 @@ export class FsStageStorage implements StageStorage {
   readonly #metricsSchema: ZodType | undefined;
   readonly #journal: CheckpointJournal;
   /**
-   * Page files known to be valid, by the stamp (inode, size, mtime) they had when checked or written.
+   * Page files known to be valid, by the stamp (inode, size, mtime, birth time) they had when checked or written.
    * A second check of an unchanged file costs one `stat` instead of a read and a parse.
    */
   readonly #valid = new Map<number, FileStamp>();
+  #validGeneration: number;
 
   constructor(init: FsStageStorageInit) {
     this.stageName = init.stageName;
@@ -60,6 +62,7 @@ export class FsStageStorage implements StageStorage {
     this.#scanId = init.scanId;
     this.#schema = init.schema;
     this.#metricsSchema = init.metricsSchema;
+    this.#validGeneration = cleanGeneration(init.dir);
     const logger = init.logger;
     this.#journal = new CheckpointJournal(join(this.dir, CHECKPOINT_FILE), {
       scanId: init.scanId,
@@ -144,6 +147,11 @@ export class FsStageStorage implements StageStorage {
         { details: { scanId: this.#scanId, stage: this.stageName, page, file: path } },
       );
     if (metrics?.pageNum !== page) throw refuse(`its metrics say pageNum ${JSON.stringify(metrics?.pageNum)}`);
+    try {
+      JSON.stringify(metrics);
+    } catch (error) {
+      throw refuse(`its metrics cannot be journalled as JSON (${(error as Error).message})`);
+    }
     if (this.#metricsSchema) {
       const parsed = this.#metricsSchema.safeParse(metrics);
       if (!parsed.success) throw refuse(`its metrics do not match the stage's checkpoint schema: ${formatIssues(parsed.error.issues)}`);
@@ -175,6 +183,7 @@ export class FsStageStorage implements StageStorage {
       this.#valid.delete(page);
       throw this.#storageError(error, 'write', path, page);
     }
+    this.#dropCacheIfCleaned();
     this.#valid.set(page, stamp);
     await this.checkpoint.markCompleted(page, metrics);
   }
@@ -185,15 +194,16 @@ export class FsStageStorage implements StageStorage {
    */
   async checkPage(page: number): Promise<PageCheck> {
     const path = this.pagePath(page);
-    let st: { ino: number; size: number; mtimeMs: number };
+    let st: FileStamp;
     try {
       st = await stat(path);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
       throw this.#storageError(error, 'check', path, page);
     }
+    this.#dropCacheIfCleaned();
     const known = this.#valid.get(page);
-    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) return { ok: true };
+    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs) return { ok: true };
     let problem: string | undefined;
     try {
       if (this.pageFormat === 'png') {
@@ -219,7 +229,7 @@ export class FsStageStorage implements StageStorage {
       this.#valid.delete(page);
       return { ok: false, missing: false, problem };
     }
-    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs });
     return { ok: true };
   }
 
@@ -277,8 +287,16 @@ export class FsStageStorage implements StageStorage {
         throw this.#storageError(error, 'remove', path);
       }
     }
+    bumpCleanGeneration(this.dir);
+    this.#dropCacheIfCleaned();
+  }
+
+  /** Forgets which files were valid when this folder was cleaned since (by any object in this process). */
+  #dropCacheIfCleaned(): void {
+    const generation = cleanGeneration(this.dir);
+    if (generation === this.#validGeneration) return;
     this.#valid.clear();
-    this.#journal.forget();
+    this.#validGeneration = generation;
   }
 
   #fileName(page: number): string {

@@ -3,7 +3,7 @@ import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
-import { openScan, type FsBookStorage, type ScanLockInfo } from './index.js';
+import { openScan, type FsBookStorage, type FsScanLock, type ScanLockInfo } from './index.js';
 import { deadPid, runFixture, tempRoot, type Fixture } from './test-fixtures/helpers.js';
 
 let root: string;
@@ -88,12 +88,17 @@ describe('scan lock', () => {
     await (await scan.acquireLock()).release();
   });
 
-  it('two takers racing for a stale lock in one process: exactly one wins', async () => {
+  it('eight takers racing for a stale lock in one process, 30 times over: exactly one wins each time', async () => {
     await scan.init();
-    await writeFile(lockPath(), JSON.stringify(staleLock(deadPid())));
-    const results = await Promise.allSettled([scan.acquireLock(), openScan({ root, scanId: 'book' }).acquireLock()]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: ErrorCode.SCAN_LOCKED } });
+    const dead = deadPid();
+    for (let round = 0; round < 30; round++) {
+      await writeFile(lockPath(), JSON.stringify({ ...staleLock(dead), token: `dead-${round}` }));
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => openScan({ root, scanId: 'book' }).acquireLock()));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won, `round ${round}`).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: ErrorCode.SCAN_LOCKED });
+      await (won[0] as PromiseFulfilledResult<FsScanLock>).value.release();
+    }
   });
 
   it('release leaves a lock that is no longer ours', async () => {
