@@ -196,7 +196,7 @@ export class LlmBatchClient {
 
   /** Carries one request from queued to its result, through as many attempts as allowed. */
   async #runRequest(run: BatchRun, request: LlmRequest): Promise<void> {
-    const { clock, maxRetries, retryJitter, retryBaseDelayMs, retryMaxDelayMs, random } = this.options;
+    const { clock, maxRetries, retryJitter, retryBaseDelayMs, retryMaxDelayMs, random, provider } = this.options;
     const queuedAt = clock.now();
     const refusal = refuse(request) ?? checkResponseSchema(request.responseSchema);
     const validate = refusal ?? this.#validator.compile(request.responseSchema.schema);
@@ -219,14 +219,13 @@ export class LlmBatchClient {
     for (;;) {
       let outcome: AttemptOutcome;
       try {
-        outcome = await this.#queue.add(() => this.#attempt(run, state), {
-          signal: run.stopStarting.signal,
-          // Retries go ahead of fresh requests, so that started work finishes first.
-          priority: state.sent > 0 ? 1 : 0,
-        });
-      } catch {
-        // Only an abort while waiting in the queue lands here: #attempt catches everything else.
-        outcome = { kind: 'aborted' };
+        // No `signal` for p-queue: it would also reject for a task already running, and drop the
+        // answer of a send that was paid for. A stopped batch's waiting tasks return at once instead.
+        // Retries go ahead of fresh requests, so that started work finishes first.
+        outcome = await this.#queue.add(() => this.#attempt(run, state), { priority: state.sent > 0 ? 1 : 0 });
+      } catch (error) {
+        // #attempt catches everything; this would be a bug in the queue itself.
+        outcome = { kind: 'failure', reason: provider.redact(`internal error: ${messageOf(error)}`), retryable: false };
       }
       if (outcome.kind === 'aborted') return this.#notDone(run, state);
       if (outcome.kind === 'success') {
@@ -264,6 +263,7 @@ export class LlmBatchClient {
   async #attempt(run: BatchRun, state: RequestState): Promise<AttemptOutcome> {
     const { clock, provider, timeoutMs } = this.options;
     const { request } = state;
+    if (run.stopStarting.signal.aborted) return { kind: 'aborted' };
     try {
       await this.#limiter.acquire(run.stopStarting.signal, (waitMs) =>
         run.emit({ type: 'rateLimited', id: request.id, waitMs, requestsPerMinute: this.#limiter.currentLimit }),
