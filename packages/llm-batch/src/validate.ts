@@ -62,7 +62,9 @@ export class ResponseValidator {
       try {
         value = JSON.parse(output.text);
       } catch (error) {
-        return { ok: false, reason: `response is not valid JSON (${(error as Error).message}; ${output.text.length} chars)` };
+        // V8 quotes a piece of the text in its message: leave the answer's content out of the reason.
+        const message = (error as Error).message.replace(/, ".*is not valid JSON$/s, ' (not valid JSON)');
+        return { ok: false, reason: `response is not valid JSON (${message}; ${output.text.length} chars)` };
       }
     } else value = output.value;
     if (validate(value)) return { ok: true, value };
