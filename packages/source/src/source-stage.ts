@@ -127,7 +127,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
         processPage: async (page) => {
           const { file, index } = locatePage(plan, page);
           try {
-            return await this.#makePage(page, file, index, pdfs);
+            return await this.#makePage(ctx, page, file, index, pdfs);
           } catch (error) {
             if (BookpipeError.isInstance(error)) {
               throw inputError(`Book page ${page}: ${error.message}`, { ...error.details, scanId: ctx.scan.scanId, stage: this.name, page }, error);
@@ -142,7 +142,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
     }
   }
 
-  async #makePage(page: number, file: SourceFile, index: number, pdfs: PdfCache) {
+  async #makePage(ctx: StageContext, page: number, file: SourceFile, index: number, pdfs: PdfCache) {
     const started = performance.now();
     let pixels;
     let dpi: number | null;
@@ -160,10 +160,14 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       );
       ({ pixels, dpi, downsampled } = render);
       pdfRotate = render.rotate;
+      if (render.warnings.length > 0) ctx.logger.warn('mupdf warnings while rendering', { page, file: file.path, sourcePage: index + 1, warnings: render.warnings });
     } else {
       const decoded = await decodeImagePage(file.path, index, file.pages, this.#limits);
       ({ pixels, dpi, downsampled } = decoded);
       exifOrientation = decoded.orientation;
+    }
+    if (downsampled) {
+      ctx.logger.info('page downsampled to the pixel budget', { page, file: file.path, sourcePage: index + 1, dpi, maxPixels: this.options.maxPixels });
     }
     const png = await encodePagePng(pixels, this.options.grayscale, dpi);
     const metrics: SourcePageMetrics = {
