@@ -149,6 +149,9 @@ export class Pipeline {
     const ctx: StageContext = { scan, output, checkpoint: output.checkpoint, logger, config, signal, emit };
     try {
       if (this.#options.resume === false) await output.clean();
+      // before() runs even for a complete stage: it is where a stage notices that its inputs changed
+      // (the source stage refuses different files) instead of being skipped as done.
+      await stage.before(ctx);
       const status = await output.checkpoint.status();
       if (status.complete && (await output.checkpoint.remainingPages()).length === 0) {
         const reason = 'already complete';
@@ -157,7 +160,6 @@ export class Pipeline {
         return { status: 'skipped', reason };
       }
       logger.info('stage starting');
-      await stage.before(ctx);
       const stats = await stage.run(ctx);
       if (!stats.aborted) {
         await stage.after(ctx, stats);

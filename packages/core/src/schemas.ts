@@ -99,9 +99,10 @@ export const ScanMetadataSchema = z
           sizeBytes: z.number().int().nonnegative(),
           pages: z.number().int().nonnegative(),
           firstPage: z.number().int().nonnegative(),
-        }),
+        }).loose(),
       )
       .optional(),
+    /** Resolution PDFs were rendered at; images keep their own (see the source stage's per-page metrics). */
     dpi: z.number().positive().optional(),
     createdAt: z.string(),
     updatedAt: z.string().optional(),
