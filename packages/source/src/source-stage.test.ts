@@ -154,6 +154,20 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(await runStage(scan, new SourceStage({ inputs: [moved] }))).toMatchObject({ pagesProcessed: 0, pagesSkipped: 4 });
   });
 
+  it('through Pipeline, a completed scan given other inputs is refused, not skipped; force replaces them', async () => {
+    const scan = openScan({ root, scanId: 'reingest-pipeline' });
+    const run = (stage: SourceStage) => new Pipeline({ scan, stages: [stage], logger: silentLogger }).run();
+    await run(new SourceStage({ inputs: [pdf('linn.pdf')] }));
+    await expect(run(new SourceStage({ inputs: [pdf('cardinal.pdf')] }))).rejects.toMatchObject({
+      code: 'STAGE_FAILED',
+      message: expect.stringContaining('already holds pages from linn.pdf'),
+    });
+    expect(await run(new SourceStage({ inputs: [pdf('linn.pdf')] }))).toMatchObject({ stages: { source: { status: 'skipped' } } });
+    const replaced = await run(new SourceStage({ inputs: [pdf('cardinal.pdf')], force: true }));
+    expect(replaced).toMatchObject({ stages: { source: { status: 'done', stats: { pagesProcessed: 4 } } } });
+    expect((await scan.readMetadata()).totalPages).toBe(4);
+  });
+
   it('fails a whole-file problem in before(), naming the file, before any page is written', async () => {
     const bad = join(tmp.dir, 'bad');
     await mkdir(bad);
