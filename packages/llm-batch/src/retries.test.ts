@@ -15,19 +15,19 @@ const faults: { name: string; reply: FakeReply; reason: RegExp; status?: number 
   { name: '502', reply: { fault: 'serverError', status: 502 }, reason: /502/, status: 502 },
   { name: '503', reply: { fault: 'serverError', status: 503 }, reason: /503/, status: 503 },
   { name: 'connection reset', reply: { fault: 'reset' }, reason: /connection error/ },
-  { name: 'hang past the timeout', reply: { fault: 'hang' }, reason: /timed out after 150 ms/ },
+  { name: 'hang past the timeout', reply: { fault: 'hang' }, reason: /timed out after 400 ms/ },
   { name: 'truncated JSON body', reply: { fault: 'truncatedBody' }, reason: /unreadable response/ },
   { name: 'truncated JSON output', reply: { fault: 'truncatedJson' }, reason: /not valid JSON/ },
   { name: 'output violating the schema', reply: { fault: 'schemaViolation' }, reason: /violates schema: \/ must have required property 'blocks'/ },
 ];
 
-async function runBatch(adapter: (typeof adapters)[number], respond: (id: string, attempt: number) => FakeReply | undefined, ids: string[]) {
+async function runBatch(adapter: (typeof adapters)[number], respond: (id: string, attempt: number) => FakeReply | undefined, ids: string[], timeoutMs = 10_000) {
   const fake = await startFakeProvider({ respond: ({ id, attempt }) => respond(id, attempt) });
   const clock = createVirtualClock();
   const client = new LlmBatchClient({
     provider: adapter.create(fake),
     maxRetries: MAX_RETRIES,
-    timeoutMs: 150,
+    timeoutMs,
     clock,
     random: () => 0.5, // no jitter: delays are exact
   });
@@ -48,6 +48,8 @@ for (const adapter of adapters) {
           adapter,
           (id, attempt) => (id === 'broken' || (id === 'flaky' && attempt <= 2) ? fault.reply : undefined),
           ['flaky', 'broken', 'fine'],
+          // Real time: long enough that 'fine' never times out on a busy machine, short enough to wait out the hangs.
+          fault.name.startsWith('hang') ? 400 : 10_000,
         );
         await using _ = fake;
         // Counted on the server: never more than 1 + maxRetries sends for one request.

@@ -21,7 +21,7 @@ const schema = {
   additionalProperties: false,
 };
 
-export const sampleCall: ProviderCall = Object.freeze({
+export const sampleCall: ProviderCall = Object.freeze<ProviderCall>({
   id: 'page_0001',
   model: 'test-model',
   messages: [
