@@ -1,0 +1,258 @@
+import type { OcrPage } from '@bookpipe/core';
+import type { BlockClass, BlockLabel, LabelPage, NumberingStyle, PageNumberLocation, PageRegion } from './label-schema.js';
+import { measurePage, type BlockLayout, type PageLayout } from './page-layout.js';
+import { numberAtEdge, numberOnly, type NumberToken } from './page-numbers.js';
+import { reconcilePageNumbers, type PageNumberReading } from './reconcile-page-numbers.js';
+import { bestRepeats, repeatingText } from './running-headers.js';
+
+export interface LabelOptions {
+  /**
+   * Pages either side (by scan page number) where a running head or foot is looked for again.
+   * @default 3
+   */
+  repeatWindow?: number;
+  /**
+   * Similarity (1 - edit distance / length, letters only, digits ignored) from which two heads
+   * count as the same text. Low enough for the same head read twice by OCR on an old print
+   * ("peelectioneabsolutaee" / "febeeiectyoneabsoluta": 0.67); unrelated lines score about 0.2-0.4.
+   * @default 0.6
+   */
+  repeatSimilarity?: number;
+  /**
+   * Size (line pitch, or line height for one line) over the page's body size from which a short block is a heading.
+   * @default 1.3
+   */
+  headingScale?: number;
+  /**
+   * Size over the body size under which a block below the body is a footnote (0.95 when it starts with a note mark).
+   * @default 0.9
+   */
+  footnoteScale?: number;
+  /**
+   * Correct and fill printed page numbers from their neighbours with `reconcilePageNumbers`.
+   * @default true
+   */
+  reconcile?: boolean;
+}
+
+interface PageReading {
+  number: NumberToken | null;
+  location: PageNumberLocation;
+  confidence: number;
+}
+
+/** A footnote starts with a mark: a digit or letter in brackets, a superscript, *, †, ‡, §, ¶. */
+const NOTE_MARK = /^(?:[*†‡§¶‖]|\(?\d{1,2}[).]?\s|\(?[a-z]\)\s|[¹²³⁴⁵⁶⁷⁸⁹⁰])/u;
+const CHAPTER_WORDS = /^\W*(?:chapter|chap\.|book|part|prologue|epilogue|preface|introduction|contents|appendix|index|glossary|bibliography|acknowledg)/i;
+
+/**
+ * Labels the blocks of a whole book (several pages are needed: running heads are found by their
+ * repetition on nearby pages) from layout alone, without a model:
+ * - running heads and feet: short blocks above or below the body text that repeat (digits
+ *   ignored) on pages up to `repeatWindow` away, or carry a page number at one end;
+ * - page numbers: a block above or below the body that is only an arabic or roman numeral, else
+ *   the number at the edge of a running head, else a number alone on the page's first or last line;
+ *   then made consistent across the book with `reconcilePageNumbers`;
+ * - headings: short blocks set larger than the body (`headingScale`), or centred with space
+ *   around them; a chapter heading when large or on an opening page (text starting lower than usual);
+ * - footnotes: blocks below the body set smaller (`footnoteScale`), often starting with a mark;
+ * - footers: short lines below the body (catch-words, signature marks) or repeated ones;
+ * - OCR artifacts: blocks with no text, far too small, or a few low-confidence marks.
+ * Every other block is BODY. Pages must be in book order; `pageNumber` is the scan page number.
+ */
+export function labelDeterministic(pages: readonly OcrPage[], options: LabelOptions = {}): LabelPage[] {
+  const repeatWindow = options.repeatWindow ?? 3;
+  const minRepeat = options.repeatSimilarity ?? 0.6;
+  const headingScale = options.headingScale ?? 1.3;
+  const footnoteScale = options.footnoteScale ?? 0.9;
+  const layouts = pages.map((page) => measurePage(page));
+
+  // Repetition of the blocks above and below the body, across nearby pages.
+  const candidates = (side: 'above' | 'below') =>
+    layouts.flatMap((layout) =>
+      layout.blocks
+        .filter((entry) => entry[side] && entry.lines.length <= 2)
+        .map((entry) => ({ entry, pageNumber: layout.page.pageNumber, key: repeatingText(entry.text) })),
+    );
+  const repeats = new Map<BlockLayout, number>();
+  for (const side of ['above', 'below'] as const) {
+    const list = candidates(side);
+    bestRepeats(list, repeatWindow).forEach((score, index) => repeats.set((list[index] as { entry: BlockLayout }).entry, score));
+  }
+
+  // Opening pages (chapter starts) begin lower than the book's usual text top.
+  const tops = layouts.map((layout) => layout.content.y / layout.page.height).sort((a, b) => a - b);
+  const usualTop = tops[Math.floor(tops.length / 2)] ?? 0;
+
+  const labelled = layouts.map((layout) => {
+    const opening = layouts.length >= 3 && layout.content.y / layout.page.height > usualTop + 0.08;
+    const classes = new Map<BlockLayout, BlockLabel>();
+    const set = (entry: BlockLayout, classification: BlockClass, confidence: number) =>
+      classes.set(entry, { blockNum: entry.block.blockNum, classification, confidence: round(confidence) });
+
+    for (const entry of layout.blocks) {
+      if (entry.noise === 'strong') set(entry, 'OCR_ARTIFACT', 0.7);
+      else if ((entry.topLine || entry.bottomLine) && numberOnly(entry.text)) set(entry, 'PAGE_NUMBER', 0.75 + 0.15 * (numberOnly(entry.text)?.weight ?? 0));
+    }
+    const headings: Array<{ entry: BlockLayout; classification: BlockClass; confidence: number }> = [];
+    const pageNumberBlocks = layout.blocks.filter((entry) => classes.get(entry)?.classification === 'PAGE_NUMBER');
+    const mainBottom = mainBodyBottom(layout);
+
+    for (const entry of layout.blocks) {
+      if (classes.has(entry)) continue;
+      const repeat = repeats.get(entry) ?? 0;
+      const short = entry.lines.length <= 2;
+      const { bbox } = entry.block;
+      if (entry.above && short && entry.words <= 14) {
+        const edge = entry.lines.length === 1 ? numberAtEdge(entry.text) : null;
+        const besideNumber = pageNumberBlocks.some((number) => overlapsVertically(number.block.bbox, bbox));
+        if (edge && /\p{L}{2}/u.test(entry.text)) set(entry, 'HEADER', repeat >= minRepeat ? 0.95 : 0.85);
+        else if (repeat >= minRepeat && (!opening || repeat >= 0.85)) set(entry, 'HEADER', 0.6 + 0.3 * repeat);
+        else if (besideNumber) set(entry, 'HEADER', 0.75);
+      }
+      if (classes.has(entry)) continue;
+      const marked = NOTE_MARK.test(entry.text);
+      const noteSized = entry.scale < footnoteScale || (marked && entry.scale < footnoteScale + 0.05);
+      if (bbox.y >= mainBottom - 0.3 * layout.lineHeight && bbox.y > 0.5 * layout.page.height && noteSized && (entry.words >= 3 || marked)) {
+        set(entry, 'FOOTNOTE', marked ? 0.75 : 0.6);
+        continue;
+      }
+      if (entry.below && short) {
+        const leftAligned = Math.abs(bbox.x - layout.content.x) < 2 * layout.lineHeight;
+        if (repeat >= minRepeat) set(entry, 'FOOTER', 0.6 + 0.3 * repeat);
+        else if (entry.lines.length === 1 && entry.words <= 3 && !leftAligned) set(entry, 'FOOTER', 0.6);
+      }
+      if (classes.has(entry)) continue;
+      if (entry.noise === 'weak') {
+        set(entry, 'OCR_ARTIFACT', 0.5);
+        continue;
+      }
+      const heading = headingClass(layout, entry, { opening, headingScale });
+      if (heading) headings.push({ entry, ...heading });
+      else set(entry, 'BODY', entry.lines.length >= 3 && entry.scale > 0.85 && entry.scale < 1.2 ? 0.75 : 0.55);
+    }
+    // Headings are few: a page with many short large blocks is text set large (verse, a quoted
+    // original), not a page of headings.
+    for (const { entry, classification, confidence } of headings) {
+      if (headings.length <= 3) set(entry, classification, confidence);
+      else set(entry, 'BODY', 0.5);
+    }
+    const reading = readPageNumber(layout, classes);
+    return { layout, blocks: layout.blocks.map((entry) => classes.get(entry) as BlockLabel), reading };
+  });
+
+  const readings: PageNumberReading[] = labelled.map(({ layout, reading }) => ({
+    pageIndex: layout.page.pageNumber,
+    printed: reading.number?.text ?? null,
+    style: reading.number?.style ?? 'none',
+    confidence: reading.confidence,
+  }));
+  const reconciled = options.reconcile === false ? null : reconcilePageNumbers(readings);
+  const usualLocation = (style: NumberingStyle): PageNumberLocation => {
+    const counts = { header: 0, footer: 0 };
+    for (const { reading } of labelled) if (reading.number?.style === style && reading.location !== 'none') counts[reading.location] += 1;
+    return counts.footer > counts.header ? 'footer' : 'header';
+  };
+
+  return labelled.map(({ blocks, reading }, index) => {
+    const own = readings[index] as PageNumberReading;
+    const fixed = reconciled?.find((entry) => entry.pageIndex === own.pageIndex);
+    const printedPageNumber = fixed ? fixed.printedPageNumber : own.printed;
+    const numberingStyle: NumberingStyle = fixed ? fixed.numberingStyle : own.style;
+    const location: PageNumberLocation =
+      printedPageNumber === null ? 'none' : reading.location !== 'none' ? reading.location : usualLocation(numberingStyle);
+    const region: PageRegion = numberingStyle === 'roman' ? 'front_matter' : numberingStyle === 'arabic' ? 'body' : 'uncertain';
+    const label: LabelPage = {
+      printedPageNumber,
+      numberingStyle: printedPageNumber === null ? 'none' : numberingStyle,
+      pageNumberLocation: location,
+      pageNumberConfidence: round(fixed ? fixed.pageNumberConfidence : printedPageNumber === null ? 0.5 : own.confidence),
+      pageRegion: region,
+      pageRegionConfidence: region === 'uncertain' ? 0.3 : 0.6,
+      blocks,
+    };
+    if (fixed?.inferred) label.pageNumberInferred = true;
+    return label;
+  });
+}
+
+/** Bottom of the lowest block of body size (a footnote sits below it, smaller). */
+function mainBodyBottom(layout: PageLayout): number {
+  const body = layout.blocks.filter((entry) => entry.noise === 'none' && entry.lines.length >= 2 && entry.scale >= 0.92 && entry.scale <= 1.15);
+  return body.length > 0 ? Math.max(...body.map((entry) => entry.block.bbox.y + entry.block.bbox.height)) : layout.bodyBottom;
+}
+
+function headingClass(
+  layout: PageLayout,
+  entry: BlockLayout,
+  options: { opening: boolean; headingScale: number },
+): { classification: BlockClass; confidence: number } | null {
+  const { bbox } = entry.block;
+  if (entry.lines.length > 3 || entry.words > 12 || entry.below) return null;
+  const large = entry.scale >= options.headingScale;
+  const letters = entry.text.replace(/[^\p{L}]/gu, '');
+  const capitals = letters.length >= 3 && letters === letters.toUpperCase();
+  // A heading stands apart: white space above it, more than between two lines of text.
+  const gapAbove = verticalGap(layout, entry, 'above');
+  const spaced = gapAbove >= 1.5 * layout.lineHeight && gapAbove > 1.2 * verticalGap(layout, entry, 'below');
+  const named = CHAPTER_WORDS.test(entry.text);
+  // Type much larger than the body is a heading wherever it sits; slightly larger type needs space above it.
+  if (!spaced && !named && entry.scale < 1.5) return null;
+  if (bbox.y < 0.45 * layout.page.height && (options.opening || named) && (large || capitals || named)) {
+    return { classification: 'CHAPTER_HEADING', confidence: large && options.opening ? 0.8 : 0.65 };
+  }
+  if (large && spaced) return { classification: 'SECTION_HEADING', confidence: 0.6 };
+  if (entry.centred && entry.words <= 10 && capitals) return { classification: 'SECTION_HEADING', confidence: 0.55 };
+  return null;
+}
+
+/**
+ * Space between a block and the nearest block above (or below) it that overlaps it horizontally;
+ * up to the text's top (or bottom) when there is none.
+ */
+function verticalGap(layout: PageLayout, entry: BlockLayout, side: 'above' | 'below'): number {
+  const { bbox } = entry.block;
+  const tolerance = 0.3 * layout.lineHeight;
+  let gap = side === 'above' ? bbox.y - layout.content.y : layout.content.y + layout.content.height - (bbox.y + bbox.height);
+  for (const other of layout.blocks) {
+    if (other === entry || other.noise !== 'none') continue;
+    const box = other.block.bbox;
+    if (!(box.x < bbox.x + bbox.width && bbox.x < box.x + box.width)) continue;
+    if (side === 'above' && box.y + box.height <= bbox.y + tolerance) gap = Math.min(gap, bbox.y - (box.y + box.height));
+    if (side === 'below' && box.y >= bbox.y + bbox.height - tolerance) gap = Math.min(gap, box.y - (bbox.y + bbox.height));
+  }
+  return gap;
+}
+
+function overlapsVertically(a: { y: number; height: number }, b: { y: number; height: number }): boolean {
+  return Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y) > 0.3 * Math.min(a.height, b.height);
+}
+
+/** The page number printed on one page, where it was found, and how sure we are. */
+function readPageNumber(layout: PageLayout, classes: Map<BlockLayout, BlockLabel>): PageReading {
+  const of = (classification: BlockClass) => layout.blocks.filter((entry) => classes.get(entry)?.classification === classification);
+  for (const entry of of('PAGE_NUMBER')) {
+    const number = numberOnly(entry.text);
+    if (number) return { number, location: entry.above ? 'header' : 'footer', confidence: 0.9 * number.weight };
+  }
+  for (const entry of of('HEADER')) {
+    const number = numberAtEdge(entry.lines[0]?.text ?? '');
+    if (number) return { number, location: 'header', confidence: 0.8 * number.weight };
+  }
+  // OCR often merges the running head into the first body block, or the folio into the last one.
+  const kept = layout.blocks.filter((entry) => entry.noise === 'none').sort((a, b) => a.block.bbox.y - b.block.bbox.y);
+  const firstLine = kept[0]?.lines[0];
+  if (firstLine && firstLine.bbox.y < 0.3 * layout.page.height && firstLine.text.split(/\s+/).length <= 6) {
+    const number = numberOnly(firstLine.text) ?? numberAtEdge(firstLine);
+    if (number) return { number, location: 'header', confidence: 0.6 * number.weight };
+  }
+  const lowest = [...kept].sort((a, b) => b.block.bbox.y + b.block.bbox.height - (a.block.bbox.y + a.block.bbox.height))[0];
+  const lastLine = lowest?.lines.at(-1);
+  if (lastLine && lastLine.bbox.y > 0.7 * layout.page.height) {
+    const number = numberOnly(lastLine.text);
+    if (number) return { number, location: 'footer', confidence: 0.6 * number.weight };
+  }
+  return { number: null, location: 'none', confidence: 0.5 };
+}
+
+const round = (value: number) => Math.round(Math.min(1, Math.max(0, value)) * 100) / 100;

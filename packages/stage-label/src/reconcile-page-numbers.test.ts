@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { reconcilePageNumbers, type PageNumberReading } from './index.js';
+
+/** Readings for consecutive pages from index 1; null = no number read on that page. */
+function readings(printed: Array<string | null>): PageNumberReading[] {
+  return printed.map((text, index) => ({
+    pageIndex: index + 1,
+    printed: text,
+    style: text === null ? 'none' : /\d/.test(text) ? 'arabic' : 'roman',
+    confidence: 0.8,
+  }));
+}
+
+const numbers = (printed: Array<string | null>) => reconcilePageNumbers(readings(printed)).map((page) => page.printedPageNumber);
+
+describe('reconcilePageNumbers', () => {
+  it('leaves a clean sequence alone', () => {
+    const result = reconcilePageNumbers(readings(['1', '2', '3', '4']));
+    expect(result.map((page) => [page.printedPageNumber, page.inferred])).toEqual([
+      ['1', false],
+      ['2', false],
+      ['3', false],
+      ['4', false],
+    ]);
+  });
+
+  it('corrects a duplicate and OCR digit confusions from the neighbours, and says so', () => {
+    const result = reconcilePageNumbers(readings(['11', '12', '12', '19', '15', '16', 'l7', '10', '19', '20', '21', '22']));
+    expect(result.map((page) => page.printedPageNumber)).toEqual(['11', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22']);
+    expect(result.filter((page) => page.inferred).map((page) => page.pageIndex)).toEqual([3, 4, 7, 8]);
+    expect(result[2]?.reason).toBe('read "12", corrected to 13 from its neighbours (a arabic run, page index - number = -10)');
+  });
+
+  it('fills unnumbered chapter openings and blank pages inside a run', () => {
+    const result = reconcilePageNumbers(readings(['40', '41', null, null, '44', '45', null, '47']));
+    expect(result.map((page) => page.printedPageNumber)).toEqual(['40', '41', '42', '43', '44', '45', '46', '47']);
+    expect(result[2]).toMatchObject({ inferred: true, numberingStyle: 'arabic', reason: 'no number read: inside a arabic run, numbered 42' });
+  });
+
+  it('numbers roman front matter then an arabic body, each from its own run', () => {
+    const printed = [
+      null, null, null, null, // title, copyright, dedication, blank: i-iv, unprinted
+      'v', 'vi', 'vil', 'viii', // preface, "vii" misread with an l
+      null, // a blank page ending the front matter: ix
+      null, // first chapter opening: 1, unprinted
+      '2', '3', '3', '5', '6', '1', null, '9', '10', 'l1', '12', '18', '14',
+    ];
+    const result = reconcilePageNumbers(readings(printed));
+    expect(result.map((page) => page.printedPageNumber)).toEqual([
+      'i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix',
+      '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14',
+    ]);
+    expect(result.map((page) => page.numberingStyle)).toEqual([...Array(9).fill('roman'), ...Array(14).fill('arabic')]);
+    expect(result.filter((page) => !page.inferred).map((page) => page.printed)).toEqual(['v', 'vi', 'viii', '2', '3', '5', '6', '9', '10', '12', '14']);
+  });
+
+  it('keeps the case of roman numerals and reads y as v', () => {
+    expect(numbers(['XII', 'XIII', 'XIY', 'XV'])).toEqual(['XII', 'XIII', 'XIV', 'XV']);
+  });
+
+  it('keeps a lone reading that no neighbour confirms, and a stray number out of any run', () => {
+    expect(numbers([null, '7', null])).toEqual([null, '7', null]);
+    const result = reconcilePageNumbers(readings(['1914', null, null, null, '20', '21', '22']));
+    expect(result[0]).toMatchObject({ printedPageNumber: '1914', inferred: false, reason: 'outside any consistent run of page numbers: kept as read' });
+  });
+
+  it('starts a new run after uncounted plates instead of repeating numbers on them', () => {
+    const printed = ['1', '2', '3', '4', '5', null, null, '6', '7', '8', '9'];
+    expect(numbers(printed)).toEqual(['1', '2', '3', '4', '5', null, null, '6', '7', '8', '9']);
+  });
+
+  it('does not invent numbers far past the last read one', () => {
+    expect(numbers(['98', '99', '100', null, null, null, null])).toEqual(['98', '99', '100', '101', '102', null, null]);
+  });
+
+  it('works on pages given out of order and keeps their fields', () => {
+    const shuffled = readings(['5', '6', null, '8']).reverse();
+    const result = reconcilePageNumbers(shuffled);
+    expect(result.map((page) => [page.pageIndex, page.printedPageNumber])).toEqual([
+      [1, '5'],
+      [2, '6'],
+      [3, '7'],
+      [4, '8'],
+    ]);
+    expect(result[2]).toMatchObject({ printed: null, style: 'none', confidence: 0.8 });
+  });
+});
