@@ -130,8 +130,8 @@ export class CheckpointJournal {
     });
   }
 
-  /** Forgets the index, so that the next refresh reads the file from the start. */
-  forget(): void {
+  /** Forgets the index, so that the file is read again from the start. */
+  #forget(): void {
     this.#offset = 0;
     this.#ino = undefined;
     this.#birth = undefined;
@@ -148,7 +148,7 @@ export class CheckpointJournal {
   async #refreshLocked(): Promise<void> {
     const generation = cleanGeneration(dirname(this.path));
     if (generation !== this.#generation) {
-      this.forget();
+      this.#forget();
       this.#generation = generation;
     }
     let size: number;
@@ -159,22 +159,22 @@ export class CheckpointJournal {
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw this.#error(error);
       // Removed (StageStorage.clean): nothing is recorded any more.
-      if (this.#ino !== undefined || this.#offset > 0) this.forget();
+      if (this.#ino !== undefined || this.#offset > 0) this.#forget();
       return;
     }
     // Replaced or truncated behind our back: start over.
-    if ((this.#ino !== undefined && (ino !== this.#ino || birthtimeMs !== this.#birth)) || size < this.#offset) this.forget();
+    if ((this.#ino !== undefined && (ino !== this.#ino || birthtimeMs !== this.#birth)) || size < this.#offset) this.#forget();
     this.#ino = ino;
     this.#birth = birthtimeMs;
     if (size === this.#offset) return;
 
-    const bytes = Buffer.alloc(size - this.#offset);
+    const buffer = Buffer.alloc(size - this.#offset);
+    let filled = 0;
     try {
       const handle = await open(this.path, 'r');
       try {
-        let filled = 0;
-        while (filled < bytes.length) {
-          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, this.#offset + filled);
+        while (filled < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, this.#offset + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
@@ -184,6 +184,8 @@ export class CheckpointJournal {
     } catch (error) {
       throw this.#error(error);
     }
+    // Shorter than `stat` said only if the file was truncated in between; the next refresh sees that.
+    const bytes = buffer.subarray(0, filled);
 
     let start = 0;
     for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
@@ -198,7 +200,7 @@ export class CheckpointJournal {
       this.#parseLine(bytes.subarray(start), true);
       this.#needsNewline = true;
     }
-    this.#offset = size;
+    this.#offset += filled;
   }
 
   #parseLine(raw: Buffer, last: boolean): void {

@@ -172,7 +172,7 @@ export class FsBookStorage implements BookStorage {
   }
 
   acquireLock(): Promise<FsScanLock> {
-    return acquireScanLock({ scanDir: this.dir, scanId: this.scanId, now: this.#now });
+    return acquireScanLock({ scanDir: this.dir, scanId: this.scanId });
   }
 
   async #write(metadata: ScanMetadata): Promise<void> {

@@ -79,6 +79,7 @@ export class FsStageStorage implements StageStorage {
     });
   }
 
+  /** Page numbers with a page file of this stage's format, sorted; temp files and other files are not pages. */
   async listPages(): Promise<number[]> {
     return (await this.listFiles()).pages;
   }
@@ -115,10 +116,16 @@ export class FsStageStorage implements StageStorage {
     }
   }
 
+  /** `<stage>/page_0001.json` (or `.png`). @throws BookpipeError PAGE_INVALID for a page number that is not an integer from 1. */
   pagePath(page: number): string {
     return join(this.dir, this.#fileName(page));
   }
 
+  /**
+   * Reads and validates a page against `schema`, else the stage's schema. A PNG stage returns the
+   * bytes, checked to be a complete PNG.
+   * @throws BookpipeError DEPENDENCY_MISSING ("Run the <stage> stage first") or PAGE_INVALID naming the file.
+   */
   async loadPage<T = unknown>(page: number, schema?: ZodType<T>): Promise<T> {
     const path = this.pagePath(page);
     if (this.pageFormat !== 'json') return (await this.loadPageBytes(page)) as T;
@@ -128,6 +135,7 @@ export class FsStageStorage implements StageStorage {
     return check.value as T;
   }
 
+  /** The page file's bytes; for a PNG stage, checked to be a complete PNG. Same errors as `loadPage`. */
   async loadPageBytes(page: number): Promise<Uint8Array> {
     const path = this.pagePath(page);
     const bytes = await this.#read(path, page);
@@ -138,6 +146,12 @@ export class FsStageStorage implements StageStorage {
     return bytes;
   }
 
+  /**
+   * Validates the page (what will be on disk: the JSON text against the schema, or a complete PNG) and
+   * its metrics, writes it atomically, then journals the metrics. Nothing is written when validation
+   * fails, and a failed write leaves the previous file as it was.
+   * @throws BookpipeError PAGE_INVALID (the page is refused) or STORAGE_ERROR (the disk refused).
+   */
   async savePage(page: number, data: unknown, metrics: Record<string, unknown> & { pageNum: number }): Promise<void> {
     const path = this.pagePath(page);
     const refuse = (problem: string) =>
@@ -233,10 +247,12 @@ export class FsStageStorage implements StageStorage {
     return { ok: true };
   }
 
+  /** `<stage>/<name>`; `name` may hold sub-folders but not leave the stage folder. @throws BookpipeError INPUT_INVALID */
   filePath(name: string): string {
     return resolveInside(this.dir, name, `file name for stage "${this.stageName}"`);
   }
 
+  /** Atomic write of a stage-level file, creating sub-folders. Page files and the journal are refused. Returns the path. */
   async writeFile(name: string, content: string | Uint8Array): Promise<string> {
     const path = this.filePath(name);
     if (name === CHECKPOINT_FILE || parsePageFileName(name, this.pageFormat) !== undefined) {
@@ -254,6 +270,7 @@ export class FsStageStorage implements StageStorage {
     return path;
   }
 
+  /** Reads a stage-level file as UTF-8. @throws BookpipeError DEPENDENCY_MISSING when it does not exist. */
   async readFile(name: string): Promise<string> {
     const path = this.filePath(name);
     try {
@@ -270,6 +287,10 @@ export class FsStageStorage implements StageStorage {
     }
   }
 
+  /**
+   * Removes page files, the journal, temp files and stage-level files. Keeps `logs/`: the run that cleans
+   * may already be logging there (Pipeline with `resume: false`), and old logs are history, not output.
+   */
   async clean(): Promise<void> {
     let names: string[];
     try {

@@ -73,6 +73,23 @@ describe('scan lock', () => {
     await lock.release();
   });
 
+  it('takes over a lock naming our own pid that this process does not hold (a restarted container gets the same pid)', async () => {
+    await scan.init();
+    await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.pid), startedAt: new Date().toISOString() }));
+    const lock = await scan.acquireLock();
+    expect((await readLock()).token).not.toBe('dead');
+    await lock.release();
+  });
+
+  it.skipIf(process.platform !== 'linux')('a live pid that started after the lock was taken is not its holder (pid reused); one that started before is', async () => {
+    await scan.init();
+    // Our parent process is alive and started before now, but long after 2000.
+    await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: '2000-01-01T00:00:00.000Z' }));
+    await (await scan.acquireLock()).release();
+    await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: new Date().toISOString() }));
+    await expect(scan.acquireLock()).rejects.toMatchObject({ code: ErrorCode.SCAN_LOCKED, message: expect.stringContaining(`pid ${process.ppid}`) });
+  });
+
   it('respects a lock held on another host, whose pid cannot be checked', async () => {
     await scan.init();
     await writeFile(lockPath(), JSON.stringify({ ...staleLock(deadPid()), hostname: 'elsewhere' }));

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BookpipeError, ErrorCode, type ScanLockHandle } from '@bookpipe/core';
-import { isProcessAlive } from './process-alive.js';
+import { isProcessAlive, processStartTime } from './process-alive.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
 /** The lock file's name inside the scan folder. */
@@ -38,6 +38,14 @@ const UNREADABLE_LOCK_GRACE_MS = 5_000;
 /** A takeover file older than this was left by a process that died while breaking a stale lock. */
 const TAKEOVER_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 50;
+/**
+ * A live process that started this long after the lock was taken cannot be its holder: the pid was
+ * reused. The slack covers the coarse clock of /proc (boot time in whole seconds) and small clock steps.
+ */
+const PID_REUSE_SLACK_MS = 5_000;
+
+/** Tokens of the locks this process holds now, to tell them from a lock left by an earlier process with our pid. */
+const heldTokens = new Set<string>();
 /** How long to wait for an unreadable young lock to be written completely (it takes microseconds). */
 const UNREADABLE_LOCK_WAIT_MS = 500;
 
@@ -50,13 +58,12 @@ interface Holder {
 export interface AcquireScanLockOptions {
   scanDir: string;
   scanId: string;
-  now: () => Date;
 }
 
 /**
  * Takes `<scan>/.lock`, created with O_EXCL (`wx`) so that exactly one process can hold it.
  *
- * A lock whose pid is dead on this host is stale and is taken over. Breaking it is serialised by a
+ * A lock whose holder is gone (see `holderMayBeAlive`) is stale and is taken over. Breaking it is serialised by a
  * second exclusive file, `.lock.takeover`: its holder re-reads the lock and removes it only if it is
  * byte for byte the stale one it judged, then everyone retries `wx`. So two racing takers cannot both
  * win, and a live lock taken in between is never removed.
@@ -70,7 +77,8 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
   const info: ScanLockInfo = {
     pid: process.pid,
     hostname: hostname(),
-    startedAt: options.now().toISOString(),
+    // The real clock, not an injected one: pid-reuse detection compares it with process start times.
+    startedAt: new Date().toISOString(),
     argv: [...process.argv],
     token: randomBytes(8).toString('hex'),
   };
@@ -84,11 +92,22 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
   let holder: Holder | undefined;
   const waitUnreadableUntil = Date.now() + UNREADABLE_LOCK_WAIT_MS;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await tryCreate(path, info).catch((e) => Promise.reject(storageError(e, 'create')))) return heldLock(path, info, scanId);
+    // Registered before the file exists: another acquirer in this process may read the new lock before
+    // tryCreate returns, and must see it as held, not as left by an earlier process with our pid.
+    heldTokens.add(info.token);
+    let created = false;
+    try {
+      created = await tryCreate(path, info);
+    } catch (error) {
+      throw storageError(error, 'create');
+    } finally {
+      if (!created) heldTokens.delete(info.token);
+    }
+    if (created) return heldLock(path, info, scanId);
     holder = await readHolder(path).catch((e) => Promise.reject(storageError(e, 'read')));
     if (!holder) continue; // released in between: try again
     if (holder.info) {
-      if (holder.info.hostname !== info.hostname || isProcessAlive(holder.info.pid)) throw lockedError(scanId, path, holder.info);
+      if (holderMayBeAlive(holder.info)) throw lockedError(scanId, path, holder.info);
     } else if (holder.ageMs < UNREADABLE_LOCK_GRACE_MS) {
       if (Date.now() > waitUnreadableUntil) break;
       await sleep(20 + Math.random() * 30);
@@ -103,6 +122,20 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
     `Scan "${scanId}" is locked: ${path} exists but could not be read${holder && !holder.info ? ' (it is empty or not JSON, and recent: another process may be starting)' : ' or taken over'}. Wait a moment and try again; if no bookpipe process is running on this scan, delete ${path}.`,
     { details: { scanId, file: path } },
   );
+}
+
+/**
+ * False only when the holder is certainly gone: its pid is dead on this host, or now belongs to a process
+ * that started after the lock was taken, or is our own pid while we do not hold that lock (a restarted
+ * container often gets the same pid). A lock from another host cannot be checked and counts as alive.
+ */
+function holderMayBeAlive(holder: ScanLockInfo): boolean {
+  if (holder.hostname !== hostname()) return true;
+  if (holder.pid === process.pid) return heldTokens.has(holder.token);
+  if (!isProcessAlive(holder.pid)) return false;
+  const started = processStartTime(holder.pid);
+  const lockedAt = Date.parse(holder.startedAt);
+  return started === undefined || !Number.isFinite(lockedAt) || started <= lockedAt + PID_REUSE_SLACK_MS;
 }
 
 async function tryCreate(path: string, info: ScanLockInfo): Promise<boolean> {
@@ -192,6 +225,7 @@ function heldLock(path: string, info: ScanLockInfo, scanId: string): FsScanLock 
         if (errnoCode(error) !== 'ENOENT') throw toStorageError(error, { action: 'release the lock', path, scanId });
       }
       released = true;
+      heldTokens.delete(info.token);
     },
     releaseSync() {
       if (released) return;
@@ -201,6 +235,7 @@ function heldLock(path: string, info: ScanLockInfo, scanId: string): FsScanLock 
         if (errnoCode(error) !== 'ENOENT') throw toStorageError(error, { action: 'release the lock', path, scanId });
       }
       released = true;
+      heldTokens.delete(info.token);
     },
   };
 }
