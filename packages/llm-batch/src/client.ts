@@ -348,7 +348,7 @@ export class LlmBatchClient {
 
   /** Applies the limiter's new share to every batch's concurrency and tells them. */
   #throttled(reason: string): void {
-    const concurrency = Math.max(1, Math.round(this.options.maxWorkers * this.#limiter.factor));
+    const concurrency = Math.max(1, Math.floor(this.options.maxWorkers * this.#limiter.factor));
     if (this.#queue.concurrency !== concurrency) this.#queue.concurrency = concurrency;
     for (const run of this.#runs) {
       run.emit({ type: 'throttled', requestsPerMinute: this.#limiter.currentLimit, concurrency, reason });
