@@ -1,0 +1,132 @@
+/**
+ * The OCR stage on a real scan folder (filesystem storage): pages saved as they are read, an empty page
+ * valid, a damaged page failing alone with its file and page named, and a run killed mid-book resuming
+ * with the missing pages only.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OcrPageMetricsSchema } from './metrics.js';
+import { OcrStage } from './ocr-stage.js';
+import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, repoRoot, spread, toPng } from './test-support/eval-data.js';
+import { renderPdf } from './test-support/render-pdf.js';
+import { scanWithSourcePages } from './test-support/scan-fixture.js';
+
+noteSkip('ocr-stage.slow.test.ts');
+
+describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'stage-ocr-stage-'));
+  });
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('reads every page, keeps an empty page, fails a damaged page alone and writes report.csv', async () => {
+    const [blank] = await renderPdf(ocrmypdf('blank.pdf'), tmp);
+    const linn = await readFile(ocrmypdf('linn.png'));
+    const scan = await scanWithSourcePages(join(tmp, 'scans'), 'four-pages', [
+      { png: ocrmypdf('typewriter.png') },
+      { png: blank },
+      // A PNG cut short on disk: its header is fine, its image data ends half-way.
+      { damaged: linn.subarray(0, linn.length >> 1) },
+      { png: await toPng(spread(pagesIn(join(evalDir, 'old-books')), 7)[2]!.image, tmp) },
+    ]);
+    const events: PipelineEvent[] = [];
+    const result = await new Pipeline({
+      scan,
+      stages: [new OcrStage({ maxWorkers: 2 })],
+      config: loadConfig({}),
+      logger: silentLogger,
+      onEvent: (e) => events.push(e),
+    }).run();
+
+    const outcome = result.stages.ocr!;
+    expect(outcome.status).toBe('done');
+    const stats = (outcome as { stats: StageStats }).stats;
+    expect(stats).toMatchObject({ pagesProcessed: 3, pagesFailed: 1, pagesSkipped: 0, totalCostUsd: 0, aborted: false });
+
+    const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+    const typewriter = await ocr.loadPage(1, OcrPageSchema);
+    expect(typewriter).toMatchObject({ pageNumber: 1, width: 4000, height: 2864, rotation: 0, engine: { name: 'tesseract.js', version: '7.0.0', language: 'eng', psm: 3 } });
+    expect(typewriter.blocks.length).toBeGreaterThan(0);
+    expect(typewriter.meanConfidence).toBeGreaterThan(0.5);
+
+    // The blank page: valid, no blocks, confidence 0.
+    const empty = await ocr.loadPage(2, OcrPageSchema);
+    expect(empty).toMatchObject({ pageNumber: 2, blocks: [], meanConfidence: 0, rotation: 0 });
+
+    // The damaged page: no page file, a failure naming the scan, the page and the file, and what to do.
+    expect(await ocr.listPages()).toEqual([1, 2, 4]);
+    const failure = stats.failures[0]!;
+    expect(failure.page).toBe(3);
+    expect(failure.error).toContain('Scan "four-pages": OCR of page 3:');
+    expect(failure.error).toContain(join(scan.dir, 'source', 'page_0003.png'));
+    expect(failure.error).toMatch(/is not a readable image .*re-run the source stage for this page/);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'page:failed', page: 3 }));
+    expect((await ocr.checkpoint.status()).failedPages.map((f) => f.page)).toEqual([3]);
+
+    // Metrics journalled per page, and report.csv with the quality columns.
+    const metrics = await ocr.checkpoint.metrics();
+    const m1 = OcrPageMetricsSchema.parse(metrics.get(1));
+    expect(m1).toMatchObject({ pageNum: 1, costUsd: 0, blocks: typewriter.blocks.length, engine: 'tesseract.js 7.0.0', model: '4.0.0_best_int' });
+    expect(m1.words).toBeGreaterThan(10);
+    expect(OcrPageMetricsSchema.parse(metrics.get(2))).toMatchObject({ words: 0, blocks: 0, meanConfidence: 0, lowConfidenceWordShare: 0 });
+    const csv = (await ocr.readFile('report.csv')).trim().split('\n');
+    expect(csv[0]).toBe('pageNum,meanConfidence,blocks,words,lowConfidenceWordShare,rotation,processingTimeSeconds');
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['1', '2', '4']);
+  }, 300_000);
+
+  it('resumes a run killed mid-book with only the missing pages', async () => {
+    const pages = spread(pagesIn(join(evalDir, 'old-books')), 10);
+    const root = join(tmp, 'scans');
+    const scan = await scanWithSourcePages(root, 'killed', await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const ocrDir = join(scan.dir, 'ocr');
+
+    // First run in a child process, killed with SIGKILL once a few pages are saved.
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./test-support/ocr-child.ts', import.meta.url)), root, 'killed', '2'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const saved = async () => (await readdir(ocrDir).catch(() => [] as string[])).filter((f) => /^page_\d{4}\.json$/.test(f)).length;
+    const deadline = Date.now() + 240_000;
+    while ((await saved()) < 3) {
+      if (child.exitCode !== null) throw new Error(`The OCR child exited before being killed: ${stderr}`);
+      if (Date.now() > deadline) throw new Error('The OCR child saved fewer than 3 pages in 240 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+    const missing = await ocr.checkpoint.remainingPages();
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.length).toBeLessThan(pages.length);
+
+    // Second run: the missing pages and nothing else.
+    const done: number[] = [];
+    const result = await new Pipeline({
+      scan,
+      stages: [new OcrStage({ maxWorkers: 2, detectOrientation: false })],
+      config: loadConfig({}),
+      logger: silentLogger,
+      onEvent: (e) => {
+        if (e.type === 'page:done') done.push(e.page);
+      },
+    }).run();
+    const stats = (result.stages.ocr as { stats: StageStats }).stats;
+    expect(stats.pagesProcessed).toBe(missing.length);
+    expect(stats.pagesSkipped).toBe(pages.length - missing.length);
+    expect(done.sort((a, b) => a - b)).toEqual(missing);
+    expect(await ocr.checkpoint.remainingPages()).toEqual([]);
+    for (const p of await ocr.listPages()) expect((await ocr.loadPage(p, OcrPageSchema)).pageNumber).toBe(p);
+  }, 400_000);
+});
