@@ -133,19 +133,21 @@ export class Pipeline {
 
   async #runStage(stage: AnyStage, config: Config, signal: AbortSignal, emit: EmitFn): Promise<StageOutcome> {
     const { scan } = this.#options;
-    const output = scan.stage(stage.name, {
-      schema: stage.outputSchema,
-      metricsSchema: stage.checkpointSchema,
-      pageFormat: stage.pageFormat,
-    });
     const logger =
       this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ??
       createLogger({
-        destination: output.filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+        destination: scan.stage(stage.name).filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
         level: config.logLevel,
         bindings: { scanId: scan.scanId, stage: stage.name },
         redact: configSecrets(config),
       });
+    // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
+    const output = scan.stage(stage.name, {
+      schema: stage.outputSchema,
+      metricsSchema: stage.checkpointSchema,
+      pageFormat: stage.pageFormat,
+      logger,
+    });
     const ctx: StageContext = { scan, output, checkpoint: output.checkpoint, logger, config, signal, emit };
     try {
       if (this.#options.resume === false) await output.clean();

@@ -32,7 +32,11 @@ export function buildReport(metrics: Map<number, Record<string, unknown>>, schem
     const bad = new Set(parsed.error.issues.map((i) => String(i.path[0])));
     warnings.push({
       page,
-      problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(metrics)'}: ${i.message}`).join('; '),
+      // Storage marks a page whose file was written but whose journal line was lost to a crash.
+      problem:
+        m.metricsMissing === true
+          ? 'metrics lost (page written, journal line missing)'
+          : parsed.error.issues.map((i) => `${i.path.join('.') || '(metrics)'}: ${i.message}`).join('; '),
     });
     const row: Record<string, unknown> = { pageNum: page };
     for (const k of keys) if (!bad.has(k) && k in m) row[k] = m[k];

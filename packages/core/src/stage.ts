@@ -66,8 +66,11 @@ export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetric
    */
   async before(ctx: StageContext): Promise<void> {
     for (const dep of this.dependencies) {
-      const pages = await ctx.scan.stage(dep).listPages();
-      if (pages.length === 0) {
+      // The dependency's page format is its own business (source writes PNG, the others JSON).
+      const pages =
+        (await ctx.scan.stage(dep).listPages()).length ||
+        (await ctx.scan.stage(dep, { pageFormat: 'png' }).listPages()).length;
+      if (pages === 0) {
         throw new BookpipeError(
           ErrorCode.DEPENDENCY_MISSING,
           `Stage "${this.name}" needs pages from stage "${dep}" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/${dep}/ has none. Run the ${dep} stage first.`,

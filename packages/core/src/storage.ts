@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import type { Logger } from './logger.js';
 import type { ScanMetadata } from './schemas.js';
 
 /**
@@ -39,6 +40,8 @@ export interface StageStorageOptions {
   metricsSchema?: ZodType;
   /** "json" (default) or a binary image format; decides the page file extension. */
   pageFormat?: PageFormat;
+  /** Where storage reports repairs (a torn journal line, a page redone). @default the scan's logger */
+  logger?: Logger;
 }
 
 export type PageFormat = 'json' | 'png';
@@ -63,7 +66,7 @@ export interface StageStorage {
   /** Atomic write of a stage-level file (report.csv, book.md...). Returns its path. */
   writeFile(name: string, content: string | Uint8Array): Promise<string>;
   readFile(name: string): Promise<string>;
-  /** Removes every page file, the journal and other files of this stage. */
+  /** Removes every page file, the journal and other files of this stage, except its `logs/` folder. */
   clean(): Promise<void>;
 }
 
@@ -75,12 +78,17 @@ export interface PageFailure {
 
 export interface StageStatus {
   stage: string;
-  /** A stage-complete record is the last word in the journal and no page is missing. */
+  /**
+   * A stage-complete record after the last reset, and no failure not superseded by a later completion.
+   * Page files are checked separately by `remainingPages()`.
+   */
   complete: boolean;
   completedPages: number[];
   /** Pages whose last record is a failure and which have no valid page file. */
   failedPages: PageFailure[];
   lastStats?: Record<string, unknown>;
+  /** Damage found and repaired in the journal or the page files, for a user to see. */
+  warnings?: string[];
 }
 
 /** The per-stage journal (`checkpoint.jsonl`) plus the page files: what is done, what is left. */

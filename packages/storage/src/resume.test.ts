@@ -20,7 +20,7 @@ const config = loadConfig({});
 /** Each run opens the scan afresh, as a new process would. */
 function pipeline(stages: SquareStage[], extra: { onEvent?: (e: PipelineEvent) => void; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
   const scan = openScan({ root, scanId: 'book', logger: extra.logger ?? silentLogger });
-  return { scan, pipeline: new Pipeline({ scan, stages, config, logger: silentLogger, onEvent: extra.onEvent }) };
+  return { scan, pipeline: new Pipeline({ scan, stages, config, logger: extra.logger ?? silentLogger, onEvent: extra.onEvent }) };
 }
 
 const expectedReport = (pages: number[]) =>
