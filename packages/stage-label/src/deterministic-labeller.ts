@@ -72,7 +72,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     layouts.flatMap((layout) =>
       layout.blocks
         .filter((entry) => entry[side] && entry.lines.length <= 2)
-        .map((entry) => ({ entry, pageNumber: layout.page.pageNumber, key: repeatingText(entry.text) })),
+        .map((entry) => ({ entry, pageNumber: layout.page.pageNumber, key: repeatingText(entry.text), top: entry.block.bbox.y / layout.page.height })),
     );
   const repeats = new Map<BlockLayout, number>();
   for (const side of ['above', 'below'] as const) {
@@ -104,16 +104,20 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       const short = entry.lines.length <= 2;
       const { bbox } = entry.block;
       if (entry.above && short && entry.words <= 14) {
-        const edge = entry.lines.length === 1 ? numberAtEdge(entry.text) : null;
+        // Opening pages carry no running head: their "CHAPTER IV" above the text is a heading.
+        const edge = entry.lines.length === 1 && !opening ? numberAtEdge(entry.text) : null;
         const besideNumber = pageNumberBlocks.some((number) => overlapsVertically(number.block.bbox, bbox));
-        if (edge && /\p{L}{2}/u.test(entry.text)) set(entry, 'HEADER', repeat >= minRepeat ? 0.95 : 0.85);
+        if (edge && repeat < minRepeat && otherWordsAreNoise(entry, edge, layout.page.meanConfidence)) set(entry, 'PAGE_NUMBER', 0.7);
+        else if (edge && /\p{L}{2}/u.test(entry.text)) set(entry, 'HEADER', repeat >= minRepeat ? 0.95 : 0.85);
         else if (repeat >= minRepeat && (!opening || repeat >= 0.85)) set(entry, 'HEADER', 0.6 + 0.3 * repeat);
         else if (besideNumber) set(entry, 'HEADER', 0.75);
       }
       if (classes.has(entry)) continue;
       const marked = NOTE_MARK.test(entry.text);
       const noteSized = entry.scale < footnoteScale || (marked && entry.scale < footnoteScale + 0.05);
-      if (bbox.y >= mainBottom - 0.3 * layout.lineHeight && bbox.y > 0.5 * layout.page.height && noteSized && (entry.words >= 3 || marked)) {
+      // Notes are set apart from the text by space (or a rule); a body line that OCR split off is not.
+      const apart = marked || verticalGap(layout, entry, 'above') >= 0.5 * layout.lineHeight;
+      if (bbox.y >= mainBottom - 0.3 * layout.lineHeight && bbox.y > 0.5 * layout.page.height && noteSized && apart && (entry.words >= 3 || marked)) {
         set(entry, 'FOOTNOTE', marked ? 0.75 : 0.6);
         continue;
       }
@@ -160,7 +164,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     const printedPageNumber = fixed ? fixed.printedPageNumber : own.printed;
     const numberingStyle: NumberingStyle = fixed ? fixed.numberingStyle : own.style;
     const location: PageNumberLocation =
-      printedPageNumber === null ? 'none' : reading.location !== 'none' ? reading.location : usualLocation(numberingStyle);
+      printedPageNumber === null ? 'none' : reading.location !== 'none' && !fixed?.inferred ? reading.location : usualLocation(numberingStyle);
     const region: PageRegion = numberingStyle === 'roman' ? 'front_matter' : numberingStyle === 'arabic' ? 'body' : 'uncertain';
     const label: LabelPage = {
       printedPageNumber,
@@ -224,6 +228,14 @@ function verticalGap(layout: PageLayout, entry: BlockLayout, side: 'above' | 'be
   return gap;
 }
 
+/** A page number read with a few marks of OCR noise beside it ("16 wet, SEO" from an ornament): the words besides the number are far less sure than the page's. */
+function otherWordsAreNoise(entry: BlockLayout, number: NumberToken, pageConfidence: number): boolean {
+  const others = entry.lines.flatMap((line) => line.words).filter((word) => !word.text.includes(number.text));
+  if (others.length === 0 || others.length > 3) return false;
+  const confidence = others.reduce((sum, word) => sum + word.confidence, 0) / others.length;
+  return confidence < 0.5 * pageConfidence;
+}
+
 function overlapsVertically(a: { y: number; height: number }, b: { y: number; height: number }): boolean {
   return Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y) > 0.3 * Math.min(a.height, b.height);
 }
@@ -232,7 +244,7 @@ function overlapsVertically(a: { y: number; height: number }, b: { y: number; he
 function readPageNumber(layout: PageLayout, classes: Map<BlockLayout, BlockLabel>): PageReading {
   const of = (classification: BlockClass) => layout.blocks.filter((entry) => classes.get(entry)?.classification === classification);
   for (const entry of of('PAGE_NUMBER')) {
-    const number = numberOnly(entry.text);
+    const number = numberOnly(entry.text) ?? numberAtEdge(entry.text);
     if (number) return { number, location: entry.above ? 'header' : 'footer', confidence: 0.9 * number.weight };
   }
   for (const entry of of('HEADER')) {
@@ -240,9 +252,12 @@ function readPageNumber(layout: PageLayout, classes: Map<BlockLayout, BlockLabel
     if (number) return { number, location: 'header', confidence: 0.8 * number.weight };
   }
   // OCR often merges the running head into the first body block, or the folio into the last one.
-  const kept = layout.blocks.filter((entry) => entry.noise === 'none').sort((a, b) => a.block.bbox.y - b.block.bbox.y);
+  // Only body text qualifies: a chapter heading's "CHAPTER IV" is no folio.
+  const kept = layout.blocks
+    .filter((entry) => entry.noise === 'none' && classes.get(entry)?.classification === 'BODY')
+    .sort((a, b) => a.block.bbox.y - b.block.bbox.y);
   const firstLine = kept[0]?.lines[0];
-  if (firstLine && firstLine.bbox.y < 0.3 * layout.page.height && firstLine.text.split(/\s+/).length <= 6) {
+  if (firstLine && firstLine.bbox.y <= layout.content.y + layout.lineHeight && firstLine.bbox.y < 0.3 * layout.page.height && firstLine.text.split(/\s+/).length <= 6) {
     const number = numberOnly(firstLine.text) ?? numberAtEdge(firstLine);
     if (number) return { number, location: 'header', confidence: 0.6 * number.weight };
   }

@@ -31,6 +31,10 @@ describe('reconcilePageNumbers', () => {
     expect(result[2]?.reason).toBe('read "12", corrected to 13 from its neighbours (a arabic run, page index - number = -10)');
   });
 
+  it('corrects a misread that no known confusion explains when three pages in four agree', () => {
+    expect(numbers(['53', '54', '113', '56'])).toEqual(['53', '54', '55', '56']);
+  });
+
   it('fills unnumbered chapter openings and blank pages inside a run', () => {
     const result = reconcilePageNumbers(readings(['40', '41', null, null, '44', '45', null, '47']));
     expect(result.map((page) => page.printedPageNumber)).toEqual(['40', '41', '42', '43', '44', '45', '46', '47']);
@@ -71,6 +75,17 @@ describe('reconcilePageNumbers', () => {
 
   it('does not invent numbers far past the last read one', () => {
     expect(numbers(['98', '99', '100', null, null, null, null])).toEqual(['98', '99', '100', '101', '102', null, null]);
+  });
+
+  it('fills an unread page inside a run, but extends a run only through consecutive pages', () => {
+    const given: PageNumberReading[] = [9, 10, 11, 18, 19, 21, 22].map((pageIndex) => ({
+      pageIndex,
+      printed: pageIndex >= 18 ? String(pageIndex - 8) : null,
+      style: pageIndex >= 18 ? 'arabic' : 'none',
+      confidence: 0.8,
+    }));
+    given[5] = { ...(given[5] as PageNumberReading), printed: null, style: 'none' };
+    expect(reconcilePageNumbers(given).map((page) => page.printedPageNumber)).toEqual([null, null, null, '10', '11', '13', '14']);
   });
 
   it('works on pages given out of order and keeps their fields', () => {

@@ -36,7 +36,7 @@ export interface ReconcileOptions {
    * Score a run must win back to start (or to change its offset): a run needs about two pages
    * whose readings agree, so one stray number never makes a run, and one misread page never
    * breaks one.
-   * @default 1.5
+   * @default 1.2
    */
   runPenalty?: number;
   /**
@@ -81,7 +81,7 @@ const NO_VALUE = -1e9;
  * by arabic body works. A page outside every run keeps its reading.
  */
 export function reconcilePageNumbers(readings: readonly PageNumberReading[], options: ReconcileOptions = {}): ReconciledPageNumber[] {
-  const runPenalty = options.runPenalty ?? 1.5;
+  const runPenalty = options.runPenalty ?? 1.2;
   const extendForward = options.extendForward ?? 2;
   const pages: Page[] = [...readings]
     .sort((a, b) => a.pageIndex - b.pageIndex)
@@ -108,11 +108,15 @@ export function reconcilePageNumbers(readings: readonly PageNumberReading[], opt
       !runs.some((other) => other !== run && other.style === run.style && value >= valueAt(pages, other.first, other) && value <= valueAt(pages, other.last, other))
     );
   };
+  // Only through consecutive pages: a gap in the page indexes holds pages we know nothing about.
+  const nextTo = (at: number, step: 1 | -1) => (pages[at]?.reading.pageIndex ?? NaN) - (pages[at - step]?.reading.pageIndex ?? NaN) === step;
   for (const run of runs) {
-    for (let at = run.first - 1; at >= 0 && free(at, run); at -= 1) claim.set(at, { run, how: 'backward' });
+    for (let at = run.first - 1; at >= 0 && nextTo(at, -1) && free(at, run); at -= 1) claim.set(at, { run, how: 'backward' });
   }
   for (const run of runs) {
-    for (let at = run.last + 1; at < pages.length && at <= run.last + extendForward && free(at, run); at += 1) claim.set(at, { run, how: 'forward' });
+    for (let at = run.last + 1; at < pages.length && at <= run.last + extendForward && nextTo(at, 1) && free(at, run); at += 1) {
+      claim.set(at, { run, how: 'forward' });
+    }
   }
 
   return pages.map((page, at) => {
@@ -163,13 +167,17 @@ function valueAt(pages: readonly Page[], at: number, run: Run): number {
   return (pages[at]?.reading.pageIndex ?? NO_VALUE) - run.offset;
 }
 
-/** How well a page's reading supports a run's value at that page: > 0 supports, < 0 conflicts, 0 silent. */
+/**
+ * How well a page's reading supports a run's value at that page: > 0 supports, < 0 conflicts, 0
+ * silent. A conflict costs half what a match earns: misreads are common, so three pages in four
+ * agreeing make a run.
+ */
 function valueWeight(page: Page | undefined, run: { style: NumeralStyle; offset: number }): number {
   if (!page || page.style === null) return 0;
   if (page.style !== run.style) return -0.5;
   const value = page.reading.pageIndex - run.offset;
   const match = page.values.find((interpretation) => interpretation.value === value);
-  return match ? match.weight * page.weight : -page.weight;
+  return match ? match.weight * page.weight : -0.5 * page.weight;
 }
 
 /** The best segmentation of the pages into runs of one style (Viterbi over offsets plus an "off" state). */
@@ -209,8 +217,9 @@ function findRuns(pages: readonly Page[], style: NumeralStyle, runPenalty: numbe
     back.push(from);
     score = next;
   }
+  // On a tie, a run beats no run.
   let state = 0;
-  for (let candidate = 1; candidate < states; candidate += 1) if ((score[candidate] as number) > (score[state] as number)) state = candidate;
+  for (let candidate = 1; candidate < states; candidate += 1) if ((score[candidate] as number) >= (score[state] as number) && (score[candidate] as number) > -Infinity) state = candidate;
   const path = new Array<number>(pages.length);
   for (let at = pages.length - 1; at >= 0; at -= 1) {
     path[at] = state;

@@ -29,11 +29,20 @@ export interface RepeatCandidate {
   pageNumber: number;
   /** Its repeating text (see `repeatingText`). */
   key: string;
+  /** Top of the block as a fraction of the page height. */
+  top: number;
 }
 
 /**
+ * How far apart (fraction of the page height) two heads may sit and still be the same running
+ * head: a running head keeps its place, while a chapter title on an opening page that happens to
+ * repeat it ("PREFACE") sits much lower.
+ */
+const SAME_PLACE = 0.04;
+
+/**
  * For each candidate (a block above or below the body), the best similarity to a candidate of
- * another page at most `window` pages away. Running heads alternate between left and right pages
+ * another page at most `window` pages away, at about the same height. Running heads alternate between left and right pages
  * (book title / chapter title), so pages two apart count as much as neighbours.
  */
 export function bestRepeats(candidates: readonly RepeatCandidate[], window: number, minLength = 3): number[] {
@@ -42,7 +51,7 @@ export function bestRepeats(candidates: readonly RepeatCandidate[], window: numb
     let best = 0;
     for (const other of candidates) {
       const gap = Math.abs(other.pageNumber - candidate.pageNumber);
-      if (gap === 0 || gap > window || other.key.length < minLength) continue;
+      if (gap === 0 || gap > window || other.key.length < minLength || Math.abs(other.top - candidate.top) > SAME_PLACE) continue;
       best = Math.max(best, repeatSimilarity(candidate.key, other.key));
     }
     return best;

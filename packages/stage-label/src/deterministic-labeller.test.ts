@@ -1,0 +1,113 @@
+import { OcrPageSchema, type OcrPage } from '@bookpipe/core';
+import { describe, expect, it } from 'vitest';
+import { labelDeterministic, labelPageSchemaFor, type BlockClass } from './index.js';
+
+interface LineSpec {
+  text: string;
+  x?: number;
+  y: number;
+  width?: number;
+  height?: number;
+}
+
+/** An OCR page (1200 x 1800 px) whose blocks are given as their lines; words get equal shares of a line. */
+function page(pageNumber: number, blocks: LineSpec[][]): OcrPage {
+  return OcrPageSchema.parse({
+    pageNumber,
+    width: 1200,
+    height: 1800,
+    engine: { name: 'test', version: '0', language: 'eng', psm: 3 },
+    meanConfidence: 0.9,
+    blocks: blocks.map((lines, index) => {
+      const boxes = lines.map((line) => ({ x: line.x ?? 100, y: line.y, width: line.width ?? 1000, height: line.height ?? 36 }));
+      const x = Math.min(...boxes.map((box) => box.x));
+      const y = Math.min(...boxes.map((box) => box.y));
+      const bbox = { x, y, width: Math.max(...boxes.map((box) => box.x + box.width)) - x, height: Math.max(...boxes.map((box) => box.y + box.height)) - y };
+      return {
+        blockNum: index + 1,
+        bbox,
+        paragraphs: [
+          {
+            parNum: 1,
+            bbox,
+            text: lines.map((line) => line.text).join('\n'),
+            confidence: 0.9,
+            lines: lines.map((line, lineIndex) => {
+              const box = boxes[lineIndex] as (typeof boxes)[number];
+              const words = line.text.split(' ');
+              const share = box.width / words.length;
+              return {
+                bbox: box,
+                text: line.text,
+                confidence: 0.9,
+                words: words.map((word, wordIndex) => ({ text: word, bbox: { ...box, x: box.x + wordIndex * share, width: share * 0.9 }, confidence: 0.9 })),
+              };
+            }),
+          },
+        ],
+      };
+    }),
+  });
+}
+
+/** `count` lines of body text from `top`, 50 px apart. */
+function body(top: number, count: number, x = 100): LineSpec[] {
+  return Array.from({ length: count }, (_, index) => ({ text: `body text line number ${index} of the page goes on here`, x, y: top + index * 50 }));
+}
+
+const classes = (labels: ReturnType<typeof labelDeterministic>, index: number): BlockClass[] => labels[index]?.blocks.map((block) => block.classification) ?? [];
+
+describe('labelDeterministic', () => {
+  it('finds running heads with page numbers, alternating between left and right pages', () => {
+    const pages = [10, 11, 12, 13].map((number, index) =>
+      page(index + 1, [
+        [{ text: number % 2 === 0 ? `${number} THE HISTORY OF TOWNS` : `THE FIRST CHAPTER ${number}`, x: 200, y: 100, width: 800 }],
+        body(200, 25),
+      ]),
+    );
+    const labels = labelDeterministic(pages);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['10', '11', '12', '13']);
+    for (const [index, label] of labels.entries()) {
+      expect(classes(labels, index)).toEqual(['HEADER', 'BODY']);
+      expect(label).toMatchObject({ numberingStyle: 'arabic', pageNumberLocation: 'header', pageRegion: 'body' });
+      expect(labelPageSchemaFor(pages[index] as OcrPage).safeParse(label).success).toBe(true);
+    }
+  });
+
+  it('takes a repeated line above the body for a running head even without a number', () => {
+    const pages = [1, 2, 3].map((number) => page(number, [[{ text: 'THE HISTORY OF TOWNS', x: 350, y: 100, width: 500 }], body(200, 25)]));
+    expect(labelDeterministic(pages).map((_, index) => classes(labelDeterministic(pages), index)[0])).toEqual(['HEADER', 'HEADER', 'HEADER']);
+  });
+
+  it('reads folios below the body and infers the one missing on a chapter opening page', () => {
+    const pages = [
+      page(1, [body(150, 30), [{ text: '41', x: 580, y: 1700, width: 40 }]]),
+      page(2, [[{ text: 'CHAPTER IV', x: 400, y: 500, width: 400, height: 60 }], body(650, 20)]),
+      page(3, [body(150, 30), [{ text: '43', x: 580, y: 1700, width: 40 }]]),
+      page(4, [body(150, 30), [{ text: '44', x: 580, y: 1700, width: 40 }]]),
+    ];
+    const labels = labelDeterministic(pages);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['41', '42', '43', '44']);
+    expect(classes(labels, 0)).toEqual(['BODY', 'PAGE_NUMBER']);
+    expect(labels[0]).toMatchObject({ pageNumberLocation: 'footer' });
+    expect(labels[1]).toMatchObject({ pageNumberInferred: true, pageNumberLocation: 'footer' });
+    expect(classes(labels, 1)).toEqual(['CHAPTER_HEADING', 'BODY']);
+  });
+
+  it('finds footnotes set smaller below the body, and marks noise as OCR artifacts', () => {
+    const note = [
+      { text: '1 See the letter of 1802, printed in the appendix.', y: 1560, height: 28 },
+      { text: 'and the answer to it that came a month later.', y: 1596, height: 28 },
+    ];
+    const pages = [1, 2, 3].map((number) => page(number, [body(150, 26), note, [{ text: '~ —', x: 40, y: 900, width: 30, height: 30 }]]));
+    const labels = labelDeterministic(pages);
+    expect(classes(labels, 1)).toEqual(['BODY', 'FOOTNOTE', 'OCR_ARTIFACT']);
+  });
+
+  it('labels a centred large line with space around it inside the text as a section heading', () => {
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [body(150, 12), [{ text: 'THE MARKET', x: 450, y: 820, width: 300, height: 60 }], body(950, 12)]),
+    );
+    expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'SECTION_HEADING', 'BODY']);
+  });
+});
