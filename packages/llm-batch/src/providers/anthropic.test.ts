@@ -8,6 +8,12 @@ testProviderConformance('anthropic', {
   create: (fake, apiKey) => anthropic({ baseURL: fake.anthropicBaseURL, apiKey }),
 });
 
+// The same suite over the global fetch, the other transport.
+testProviderConformance("anthropic with transport: 'fetch'", {
+  api: 'anthropic',
+  create: (fake, apiKey) => anthropic({ baseURL: fake.anthropicBaseURL, apiKey, transport: 'fetch' }),
+});
+
 const context = { signal: new AbortController().signal, timeoutMs: 5_000, now: () => Date.now() };
 
 describe('anthropic', () => {

@@ -2,6 +2,7 @@ import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, API
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
 import { imageTarget, toBase64 } from './encode.js';
+import { createNodeFetch } from './node-fetch.js';
 import { toApiCallError } from './sdk-errors.js';
 
 const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -17,6 +18,13 @@ export interface AnthropicSettings {
   name?: string;
   /** `max_tokens` for requests that set no `maxTokens`; the Messages API requires one. @default 4096 */
   maxTokens?: number;
+  /**
+   * How HTTP requests are made: `'node'` is a lean fetch over node:http keep-alive sockets (about
+   * half the CPU per request of the global fetch); `'fetch'` is the global fetch, for setups that
+   * need what only it does (e.g. `NODE_USE_ENV_PROXY` proxies).
+   * @default 'node'
+   */
+  transport?: 'node' | 'fetch';
 }
 
 /**
@@ -42,6 +50,7 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
     maxRetries: 0,
     defaultHeaders: settings.headers ?? {},
     logLevel: 'off',
+    ...((settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {}),
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {

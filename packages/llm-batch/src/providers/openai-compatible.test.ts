@@ -8,6 +8,12 @@ testProviderConformance('openaiCompatible', {
   create: (fake, apiKey) => openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey }),
 });
 
+// The same suite over the global fetch, the other transport.
+testProviderConformance("openaiCompatible with transport: 'fetch'", {
+  api: 'openai',
+  create: (fake, apiKey) => openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey, transport: 'fetch' }),
+});
+
 const context = { signal: new AbortController().signal, timeoutMs: 5_000, now: () => Date.now() };
 
 describe('openaiCompatible', () => {

@@ -3,6 +3,7 @@ import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendC
 import { createRedactor } from '../redact.js';
 import type { LlmUsage } from '../types.js';
 import { imageTarget, toBase64 } from './encode.js';
+import { createNodeFetch } from './node-fetch.js';
 import { toApiCallError } from './sdk-errors.js';
 
 const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
@@ -29,6 +30,13 @@ export interface OpenAICompatibleSettings {
   name?: string;
   /** `detail` of every image part; unset lets the provider choose. @default undefined */
   imageDetail?: 'auto' | 'low' | 'high';
+  /**
+   * How HTTP requests are made: `'node'` is a lean fetch over node:http keep-alive sockets (about
+   * half the CPU per request of the global fetch); `'fetch'` is the global fetch, for setups that
+   * need what only it does (e.g. `NODE_USE_ENV_PROXY` proxies).
+   * @default 'node'
+   */
+  transport?: 'node' | 'fetch';
 }
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -60,6 +68,7 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
     defaultHeaders: settings.headers ?? {},
     // The SDK logs retries and warnings on its own; our events and log cover them.
     logLevel: 'off',
+    ...((settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {}),
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
