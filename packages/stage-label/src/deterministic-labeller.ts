@@ -141,11 +141,32 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       if (headings.length <= 3) set(entry, classification, confidence);
       else set(entry, 'BODY', 0.5);
     }
-    const reading = readPageNumber(layout, classes);
-    return { layout, blocks: layout.blocks.map((entry) => classes.get(entry) as BlockLabel), reading };
+    return { layout, classes, opening };
   });
 
-  const readings: PageNumberReading[] = labelled.map(({ layout, reading }) => ({
+  // A book either has running heads or not. Where most pages show one, a lone short line on the
+  // first text line of another (non-opening) page is its head, read too badly to repeat or to
+  // show its page number ("INTRODUCTION. \"" for "INTRODUCTION. 7").
+  const withHead = labelled.filter(({ classes }) => [...classes.values()].some((label) => label.classification === 'HEADER')).length;
+  if (labelled.length >= 3 && withHead >= labelled.length / 2) {
+    for (const { layout, classes, opening } of labelled) {
+      if (opening || [...classes.values()].some((label) => label.classification === 'HEADER')) continue;
+      for (const entry of layout.blocks) {
+        const current = classes.get(entry);
+        if (entry.topLine && entry.lines.length === 1 && entry.words <= 8 && (current?.classification === 'BODY' || current?.classification === 'CHAPTER_HEADING')) {
+          classes.set(entry, { blockNum: entry.block.blockNum, classification: 'HEADER', confidence: 0.6 });
+        }
+      }
+    }
+  }
+
+  const pagesRead = labelled.map(({ layout, classes }) => ({
+    layout,
+    blocks: layout.blocks.map((entry) => classes.get(entry) as BlockLabel),
+    reading: readPageNumber(layout, classes),
+  }));
+
+  const readings: PageNumberReading[] = pagesRead.map(({ layout, reading }) => ({
     pageIndex: layout.page.pageNumber,
     printed: reading.number?.text ?? null,
     style: reading.number?.style ?? 'none',
@@ -154,11 +175,11 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
   const reconciled = options.reconcile === false ? null : reconcilePageNumbers(readings);
   const usualLocation = (style: NumberingStyle): PageNumberLocation => {
     const counts = { header: 0, footer: 0 };
-    for (const { reading } of labelled) if (reading.number?.style === style && reading.location !== 'none') counts[reading.location] += 1;
+    for (const { reading } of pagesRead) if (reading.number?.style === style && reading.location !== 'none') counts[reading.location] += 1;
     return counts.footer > counts.header ? 'footer' : 'header';
   };
 
-  return labelled.map(({ blocks, reading }, index) => {
+  return pagesRead.map(({ blocks, reading }, index) => {
     const own = readings[index] as PageNumberReading;
     const fixed = reconciled?.find((entry) => entry.pageIndex === own.pageIndex);
     const printedPageNumber = fixed ? fixed.printedPageNumber : own.printed;
@@ -202,7 +223,7 @@ function headingClass(
   const named = CHAPTER_WORDS.test(entry.text);
   // Type much larger than the body is a heading wherever it sits; slightly larger type needs space above it.
   if (!spaced && !named && entry.scale < 1.5) return null;
-  if (bbox.y < 0.45 * layout.page.height && (options.opening || named) && (large || capitals || named)) {
+  if (bbox.y < 0.45 * layout.page.height && (options.opening || (named && spaced)) && (large || capitals || named)) {
     return { classification: 'CHAPTER_HEADING', confidence: large && options.opening ? 0.8 : 0.65 };
   }
   if (large && spaced) return { classification: 'SECTION_HEADING', confidence: 0.6 };
