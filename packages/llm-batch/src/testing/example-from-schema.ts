@@ -8,33 +8,37 @@ const isNode = (value: unknown): value is Node => typeof value === 'object' && v
  * minimum, strings at their `minLength`, the first `enum` / `anyOf` option. It covers what
  * structured-output schemas use, not all of JSON Schema (no `pattern`, `not`, `if`).
  */
-export function exampleFromSchema(schema: unknown, root: unknown = schema, depth = 0): unknown {
+export function exampleFromSchema(schema: unknown): unknown {
+  return build(schema, schema, 0);
+}
+
+function build(schema: unknown, root: unknown, depth: number): unknown {
   if (!isNode(schema) || depth > 32) return null;
   if ('const' in schema) return schema['const'];
   if (Array.isArray(schema['enum'])) return schema['enum'][0];
-  if (typeof schema['$ref'] === 'string') return exampleFromSchema(resolveRef(root, schema['$ref']), root, depth + 1);
+  if (typeof schema['$ref'] === 'string') return build(resolveRef(root, schema['$ref']), root, depth + 1);
   for (const keyword of ['anyOf', 'oneOf'] as const) {
     const options = schema[keyword];
     if (Array.isArray(options) && options.length > 0) {
       const preferred = options.find((o) => isNode(o) && o['type'] !== 'null') ?? options[0];
-      return exampleFromSchema(preferred, root, depth + 1);
+      return build(preferred, root, depth + 1);
     }
   }
   if (Array.isArray(schema['allOf'])) {
-    return exampleFromSchema(Object.assign({}, ...schema['allOf'].filter(isNode)), root, depth + 1);
+    return build(Object.assign({}, ...schema['allOf'].filter(isNode)), root, depth + 1);
   }
   const declared = schema['type'];
   const type = Array.isArray(declared) ? (declared.find((t) => t !== 'null') ?? declared[0]) : declared;
   switch (type) {
     case 'object': {
       const properties = isNode(schema['properties']) ? schema['properties'] : {};
-      return Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, exampleFromSchema(sub, root, depth + 1)]));
+      return Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, build(sub, root, depth + 1)]));
     }
     case 'array': {
       const prefix = Array.isArray(schema['prefixItems']) ? schema['prefixItems'] : [];
       const min = typeof schema['minItems'] === 'number' ? schema['minItems'] : 0;
-      const items: unknown[] = prefix.map((sub) => exampleFromSchema(sub, root, depth + 1));
-      while (items.length < min) items.push(exampleFromSchema(schema['items'], root, depth + 1));
+      const items: unknown[] = prefix.map((sub) => build(sub, root, depth + 1));
+      while (items.length < min) items.push(build(schema['items'], root, depth + 1));
       return items;
     }
     case 'string': {
