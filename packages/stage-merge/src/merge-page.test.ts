@@ -1,0 +1,99 @@
+import type { LabelPage } from '@bookpipe/stage-label';
+import { describe, expect, it } from 'vitest';
+import type { CorrectionInput } from './correction-input.js';
+import { mergePage } from './merge-page.js';
+import { ocrPage } from './test-support/small-pages.js';
+
+const page = () =>
+  ocrPage(7, [
+    [['THE PATIENT PAGE']],
+    [['  The compositor worked against the clock. A line that was too long was', 'broken, and the word was divided by a compo-', 'sitor who read backwards']],
+    [['12']],
+  ]);
+
+const label = (classes: Array<[number, LabelPage['blocks'][number]['classification']]>, extra: Partial<LabelPage> = {}): LabelPage => ({
+  printedPageNumber: '12',
+  numberingStyle: 'arabic',
+  pageNumberLocation: 'footer',
+  pageNumberConfidence: 0.9,
+  pageRegion: 'body',
+  pageRegionConfidence: 0.6,
+  blocks: classes.map(([blockNum, classification]) => ({ blockNum, classification, confidence: 0.8 })),
+  ...extra,
+});
+
+describe('mergePage', () => {
+  it('OCR only: keeps every block and paragraph, BODY with confidence 0 and labelMissing, the OCR text with line-end hyphens resolved', () => {
+    const { page: merged, counts } = mergePage({ ocr: page() });
+    expect(merged.inputs).toEqual({ correction: 'not-used', label: 'not-used' });
+    expect(merged.blocks.map((b) => [b.blockNum, b.classification, b.classConfidence, b.labelMissing])).toEqual([
+      [1, 'BODY', 0, true],
+      [2, 'BODY', 0, true],
+      [3, 'BODY', 0, true],
+    ]);
+    const body = merged.blocks[1]!.paragraphs[0]!;
+    expect(body.textSource).toBe('ocr');
+    expect(body.correctionMissing).toBe(false);
+    expect(body.ocrText).toBe(page().blocks[1]!.paragraphs[0]!.text);
+    expect(body.text).toContain('a compositor who read backwards');
+    expect(merged.printedPageNumber).toBeNull();
+    expect(merged.pageNumberSource).toBe('none');
+    expect(counts).toMatchObject({ blocks: 3, paragraphs: 3, blocksWithoutLabel: 3, paragraphsWithoutCorrection: 0 });
+    expect(counts.ocrWords).toBe(3 + 13 + 9 + 4 + 1);
+  });
+
+  it('takes the corrected text where the correction changed a paragraph, the OCR text where it did not, and says where it had nothing', () => {
+    const correction: CorrectionInput = {
+      pageNumber: 7,
+      paragraphs: [
+        { blockNum: 1, parNum: 1, text: null, notes: '', confidence: 1 },
+        { blockNum: 2, parNum: 1, text: 'The compositor worked  against the clock.\nFixed.', notes: 'merged lines', confidence: 0.8 },
+        { blockNum: 9, parNum: 1, text: 'nowhere', notes: '', confidence: 0.5 },
+      ],
+    };
+    const { page: merged, counts } = mergePage({ ocr: page(), correction });
+    const [head, body, folio] = merged.blocks.map((b) => b.paragraphs[0]!);
+    expect(head).toMatchObject({ text: 'THE PATIENT PAGE', textSource: 'ocr', correctionMissing: false, correctionConfidence: 1 });
+    expect(body).toMatchObject({ text: 'The compositor worked against the clock. Fixed.', textSource: 'correction', correctionConfidence: 0.8, correctionNotes: 'merged lines' });
+    expect(folio).toMatchObject({ text: '12', textSource: 'ocr', correctionMissing: true, correctionConfidence: null });
+    expect(counts).toMatchObject({ correctedParagraphs: 1, paragraphsWithoutCorrection: 1 });
+    expect(counts.unmatched).toEqual(['correction for paragraph 9/1']);
+    expect(merged.inputs.correction).toBe('used');
+  });
+
+  it('a correction or label stage that has no page for this one: every paragraph or block says it is missing', () => {
+    const { page: merged, counts } = mergePage({ ocr: page(), correction: null, label: null });
+    expect(merged.inputs).toEqual({ correction: 'missing', label: 'missing' });
+    expect(merged.blocks.every((b) => b.labelMissing && b.paragraphs.every((p) => p.correctionMissing && p.textSource === 'ocr'))).toBe(true);
+    expect(counts.paragraphsWithoutCorrection).toBe(3);
+  });
+
+  it('applies block classes, keeps unlabelled blocks as BODY 0, and prefers the book-wide page number to the page label', () => {
+    const own = mergePage({ ocr: page(), label: label([[1, 'HEADER'], [3, 'PAGE_NUMBER'], [4, 'BODY']]) });
+    expect(own.page.blocks.map((b) => [b.classification, b.classConfidence, b.labelMissing])).toEqual([
+      ['HEADER', 0.8, false],
+      ['BODY', 0, true],
+      ['PAGE_NUMBER', 0.8, false],
+    ]);
+    expect(own.counts.unmatched).toEqual(['label for block 4']);
+    expect(own.page).toMatchObject({ printedPageNumber: '12', numberingStyle: 'arabic', pageNumberInferred: false, pageNumberSource: 'label-page' });
+
+    const reconciled = mergePage({
+      ocr: page(),
+      label: label([[1, 'HEADER']]),
+      pageNumber: { page: 7, printedPageNumber: '13', numberingStyle: 'arabic', inferred: true, reason: 'read "12", corrected' },
+    });
+    expect(reconciled.page).toMatchObject({ printedPageNumber: '13', pageNumberInferred: true, pageNumberSource: 'label-book' });
+  });
+
+  it("decides its edges on body text only: the running head above and the page number below are ignored", () => {
+    const labelled = mergePage({ ocr: page(), label: label([[1, 'HEADER'], [2, 'BODY'], [3, 'PAGE_NUMBER']]) });
+    expect(labelled.edge.start).toMatchObject({ startsLowercase: false, indented: true });
+    expect(labelled.edge.end).toMatchObject({ open: true, hyphen: false });
+    // Unlabelled, the running head starts the page as if it were body text; the folio "12", with no
+    // letter, never counts as body text.
+    const unlabelled = mergePage({ ocr: page() });
+    expect(unlabelled.edge.start?.text).toBe('THE PATIENT PAGE');
+    expect(unlabelled.edge.end?.text).toMatch(/sitor who read backwards$/);
+  });
+});

@@ -1,0 +1,163 @@
+import type { OcrPage, OcrParagraph } from '@bookpipe/core';
+import { buildVocabulary, englishLexicon, paragraphText, type Lexicon, type Vocabulary } from '@bookpipe/stage-correction';
+import type { BlockLabel, LabelPage } from '@bookpipe/stage-label';
+import { blockRole } from './block-roles.js';
+import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
+import type { CorrectionInput } from './correction-input.js';
+import type { MergeBlock, MergeInputState, MergePage, MergeParagraph } from './merge-schema.js';
+import type { PageNumberEntry } from './page-numbers-file.js';
+
+/**
+ * The inputs of one page. For correction and label: the page, `null` when the stage is used but has
+ * no page for this one (it failed there), `undefined` when the stage is not used.
+ */
+export interface MergePageInputs {
+  ocr: OcrPage;
+  correction?: CorrectionInput | null;
+  label?: LabelPage | null;
+  /** This page's entry of the label stage's `page-numbers.json`, when there is one. */
+  pageNumber?: PageNumberEntry;
+  /**
+   * Word list used to resolve line-end hyphens of paragraphs the correction stage did not rewrite.
+   * @default englishLexicon() of @bookpipe/stage-correction, loaded only when a line ends with a hyphen
+   */
+  lexicon?: Lexicon;
+}
+
+/** Counts of what the merge found on a page, for its metrics. */
+export interface MergePageCounts {
+  blocks: number;
+  paragraphs: number;
+  ocrWords: number;
+  correctedParagraphs: number;
+  blocksWithoutLabel: number;
+  paragraphsWithoutCorrection: number;
+  /** Label and correction entries that name no block or paragraph of the OCR page (ignored). */
+  unmatched: string[];
+}
+
+export interface MergedPage {
+  /** The page, with `continuation` all false: it needs the neighbours, see `linkPages`. */
+  page: MergePage;
+  /** The ends of the page's body text, from which `linkPages` decides continuation. */
+  edge: PageEdge;
+  counts: MergePageCounts;
+}
+
+/** The English lexicon, loaded on first use: most pages have no line-end hyphen left to decide. */
+const lazyEnglish: Lexicon = { rank: (word) => englishLexicon().rank(word) };
+
+/**
+ * Merges one page: the OCR page's blocks and paragraphs (every one of them, in OCR order) with the
+ * correction's text and the label's class where they exist. Nothing of the OCR is dropped: a paragraph
+ * without a correction keeps its OCR text, a block without a label is BODY with confidence 0 and says so.
+ */
+export function mergePage(inputs: MergePageInputs): MergedPage {
+  const { ocr, correction, label } = inputs;
+  const lexicon = inputs.lexicon ?? lazyEnglish;
+  let vocabulary: Vocabulary | undefined;
+  const counts: MergePageCounts = { blocks: 0, paragraphs: 0, ocrWords: 0, correctedParagraphs: 0, blocksWithoutLabel: 0, paragraphsWithoutCorrection: 0, unmatched: [] };
+
+  const labels = new Map<number, BlockLabel>((label?.blocks ?? []).map((block) => [block.blockNum, block]));
+  const corrections = new Map((correction?.paragraphs ?? []).map((entry) => [`${entry.blockNum}/${entry.parNum}`, entry]));
+  const seenParagraphs = new Set<string>();
+
+  // Body text in reading order, for the page's edges: [role, reading text, OCR paragraph].
+  const flow: Array<{ prose: boolean; text: string; paragraph: OcrParagraph }> = [];
+
+  const blocks: MergeBlock[] = ocr.blocks.map((block) => {
+    const blockLabel = labels.get(block.blockNum);
+    const labelMissing = blockLabel === undefined;
+    const classification = blockLabel?.classification ?? 'BODY';
+    counts.blocks += 1;
+    if (labelMissing) counts.blocksWithoutLabel += 1;
+
+    const paragraphs = block.paragraphs.map((paragraph): MergeParagraph => {
+      const key = `${block.blockNum}/${paragraph.parNum}`;
+      seenParagraphs.add(key);
+      const entry = corrections.get(key);
+      const correctionMissing = correction !== undefined && entry === undefined;
+      const ocrWords = paragraph.lines.reduce((sum, line) => sum + (line.words.length || line.text.split(/\s+/).filter(Boolean).length), 0);
+      counts.paragraphs += 1;
+      counts.ocrWords += ocrWords;
+      if (correctionMissing) counts.paragraphsWithoutCorrection += 1;
+
+      let text: string;
+      let textSource: MergeParagraph['textSource'];
+      if (entry !== undefined && entry.text !== null) {
+        text = entry.text.replace(/\s+/g, ' ').trim();
+        textSource = 'correction';
+        counts.correctedParagraphs += 1;
+      } else {
+        vocabulary ??= buildVocabulary([ocr]);
+        text = paragraphText(paragraph, { lexicon, vocabulary });
+        textSource = 'ocr';
+      }
+      const merged: MergeParagraph = {
+        parNum: paragraph.parNum,
+        bbox: paragraph.bbox,
+        text,
+        textSource,
+        ocrText: paragraph.text,
+        ocrConfidence: paragraph.confidence,
+        ocrWords,
+        correctionMissing,
+        correctionConfidence: entry?.confidence ?? null,
+      };
+      if (entry?.notes) merged.correctionNotes = entry.notes;
+
+      const role = blockRole(classification);
+      // Running heads and feet, page numbers, notes and captions are not body text: continuation ignores
+      // them. Nor text without a letter (a folio, an ornament), which matters when blocks are unlabelled.
+      if (/\p{L}/u.test(text) && role !== 'furniture' && role !== 'note' && role !== 'caption') {
+        flow.push({ prose: role === 'prose', text, paragraph });
+      }
+      return merged;
+    });
+    return { blockNum: block.blockNum, bbox: block.bbox, classification, classConfidence: blockLabel?.confidence ?? 0, labelMissing, paragraphs };
+  });
+
+  for (const blockNum of labels.keys()) {
+    if (!ocr.blocks.some((block) => block.blockNum === blockNum)) counts.unmatched.push(`label for block ${blockNum}`);
+  }
+  for (const key of corrections.keys()) {
+    if (!seenParagraphs.has(key)) counts.unmatched.push(`correction for paragraph ${key}`);
+  }
+
+  const first = flow[0];
+  const last = flow.at(-1);
+  const edge: PageEdge = {
+    start: first?.prose ? edgeStart(first.text, first.paragraph) : null,
+    end: last?.prose ? edgeEnd(last.text, last.paragraph) : null,
+  };
+
+  const numbers = printedNumber(inputs);
+  const state = (value: unknown): MergeInputState => (value === undefined ? 'not-used' : value === null ? 'missing' : 'used');
+  const page: MergePage = {
+    pageNumber: ocr.pageNumber,
+    width: ocr.width,
+    height: ocr.height,
+    ...numbers,
+    inputs: { correction: state(correction), label: state(label) },
+    continuation: { fromPrevious: false, toNext: false, endsWithHyphen: edge.end?.hyphen ?? false },
+    blocks,
+  };
+  return { page, edge, counts };
+}
+
+function printedNumber(inputs: MergePageInputs): Pick<MergePage, 'printedPageNumber' | 'numberingStyle' | 'pageNumberInferred' | 'pageNumberSource'> {
+  const book = inputs.pageNumber;
+  if (book) {
+    return { printedPageNumber: book.printedPageNumber, numberingStyle: book.numberingStyle, pageNumberInferred: book.inferred, pageNumberSource: 'label-book' };
+  }
+  const label = inputs.label;
+  if (label) {
+    return {
+      printedPageNumber: label.printedPageNumber,
+      numberingStyle: label.numberingStyle,
+      pageNumberInferred: label.pageNumberInferred ?? false,
+      pageNumberSource: 'label-page',
+    };
+  }
+  return { printedPageNumber: null, numberingStyle: 'none', pageNumberInferred: false, pageNumberSource: 'none' };
+}

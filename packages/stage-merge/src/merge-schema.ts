@@ -1,0 +1,121 @@
+import { BBoxSchema, BasePageMetricsSchema } from '@bookpipe/core';
+import { BlockClassSchema, NumberingStyleSchema } from '@bookpipe/stage-label';
+import { z } from 'zod';
+
+const confidence = z.number().min(0).max(1);
+
+/**
+ * One OCR paragraph after merging. `text` is what a reader reads; `ocrText` is what OCR read, kept
+ * whatever happened downstream, so that no OCR text is ever lost.
+ */
+export const MergeParagraphSchema = z.object({
+  /** The OCR paragraph (1-based, as in `ocr/page_NNNN.json`). */
+  parNum: z.number().int().positive(),
+  bbox: BBoxSchema,
+  /**
+   * The paragraph as one line of reading text: the correction's text when it changed the paragraph,
+   * else the OCR lines joined with line-end hyphens resolved (`paragraphText` of @bookpipe/stage-correction).
+   */
+  text: z.string(),
+  /** Where `text` comes from: the correction stage's text, or the OCR text (unchanged, or no correction). */
+  textSource: z.enum(['correction', 'ocr']),
+  /** The paragraph exactly as OCR read it, lines separated by "\n". */
+  ocrText: z.string(),
+  /** Mean OCR word confidence of the paragraph. */
+  ocrConfidence: confidence,
+  /** Words OCR read in the paragraph. */
+  ocrWords: z.number().int().nonnegative(),
+  /** True when the correction stage was used but has nothing for this paragraph (no page, or no entry). */
+  correctionMissing: z.boolean(),
+  /** The corrector's confidence; null when there is no correction for the paragraph. */
+  correctionConfidence: confidence.nullable(),
+  /** The corrector's notes, when it left any. */
+  correctionNotes: z.string().optional(),
+});
+export type MergeParagraph = z.infer<typeof MergeParagraphSchema>;
+
+/** One OCR block after merging: its geometry, its class, its paragraphs. */
+export const MergeBlockSchema = z.object({
+  blockNum: z.number().int().positive(),
+  bbox: BBoxSchema,
+  /** The label stage's class; BODY (with confidence 0 and `labelMissing`) when there is none. */
+  classification: BlockClassSchema,
+  /** The label stage's confidence in the class; 0 when the class is missing. */
+  classConfidence: confidence,
+  /** True when no label was available for this block (label stage not used, page or block not labelled). */
+  labelMissing: z.boolean(),
+  paragraphs: z.array(MergeParagraphSchema),
+});
+export type MergeBlock = z.infer<typeof MergeBlockSchema>;
+
+/**
+ * Whether the body text runs across a page break: `toNext` on a page equals `fromPrevious` on the
+ * next one. Decided on the body text only: running heads, feet, page numbers, footnotes and captions
+ * are ignored.
+ */
+export const ContinuationSchema = z.object({
+  /** The page's first body paragraph goes on from the previous page's last one. */
+  fromPrevious: z.boolean(),
+  /** The page's last body paragraph goes on on the next page. */
+  toNext: z.boolean(),
+  /** True when the page's body text ends with a word broken by a hyphen, to be joined with the next page's first word. */
+  endsWithHyphen: z.boolean(),
+});
+export type Continuation = z.infer<typeof ContinuationSchema>;
+
+/** What the merge had for a page, per input: used, missing (the stage ran but has no page), or not used. */
+export const MergeInputStateSchema = z.enum(['used', 'missing', 'not-used']);
+export type MergeInputState = z.infer<typeof MergeInputStateSchema>;
+
+/**
+ * One merged page: `merge/page_NNNN.json`. Geometry goes down to paragraphs; line and word boxes stay
+ * in the OCR page of the same number (blocks and paragraphs keep their OCR numbers to find them).
+ */
+export const MergePageSchema = z.object({
+  pageNumber: z.number().int().positive(),
+  /** Size of the OCR'd image, in pixels (the unit of every bbox). */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** The printed page number ("17", "xiv") after reconciliation across the book; null when the page shows none or labels are missing. */
+  printedPageNumber: z.string().nullable(),
+  numberingStyle: NumberingStyleSchema,
+  /** True when the printed number was not read on the page but corrected or filled in from its neighbours. */
+  pageNumberInferred: z.boolean(),
+  /** Where the printed number comes from: the label stage's book-wide `page-numbers.json`, its page file, or nowhere. */
+  pageNumberSource: z.enum(['label-book', 'label-page', 'none']),
+  inputs: z.object({ correction: MergeInputStateSchema, label: MergeInputStateSchema }),
+  continuation: ContinuationSchema,
+  blocks: z.array(MergeBlockSchema),
+});
+export type MergePage = z.infer<typeof MergePageSchema>;
+
+/** Per-page metrics of the merge stage, journalled with each page. */
+export const MergePageMetricsSchema = BasePageMetricsSchema.extend({
+  blocks: z.number().int().nonnegative(),
+  paragraphs: z.number().int().nonnegative(),
+  ocrWords: z.number().int().nonnegative(),
+  /** Paragraphs whose text comes from the correction stage. */
+  correctedParagraphs: z.number().int().nonnegative(),
+  /** Blocks with no label (0 when the label stage ran on every block). */
+  blocksWithoutLabel: z.number().int().nonnegative(),
+  /** Paragraphs with no correction entry while the correction stage was used. */
+  paragraphsWithoutCorrection: z.number().int().nonnegative(),
+  printedPageNumber: z.string().nullable(),
+  fromPrevious: z.boolean(),
+  toNext: z.boolean(),
+});
+export type MergePageMetrics = z.infer<typeof MergePageMetricsSchema>;
+
+/** The columns of `merge/report.csv`. */
+export const MergeReportSchema = MergePageMetricsSchema.pick({
+  pageNum: true,
+  printedPageNumber: true,
+  blocks: true,
+  paragraphs: true,
+  ocrWords: true,
+  correctedParagraphs: true,
+  blocksWithoutLabel: true,
+  paragraphsWithoutCorrection: true,
+  fromPrevious: true,
+  toNext: true,
+});

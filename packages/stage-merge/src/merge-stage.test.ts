@@ -1,0 +1,128 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type BookStorage, type PipelineEvent } from '@bookpipe/core';
+import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
+import { openScan } from '@bookpipe/storage';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BookSchema } from './book-schema.js';
+import { MergePageSchema, type MergePage } from './merge-schema.js';
+import { MergeStage } from './merge-stage.js';
+import { ocrPage } from './test-support/small-pages.js';
+
+const config = loadConfig({});
+const pages = [
+  ocrPage(1, [[['CHAPTER ONE']], [['  It was a dark and stormy', 'night; the rain fell in']]]),
+  ocrPage(2, [[['torrents, except at occasional intervals.']], [['2']]]),
+  ocrPage(3, [[['  A new paragraph starts here.']], [['3']]]),
+];
+
+async function scanWithOcr(root: string): Promise<BookStorage> {
+  const scan = openScan({ root, scanId: 'book' });
+  await scan.init();
+  await scan.updateMetadata({ totalPages: pages.length, title: 'Stormy' });
+  const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+  for (const page of pages) await ocr.savePage(page.pageNumber, page, { pageNum: page.pageNumber, processingTimeSeconds: 0, costUsd: 0 });
+  await ocr.checkpoint.markStageComplete({});
+  return scan;
+}
+
+describe('MergeStage', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'bookpipe-merge-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('depends on ocr, and on correction and label unless told not to use them', () => {
+    expect(new MergeStage().dependencies).toEqual(['ocr', 'correction', 'label']);
+    expect(new MergeStage({ use: { correction: false } }).dependencies).toEqual(['ocr', 'label']);
+    expect(new MergeStage({ use: { correction: false, label: false } }).dependencies).toEqual(['ocr']);
+    expect(() => new MergeStage({ concurrency: 0 })).toThrow(/Invalid option `concurrency`: 0/);
+  });
+
+  it('OCR-only: a page per OCR page, continuation across the breaks, report.csv, book.json and book.md', async () => {
+    const scan = await scanWithOcr(root);
+    const events: PipelineEvent[] = [];
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false, label: false } })], onEvent: (e) => events.push(e) }).run();
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    expect(await merge.listPages()).toEqual([1, 2, 3]);
+    const merged = await Promise.all([1, 2, 3].map((p) => merge.loadPage<MergePage>(p)));
+    // Unlabelled, a heading would count as text; folios (no letter) never do.
+    expect(merged.map((p) => p.continuation)).toEqual([
+      { fromPrevious: false, toNext: true, endsWithHyphen: false },
+      { fromPrevious: true, toNext: false, endsWithHyphen: false },
+      { fromPrevious: false, toNext: false, endsWithHyphen: false },
+    ]);
+    const report = (await readFile(merge.filePath('report.csv'), 'utf8')).trim().split('\n');
+    expect(report[0]).toBe('pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext');
+    expect(report[1]).toBe('1,,2,2,13,0,2,0,false,true');
+    const book = BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8')));
+    expect(book.inputs).toEqual({ correction: false, label: false });
+    expect(book.title).toBe('Stormy');
+    const md = await readFile(merge.filePath('book.md'), 'utf8');
+    expect(md).toContain('night; the rain fell in <a id="scan-page-2"></a>torrents, except at occasional intervals.');
+    const bookEvent = events.find((e) => e.type === 'stage:event' && e.event.type === 'merge:book');
+    expect(bookEvent).toMatchObject({ event: { bookMd: merge.filePath('book.md') } });
+  });
+
+  it('with labels: a missing label page leaves that page unlabelled and says so; the folio is left out of the text', async () => {
+    const scan = await scanWithOcr(root);
+    const label = scan.stage('label', { schema: LabelPageSchema });
+    const labelPage = (printed: string, classes: LabelPage['blocks'][number]['classification'][]): LabelPage => ({
+      printedPageNumber: printed,
+      numberingStyle: 'arabic',
+      pageNumberLocation: 'footer',
+      pageNumberConfidence: 0.9,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.6,
+      blocks: classes.map((classification, index) => ({ blockNum: index + 1, classification, confidence: 0.9 })),
+    });
+    await label.savePage(2, labelPage('2', ['BODY', 'PAGE_NUMBER']), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
+    await label.savePage(3, labelPage('3', ['BODY', 'PAGE_NUMBER']), { pageNum: 3, processingTimeSeconds: 0, costUsd: 0 });
+    await label.writeFile('page-numbers.json', JSON.stringify([1, 2, 3].map((page) => ({ page, printedPageNumber: String(page), numberingStyle: 'arabic', inferred: page === 1 }))));
+    await label.checkpoint.markStageComplete({});
+
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false } })] }).run();
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    const [one, two] = await Promise.all([1, 2].map((p) => merge.loadPage<MergePage>(p)));
+    expect(one!.inputs.label).toBe('missing');
+    expect(one!.blocks.every((b) => b.labelMissing && b.classification === 'BODY' && b.classConfidence === 0)).toBe(true);
+    expect(one).toMatchObject({ printedPageNumber: '1', pageNumberInferred: true, pageNumberSource: 'label-book' });
+    expect(two!.blocks.map((b) => b.classification)).toEqual(['BODY', 'PAGE_NUMBER']);
+    const md = await readFile(merge.filePath('book.md'), 'utf8');
+    expect(md).not.toMatch(/intervals\.\s*2/);
+    const book = BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8')));
+    expect(book.pages[1]!.removed).toEqual([{ blockNum: 2, classification: 'PAGE_NUMBER', text: '2' }]);
+  });
+
+  it('resumes with the missing pages only, and updates the continuation of a neighbour merged before', async () => {
+    const scan = await scanWithOcr(root);
+    const stage = () => new MergeStage({ use: { correction: false, label: false } });
+    // The first run merges page 1 alone (page 2's OCR is "missing" at that point).
+    const ocr = scan.stage('ocr');
+    const page2 = await ocr.readFile('page_0002.json');
+    await rm(ocr.pagePath(2));
+    const first = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    expect(first.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 2, pagesFailed: 1 } });
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(false);
+    expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('<!-- page 2 of the scan is missing: Page 2 of stage "ocr" is missing');
+
+    await ocr.savePage(2, JSON.parse(page2), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
+    const second = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    expect(second.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 1, pagesSkipped: 2 } });
+    expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(true);
+    expect((await merge.loadPage<MergePage>(2)).continuation.fromPrevious).toBe(true);
+  });
+
+  it('refuses to start without OCR pages, naming the next step', async () => {
+    const scan = openScan({ root, scanId: 'empty' });
+    await scan.init();
+    await scan.updateMetadata({ totalPages: 1 });
+    await scan.stage('ocr').checkpoint.markStageComplete({});
+    await expect(
+      new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false, label: false } })] }).run(),
+    ).rejects.toThrow(/Stage "merge" needs pages from stage "ocr" in scan "empty".*Run the ocr stage first/);
+  });
+});
