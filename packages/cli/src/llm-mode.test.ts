@@ -1,0 +1,20 @@
+import { loadConfig } from '@bookpipe/core';
+import { describe, expect, it } from 'vitest';
+import { decideLlm } from './llm-mode.js';
+
+describe('decideLlm', () => {
+  it('runs without an LLM when no key and no base URL is set, and says why', () => {
+    expect(decideLlm(loadConfig({}))).toEqual({ kind: 'none', reason: expect.stringContaining('no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY') });
+  });
+
+  it('picks the provider whose key is set, or a local server for a base URL alone', () => {
+    expect(decideLlm(loadConfig({ OPENAI_API_KEY: 'sk-test-1234' }))).toMatchObject({ kind: 'llm', provider: 'openai' });
+    expect(decideLlm(loadConfig({ OPENAI_API_KEY: 'sk-1234', ANTHROPIC_API_KEY: 'sk-ant-1234' }))).toMatchObject({ provider: 'anthropic' });
+    expect(decideLlm(loadConfig({ OPENROUTER_API_KEY: 'sk-or-1234', BOOKPIPE_MODEL: 'x/y' }))).toMatchObject({ provider: 'openrouter', model: 'x/y' });
+    expect(decideLlm(loadConfig({ BOOKPIPE_BASE_URL: 'http://localhost:11434/v1' }))).toMatchObject({ provider: 'ollama', baseURL: 'http://localhost:11434/v1' });
+  });
+
+  it('refuses a provider asked for without its key, naming the variable', () => {
+    expect(() => decideLlm(loadConfig({ BOOKPIPE_PROVIDER: 'anthropic' }))).toThrow(/--provider anthropic needs ANTHROPIC_API_KEY in the environment/);
+  });
+});

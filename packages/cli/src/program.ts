@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { CliIo } from './cli-io.js';
+import { ExitCode, printError } from './print-error.js';
+import { runCommand, type RunFlags } from './run-command.js';
+import { cleanCommand, reportCommand, statusCommand, type ScanFlags } from './scan-commands.js';
+import { AVAILABLE_STAGES } from './stage-plan.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer >= 1.');
+  return n;
+}
+
+/** The `bookpipe` command line. Actions store their exit code in `result.code`. */
+function buildProgram(io: CliIo, args: readonly string[], result: { code: number }): Command {
+  const program = new Command()
+    .name('bookpipe')
+    .description('Turn scanned books (PDFs or page images) into structured, verifiable text.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .showHelpAfterError('(run `bookpipe --help` for usage)')
+    .addHelpText(
+      'after',
+      `
+API keys are read from the environment only (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY), never
+from arguments: a scan's .lock file records the command line. Other settings: BOOKPIPE_ROOT,
+BOOKPIPE_OCR_WORKERS, BOOKPIPE_LOG_LEVEL, BOOKPIPE_LLM_* (see @bookpipe/core's loadConfig).
+Set BOOKPIPE_DEBUG=1 to see stack traces.`,
+    );
+
+  const root = () => new Option('--root <dir>', 'folder holding one sub-folder per scan (default: BOOKPIPE_ROOT, else ./scans)');
+  const json = (what: string) => new Option('--json', what);
+
+  program
+    .command('run')
+    .description('Run the pipeline on a book; run the same command again to resume')
+    .argument('[inputs...]', 'PDF files, page images or folders of page images, in book order')
+    .option('--scan-id <id>', 'name of the scan (default: from the first input file name)')
+    .addOption(root())
+    .option('--stages <list>', `comma-separated stages to run (default: ${AVAILABLE_STAGES.join(',')})`)
+    .addOption(new Option('--provider <name>', 'LLM provider (default: the one whose API key is set)').choices(['openai', 'anthropic', 'openrouter', 'ollama']))
+    .option('--model <name>', 'LLM model name')
+    .option('--base-url <url>', 'base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio)')
+    .option('--workers <n>', 'OCR worker threads (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)', positiveInteger)
+    .option('--clean', "remove the outputs of the run's stages first and start afresh")
+    .addOption(json('print one JSON pipeline event per line on stdout'))
+    .action(async (inputs: string[], flags: RunFlags) => {
+      result.code = await runCommand(inputs, flags, io, args);
+    });
+
+  program
+    .command('status')
+    .description("Show a scan's pages, each stage's progress and failures, and where book.md is")
+    .argument('<scanId>')
+    .addOption(root())
+    .addOption(json('print the status as JSON'))
+    .action(async (scanId: string, flags: ScanFlags) => {
+      result.code = await statusCommand(scanId, flags, io);
+    });
+
+  program
+    .command('report')
+    .description("Print a stage's report.csv (a table on a terminal, CSV in a pipe)")
+    .argument('<scanId>')
+    .requiredOption('--stage <name>', 'stage whose report to print (source, ocr, merge...)')
+    .addOption(root())
+    .addOption(json('print the rows as JSON'))
+    .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      result.code = await reportCommand(scanId, flags, io);
+    });
+
+  program
+    .command('clean')
+    .description("Remove a stage's outputs (pages, journal, report, book files) so that it runs again; logs are kept")
+    .argument('<scanId>')
+    .requiredOption('--stage <names>', 'stage(s) to clean, comma-separated')
+    .addOption(root())
+    .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      result.code = await cleanCommand(scanId, flags, io);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the `bookpipe` command line on `args` (without the node and script paths) and returns the exit
+ * code: 0 done, 1 an error or failed pages, 2 wrong arguments, 130 stopped by Ctrl-C.
+ */
+export async function main(args: readonly string[], io: CliIo): Promise<number> {
+  const result = { code: ExitCode.OK as number };
+  const program = buildProgram(io, args, result);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.OK;
+      if (error.code === 'commander.unknownOption' && /key/i.test(error.message)) {
+        io.stderr.write('API keys are never taken as arguments (a scan\'s .lock file records the command line): set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment.\n');
+      }
+      return ExitCode.USAGE;
+    }
+    return printError(error, io);
+  }
+}

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BookpipeError, ErrorCode, loadConfig, type BookStorage } from '@bookpipe/core';
+import { BOOK_MD } from '@bookpipe/stage-merge';
+import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
+import type { CliIo } from './cli-io.js';
+import { ExitCode } from './print-error.js';
+import { KNOWN_STAGES } from './stage-plan.js';
+
+export interface ScanFlags {
+  /** @default BOOKPIPE_ROOT, else "./scans" */
+  root?: string;
+  json?: boolean;
+}
+
+/** Opens an existing scan. @throws BookpipeError SCAN_NOT_FOUND saying how to make it. */
+async function existingScan(scanId: string, flags: ScanFlags, io: CliIo): Promise<BookStorage> {
+  const root = flags.root ?? loadConfig(io.env).root;
+  const scan = openScan({ root, scanId });
+  if (!(await scan.exists())) {
+    throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scanId}" in ${scan.root}. Start one with \`bookpipe run <pdf-or-folder> --scan-id ${scanId}\`, or give --root.`, {
+      details: { scanId, root: scan.root },
+    });
+  }
+  return scan;
+}
+
+/** Stage folders of a scan, pipeline stages first in their order. */
+async function stagesOf(scan: BookStorage): Promise<string[]> {
+  const names = await scan.stageNames();
+  const known = KNOWN_STAGES.filter((name) => names.includes(name));
+  return [...known, ...names.filter((name) => !(KNOWN_STAGES as readonly string[]).includes(name))];
+}
+
+/** Pages of a stage that have a file: source pages are PNG, the others JSON. */
+async function pagesWithFiles(scan: BookStorage, stage: string): Promise<number> {
+  const json = (await scan.stage(stage).listPages()).length;
+  return json > 0 ? json : (await scan.stage(stage, { pageFormat: 'png' }).listPages()).length;
+}
+
+/** `bookpipe status <scanId>`: the scan's pages, each stage's progress and failures, the lock, book.md. */
+export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo): Promise<number> {
+  const scan = await existingScan(scanId, flags, io);
+  const metadata = await scan.readMetadata();
+  const total = (await scan.pageNumbers()).length;
+  const stages = [];
+  for (const name of await stagesOf(scan)) {
+    const status = await scan.stage(name).checkpoint.status();
+    stages.push({
+      stage: name,
+      pages: await pagesWithFiles(scan, name),
+      complete: status.complete,
+      failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
+      warnings: status.warnings ?? [],
+    });
+  }
+  const lockPath = join(scan.dir, LOCK_FILE);
+  const lock = existsSync(lockPath) ? (JSON.parse(await readFile(lockPath, 'utf8').catch(() => '{}')) as Partial<ScanLockInfo>) : undefined;
+  const bookMd = scan.stage('merge').filePath(BOOK_MD);
+  const book = existsSync(bookMd) ? bookMd : null;
+
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ scanId, dir: scan.dir, title: metadata.title ?? null, totalPages: total, sourceFiles: metadata.sourceFiles ?? [], stages, lock: lock ?? null, bookMd: book }, null, 2) + '\n');
+    return ExitCode.OK;
+  }
+  const out: string[] = [`Scan "${scanId}" in ${scan.dir}`];
+  if (metadata.title) out.push(`  title: ${metadata.title}`);
+  out.push(`  pages: ${total}`);
+  for (const file of metadata.sourceFiles ?? []) out.push(`  source: ${file.path} (${file.pages} pages)`);
+  if (stages.length === 0) out.push('  no stage has run yet');
+  const width = Math.max(5, ...stages.map((s) => s.stage.length));
+  for (const s of stages) {
+    const state = s.complete ? 'complete' : s.failedPages.length > 0 ? `${s.failedPages.length} failed` : 'not complete';
+    out.push(`  ${s.stage.padEnd(width)}  ${String(s.pages).padStart(String(total).length)}/${total} pages  ${state}`);
+    for (const f of s.failedPages.slice(0, 10)) out.push(`    page ${f.page}: ${f.error}`);
+    if (s.failedPages.length > 10) out.push(`    ... and ${s.failedPages.length - 10} more failed pages`);
+    for (const w of s.warnings) out.push(`    note: ${w}`);
+  }
+  if (lock) out.push(`  lock: held by pid ${lock.pid ?? '?'} on ${lock.hostname ?? '?'} since ${lock.startedAt ?? '?'} (a run is going on, or it was killed: the next run checks)`);
+  out.push(book ? `  book.md: ${book}` : '  book.md: not written yet');
+  io.stdout.write(out.join('\n') + '\n');
+  return ExitCode.OK;
+}
+
+/** `bookpipe report <scanId> --stage <name>`: the stage's report.csv, as a table on a terminal, as CSV in a pipe. */
+export async function reportCommand(scanId: string, flags: ScanFlags & { stage: string }, io: CliIo): Promise<number> {
+  const scan = await existingScan(scanId, flags, io);
+  const stage = scan.stage(flags.stage);
+  let csv: string;
+  try {
+    csv = await stage.readFile('report.csv');
+  } catch (error) {
+    if (BookpipeError.isInstance(error) && error.code === ErrorCode.DEPENDENCY_MISSING) {
+      const known = await stagesOf(scan);
+      throw new BookpipeError(
+        ErrorCode.DEPENDENCY_MISSING,
+        `Stage "${flags.stage}" of scan "${scanId}" has no report (${stage.filePath('report.csv')}): it is written when the stage finishes. ${known.length > 0 ? `Stages of this scan: ${known.join(', ')}.` : 'No stage has run yet.'}`,
+        { details: { scanId, stage: flags.stage } },
+      );
+    }
+    throw error;
+  }
+  if (flags.json) {
+    const [header = '', ...rows] = csv.trimEnd().split('\n');
+    const columns = header.split(',');
+    const records = rows.map((row) => Object.fromEntries(parseCsvRow(row).map((cell, i) => [columns[i] ?? `column${i + 1}`, csvValue(cell)])));
+    io.stdout.write(JSON.stringify(records, null, 2) + '\n');
+  } else if (io.stdout.isTTY) {
+    io.stdout.write(`${stage.filePath('report.csv')}\n${alignTable(csv)}`);
+  } else {
+    io.stdout.write(csv);
+  }
+  return ExitCode.OK;
+}
+
+/** `bookpipe clean <scanId> --stage <name>`: removes a stage's pages, journal and files (its logs stay), under the scan's lock. */
+export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: string }, io: CliIo): Promise<number> {
+  const scan = await existingScan(scanId, flags, io);
+  const names = flags.stage.split(',').map((name) => name.trim()).filter(Boolean);
+  const existing = await scan.stageNames();
+  const unknown = names.filter((name) => !existing.includes(name));
+  if (unknown.length > 0) {
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Scan "${scanId}" has no stage ${unknown.map((n) => `"${n}"`).join(', ')}. Its stages: ${existing.join(', ') || 'none'}.`, {
+      details: { scanId, stages: unknown },
+    });
+  }
+  const lock = await scan.acquireLock();
+  try {
+    for (const name of names) {
+      await scan.stage(name).clean();
+      io.stdout.write(`Cleaned stage "${name}" of scan "${scanId}" (${scan.stage(name).dir}; its logs are kept).\n`);
+    }
+  } finally {
+    await lock.release();
+  }
+  const later = KNOWN_STAGES.slice(Math.min(...names.map((n) => KNOWN_STAGES.indexOf(n as never)).filter((i) => i >= 0)) + 1).filter((n) => existing.includes(n) && !names.includes(n));
+  if (later.length > 0) io.stdout.write(`Stages made from it keep their outputs: ${later.join(', ')}. Clean them too (--stage ${later.join(',')}) to redo them from the new ones.\n`);
+  return ExitCode.OK;
+}
+
+/** A report cell as JSON: empty -> null, numbers and booleans as such, the rest as text. */
+function csvValue(cell: string): string | number | boolean | null {
+  if (cell === '') return null;
+  if (cell === 'true' || cell === 'false') return cell === 'true';
+  const n = Number(cell);
+  return Number.isFinite(n) && /^-?\d/.test(cell) ? n : cell;
+}
+
+/** Splits one RFC 4180 row (quoted cells may hold commas and doubled quotes). */
+export function parseCsvRow(row: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < row.length; i += 1) {
+    const char = row[i]!;
+    if (quoted) {
+      if (char === '"' && row[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += char;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/** A CSV as columns aligned with spaces, for reading on a terminal. */
+export function alignTable(csv: string): string {
+  const rows = csv.trimEnd().split('\n').map(parseCsvRow);
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+

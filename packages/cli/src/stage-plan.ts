@@ -1,0 +1,88 @@
+import { BookpipeError, ErrorCode, type AnyStage, type BookStorage } from '@bookpipe/core';
+import { SourceStage } from '@bookpipe/source';
+import { MergeStage } from '@bookpipe/stage-merge';
+import { OcrStage } from '@bookpipe/stage-ocr';
+import type { LlmMode } from './llm-mode.js';
+
+/** Every stage the CLI knows, in pipeline order. */
+export const KNOWN_STAGES = ['source', 'ocr', 'correction', 'label', 'merge'] as const;
+export type KnownStage = (typeof KNOWN_STAGES)[number];
+
+/** The stages this build of the CLI can run. Correction and label join when their stage classes ship. */
+export const AVAILABLE_STAGES: readonly KnownStage[] = ['source', 'ocr', 'merge'];
+
+export interface PlanOptions {
+  /** Input files and folders, absolute. */
+  inputs: readonly string[];
+  /** `--stages`; all available stages when undefined. */
+  wanted: readonly string[] | undefined;
+  scan: BookStorage;
+  llm: LlmMode;
+  /** `--workers`: OCR worker threads. */
+  ocrWorkers: number | undefined;
+}
+
+export interface StagePlan {
+  stages: AnyStage[];
+  /** Lines for the user about how the run was set up (LLM or not, what merge reads). */
+  notes: string[];
+}
+
+/** Parses `--stages source,ocr,merge`. @throws BookpipeError CONFIG_INVALID naming an unknown or unavailable stage. */
+export function parseStageList(value: string): KnownStage[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--stages is empty: give stage names separated by commas, e.g. --stages ${AVAILABLE_STAGES.join(',')}.`);
+  for (const name of names) {
+    if (!(KNOWN_STAGES as readonly string[]).includes(name)) {
+      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in --stages. Stages: ${KNOWN_STAGES.join(', ')}.`, { details: { stage: name } });
+    }
+    if (!AVAILABLE_STAGES.includes(name as KnownStage)) {
+      throw new BookpipeError(
+        ErrorCode.CONFIG_INVALID,
+        `Stage "${name}" is not part of this build of the bookpipe CLI yet. Stages it can run: ${AVAILABLE_STAGES.join(', ')}.`,
+        { details: { stage: name } },
+      );
+    }
+  }
+  return KNOWN_STAGES.filter((name) => names.includes(name));
+}
+
+/** True when the stage has completed in the scan (a dependency outside this run). */
+async function completeInScan(scan: BookStorage, stage: string): Promise<boolean> {
+  if (!(await scan.exists())) return false;
+  return (await scan.stage(stage).checkpoint.status()).complete;
+}
+
+/**
+ * The stage instances of a run. Merge reads correction and label when they run in this pipeline or
+ * have completed in the scan before; otherwise it merges the OCR text alone and says so.
+ */
+export async function planStages(options: PlanOptions): Promise<StagePlan> {
+  const wanted = options.wanted ?? AVAILABLE_STAGES;
+  const notes: string[] = [];
+  const stages: AnyStage[] = [];
+  if (wanted.includes('source')) {
+    if (options.inputs.length === 0) {
+      throw new BookpipeError(ErrorCode.CONFIG_INVALID, 'Give the PDF, page images or folder of page images to read, e.g. `bookpipe run book.pdf`.');
+    }
+    stages.push(new SourceStage({ inputs: options.inputs }));
+  }
+  if (wanted.includes('ocr')) stages.push(new OcrStage(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }));
+  if (wanted.includes('merge')) {
+    const use = {
+      correction: wanted.includes('correction') || (await completeInScan(options.scan, 'correction')),
+      label: wanted.includes('label') || (await completeInScan(options.scan, 'label')),
+    };
+    stages.push(new MergeStage({ use }));
+    const without = Object.entries(use).filter(([, used]) => !used).map(([name]) => name);
+    if (without.length > 0) {
+      notes.push(
+        `merge: without ${without.join(' and ')} (${without.length > 1 ? 'they are' : 'it is'} not in this build of the CLI yet): the OCR text is merged as read${use.label ? '' : ', running heads and page numbers stay in the text'}.`,
+      );
+    }
+  }
+  if (options.llm.kind === 'llm') {
+    notes.push(`An LLM is configured (${options.llm.provider}), but no stage of this build uses one: nothing will be sent to it.`);
+  }
+  return { stages, notes };
+}
