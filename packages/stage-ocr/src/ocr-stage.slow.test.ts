@@ -129,4 +129,32 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
     expect(await ocr.checkpoint.remainingPages()).toEqual([]);
     for (const p of await ocr.listPages()) expect((await ocr.loadPage(p, OcrPageSchema)).pageNumber).toBe(p);
   }, 400_000);
+
+  it('stops on abort at once: the page in flight is cut short and stays to do, nothing fails', async () => {
+    const pages = spread(pagesIn(join(evalDir, 'old-books')), 8);
+    const scan = await scanWithSourcePages(join(tmp, 'scans'), 'aborted', await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const controller = new AbortController();
+    let doneBeforeAbort = 0;
+    const doneAfterAbort: number[] = [];
+    const result = await new Pipeline({
+      scan,
+      stages: [new OcrStage({ maxWorkers: 2, detectOrientation: false })],
+      config: loadConfig({}),
+      logger: silentLogger,
+      onEvent: (e) => {
+        if (e.type !== 'page:done') return;
+        if (controller.signal.aborted) doneAfterAbort.push(e.page);
+        else if (++doneBeforeAbort === 1) controller.abort();
+      },
+    }).run({ signal: controller.signal });
+    const stats = (result.stages.ocr as { stats: StageStats }).stats;
+    expect(result.aborted).toBe(true);
+    expect(stats).toMatchObject({ aborted: true, pagesFailed: 0 });
+    // The other worker's page was cut short (its task aborted, the pool destroyed), not read to the end
+    // and saved. (Only a page whose reading ended within milliseconds of the first could still land.)
+    expect(doneAfterAbort).toEqual([]);
+    const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+    expect((await ocr.checkpoint.remainingPages()).length).toBe(pages.length - stats.pagesProcessed);
+    expect((await ocr.checkpoint.status()).failedPages).toEqual([]);
+  }, 300_000);
 });
