@@ -1,0 +1,45 @@
+import { BasePageMetricsSchema, LlmPageMetricsSchema } from '@bookpipe/core';
+import { z } from 'zod';
+
+/**
+ * What the correction stage journals for each page: core's base metrics, the LLM bookkeeping when
+ * a model reviewed the page (absent for the deterministic pass), and the quality fields.
+ */
+export const CorrectionPageMetricsSchema = BasePageMetricsSchema.extend({
+  ...LlmPageMetricsSchema.omit({ pageNum: true, processingTimeSeconds: true, costUsd: true }).partial().shape,
+  /** "llm" when a model reviewed the page, "deterministic" for the de-hyphenation pass alone. */
+  method: z.enum(['llm', 'deterministic']),
+  paragraphs: z.number().int().nonnegative(),
+  /** Paragraphs whose final text differs from the OCR text (de-hyphenation included). */
+  corrections: z.number().int().nonnegative(),
+  /** Paragraphs the model changed (0 for the deterministic pass). */
+  modelCorrections: z.number().int().nonnegative(),
+  /** Mean paragraph confidence: the model's, or the OCR engine's for the deterministic pass; null for a page without text. */
+  avgConfidence: z.number().min(0).max(1).nullable(),
+  /** 1 - edit distance / length between the page's OCR text and its final text. */
+  similarity: z.number().min(0).max(1),
+  /** Levenshtein distance between OCR and final text, summed over the paragraphs. */
+  charactersChanged: z.number().int().nonnegative(),
+  hyphensJoined: z.number().int().nonnegative(),
+  hyphensKept: z.number().int().nonnegative(),
+});
+export type CorrectionPageMetrics = z.infer<typeof CorrectionPageMetricsSchema>;
+
+/** The columns of `correction/report.csv`. */
+export const CorrectionReportSchema = CorrectionPageMetricsSchema.pick({
+  pageNum: true,
+  method: true,
+  paragraphs: true,
+  corrections: true,
+  modelCorrections: true,
+  avgConfidence: true,
+  similarity: true,
+  charactersChanged: true,
+  hyphensJoined: true,
+  costUsd: true,
+  attempts: true,
+  model: true,
+  promptTokens: true,
+  completionTokens: true,
+  processingTimeSeconds: true,
+});

@@ -1,0 +1,71 @@
+import type { OcrPage } from '@bookpipe/core';
+import { toStrictJsonSchema, type LlmResponseSchema } from '@bookpipe/llm-batch';
+import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-correction';
+import { z } from 'zod';
+import { BlockClassSchema, NumberingStyleSchema, PageNumberLocationSchema, PageRegionSchema, type LabelPage, type NumberingStyle } from './label-schema.js';
+import { numeralStyle } from './page-number-text.js';
+
+const confidence = z.number().min(0).max(1);
+
+/** What the model answers for one page: only what it must decide (no bookkeeping). */
+export const LabelAnswerSchema = z.object({
+  printedPageNumber: z
+    .string()
+    .nullable()
+    .describe('The page number printed on this page, exactly as printed ("17", "xiv"); null when the page shows none.'),
+  numberingStyle: NumberingStyleSchema.describe('"arabic" or "roman" for the printed page number; "none" when there is none.'),
+  pageNumberLocation: PageNumberLocationSchema.describe('Where the page number is printed: in the header (top) or footer (bottom); "none" when there is none.'),
+  pageNumberConfidence: confidence.describe('How sure you are of the page number, its style and location, 0..1.'),
+  pageRegion: PageRegionSchema.describe('The part of the book this page belongs to.'),
+  pageRegionConfidence: confidence.describe('How sure you are of the page region, 0..1.'),
+  blocks: z
+    .array(
+      z.object({
+        blockNum: z.int().positive().describe('The block number, as given.'),
+        classification: BlockClassSchema,
+        confidence: confidence.describe('How sure you are of the class, 0..1.'),
+      }),
+    )
+    .describe('Every block of the page, in the order given.'),
+});
+export type LabelAnswer = z.infer<typeof LabelAnswerSchema>;
+
+/** Name of the structured output (OpenAI `json_schema.name`, Anthropic tool name). */
+export const LABEL_SCHEMA_NAME = 'page_label';
+
+const GENERIC = toStrictJsonSchema(LabelAnswerSchema);
+
+/**
+ * The response schema for one OCR page: `LabelAnswerSchema` (strict-mode compatible) with exactly the
+ * page's blocks, in order (`prefixItems`, `minItems` = `maxItems`), each `blockNum` pinned with
+ * `const`. Enforced locally by the batch client whatever the provider does.
+ */
+export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
+  const blockItem = itemsOf(GENERIC, 'blocks');
+  return {
+    name: LABEL_SCHEMA_NAME,
+    description: `Labels of scan page ${page.pageNumber}: its printed page number, region and a class for each given block.`,
+    schema: replaceProperty(GENERIC, 'blocks', (array) => pinItems(array, page.blocks.map((block) => pinProperty(blockItem, 'blockNum', block.blockNum)))),
+  };
+}
+
+/**
+ * The label page file from a model's answer. The answer's page-number fields are made consistent
+ * (a JSON Schema cannot tie them together): an empty number is no number; no number means style and
+ * location "none"; a number with style "none" gets the style its numeral shows.
+ */
+export function labelPageFromAnswer(answer: LabelAnswer): LabelPage {
+  const printed = answer.printedPageNumber?.trim() || null;
+  let style: NumberingStyle = answer.numberingStyle;
+  if (printed === null) style = 'none';
+  else if (style === 'none') style = numeralStyle(printed) ?? (/\d/.test(printed) ? 'arabic' : 'roman');
+  return {
+    printedPageNumber: printed,
+    numberingStyle: style,
+    pageNumberLocation: printed === null ? 'none' : answer.pageNumberLocation,
+    pageNumberConfidence: answer.pageNumberConfidence,
+    pageRegion: answer.pageRegion,
+    pageRegionConfidence: answer.pageRegionConfidence,
+    blocks: answer.blocks.map((block) => ({ blockNum: block.blockNum, classification: block.classification, confidence: block.confidence })),
+  };
+}
