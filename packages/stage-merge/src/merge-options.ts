@@ -11,8 +11,8 @@ export interface MergeStageOptions {
    */
   use?: { correction?: boolean; label?: boolean };
   /**
-   * Pages read and written at once. Merging is cheap; this only overlaps file reads and writes.
-   * @default 8
+   * Pages read and written at once. Merging is cheap; this only overlaps file reads and writes (fsync).
+   * @default 16
    */
   concurrency?: number;
 }
@@ -33,7 +33,7 @@ export function resolveMergeOptions(options: MergeStageOptions = {}): ResolvedMe
   for (const [name, value] of Object.entries(use)) {
     if (typeof value !== 'boolean') throw invalid(`use.${name}`, value, 'true or false');
   }
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', concurrency, 'an integer >= 1');
   return { use, concurrency };
 }

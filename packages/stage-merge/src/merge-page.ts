@@ -55,7 +55,9 @@ const lazyEnglish: Lexicon = { rank: (word) => englishLexicon().rank(word) };
 export function mergePage(inputs: MergePageInputs): MergedPage {
   const { ocr, correction, label } = inputs;
   const lexicon = inputs.lexicon ?? lazyEnglish;
-  let vocabulary: Vocabulary | undefined;
+  // The page's own words decide a line-end hyphen first; counted only if some line ends with one.
+  let counted: Vocabulary | undefined;
+  const vocabulary: Vocabulary = { count: (word) => (counted ??= buildVocabulary([ocr])).count(word) };
   const counts: MergePageCounts = { blocks: 0, paragraphs: 0, ocrWords: 0, correctedParagraphs: 0, blocksWithoutLabel: 0, paragraphsWithoutCorrection: 0, unmatched: [] };
 
   const labels = new Map<number, BlockLabel>((label?.blocks ?? []).map((block) => [block.blockNum, block]));
@@ -89,7 +91,6 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
         textSource = 'correction';
         counts.correctedParagraphs += 1;
       } else {
-        vocabulary ??= buildVocabulary([ocr]);
         text = paragraphText(paragraph, { lexicon, vocabulary });
         textSource = 'ocr';
       }

@@ -1,0 +1,180 @@
+// Merge bench: the merge stage on a 400-page book, correction and label included, must take under 1 s.
+//
+// Setup (not timed): real old-books scans (../shared/eval/old-books, two runs of consecutive pages) go
+// through the real source and OCR stages; correction pages come from the deterministic correction pass
+// (`dehyphenate` with the book's vocabulary) and label pages from the deterministic labeller
+// (`labelDeterministic`, which also gives label/page-numbers.json). These 11 pages are repeated into a
+// 400-page scan, written through the real storage (page files and journals, as the stages write them).
+//
+// Timed: `Pipeline` with `new MergeStage()` alone on that scan, from scratch (`resume: false`): the
+// stage reads and merges the 400 pages, saves them (validated, written atomically with fsync, journalled),
+// then after() writes report.csv, book.json and book.md. The figure is the stage's own time (its log lines
+// "stage starting" to "stage done"), median of three runs; the whole pipeline's time is printed too (it
+// also cleans the last merge and checks the three input stages are complete). Also timed: an OCR-only merge.
+// Baseline, in the same run: reading and JSON-parsing the 1,200 input files, and writing 400 merge-page-sized
+// files with write + fsync + rename (no validation, no journal): the floor of the I/O.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { OcrPageSchema, Pipeline, createLogger, loadConfig, silentLogger, type OcrPage } from '@bookpipe/core';
+import { SourceStage } from '@bookpipe/source';
+import { OcrStage } from '@bookpipe/stage-ocr';
+import { openScan } from '@bookpipe/storage';
+// Not (yet) dependencies of bench/package.json: the built packages, by path.
+import { MergeStage } from '../../packages/stage-merge/dist/index.js';
+import { LabelPageSchema, labelDeterministic } from '../../packages/stage-label/dist/index.js';
+import { buildVocabulary, dehyphenate } from '../../packages/stage-correction/dist/index.js';
+
+const PAGES = 400;
+const RUNS = 3;
+const LIMIT_SECONDS = 1;
+const here = import.meta.dirname;
+const oldBooks = resolve(here, '../../../shared/eval/old-books');
+if (!existsSync(oldBooks)) {
+  console.error(`bench/merge needs the real pages in ${oldBooks} (see ../shared/eval/README.md).`);
+  process.exit(1);
+}
+const SOURCE_RUNS = [
+  ['c015', 'c016', 'c017', 'c018', 'c019', 'c020'],
+  ['d014', 'd015', 'd016', 'd017', 'd018'],
+];
+
+const dir = await mkdtemp(join(tmpdir(), 'bookpipe-bench-merge-'));
+const config = loadConfig({});
+const ms = (t0: number) => performance.now() - t0;
+/** `items.map(fn)`, `limit` at a time. */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+try {
+  // --- setup: real OCR of the eval pages, then correction and label pages as the deterministic passes make them
+  const t0 = performance.now();
+  const ocrPages: OcrPage[] = [];
+  const corrections: unknown[] = [];
+  const labels: unknown[] = [];
+  for (const ids of SOURCE_RUNS) {
+    const scan = openScan({ root: join(dir, 'ocr'), scanId: ids[0]! });
+    await new Pipeline({
+      scan,
+      config,
+      logger: silentLogger,
+      stages: [new SourceStage({ inputs: ids.map((id) => join(oldBooks, `${id}.tiff`)) }), new OcrStage({ maxWorkers: 2 })],
+    }).run();
+    const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+    const pages = await Promise.all(ids.map((_, i) => ocr.loadPage<OcrPage>(i + 1)));
+    const vocabulary = buildVocabulary(pages);
+    for (const page of pages) {
+      const result = dehyphenate(page, { vocabulary });
+      corrections.push({
+        pageNumber: page.pageNumber,
+        method: 'deterministic',
+        model: null,
+        paragraphs: result.paragraphs.map((p) => ({ blockNum: p.blockNum, parNum: p.parNum, text: p.text, notes: '', confidence: p.text === null ? 1 : 0.9 })),
+        totals: { paragraphs: result.paragraphs.length, corrected: result.paragraphs.filter((p) => p.text !== null).length, charactersChanged: 0 },
+        createdAt: new Date().toISOString(),
+      });
+    }
+    labels.push(...labelDeterministic(pages));
+    ocrPages.push(...pages);
+  }
+  console.log(`setup: OCR of ${ocrPages.length} real pages (old-books ${SOURCE_RUNS.map((r) => `${r[0]}-${r.at(-1)}`).join(', ')}) in ${(ms(t0) / 1000).toFixed(1)} s`);
+
+  // --- a 400-page scan: the real pages repeated, with their correction and label pages
+  const t1 = performance.now();
+  const scan = openScan({ root: join(dir, 'scans'), scanId: 'book-400' });
+  await scan.init();
+  await scan.updateMetadata({ totalPages: PAGES, title: 'Merge bench' });
+  const ocr = scan.stage('ocr', { schema: OcrPageSchema });
+  const correction = scan.stage('correction');
+  const label = scan.stage('label', { schema: LabelPageSchema });
+  const metrics = (page: number) => ({ pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+  for (let page = 1; page <= PAGES; page += 1) {
+    const i = (page - 1) % ocrPages.length;
+    await ocr.savePage(page, { ...ocrPages[i]!, pageNumber: page }, metrics(page));
+    await correction.savePage(page, { ...(corrections[i] as object), pageNumber: page }, metrics(page));
+    await label.savePage(page, labels[i], metrics(page));
+  }
+  await label.writeFile('page-numbers.json', JSON.stringify(Array.from({ length: PAGES }, (_, i) => ({ page: i + 1, printedPageNumber: String(i + 1), numberingStyle: 'arabic', inferred: false }))));
+  for (const stage of [ocr, correction, label]) await stage.checkpoint.markStageComplete({});
+  const inputBytes = (await Promise.all([1, 2, 3].map((p) => readFile(ocr.pagePath(p))))).reduce((s, b) => s + b.length, 0) / 3;
+  console.log(`setup: ${PAGES}-page scan written in ${(ms(t1) / 1000).toFixed(1)} s (OCR pages ~${Math.round(inputBytes / 1024)} KB each)`);
+
+  // --- timed: the merge stage, from scratch. The stage's own time runs from its "stage starting" log
+  // line to its "stage done" one (before(), run(), after()); the pipeline around it also cleans the
+  // previous merge and checks that ocr, correction and label are complete (reading all their pages).
+  const merge = async (use?: { correction: boolean; label: boolean }) => {
+    const marks: Record<string, number> = {};
+    let cpuAtStart = process.cpuUsage();
+    let cpu = 0;
+    const logger = createLogger({
+      destination: (line) => {
+        const { msg } = JSON.parse(line) as { msg: string };
+        marks[msg] = performance.now();
+        if (msg === 'stage starting') cpuAtStart = process.cpuUsage();
+        if (msg === 'stage done') {
+          const used = process.cpuUsage(cpuAtStart);
+          cpu = (used.user + used.system) / 1e6;
+        }
+      },
+    });
+    const t = performance.now();
+    await new Pipeline({ scan, config, logger, stages: [new MergeStage(use ? { use } : {})], resume: false }).run();
+    const end = performance.now();
+    return {
+      pipeline: (end - t) / 1000,
+      stage: (marks['stage done']! - marks['stage starting']!) / 1000,
+      read: (marks['pages read and merged in memory']! - marks['stage starting']!) / 1000,
+      save: (marks['book written']! - marks['pages read and merged in memory']!) / 1000,
+      cpu,
+    };
+  };
+  const full: Array<Awaited<ReturnType<typeof merge>>> = [];
+  for (let i = 0; i < RUNS; i += 1) full.push(await merge());
+  const ocrOnly: Array<Awaited<ReturnType<typeof merge>>> = [];
+  for (let i = 0; i < RUNS; i += 1) ocrOnly.push(await merge({ correction: false, label: false }));
+  await merge(); // leave the full merge's book behind
+  const book = JSON.parse(await readFile(scan.stage('merge').filePath('book.json'), 'utf8')) as { stats: Record<string, number> };
+  const md = await readFile(scan.stage('merge').filePath('book.md'), 'utf8');
+  const mergePage = await readFile(scan.stage('merge').pagePath(1));
+
+  // --- baseline: the bare I/O of the same files, no validation
+  const tb = performance.now();
+  await Promise.all(
+    Array.from({ length: PAGES }, async (_, i) => {
+      for (const stage of [ocr, correction, label]) JSON.parse(await readFile(stage.pagePath(i + 1), 'utf8'));
+    }),
+  );
+  const readSeconds = (performance.now() - tb) / 1000;
+  await mkdir(join(dir, 'bare'), { recursive: true });
+  const tw = performance.now();
+  await mapLimit(Array.from({ length: PAGES }, (_, i) => i), 16, async (i) => {
+    const path = join(dir, 'bare', `page_${i + 1}.json`);
+    const handle = await open(`${path}.tmp`, 'w');
+    await handle.writeFile(mergePage);
+    await handle.sync();
+    await handle.close();
+    await rename(`${path}.tmp`, path);
+  });
+  const writeSeconds = (performance.now() - tw) / 1000;
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const f = (s: number) => `${s.toFixed(3)} s`;
+  const line = (name: string, runs: typeof full) =>
+    `${name}: stage ${f(median(runs.map((r) => r.stage)))} median (runs ${runs.map((r) => f(r.stage)).join(', ')}): read and merge ${f(median(runs.map((r) => r.read)))}, save pages + report.csv + book.json + book.md ${f(median(runs.map((r) => r.save)))}; CPU time of the process during the stage ${f(median(runs.map((r) => r.cpu)))}; whole pipeline ${f(median(runs.map((r) => r.pipeline)))}`;
+  console.log('');
+  console.log(line(`merge of ${PAGES} pages with correction and label`, full));
+  console.log(line(`merge of ${PAGES} pages, OCR only`, ocrOnly));
+  console.log(`book: ${book.stats.paragraphs} paragraphs, ${book.stats.words} words, ${book.stats.pageBreakJoins} paragraphs joined across pages; book.md ${Math.round(md.length / 1024)} KB; merge page ~${Math.round(mergePage.length / 1024)} KB`);
+  console.log(`baseline (same run): read + JSON.parse of the ${PAGES * 3} input files ${f(readSeconds)}; write + fsync + rename of ${PAGES} merge-page-sized files (16 at a time) ${f(writeSeconds)}`);
+  console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes slow every figure)`);
+  const ok = median(full.map((r) => r.stage)) < LIMIT_SECONDS;
+  console.log(ok ? `OK: the merge stage takes under ${LIMIT_SECONDS} s for ${PAGES} pages` : `OVER the ${LIMIT_SECONDS} s budget for ${PAGES} pages`);
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
