@@ -163,7 +163,7 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
     const retrying = events.filter((e) => e.type === 'stage:event' && e.event.type === 'retrying');
     expect(retrying).toHaveLength(1);
     expect(retrying[0]).toMatchObject({ stage: 'correction', event: { id: 'correction_0002', page: 2 } });
-    expect(String((retrying[0] as { event: { reason: string } }).event.reason)).toMatch(/schema/i);
+    expect(String((retrying[0] as Extract<PipelineEvent, { type: 'stage:event' }>).event['reason'])).toMatch(/schema/i);
     const metrics = await scan.stage('correction').checkpoint.metrics();
     expect(metrics.get(2)).toMatchObject({ attempts: 2, method: 'llm' });
     expect(metrics.get(2)!['costUsd']).toBeCloseTo(2 * ATTEMPT_COST, 12);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
+import { dehyphenate } from './dehyphenate.js';
+import { editDistance } from './edit-distance.js';
+import { smallPage } from './test-support/small-page.js';
+
+const page = smallPage(3, [[['The cam-', 'paign began.'], ['A well-', 'known tale.']], [['Tbe end.']]], ['Tbe']);
+const paragraphs = prepareParagraphs(page, dehyphenate(page));
+
+describe('prepareParagraphs and correctionPromptJson', () => {
+  it('pairs each OCR paragraph with its de-hyphenated text, in OCR order', () => {
+    expect(paragraphs.map((p) => [p.blockNum, p.parNum, p.ocrText, p.text])).toEqual([
+      [1, 1, 'The cam- paign began.', 'The campaign began.'],
+      [1, 2, 'A well- known tale.', 'A well-known tale.'],
+      [2, 1, 'Tbe end.', 'Tbe end.'],
+    ]);
+  });
+
+  it('numbers blocks and paragraphs, boxes in thousandths, the doubtful words pointed out', () => {
+    const json = JSON.parse(correctionPromptJson(page, paragraphs));
+    expect(json.page).toBe(3);
+    expect(json.blocks.map((b: any) => [b.blockNum, b.paragraphs.map((p: any) => p.parNum)])).toEqual([[1, [1, 2]], [2, [1]]]);
+    expect(json.blocks[0].box).toEqual([125, 42, 875, 125]); // x 200..1400 of 1600, y 100..300 of 2400
+    expect(json.blocks[1].paragraphs[0]).toMatchObject({ text: 'Tbe end.', doubtfulWords: ['Tbe'], confidence: 0.85 });
+  });
+});
+
+describe('buildCorrectionPage', () => {
+  it('deterministic: the de-hyphenated text where it differs from OCR, null elsewhere, OCR confidence, real edit distance', () => {
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, null, new Date(0));
+    expect(data.method).toBe('deterministic');
+    expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', null]);
+    expect(data.paragraphs[0]!.notes).toMatch(/"cam-" \+ "paign" -> "campaign" \(joined/);
+    expect(data.paragraphs[1]!.notes).toMatch(/hyphen kept/);
+    expect(data.paragraphs.map((p) => p.confidence)).toEqual([0.85, 0.85, 0.85]);
+    expect(data.totals).toEqual({ paragraphs: 3, corrected: 2, charactersChanged: 2 + 1 });
+    expect(metrics).toMatchObject({ method: 'deterministic', corrections: 2, modelCorrections: 0, hyphensJoined: 1, hyphensKept: 1, charactersChanged: 3 });
+  });
+
+  it('llm: the model text where it changed one, its notes after the hyphen notes, its confidence; an answer repeating the text is no correction', () => {
+    const answer = {
+      blocks: [
+        { blockNum: 1, paragraphs: [{ parNum: 1, text: 'The campaign began.', notes: '', confidence: 0.9 }, { parNum: 2, text: null, notes: '', confidence: 0.95 }] },
+        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The\nend.', notes: 'b read as h', confidence: 0.7 }] },
+      ],
+    };
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer, model: 'm' }, new Date(0));
+    expect(data).toMatchObject({ method: 'llm', model: 'm' });
+    expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
+    expect(data.paragraphs[2]).toMatchObject({ notes: 'b read as h', confidence: 0.7 });
+    expect(metrics).toMatchObject({ corrections: 3, modelCorrections: 1, charactersChanged: 3 + editDistance('Tbe end.', 'The end.') });
+    expect(metrics['avgConfidence']).toBeCloseTo((0.9 + 0.95 + 0.7) / 3, 4);
+  });
+
+  it('refuses an answer whose paragraphs are not the page\'s', () => {
+    const answer = { blocks: [{ blockNum: 1, paragraphs: [{ parNum: 2, text: null, notes: '', confidence: 1 }] }] };
+    expect(() => buildCorrectionPage(3, paragraphs, { answer, model: 'm' })).toThrow(/expected block 1 paragraph 1/);
+  });
+});

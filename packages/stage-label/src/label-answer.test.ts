@@ -1,0 +1,66 @@
+import type { OcrPage } from '@bookpipe/core';
+import { describe, expect, it } from 'vitest';
+import { labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
+import { labelPromptJson, BLOCK_TEXT_LIMIT } from './label-request.js';
+import { LabelPageSchema } from './label-schema.js';
+
+/** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
+const page: OcrPage = {
+  pageNumber: 9,
+  width: 1000,
+  height: 2000,
+  engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 },
+  meanConfidence: 0.9,
+  blocks: [1, 2, 4].map((blockNum, index) => {
+    const text = index === 1 ? 'body text '.repeat(60).trim() : `block ${blockNum}`;
+    const bbox = { x: 100, y: 100 + 600 * index, width: 800, height: 40 };
+    return { blockNum, bbox, paragraphs: [{ parNum: 1, bbox, text, confidence: 0.9, lines: [{ bbox, text, confidence: 0.9, words: [] }] }] };
+  }),
+};
+
+const answer = (overrides: Partial<LabelAnswer>): LabelAnswer => ({
+  printedPageNumber: '17',
+  numberingStyle: 'arabic',
+  pageNumberLocation: 'header',
+  pageNumberConfidence: 0.9,
+  pageRegion: 'body',
+  pageRegionConfidence: 0.8,
+  blocks: [1, 2, 4].map((blockNum) => ({ blockNum, classification: 'BODY', confidence: 0.9 })),
+  ...overrides,
+});
+
+describe('labelResponseSchemaFor', () => {
+  it('pins exactly the page\'s blocks, in order, by number', () => {
+    const { name, schema } = labelResponseSchemaFor(page);
+    expect(name).toBe('page_label');
+    const blocks = (schema['properties'] as Record<string, any>)['blocks'];
+    expect(blocks).toMatchObject({ minItems: 3, maxItems: 3 });
+    expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual([1, 2, 4]);
+    expect(blocks.prefixItems[0].properties.classification.enum).toHaveLength(32);
+  });
+});
+
+describe('labelPromptJson', () => {
+  it('gives each block its number, box in thousandths, lines and text, long text cut', () => {
+    const json = JSON.parse(labelPromptJson(page));
+    expect(json.blocks.map((b: any) => b.blockNum)).toEqual([1, 2, 4]);
+    expect(json.blocks[0]).toEqual({ blockNum: 1, box: [100, 50, 900, 70], lines: 1, lineHeight: 20, text: 'block 1' });
+    expect(json.blocks[1].text).toHaveLength(BLOCK_TEXT_LIMIT + ' [...]'.length);
+  });
+});
+
+describe('labelPageFromAnswer', () => {
+  it('keeps a consistent answer as it is', () => {
+    expect(LabelPageSchema.parse(labelPageFromAnswer(answer({})))).toMatchObject({ printedPageNumber: '17', numberingStyle: 'arabic', pageNumberLocation: 'header' });
+  });
+
+  it('makes the page number fields agree: empty is none, none has no style or location, a numeral gets its style', () => {
+    expect(labelPageFromAnswer(answer({ printedPageNumber: ' ' }))).toMatchObject({ printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: null, numberingStyle: 'roman' }))).toMatchObject({ numberingStyle: 'none', pageNumberLocation: 'none' });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: 'xiv', numberingStyle: 'none' }))).toMatchObject({ printedPageNumber: 'xiv', numberingStyle: 'roman' });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: '23', numberingStyle: 'none' }))).toMatchObject({ numberingStyle: 'arabic' });
+    for (const printed of [' ', null, 'xiv', '23']) {
+      expect(() => LabelPageSchema.parse(labelPageFromAnswer(answer({ printedPageNumber: printed, numberingStyle: 'none' })))).not.toThrow();
+    }
+  });
+});
