@@ -37,10 +37,8 @@ export {
   type PageBreakJoin,
   type FootnoteRef,
 } from './book-schema.js';
-export { mergePage, type MergePageInputs, type MergedPage, type MergePageCounts } from './merge-page.js';
+export { mergePage, type MergePageInputs, type MergedPage, type MergePageCounts, type PageNumberEntry } from './merge-page.js';
 export { linkPages, continues, type PageEdge, type EdgeStart, type EdgeEnd } from './continuation.js';
 export { buildBook, type BuildBookOptions } from './build-book.js';
 export { renderMarkdown } from './render-markdown.js';
 export { blockRole, type BlockRole } from './block-roles.js';
-export { CorrectionInputSchema, type CorrectionInput } from './correction-input.js';
-export { PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile, type PageNumberEntry } from './page-numbers-file.js';

@@ -11,7 +11,7 @@ import { blockRole } from './block-roles.js';
 import { BookSchema, type Book } from './book-schema.js';
 import { MergePageSchema, type MergePage } from './merge-schema.js';
 import { MergeStage } from './merge-stage.js';
-import { loadOcrPages, writeDeterministicInputs } from './test-support/deterministic-inputs.js';
+import { loadOcrPages, runDeterministicStages } from './test-support/deterministic-inputs.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const oldBooks = path.resolve(repoRoot, '../shared/eval/old-books');
@@ -100,7 +100,7 @@ interface MergedRun {
   md: string;
 }
 
-/** source -> ocr through the real stages, deterministic correction and label files, then merge. */
+/** source -> ocr -> correction and label (deterministic modes) -> merge, all through the real stages. */
 async function mergeRun(root: string, ids: string[]): Promise<MergedRun> {
   const scan = openScan({ root, scanId: `old-books-${ids[0]}-${ids.at(-1)}` });
   const config = loadConfig({});
@@ -110,7 +110,7 @@ async function mergeRun(root: string, ids: string[]): Promise<MergedRun> {
     logger: silentLogger,
     stages: [new SourceStage({ inputs: ids.map((id) => path.join(oldBooks, `${id}.tiff`)) }), new OcrStage({ maxWorkers: 2 })],
   }).run();
-  await writeDeterministicInputs(scan);
+  await runDeterministicStages(scan);
   await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage()], resume: false }).run();
   const merge = scan.stage('merge', { schema: MergePageSchema });
   return {
@@ -211,7 +211,7 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
         else wrong.push(`${id}: expected ${expected}, got ${here.toNext}`);
       });
     }
-    console.log(`[stage-merge] continuation (deterministic labels) right on ${right} of ${scored} readable page breaks (${unreadable} unreadable left out)${wrong.length ? `; wrong: ${wrong.join('; ')}` : ''}`);
+    console.log(`[stage-merge] continuation (label stage, deterministic mode) right on ${right} of ${scored} readable page breaks (${unreadable} unreadable left out)${wrong.length ? `; wrong: ${wrong.join('; ')}` : ''}`);
     expect(scored + unreadable).toBe(Object.keys(RUNS_ON).length);
     expect(right / scored).toBeGreaterThanOrEqual(0.8);
   });
@@ -227,7 +227,7 @@ describe('merge on the sample book (typeset from examples/sample-book, OCR by th
     const scan = openScan({ root: path.join(dir, 'scans'), scanId: 'sample' });
     const config = loadConfig({});
     await new Pipeline({ scan, config, logger: silentLogger, stages: [new SourceStage({ inputs: [pdf] }), new OcrStage({ maxWorkers: 2 })] }).run();
-    await writeDeterministicInputs(scan);
+    await runDeterministicStages(scan);
     await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage()] }).run();
     const merge = scan.stage('merge', { schema: MergePageSchema });
     const ocr = await loadOcrPages(scan);

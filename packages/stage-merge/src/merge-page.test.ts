@@ -1,6 +1,5 @@
 import type { LabelPage } from '@bookpipe/stage-label';
 import { describe, expect, it } from 'vitest';
-import type { CorrectionInput } from './correction-input.js';
 import { mergePage } from './merge-page.js';
 import { ocrPage } from './test-support/small-pages.js';
 
@@ -43,8 +42,7 @@ describe('mergePage', () => {
   });
 
   it('takes the corrected text where the correction changed a paragraph, the OCR text where it did not, and says where it had nothing', () => {
-    const correction: CorrectionInput = {
-      pageNumber: 7,
+    const correction = {
       paragraphs: [
         { blockNum: 1, parNum: 1, text: null, notes: '', confidence: 1 },
         { blockNum: 2, parNum: 1, text: 'The compositor worked  against the clock.\nFixed.', notes: 'merged lines', confidence: 0.8 },
@@ -81,7 +79,7 @@ describe('mergePage', () => {
     const reconciled = mergePage({
       ocr: page(),
       label: label([[1, 'HEADER']]),
-      pageNumber: { page: 7, printedPageNumber: '13', numberingStyle: 'arabic', inferred: true, reason: 'read "12", corrected' },
+      pageNumber: { printedPageNumber: '13', numberingStyle: 'arabic', inferred: true },
     });
     expect(reconciled.page).toMatchObject({ printedPageNumber: '13', pageNumberInferred: true, pageNumberSource: 'label-book' });
   });

@@ -1,11 +1,9 @@
 import type { OcrPage, OcrParagraph } from '@bookpipe/core';
-import { buildVocabulary, englishLexicon, paragraphText, type Lexicon, type Vocabulary } from '@bookpipe/stage-correction';
-import type { BlockLabel, LabelPage } from '@bookpipe/stage-label';
+import { buildVocabulary, englishLexicon, paragraphText, type CorrectionPage, type Lexicon, type Vocabulary } from '@bookpipe/stage-correction';
+import type { BlockLabel, LabelPage, PageNumbersFile } from '@bookpipe/stage-label';
 import { blockRole } from './block-roles.js';
 import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
-import type { CorrectionInput } from './correction-input.js';
 import type { MergeBlock, MergeInputState, MergePage, MergeParagraph } from './merge-schema.js';
-import type { PageNumberEntry } from './page-numbers-file.js';
 
 /**
  * The inputs of one page. For correction and label: the page, `null` when the stage is used but has
@@ -13,7 +11,8 @@ import type { PageNumberEntry } from './page-numbers-file.js';
  */
 export interface MergePageInputs {
   ocr: OcrPage;
-  correction?: CorrectionInput | null;
+  /** The correction page (only its paragraphs are read). */
+  correction?: Pick<CorrectionPage, 'paragraphs'> | null;
   label?: LabelPage | null;
   /** This page's entry of the label stage's `page-numbers.json`, when there is one. */
   pageNumber?: PageNumberEntry;
@@ -23,6 +22,9 @@ export interface MergePageInputs {
    */
   lexicon?: Lexicon;
 }
+
+/** What the merge reads of a page's entry in `label/page-numbers.json`. */
+export type PageNumberEntry = Pick<PageNumbersFile[number], 'printedPageNumber' | 'numberingStyle' | 'inferred'>;
 
 /** Counts of what the merge found on a page, for its metrics. */
 export interface MergePageCounts {

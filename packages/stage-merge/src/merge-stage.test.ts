@@ -80,7 +80,10 @@ describe('MergeStage', () => {
     });
     await label.savePage(2, labelPage('2', ['BODY', 'PAGE_NUMBER']), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
     await label.savePage(3, labelPage('3', ['BODY', 'PAGE_NUMBER']), { pageNum: 3, processingTimeSeconds: 0, costUsd: 0 });
-    await label.writeFile('page-numbers.json', JSON.stringify([1, 2, 3].map((page) => ({ page, printedPageNumber: String(page), numberingStyle: 'arabic', inferred: page === 1 }))));
+    await label.writeFile(
+      'page-numbers.json',
+      JSON.stringify([1, 2, 3].map((page) => ({ page, printedPageNumber: String(page), numberingStyle: 'arabic', inferred: page === 1, read: page === 1 ? null : String(page), confidence: 0.9 }))),
+    );
     await label.checkpoint.markStageComplete({});
 
     await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false } })] }).run();

@@ -9,16 +9,15 @@ import {
   type StageContext,
   type StageStats,
 } from '@bookpipe/core';
-import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
+import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
+import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage } from '@bookpipe/stage-label';
 import type { ZodType } from 'zod';
 import { buildBook } from './build-book.js';
 import { continues } from './continuation.js';
-import { CorrectionInputSchema, type CorrectionInput } from './correction-input.js';
 import { mapLimit } from './map-limit.js';
 import { resolveMergeOptions, type MergeStageOptions, type ResolvedMergeOptions } from './merge-options.js';
-import { mergePage, type MergedPage } from './merge-page.js';
+import { mergePage, type MergedPage, type PageNumberEntry } from './merge-page.js';
 import { MergePageMetricsSchema, MergePageSchema, MergeReportSchema, type Continuation, type MergePage, type MergePageMetrics } from './merge-schema.js';
-import { PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumberEntry } from './page-numbers-file.js';
 import { parseJsonBytes } from './parse-json-bytes.js';
 import { renderMarkdown } from './render-markdown.js';
 
@@ -162,7 +161,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     const { use } = this.#options;
     try {
       const ocr = await loadOcrPage(ctx, page);
-      const correction = use.correction ? await this.#optionalPage<CorrectionInput>(ctx, 'correction', page, CorrectionInputSchema) : undefined;
+      const correction = use.correction ? await this.#optionalPage<CorrectionPage>(ctx, 'correction', page, CorrectionPageSchema) : undefined;
       const label = use.label ? await this.#optionalPage<LabelPage>(ctx, 'label', page, LabelPageSchema) : undefined;
       let merged: MergedPage;
       try {
