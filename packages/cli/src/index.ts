@@ -5,7 +5,7 @@ export { runCommand, runConfig, type RunFlags } from './run-command.js';
 export { statusCommand, reportCommand, cleanCommand, type ScanFlags } from './scan-commands.js';
 export { scanIdFromInput } from './scan-id.js';
 export { decideLlm, type LlmMode } from './llm-mode.js';
-export { planStages, parseStageList, KNOWN_STAGES, AVAILABLE_STAGES, type StagePlan, type PlanOptions, type KnownStage } from './stage-plan.js';
+export { planStages, parseStageList, KNOWN_STAGES, type StagePlan, type PlanOptions, type KnownStage } from './stage-plan.js';
 export { resumeCommand, shellQuote } from './resume-command.js';
 export { ProgressState, type StageProgress, type StageStatus } from './progress/progress-state.js';
 export { TerminalReporter, PlainReporter, JsonReporter, type Reporter, type Output, type ReporterOptions } from './progress/reporters.js';

@@ -36,11 +36,11 @@ describe('bookpipe (in process)', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it('run --stages merge on an OCR-only scan: says it runs without an LLM and where book.md is', async () => {
+  it('run --stages merge on an OCR-only scan: says what merge goes without, and where book.md is', async () => {
     const io = memoryIo();
     const code = await main(['run', '--scan-id', 'tiny', '--root', root, '--stages', 'merge'], io);
     expect(code).toBe(0);
-    expect(io.err()).toContain('No LLM: no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY');
+    expect(io.err()).toContain('merge: without correction and label (not in this run, not complete in the scan)');
     expect(io.err()).toContain('merge: done in');
     const bookMd = join(root, 'tiny', 'merge', 'book.md');
     expect(io.err()).toContain(`book.md:   ${bookMd}`);

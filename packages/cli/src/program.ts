@@ -4,7 +4,7 @@ import type { CliIo } from './cli-io.js';
 import { ExitCode, printError } from './print-error.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { cleanCommand, reportCommand, statusCommand, type ScanFlags } from './scan-commands.js';
-import { AVAILABLE_STAGES } from './stage-plan.js';
+import { KNOWN_STAGES } from './stage-plan.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -41,7 +41,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .argument('[inputs...]', 'PDF files, page images or folders of page images, in book order')
     .option('--scan-id <id>', 'name of the scan (default: from the first input file name)')
     .addOption(root())
-    .option('--stages <list>', `comma-separated stages to run (default: ${AVAILABLE_STAGES.join(',')})`)
+    .option('--stages <list>', `comma-separated stages to run (default: ${KNOWN_STAGES.join(',')})`)
     .addOption(new Option('--provider <name>', 'LLM provider (default: the one whose API key is set)').choices(['openai', 'anthropic', 'openrouter', 'ollama']))
     .option('--model <name>', 'LLM model name')
     .option('--base-url <url>', 'base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio)')

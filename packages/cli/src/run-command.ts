@@ -18,7 +18,7 @@ export interface RunFlags {
   scanId?: string;
   /** @default BOOKPIPE_ROOT, else "./scans" */
   root?: string;
-  /** Comma-separated stage names. @default every stage this build can run */
+  /** Comma-separated stage names. @default source,ocr,correction,label,merge */
   stages?: string;
   provider?: ProviderName;
   model?: string;
@@ -77,7 +77,6 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
       ? new TerminalReporter(io.stderr, { costs: llm.kind === 'llm' })
       : new PlainReporter(io.stderr, { costs: llm.kind === 'llm' });
   reporter.message(`bookpipe: scan "${scanId}" in ${scan.dir}`);
-  if (llm.kind === 'none') reporter.message(`No LLM: ${llm.reason}. Stages run in their deterministic modes.`);
   for (const note of plan.notes) reporter.message(note);
 
   const controller = new AbortController();

@@ -1,5 +1,7 @@
 import { BookpipeError, ErrorCode, type AnyStage, type BookStorage } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
+import { CorrectionStage } from '@bookpipe/stage-correction';
+import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import type { LlmMode } from './llm-mode.js';
@@ -8,13 +10,10 @@ import type { LlmMode } from './llm-mode.js';
 export const KNOWN_STAGES = ['source', 'ocr', 'correction', 'label', 'merge'] as const;
 export type KnownStage = (typeof KNOWN_STAGES)[number];
 
-/** The stages this build of the CLI can run. Correction and label join when their stage classes ship. */
-export const AVAILABLE_STAGES: readonly KnownStage[] = ['source', 'ocr', 'merge'];
-
 export interface PlanOptions {
   /** Input files and folders, absolute. */
   inputs: readonly string[];
-  /** `--stages`; all available stages when undefined. */
+  /** `--stages`; every stage when undefined. */
   wanted: readonly string[] | undefined;
   scan: BookStorage;
   llm: LlmMode;
@@ -28,20 +27,13 @@ export interface StagePlan {
   notes: string[];
 }
 
-/** Parses `--stages source,ocr,merge`. @throws BookpipeError CONFIG_INVALID naming an unknown or unavailable stage. */
+/** Parses `--stages source,ocr,merge`. @throws BookpipeError CONFIG_INVALID naming an unknown stage. */
 export function parseStageList(value: string): KnownStage[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--stages is empty: give stage names separated by commas, e.g. --stages ${AVAILABLE_STAGES.join(',')}.`);
+  if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--stages is empty: give stage names separated by commas, e.g. --stages ${KNOWN_STAGES.join(',')}.`);
   for (const name of names) {
     if (!(KNOWN_STAGES as readonly string[]).includes(name)) {
       throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in --stages. Stages: ${KNOWN_STAGES.join(', ')}.`, { details: { stage: name } });
-    }
-    if (!AVAILABLE_STAGES.includes(name as KnownStage)) {
-      throw new BookpipeError(
-        ErrorCode.CONFIG_INVALID,
-        `Stage "${name}" is not part of this build of the bookpipe CLI yet. Stages it can run: ${AVAILABLE_STAGES.join(', ')}.`,
-        { details: { stage: name } },
-      );
     }
   }
   return KNOWN_STAGES.filter((name) => names.includes(name));
@@ -58,7 +50,7 @@ async function completeInScan(scan: BookStorage, stage: string): Promise<boolean
  * have completed in the scan before; otherwise it merges the OCR text alone and says so.
  */
 export async function planStages(options: PlanOptions): Promise<StagePlan> {
-  const wanted = options.wanted ?? AVAILABLE_STAGES;
+  const wanted = options.wanted ?? KNOWN_STAGES;
   const notes: string[] = [];
   const stages: AnyStage[] = [];
   if (wanted.includes('source')) {
@@ -68,6 +60,17 @@ export async function planStages(options: PlanOptions): Promise<StagePlan> {
     stages.push(new SourceStage({ inputs: options.inputs }));
   }
   if (wanted.includes('ocr')) stages.push(new OcrStage(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }));
+  // Both read the model from the run's config (provider, model, base URL, limits) and share one client.
+  const llmStages = (['correction', 'label'] as const).filter((name) => wanted.includes(name));
+  if (wanted.includes('correction')) stages.push(new CorrectionStage());
+  if (wanted.includes('label')) stages.push(new LabelStage());
+  if (llmStages.length > 0) {
+    notes.push(
+      options.llm.kind === 'llm'
+        ? `${llmStages.join(' and ')}: ${options.llm.provider}, model ${options.llm.model}${options.llm.baseURL ? ` at ${options.llm.baseURL}` : ''}.`
+        : `${llmStages.join(' and ')}: without an LLM (${options.llm.reason}): ${llmStages.map((name) => (name === 'correction' ? 'correction joins words broken at line ends with a word list' : 'label classifies blocks and reads page numbers from the layout')).join('; ')}.`,
+    );
+  }
   if (wanted.includes('merge')) {
     const use = {
       correction: wanted.includes('correction') || (await completeInScan(options.scan, 'correction')),
@@ -77,12 +80,9 @@ export async function planStages(options: PlanOptions): Promise<StagePlan> {
     const without = Object.entries(use).filter(([, used]) => !used).map(([name]) => name);
     if (without.length > 0) {
       notes.push(
-        `merge: without ${without.join(' and ')} (${without.length > 1 ? 'they are' : 'it is'} not in this build of the CLI yet): the OCR text is merged as read${use.label ? '' : ', running heads and page numbers stay in the text'}.`,
+        `merge: without ${without.join(' and ')} (not in this run, not complete in the scan): the OCR text is merged as read${use.label ? '' : '; running heads and page numbers stay in the text'}.`,
       );
     }
-  }
-  if (options.llm.kind === 'llm') {
-    notes.push(`An LLM is configured (${options.llm.provider}), but no stage of this build uses one: nothing will be sent to it.`);
   }
   return { stages, notes };
 }
