@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@bookpipe/core';
+import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { openaiCompatible } from '@bookpipe/llm-batch';
+import { exampleFromSchema, startFakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { BookSchema } from '@bookpipe/stage-merge';
+import { openScan } from '@bookpipe/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFullPipeline } from './full-pipeline.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A stand-in for a vision model: schema-valid answers that change nothing (correction: every paragraph
+ * unchanged; label: every block BODY, no page number), each after 100 ms, counting the requests in flight.
+ */
+function slowNeutralModel() {
+  const state = { inFlight: 0, maxInFlight: 0, mixed: false };
+  const byStage = new Map<string, number>();
+  const respond = async (request: FakeRequest): Promise<FakeReply> => {
+    const name = request.schemaName ?? '';
+    state.inFlight += 1;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    byStage.set(name, (byStage.get(name) ?? 0) + 1);
+    if ((byStage.get('page_correction') ?? 0) > 0 && (byStage.get('page_label') ?? 0) > 0) state.mixed = true;
+    await sleep(100);
+    byStage.set(name, byStage.get(name)! - 1);
+    state.inFlight -= 1;
+    const answer = exampleFromSchema(request.schema) as Json & { blocks: Json[] };
+    if (request.schemaName === 'page_correction') {
+      for (const block of answer.blocks) for (const paragraph of block['paragraphs'] as Json[]) Object.assign(paragraph, { text: null, notes: '', confidence: 1 });
+    } else {
+      for (const block of answer.blocks) Object.assign(block, { classification: 'BODY', confidence: 0.5 });
+      Object.assign(answer, { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });
+    }
+    return { json: answer, usage: { promptTokens: 1000, completionTokens: 100 } };
+  };
+  return { state, respond };
+}
+
+describe('the full pipeline with the LLM stages, against the fake provider', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bookpipe-full-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs correction and label side by side on one client (never more requests in flight than its workers), then merges', async () => {
+    const model = slowNeutralModel();
+    await using fake = await startFakeProvider({ respond: model.respond });
+    const { path } = await generateSampleBook(join(dir, 'sample-book.pdf'));
+    const scan = openScan({ root: join(dir, 'scans'), scanId: 'sample' });
+    const { pipeline, client } = buildFullPipeline({
+      scan,
+      inputs: [path],
+      config: loadConfig({}),
+      llm: { provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }), model: 'gpt-4o-mini', maxWorkers: 3 },
+      ocrWorkers: 2,
+    });
+    const result = await pipeline.run();
+
+    expect(Object.values(result.stages).map((outcome) => outcome.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    expect(client?.options.maxWorkers).toBe(3);
+    expect(fake.requests.filter((r) => r.schemaName === 'page_correction')).toHaveLength(5);
+    expect(fake.requests.filter((r) => r.schemaName === 'page_label')).toHaveLength(5);
+    // One budget for both stages: never more than 3 in flight, and both stages' requests in flight together.
+    expect(model.state.maxInFlight).toBeLessThanOrEqual(3);
+    expect(model.state.mixed).toBe(true);
+
+    const correction = JSON.parse(await readFile(scan.stage('correction').pagePath(3), 'utf8'));
+    expect(correction).toMatchObject({ method: 'llm', model: 'gpt-4o-mini' });
+    const book = BookSchema.parse(JSON.parse(await readFile(scan.stage('merge').filePath('book.json'), 'utf8')));
+    expect(book.inputs).toEqual({ correction: true, label: true });
+    const md = await readFile(scan.stage('merge').filePath('book.md'), 'utf8');
+    expect(md).toContain('A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.');
+    const stats = result.stages.correction;
+    expect(stats?.status === 'done' && stats.stats.totalCostUsd).toBeGreaterThan(0);
+  }, 240_000);
+});
