@@ -1,10 +1,9 @@
 // Merge bench: the merge stage on a 400-page book, correction and label included, must take under 1 s.
 //
 // Setup (not timed): real old-books scans (../shared/eval/old-books, two runs of consecutive pages) go
-// through the real source and OCR stages; correction pages come from the deterministic correction pass
-// (`dehyphenate` with the book's vocabulary) and label pages from the deterministic labeller
-// (`labelDeterministic`, which also gives label/page-numbers.json). These 11 pages are repeated into a
-// 400-page scan, written through the real storage (page files and journals, as the stages write them).
+// through the real source, OCR, correction and label stages (the last two in their deterministic modes).
+// These 11 pages are repeated into a 400-page scan, written through the real storage (page files and
+// journals, as the stages write them), with a label/page-numbers.json numbering the 400 pages.
 //
 // Timed: `Pipeline` with `new MergeStage()` alone on that scan, from scratch (`resume: false`): the
 // stage reads and merges the 400 pages, saves them (validated, written atomically with fsync, journalled),
@@ -23,8 +22,8 @@ import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 // Not (yet) dependencies of bench/package.json: the built packages, by path.
 import { MergeStage } from '../../packages/stage-merge/dist/index.js';
-import { LabelPageSchema, labelDeterministic } from '../../packages/stage-label/dist/index.js';
-import { buildVocabulary, dehyphenate } from '../../packages/stage-correction/dist/index.js';
+import { LabelPageSchema, LabelStage } from '../../packages/stage-label/dist/index.js';
+import { CorrectionStage } from '../../packages/stage-correction/dist/index.js';
 
 const PAGES = 400;
 const RUNS = 3;
@@ -63,26 +62,20 @@ try {
       scan,
       config,
       logger: silentLogger,
-      stages: [new SourceStage({ inputs: ids.map((id) => join(oldBooks, `${id}.tiff`)) }), new OcrStage({ maxWorkers: 2 })],
+      stages: [
+        new SourceStage({ inputs: ids.map((id) => join(oldBooks, `${id}.tiff`)) }),
+        new OcrStage({ maxWorkers: 2 }),
+        new CorrectionStage({ llm: false }),
+        new LabelStage({ llm: false }),
+      ],
     }).run();
-    const ocr = scan.stage('ocr', { schema: OcrPageSchema });
-    const pages = await Promise.all(ids.map((_, i) => ocr.loadPage<OcrPage>(i + 1)));
-    const vocabulary = buildVocabulary(pages);
-    for (const page of pages) {
-      const result = dehyphenate(page, { vocabulary });
-      corrections.push({
-        pageNumber: page.pageNumber,
-        method: 'deterministic',
-        model: null,
-        paragraphs: result.paragraphs.map((p) => ({ blockNum: p.blockNum, parNum: p.parNum, text: p.text, notes: '', confidence: p.text === null ? 1 : 0.9 })),
-        totals: { paragraphs: result.paragraphs.length, corrected: result.paragraphs.filter((p) => p.text !== null).length, charactersChanged: 0 },
-        createdAt: new Date().toISOString(),
-      });
+    for (let page = 1; page <= ids.length; page += 1) {
+      ocrPages.push(await scan.stage('ocr').loadPage<OcrPage>(page, OcrPageSchema));
+      corrections.push(await scan.stage('correction').loadPage(page));
+      labels.push(await scan.stage('label').loadPage(page));
     }
-    labels.push(...labelDeterministic(pages));
-    ocrPages.push(...pages);
   }
-  console.log(`setup: OCR of ${ocrPages.length} real pages (old-books ${SOURCE_RUNS.map((r) => `${r[0]}-${r.at(-1)}`).join(', ')}) in ${(ms(t0) / 1000).toFixed(1)} s`);
+  console.log(`setup: source, OCR, correction and label (deterministic) of ${ocrPages.length} real pages (old-books ${SOURCE_RUNS.map((r) => `${r[0]}-${r.at(-1)}`).join(', ')}) in ${(ms(t0) / 1000).toFixed(1)} s`);
 
   // --- a 400-page scan: the real pages repeated, with their correction and label pages
   const t1 = performance.now();
@@ -99,7 +92,10 @@ try {
     await correction.savePage(page, { ...(corrections[i] as object), pageNumber: page }, metrics(page));
     await label.savePage(page, labels[i], metrics(page));
   }
-  await label.writeFile('page-numbers.json', JSON.stringify(Array.from({ length: PAGES }, (_, i) => ({ page: i + 1, printedPageNumber: String(i + 1), numberingStyle: 'arabic', inferred: false }))));
+  await label.writeFile(
+    'page-numbers.json',
+    JSON.stringify(Array.from({ length: PAGES }, (_, i) => ({ page: i + 1, printedPageNumber: String(i + 1), numberingStyle: 'arabic', inferred: false, read: String(i + 1), confidence: 0.9 }))),
+  );
   for (const stage of [ocr, correction, label]) await stage.checkpoint.markStageComplete({});
   const inputBytes = (await Promise.all([1, 2, 3].map((p) => readFile(ocr.pagePath(p))))).reduce((s, b) => s + b.length, 0) / 3;
   console.log(`setup: ${PAGES}-page scan written in ${(ms(t1) / 1000).toFixed(1)} s (OCR pages ~${Math.round(inputBytes / 1024)} KB each)`);
