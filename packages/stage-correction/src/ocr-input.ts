@@ -15,10 +15,12 @@ export function loadOcrPage(ctx: Pick<StageContext, 'scan'>, page: number): Prom
  * so a long book is not held in memory. An unreadable page is left out with a warning (the page
  * itself fails later, where it is processed).
  */
-export async function bookVocabulary(ctx: Pick<StageContext, 'scan' | 'logger'>): Promise<Vocabulary> {
+export async function bookVocabulary(ctx: Pick<StageContext, 'scan' | 'logger'> & { signal?: AbortSignal }): Promise<Vocabulary> {
   const pages = await ctx.scan.stage(OCR_STAGE).listPages();
   const parts: Vocabulary[] = [];
   for (const page of pages) {
+    // An aborted run takes no new page anyway: stop reading.
+    if (ctx.signal?.aborted) break;
     try {
       parts.push(buildVocabulary([await loadOcrPage(ctx, page)]));
     } catch (error) {
