@@ -75,6 +75,17 @@ describe('reporters', () => {
     expect(out).toContain('ocr: page 2 failed: Page 2: unreadable image\n');
     expect(out).toContain('\x1b[1F\x1b[0J');
     expect(out.split('\x1b[0J').at(-1)).toMatch(/^ocr █+░* 2\/3 pages {2}1 failed {2}done in 0:00\n$/);
+    // After close, the final lines stay and messages go below them.
+    reporter.message('book.md: /tmp/book.md');
+    expect(out.split('\x1b[0J').at(-1)).toMatch(/done in 0:00\nbook\.md: \/tmp\/book\.md\n$/);
+  });
+
+  it('terminal: a terminal that reports no width gets lines cut at 99 characters, not at 0', () => {
+    let out = '';
+    const reporter = new TerminalReporter({ write: (t: string) => (out += t), columns: 0 }, { costs: true, now: () => 0 });
+    reporter.event({ type: 'stage:start', stage: 'correction', totalPages: 400, remainingPages: 400 });
+    reporter.close();
+    expect(out).toContain('correction ░░░░░░░░░░░░░░░░░░░░   0/400 pages  0 in flight  $0.0000  ETA …');
   });
 
   it('plain: a line per start, end and failed page', () => {

@@ -49,6 +49,7 @@ export class TerminalReporter implements Reporter {
   readonly #out: Output;
   readonly #options: ReporterOptions;
   #drawn = 0;
+  #closed = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(out: Output, options: ReporterOptions) {
@@ -72,11 +73,14 @@ export class TerminalReporter implements Reporter {
     this.#draw();
   }
 
+  /** Draws the final state once; the lines stay, and later messages go below them. */
   close(): void {
+    if (this.#closed) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#draw();
     this.#drawn = 0;
+    this.#closed = true;
   }
 
   #clear(): void {
@@ -85,10 +89,12 @@ export class TerminalReporter implements Reporter {
   }
 
   #draw(): void {
+    if (this.#closed) return;
     const stages = [...this.#state.stages.values()];
     if (stages.length === 0) return;
     const nameWidth = Math.max(...stages.map((s) => s.name.length));
-    const width = Math.max(20, (this.#out.columns ?? 100) - 1);
+    // A pseudo-terminal may report 0 columns: then assume a common width.
+    const width = Math.max(40, (this.#out.columns || 100) - 1);
     const lines = stages.map((stage) => stageLine(this.#state, stage, { nameWidth, costs: this.#options.costs }).slice(0, width));
     this.#clear();
     this.#out.write(lines.map((line) => line + '\n').join(''));
