@@ -99,6 +99,40 @@ describe('MergeStage', () => {
     expect(book.pages[1]!.removed).toEqual([{ blockNum: 2, classification: 'PAGE_NUMBER', text: '2' }]);
   });
 
+  it('merges again when a label page missing at the last merge now exists (a page redone after failing)', async () => {
+    const scan = await scanWithOcr(root);
+    const label = scan.stage('label', { schema: LabelPageSchema });
+    const labelPage = (classes: LabelPage['blocks'][number]['classification'][]): LabelPage => ({
+      printedPageNumber: null,
+      numberingStyle: 'none',
+      pageNumberLocation: 'none',
+      pageNumberConfidence: 0.5,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.6,
+      blocks: classes.map((classification, index) => ({ blockNum: index + 1, classification, confidence: 0.9 })),
+    });
+    for (const page of [2, 3]) await label.savePage(page, labelPage(['BODY', 'PAGE_NUMBER']), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+    await label.checkpoint.markStageComplete({});
+    const stage = () => new MergeStage({ use: { correction: false } });
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    expect((await merge.loadPage<MergePage>(1)).inputs.label).toBe('missing');
+
+    // Unchanged inputs: the complete merge is skipped.
+    const again = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    expect(again.stages.merge).toMatchObject({ status: 'skipped' });
+
+    await label.savePage(1, labelPage(['CHAPTER_HEADING', 'BODY']), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const events: PipelineEvent[] = [];
+    const redone = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()], onEvent: (e) => events.push(e) }).run();
+    expect(redone.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });
+    expect(events.find((e) => e.type === 'stage:event' && e.event.type === 'merge:stale')).toMatchObject({
+      event: { reason: 'page 1 was merged without its label page (missing), which now exists' },
+    });
+    expect((await merge.loadPage<MergePage>(1)).blocks[0]!.classification).toBe('CHAPTER_HEADING');
+    expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('## CHAPTER ONE');
+  });
+
   it('resumes with the missing pages only, and updates the continuation of a neighbour merged before', async () => {
     const scan = await scanWithOcr(root);
     const stage = () => new MergeStage({ use: { correction: false, label: false } });

@@ -62,6 +62,44 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     return { ...this.#options.use };
   }
 
+  /**
+   * Checks the inputs (BaseStage), then whether merge pages made earlier are stale: merged without a
+   * correction or label page that now exists (a page that failed there and was redone, or a stage now
+   * used that was not). Then the merge starts again from scratch (it takes about a second for 400
+   * pages), since `Pipeline` would otherwise skip a complete stage.
+   */
+  override async before(ctx: StageContext): Promise<void> {
+    await super.before(ctx);
+    const reason = await this.#staleReason(ctx);
+    if (reason === undefined) return;
+    ctx.logger.info('merge pages are stale: merging again', { reason });
+    ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'merge:stale', reason } });
+    await ctx.output.clean();
+  }
+
+  async #staleReason(ctx: StageContext): Promise<string | undefined> {
+    const used = (['correction', 'label'] as const).filter((stage) => this.#options.use[stage]);
+    if (used.length === 0) return undefined;
+    const merged = await ctx.output.listPages();
+    if (merged.length === 0) return undefined;
+    const available = new Map<string, Set<number>>();
+    for (const stage of used) available.set(stage, new Set(await ctx.scan.stage(stage).listPages()));
+    for (const page of merged) {
+      let inputs: MergePage['inputs'] | undefined;
+      try {
+        inputs = (parseJsonBytes(await ctx.output.loadPageBytes(page)) as Partial<MergePage>).inputs;
+      } catch {
+        continue; // an unreadable merge page is redone anyway (remainingPages)
+      }
+      for (const stage of used) {
+        if (inputs?.[stage] !== 'used' && available.get(stage)!.has(page)) {
+          return `page ${page} was merged without its ${stage} page (${inputs?.[stage] ?? 'unknown'}), which now exists`;
+        }
+      }
+    }
+    return undefined;
+  }
+
   override async run(ctx: StageContext): Promise<StageStats> {
     const { use, concurrency } = this.#options;
     const expected = await ctx.scan.pageNumbers();
