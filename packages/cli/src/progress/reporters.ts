@@ -36,6 +36,7 @@ function eventMessage(event: PipelineEvent): string | undefined {
       const inner = event.event;
       if (inner.type === 'source:ignored') return `${event.stage}: ignored ${String(inner['path'] ?? inner['file'] ?? '')} ${String(inner['reason'] ?? '')}`.trim();
       if (inner.type.endsWith(':warning') && typeof inner['message'] === 'string') return `${event.stage}: ${inner['message']}`;
+      if (inner.type === 'merge:stale' && typeof inner['reason'] === 'string') return `${event.stage}: merging again from scratch: ${inner['reason']}`;
       return undefined;
     }
     default:
