@@ -223,8 +223,19 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
    * its file is damaged: the merge then keeps the OCR text and says the input is missing.
    */
   async #optionalPage<T>(ctx: StageContext, stage: string, page: number, schema: ZodType<T>): Promise<T | null> {
+    const storage = ctx.scan.stage(stage);
     try {
-      return await ctx.scan.stage(stage).loadPage(page, schema);
+      // Parsed from bytes like the OCR pages (the correction's text makes UTF-8 decoding slow), then validated.
+      const bytes = await storage.loadPageBytes(page);
+      let value: unknown;
+      try {
+        value = parseJsonBytes(bytes);
+      } catch {
+        value = undefined; // not JSON: loadPage below says so
+      }
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      return await storage.loadPage(page, schema); // throws PAGE_INVALID naming the file and the problem
     } catch (error) {
       if (!BookpipeError.isInstance(error) || (error.code !== ErrorCode.DEPENDENCY_MISSING && error.code !== ErrorCode.PAGE_INVALID)) throw error;
       ctx.logger.warn(`no usable ${stage} page: merged without it`, { page, error: describeError(error) });
