@@ -1,5 +1,5 @@
 /** Test support: a scan whose source stage is done, its pages given as image files or bytes. */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { openScan } from '@bookpipe/storage';
 
 export interface SourcePage {
@@ -18,7 +18,6 @@ export async function scanWithSourcePages(root: string, scanId: string, pages: r
     if (p.png) await source.savePage(page, await readFile(p.png), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
   }
   // Damaged pages go in after the others: storage refuses to save them itself.
-  const { writeFile } = await import('node:fs/promises');
   for (const [i, p] of pages.entries()) if (p.damaged) await writeFile(source.pagePath(i + 1), p.damaged);
   await scan.updateMetadata({ totalPages: pages.length });
   await source.checkpoint.markStageComplete({ stage: 'source' });
