@@ -1,0 +1,32 @@
+import type { OcrPage, OcrParagraph } from '@bookpipe/core';
+import type { CorrectionPage } from '@bookpipe/stage-correction';
+import { blockRole, type MergePage } from '@bookpipe/stage-merge';
+
+const paragraphLines = (paragraph: OcrParagraph) => paragraph.lines.map((line) => line.text.trim()).filter(Boolean).join('\n');
+
+/** Everything OCR read on the page, in OCR order: lines by "\n", paragraphs and blocks by blank lines. */
+export function ocrText(page: OcrPage): string {
+  return page.blocks.map((block) => block.paragraphs.map(paragraphLines).join('\n')).join('\n\n');
+}
+
+/**
+ * The page after the correction stage: each OCR paragraph replaced by its corrected text where the
+ * correction page has one (a null text means "unchanged"), in OCR order, furniture included.
+ */
+export function correctedText(ocr: OcrPage, correction: CorrectionPage): string {
+  const corrected = new Map(correction.paragraphs.map((p) => [`${p.blockNum}/${p.parNum}`, p.text]));
+  return ocr.blocks
+    .map((block) => block.paragraphs.map((paragraph) => corrected.get(`${block.blockNum}/${paragraph.parNum}`) ?? paragraphLines(paragraph)).join('\n'))
+    .join('\n\n');
+}
+
+/**
+ * The merged page's text. `body`: the reading text a book gets (book.md), running heads, feet, page
+ * numbers and OCR noise left out by their class; `page`: every block.
+ */
+export function mergedText(page: MergePage, scope: 'body' | 'page'): string {
+  return page.blocks
+    .filter((block) => scope === 'page' || blockRole(block.classification) !== 'furniture')
+    .map((block) => block.paragraphs.map((p) => p.text).join('\n'))
+    .join('\n\n');
+}
