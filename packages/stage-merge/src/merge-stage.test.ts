@@ -133,6 +133,31 @@ describe('MergeStage', () => {
     expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('## CHAPTER ONE');
   });
 
+  it('writes book.json and book.md again when a complete merge lost them, without merging the pages again', async () => {
+    const scan = await scanWithOcr(root);
+    const stage = () => new MergeStage({ use: { correction: false, label: false } });
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    const bookMd = await readFile(merge.filePath('book.md'), 'utf8');
+    const bookJson = await readFile(merge.filePath('book.json'), 'utf8');
+
+    await rm(merge.filePath('book.md'));
+    const events: PipelineEvent[] = [];
+    const again = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()], onEvent: (e) => events.push(e) }).run();
+    expect(again.stages.merge).toMatchObject({ status: 'skipped' });
+    expect(events.filter((e) => e.type === 'page:done')).toEqual([]);
+    expect(events.find((e) => e.type === 'stage:event' && e.event.type === 'merge:warning')).toMatchObject({
+      event: { message: `${merge.filePath('book.md')} was missing: written again from the merge pages.` },
+    });
+    expect(await readFile(merge.filePath('book.md'), 'utf8')).toBe(bookMd);
+
+    await rm(merge.filePath('book.md'));
+    await rm(merge.filePath('book.json'));
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    expect(await readFile(merge.filePath('book.md'), 'utf8')).toBe(bookMd);
+    expect(await readFile(merge.filePath('book.json'), 'utf8')).toBe(bookJson);
+  });
+
   it('resumes with the missing pages only, and updates the continuation of a neighbour merged before', async () => {
     const scan = await scanWithOcr(root);
     const stage = () => new MergeStage({ use: { correction: false, label: false } });

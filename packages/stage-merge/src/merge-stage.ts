@@ -71,10 +71,36 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   override async before(ctx: StageContext): Promise<void> {
     await super.before(ctx);
     const reason = await this.#staleReason(ctx);
-    if (reason === undefined) return;
+    if (reason === undefined) {
+      await this.#restoreBook(ctx);
+      return;
+    }
     ctx.logger.info('merge pages are stale: merging again', { reason });
     ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'merge:stale', reason } });
     await ctx.output.clean();
+  }
+
+  /**
+   * A complete merge whose book.json or book.md is gone (deleted by hand, lost with a disk) gets both
+   * written again from its merge pages: `Pipeline` skips a complete stage, and the run would otherwise
+   * end "done" with no book. A merge with pages left to do writes the book in after() anyway.
+   */
+  async #restoreBook(ctx: StageContext): Promise<void> {
+    const missing: string[] = [];
+    for (const name of [BOOK_JSON, BOOK_MD]) {
+      try {
+        await ctx.output.readFile(name);
+      } catch (error) {
+        if (!BookpipeError.isInstance(error) || error.code !== ErrorCode.DEPENDENCY_MISSING) throw error;
+        missing.push(name);
+      }
+    }
+    if (missing.length === 0 || !(await ctx.checkpoint.status()).complete) return;
+    if ((await ctx.checkpoint.remainingPages(await ctx.scan.pageNumbers())).length > 0) return;
+    await writeBook(ctx);
+    const message = `${missing.map((name) => ctx.output.filePath(name)).join(' and ')} ${missing.length === 1 ? 'was' : 'were'} missing: written again from the merge pages.`;
+    ctx.logger.warn(message, { missing });
+    ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'merge:warning', message } });
   }
 
   async #staleReason(ctx: StageContext): Promise<string | undefined> {
