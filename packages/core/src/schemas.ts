@@ -80,6 +80,29 @@ export type OcrParagraph = z.infer<typeof OcrParagraphSchema>;
 export type OcrBlock = z.infer<typeof OcrBlockSchema>;
 export type OcrPage = z.infer<typeof OcrPageSchema>;
 
+/**
+ * Where one metadata.json field's value came from. `deterministic` and `llm` are values a stage read
+ * from the pages (the OCR stage's metadata reader); a field with a value and no source, or whose
+ * value differs from its source's `value` (edited by hand since), or with `method: "user"`, is the
+ * user's and is never overwritten by a stage.
+ */
+export const MetadataSourceSchema = z
+  .object({
+    method: z.enum(['deterministic', 'llm', 'user']),
+    /** 0..1, as the reader rated it. */
+    confidence: z.number().min(0).max(1).optional(),
+    /** Book page the value was read on. */
+    page: z.number().int().positive().optional(),
+    /** The line of OCR text it was read from (or how it was decided, for the language). */
+    line: z.string().optional(),
+    /** The value written, to notice a later hand edit. */
+    value: z.union([z.string(), z.number()]).nullable().optional(),
+    /** The model, for `method: "llm"`. */
+    model: z.string().optional(),
+  })
+  .loose();
+export type MetadataSource = z.infer<typeof MetadataSourceSchema>;
+
 /** Book-level metadata kept in `<scan>/metadata.json`. Unknown fields are kept, not dropped. */
 export const ScanMetadataSchema = z
   .object({
@@ -106,6 +129,8 @@ export const ScanMetadataSchema = z
     dpi: z.number().positive().optional(),
     createdAt: z.string(),
     updatedAt: z.string().optional(),
+    /** Where title, author, year, publisher, isbn and language came from, by field (see {@link MetadataSourceSchema}). */
+    metadataSources: z.record(z.string(), MetadataSourceSchema).optional(),
   })
   .loose();
 export type ScanMetadata = z.infer<typeof ScanMetadataSchema>;

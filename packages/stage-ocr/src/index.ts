@@ -18,3 +18,18 @@ export {
   type OcrPageMetrics,
 } from './metrics.js';
 export { ocrPageText } from './page-text.js';
+export {
+  DEFAULT_MIN_METADATA_CONFIDENCE,
+  METADATA_FIELDS,
+  type BookMetadataReading,
+  type BookMetadataValues,
+  type MetadataEvidence,
+  type MetadataField,
+  type MetadataMethod,
+  type MetadataReading,
+} from './metadata/book-metadata.js';
+export { readMetadata, type ReadMetadataOptions } from './metadata/read-metadata.js';
+export { BOOK_METADATA_FILE, DEFAULT_METADATA_PAGES, type BookMetadataOptions } from './metadata/book-metadata-step.js';
+export type { MetadataLlmOptions } from './metadata/llm-settings.js';
+export { isUserValue, mergeMetadata, type MetadataDecision } from './metadata/update-metadata.js';
+export { isValidIsbn10, isValidIsbn13, normaliseIsbn } from './metadata/isbn.js';

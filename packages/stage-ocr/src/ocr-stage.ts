@@ -14,9 +14,25 @@ import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
 import { OcrPageMetricsSchema, OcrReportSchema, pageMetrics, type OcrPageMetrics } from './metrics.js';
 import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
+import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions } from './metadata/book-metadata-step.js';
+import { resolveMetadataLlm, type MetadataLlmOptions } from './metadata/llm-settings.js';
 
-/** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}). */
-export type OcrStageOptions = OcrEngineOptions;
+/** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
+export interface OcrStageOptions extends OcrEngineOptions {
+  /**
+   * After the pages are read, the book's title, author, year, publisher, ISBN and language are read
+   * from its first pages and the confident values written into metadata.json (never over a value the
+   * user set). `false` skips it.
+   * @default {} (the first 8 pages, values of confidence 0.7 and more written)
+   */
+  metadata?: BookMetadataOptions | false;
+  /**
+   * The model asked for the book's metadata (one text-only request per book), or `false` to read it
+   * deterministically only. `{}` uses the configured provider and model. Not used for OCR itself.
+   * @default `{}` when an LLM is configured (`hasLlm(config)`: an API key or BOOKPIPE_BASE_URL), else `false`
+   */
+  llm?: MetadataLlmOptions | false;
+}
 
 /** The stage whose page images the OCR stage reads, and their format. */
 const SOURCE_STAGE = 'source';
@@ -45,6 +61,7 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     super();
     // Checked now so that a bad option fails at construction; maxWorkers is settled in run(), with the config.
     resolveOcrOptions(options);
+    checkBookMetadataOptions(options.metadata);
     this.#options = { ...options };
   }
 
@@ -63,6 +80,8 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     resolveLanguageFiles(o.languages, o.model);
     if (o.detectOrientation) resolveOsdFile();
     if (o.engine === 'native') await nativeTesseractVersion(o.tesseractPath);
+    // An LLM configuration that cannot work (no model to ask) fails now, not after the whole book.
+    if (this.#options.metadata !== false) resolveMetadataLlm(ctx.config, this.#options.llm);
   }
 
   override async run(ctx: StageContext): Promise<StageStats> {
@@ -107,9 +126,15 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     }
   }
 
-  // after(): BaseStage's default writes ocr/report.csv from the journalled metrics (OcrReportSchema).
-  // Book-level steps (such as reading the book's metadata from its first pages) belong in an override
-  // that calls `super.after(ctx, stats)` first.
+  /**
+   * Writes ocr/report.csv (BaseStage), then reads the book's metadata from its first pages into
+   * metadata.json and `ocr/book-metadata.json` (see `OcrStageOptions.metadata`). Idempotent.
+   */
+  override async after(ctx: StageContext, stats: StageStats): Promise<void> {
+    await super.after(ctx, stats);
+    if (this.#options.metadata === false) return;
+    await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, this.#resolve(ctx).language);
+  }
 
   #resolve(ctx: StageContext): ResolvedOcrOptions {
     return resolveOcrOptions(this.#options, ctx.config.ocr.maxWorkers);

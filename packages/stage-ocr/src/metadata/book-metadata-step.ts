@@ -1,0 +1,100 @@
+/**
+ * The OCR stage's book-level step, run by `OcrStage.after()`: read the metadata from the first OCR
+ * pages (deterministically, and through one model request when an LLM is configured), keep the full
+ * reading in `ocr/book-metadata.json`, and write the confident values into metadata.json.
+ */
+import { OcrPageSchema, describeError, type OcrPage, type StageContext } from '@bookpipe/core';
+import { DEFAULT_MIN_METADATA_CONFIDENCE, type BookMetadataReading } from './book-metadata.js';
+import { combineReadings, readMetadataWithLlm } from './llm-metadata.js';
+import { resolveMetadataLlm, type MetadataLlmOptions } from './llm-settings.js';
+import { readMetadata } from './read-metadata.js';
+import { updateScanMetadata, type MetadataDecision } from './update-metadata.js';
+
+/** How the OCR stage reads the book's metadata. */
+export interface BookMetadataOptions {
+  /**
+   * How many of the book's first pages are read: enough to get past covers, endpapers and a
+   * frontispiece to the title and copyright pages.
+   * @default 8
+   */
+  pages?: number;
+  /**
+   * Confidence (0..1) from which a value read from the pages is written into metadata.json; values
+   * under it are kept only in `ocr/book-metadata.json`.
+   * @default 0.7 (DEFAULT_MIN_METADATA_CONFIDENCE)
+   */
+  minConfidence?: number;
+}
+
+export const DEFAULT_METADATA_PAGES = 8;
+
+/** The file, in the OCR stage's folder, holding everything read (confident or not) and what was written. */
+export const BOOK_METADATA_FILE = 'book-metadata.json';
+
+/** Checks the options at construction. @throws TypeError naming the option and the value. */
+export function checkBookMetadataOptions(options: BookMetadataOptions | false | undefined): void {
+  if (options === false || options === undefined) return;
+  if (options.pages !== undefined && !(Number.isInteger(options.pages) && options.pages >= 1)) {
+    throw new TypeError(`[stage-ocr] \`metadata.pages\` must be an integer >= 1, got ${options.pages}`);
+  }
+  if (options.minConfidence !== undefined && !(options.minConfidence >= 0 && options.minConfidence <= 1)) {
+    throw new TypeError(`[stage-ocr] \`metadata.minConfidence\` must be a number from 0 to 1, got ${options.minConfidence}`);
+  }
+}
+
+export interface BookMetadataOutcome {
+  reading: BookMetadataReading;
+  decisions: MetadataDecision[];
+  method: 'deterministic' | 'deterministic+llm';
+  llmError?: string;
+}
+
+/**
+ * Reads the first pages' metadata and updates metadata.json. A model that fails (HTTP errors after
+ * retries, an answer that breaks the schema) is logged as a warning and the deterministic reading is
+ * used: the OCR of the book is done and must not be lost to it. Running it again on the same pages
+ * changes nothing.
+ */
+export async function readBookMetadata(ctx: StageContext, options: BookMetadataOptions, llmOptions: MetadataLlmOptions | false | undefined, ocrLanguage: string): Promise<BookMetadataOutcome> {
+  const stage = ctx.output.stageName;
+  const count = options.pages ?? DEFAULT_METADATA_PAGES;
+  const minConfidence = options.minConfidence ?? DEFAULT_MIN_METADATA_CONFIDENCE;
+  const available = new Set(await ctx.output.listPages());
+  const first = (await ctx.scan.pageNumbers()).slice(0, count).filter((p) => available.has(p));
+  const pages: OcrPage[] = [];
+  for (const page of first) {
+    try {
+      pages.push(await ctx.output.loadPage(page, OcrPageSchema));
+    } catch (error) {
+      ctx.logger.warn('book metadata: page skipped', { stage, page, error: describeError(error) });
+    }
+  }
+
+  const deterministic = readMetadata(pages, { ocrLanguage });
+  let reading = deterministic;
+  let llmReading: BookMetadataReading | undefined;
+  let llmError: string | undefined;
+  const llm = resolveMetadataLlm(ctx.config, llmOptions);
+  if (llm && pages.length > 0) {
+    try {
+      const { reading: fromModel, result } = await readMetadataWithLlm(pages, llm, { signal: ctx.signal });
+      llmReading = fromModel;
+      reading = combineReadings(deterministic, fromModel);
+      ctx.logger.info('book metadata: llm request', { stage, model: result.model, provider: result.provider, attempts: result.attempts, costUsd: result.costUsd, usage: result.usage });
+    } catch (error) {
+      llmError = describeError(error);
+      ctx.logger.warn('book metadata: the model gave no usable answer; the deterministic reading is used', { stage, model: llm.model, error: llmError });
+      ctx.emit({ type: 'stage:event', stage, event: { type: 'metadataLlmFailed', model: llm.model, reason: llmError } });
+    }
+  }
+
+  const decisions = await updateScanMetadata(ctx.scan, reading, minConfidence);
+  const outcome: BookMetadataOutcome = { reading, decisions, method: llm ? 'deterministic+llm' : 'deterministic', ...(llmError ? { llmError } : {}) };
+  // No timestamp: the same pages give the same file, so a rerun rewrites it identically.
+  await ctx.output.writeFile(
+    BOOK_METADATA_FILE,
+    `${JSON.stringify({ pages: pages.map((p) => p.pageNumber), minConfidence, method: outcome.method, chosen: reading, deterministic, ...(llmReading ? { llm: llmReading } : {}), ...(llmError ? { llmError } : {}), decisions }, null, 2)}\n`,
+  );
+  ctx.logger.info('book metadata', { stage, pages: pages.map((p) => p.pageNumber), written: decisions.filter((d) => d.action === 'written').map((d) => d.field), decisions });
+  return outcome;
+}

@@ -1,0 +1,105 @@
+/**
+ * Writes what the reader found into metadata.json, by one rule: a value read from the pages is
+ * written only when its confidence reaches the threshold, and never over a value the user set.
+ * Every written value's origin goes into `metadataSources` (core's `MetadataSourceSchema`).
+ */
+import type { BookStorage, ScanMetadata } from '@bookpipe/core';
+import { METADATA_FIELDS, type BookMetadataReading, type MetadataField, type MetadataReading } from './book-metadata.js';
+
+type MetadataSource = NonNullable<ScanMetadata['metadataSources']>[string];
+
+/** What became of one field's reading. */
+export interface MetadataDecision {
+  field: MetadataField;
+  /**
+   * - `written`: metadata.json now holds the reading's value;
+   * - `unchanged`: it already held this value from the same kind of reading;
+   * - `kept-user`: the field is the user's (see {@link isUserValue});
+   * - `kept-previous`: an earlier reading of higher confidence stays;
+   * - `unconfident`: the reading is under the threshold.
+   */
+  action: 'written' | 'unchanged' | 'kept-user' | 'kept-previous' | 'unconfident';
+  value: string | number;
+  confidence: number;
+}
+
+/**
+ * True when the field's current value is the user's: it has a value and either no source, a
+ * `user` source, or a source whose recorded value differs (the file was edited by hand since).
+ */
+export function isUserValue(current: ScanMetadata, field: MetadataField): boolean {
+  const value = current[field];
+  if (value === undefined || value === null || value === '') return false;
+  const source = current.metadataSources?.[field];
+  return source === undefined || source.method === 'user' || source.value !== value;
+}
+
+/**
+ * Merges a reading into metadata (pure). A field is written when the reading's confidence is at
+ * least `minConfidence`, the field is not the user's, and any earlier reading it replaces was less
+ * confident (or was deterministic, and this one is the model's). Rerunning with the same reading
+ * changes nothing.
+ */
+export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReading, minConfidence: number): { next: ScanMetadata; decisions: MetadataDecision[] } {
+  const next: ScanMetadata = { ...current };
+  const sources: Record<string, MetadataSource> = { ...current.metadataSources };
+  const decisions: MetadataDecision[] = [];
+  for (const field of METADATA_FIELDS) {
+    const found = reading[field] as MetadataReading<string | number> | undefined;
+    if (!found) continue;
+    const decide = (action: MetadataDecision['action']) => decisions.push({ field, action, value: found.value, confidence: found.confidence });
+    if (found.confidence < minConfidence) {
+      decide('unconfident');
+      continue;
+    }
+    if (isUserValue(current, field)) {
+      decide('kept-user');
+      continue;
+    }
+    const previous = current[field] === undefined || current[field] === null ? undefined : current.metadataSources?.[field];
+    const source = sourceOf(found);
+    if (previous && previous.value === found.value && previous.method === found.method) {
+      decide('unchanged');
+      continue;
+    }
+    const better = !previous || found.confidence >= (previous.confidence ?? 0) || (found.method === 'llm' && previous.method === 'deterministic');
+    if (!better) {
+      decide('kept-previous');
+      continue;
+    }
+    (next as Record<string, unknown>)[field] = found.value;
+    sources[field] = source;
+    decide('written');
+  }
+  if (decisions.some((d) => d.action === 'written')) next.metadataSources = sources;
+  return { next, decisions };
+}
+
+function sourceOf(reading: MetadataReading<string | number>): MetadataSource {
+  return {
+    method: reading.method,
+    confidence: reading.confidence,
+    page: reading.evidence.page,
+    line: reading.evidence.line,
+    value: reading.value,
+    ...(reading.model === undefined ? {} : { model: reading.model }),
+  };
+}
+
+/**
+ * Applies {@link mergeMetadata} to the scan's metadata.json through `BookStorage.updateMetadata`
+ * (an atomic read-modify-write). Nothing is written when no field changes, so a rerun leaves the
+ * file, `updatedAt` included, as it was.
+ */
+export async function updateScanMetadata(scan: BookStorage, reading: BookMetadataReading, minConfidence: number): Promise<MetadataDecision[]> {
+  const planned = mergeMetadata(await scan.readMetadata(), reading, minConfidence);
+  if (!planned.decisions.some((d) => d.action === 'written')) return planned.decisions;
+  let decisions = planned.decisions;
+  // Decided again inside the update: the file may have changed between the read and the write.
+  await scan.updateMetadata((current) => {
+    const merged = mergeMetadata(current, reading, minConfidence);
+    decisions = merged.decisions;
+    return merged.next;
+  });
+  return decisions;
+}
