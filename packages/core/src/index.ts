@@ -34,6 +34,6 @@ export type {
 } from './storage.js';
 export { BaseStage, writeReport, type StageContext, type StageStats } from './stage.js';
 export { processPages, type ProcessPagesOptions, type PageResult } from './process-pages.js';
-export { buildReport, csvCell, type Report, type ReportWarning } from './report.js';
+export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';
 export { Pipeline, type PipelineOptions, type PipelineResult, type RunOptions, type AnyStage } from './pipeline.js';
 export { pageFileName, parsePageFileName, assertScanId } from './paths.js';

@@ -32,6 +32,28 @@ describe('buildReport', () => {
     const report = buildReport(new Map([[4, { words: 10 }]]), z.object({ words: z.number() }));
     expect(report.csv).toBe('pageNum,words\n4,10\n');
   });
+
+  it('lists failed pages with their reason in added status and error columns, in page order', () => {
+    const metrics = new Map<number, Record<string, unknown>>([
+      [1, { pageNum: 1, meanConfidence: 0.9 }],
+      [3, { pageNum: 3, meanConfidence: 0.7 }],
+      // Metrics of an earlier run of page 2, which failed since: the failure is what holds.
+      [2, { pageNum: 2, meanConfidence: 0.5 }],
+    ]);
+    const report = buildReport(metrics, schema, [
+      { page: 2, error: 'page 2: HTTP 503, after 2 attempt(s)' },
+      { page: 4, error: 'timed out' },
+    ]);
+    expect(report.columns).toEqual(['pageNum', 'meanConfidence', 'note', 'status', 'error']);
+    expect(report.csv.trim().split('\n')).toEqual([
+      'pageNum,meanConfidence,note,status,error',
+      '1,0.9,,done,',
+      '2,,,failed,"page 2: HTTP 503, after 2 attempt(s)"',
+      '3,0.7,,done,',
+      '4,,,failed,timed out',
+    ]);
+    expect(report.warnings).toEqual([]);
+  });
 });
 
 describe('csvCell', () => {

@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { BookpipeError, ErrorCode } from './errors.js';
 import type { EmitFn } from './events.js';
 import type { Logger } from './logger.js';
-import { buildReport } from './report.js';
+import { buildReport, type ReportFailure } from './report.js';
 import { BasePageMetricsSchema, type BasePageMetrics } from './schemas.js';
 import type { BookStorage, CheckpointManager, PageFormat, StageStorage } from './storage.js';
 
@@ -83,20 +83,24 @@ export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetric
   /** Processes `ctx.checkpoint.remainingPages()`; see `processPages` for the usual loop. */
   abstract run(ctx: StageContext): Promise<StageStats>;
 
-  /** Book-level work after all pages. The default writes report.csv from the journalled metrics. */
-  async after(ctx: StageContext, _stats: StageStats): Promise<void> {
-    await writeReport(ctx, this.reportSchema ?? BasePageMetricsSchema);
+  /** Book-level work after all pages. The default writes report.csv from the journalled metrics and the run's failures. */
+  async after(ctx: StageContext, stats: StageStats): Promise<void> {
+    await writeReport(ctx, this.reportSchema ?? BasePageMetricsSchema, stats.failures);
   }
 }
 
 /**
- * Writes `<stage>/report.csv`: one row per completed page, the columns of `reportSchema`.
- * A page whose metrics do not fit is kept as a row with blank cells and reported as a warning
- * with its number; the report as a whole is never dropped.
+ * Writes `<stage>/report.csv`: one row per completed page, the columns of `reportSchema`, and one
+ * per page of `failures` (the run's `stats.failures`, as `after()` passes them) with its reason, in
+ * added `status` and `error` columns (see `buildReport`). A page whose metrics do not fit is kept as
+ * a row with blank cells and reported as a warning with its number; the report is never dropped.
+ *
+ * The failures come from the run rather than from `checkpoint.status()`, which would also read every
+ * page file: a rerun retries every failed page, so the run's failures are the stage's.
  */
-export async function writeReport(ctx: StageContext, reportSchema: ZodObject): Promise<string> {
+export async function writeReport(ctx: StageContext, reportSchema: ZodObject, failures: readonly ReportFailure[] = []): Promise<string> {
   const metrics = await ctx.checkpoint.metrics();
-  const report = buildReport(metrics, reportSchema);
+  const report = buildReport(metrics, reportSchema, failures);
   for (const w of report.warnings) {
     ctx.logger.warn('report.csv: page metrics do not fit the report columns', { stage: ctx.output.stageName, ...w });
     ctx.emit({ type: 'report:warning', stage: ctx.output.stageName, page: w.page, problem: w.problem });
