@@ -1,10 +1,20 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
+import { BaseStage, ErrorCode, Pipeline, loadConfig, processPages, silentLogger, type PipelineEvent, type StageContext, type StageStats } from '@bookpipe/core';
 import { openScan } from './index.js';
 import { memoryLogger, tempRoot } from './test-fixtures/helpers.js';
-import { SquareStage } from './test-fixtures/square-stage.js';
+import { SquarePageSchema, SquareStage, type SquarePage } from './test-fixtures/square-stage.js';
+
+/** A stage that reads each page of "up" (validated by its schema) and copies it. */
+class ReadingStage extends BaseStage<SquarePage> {
+  readonly name = 'reader';
+  readonly dependencies = ['up'];
+  override readonly outputSchema = SquarePageSchema;
+  run(ctx: StageContext): Promise<StageStats> {
+    return processPages(ctx, { processPage: async (page) => ({ data: await ctx.scan.stage('up').loadPage(page, SquarePageSchema), metrics: {} }) });
+  }
+}
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -18,7 +28,7 @@ afterEach(() => cleanup());
 
 const config = loadConfig({});
 /** Each run opens the scan afresh, as a new process would. */
-function pipeline(stages: SquareStage[], extra: { onEvent?: (e: PipelineEvent) => void; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
+function pipeline(stages: Array<SquareStage | ReadingStage>, extra: { onEvent?: (e: PipelineEvent) => void; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
   const scan = openScan({ root, scanId: 'book', logger: extra.logger ?? silentLogger });
   return { scan, pipeline: new Pipeline({ scan, stages, config, logger: extra.logger ?? silentLogger, onEvent: extra.onEvent }) };
 }
@@ -100,6 +110,26 @@ describe('resume through Pipeline + processPages', () => {
     await expect(pipeline([new SquareStage('down', ['up'])]).pipeline.run()).resolves.toMatchObject({ stages: { down: { status: 'skipped' } } });
     await openScan({ root, scanId: 'book' }).stage('up').clean();
     await expect(pipeline([new SquareStage('down', ['up'])]).pipeline.run()).rejects.toMatchObject({ code: ErrorCode.GRAPH_INVALID });
+  });
+
+  it('a dependency that ran earlier is checked by its journal; a page damaged since is found by the stage that reads it', async () => {
+    await pipeline([new SquareStage('up', [], { failPages: [5] })]).pipeline.run();
+    // A failure not superseded: up is not complete, and a pipeline of its dependant alone is refused.
+    await expect(pipeline([new SquareStage('down', ['up'])]).pipeline.run()).rejects.toMatchObject({
+      code: ErrorCode.GRAPH_INVALID,
+      message: expect.stringContaining('Stage "down" depends on "up", which is not in this pipeline and has not completed'),
+    });
+    await pipeline([new SquareStage('up')]).pipeline.run();
+    const up = openScan({ root, scanId: 'book' }).stage('up', { schema: SquarePageSchema });
+    await writeFile(up.pagePath(3), '{"page": 3, "squ'); // torn after up completed
+
+    // The check trusts up's completion record (it does not read up's 8 pages); reading page 3 finds the damage.
+    const reader = new ReadingStage();
+    const run = await pipeline([reader]).pipeline.run();
+    expect(run.stages.reader).toMatchObject({ status: 'done', stats: { pagesProcessed: 7, pagesFailed: 1, failures: [{ page: 3 }] } });
+    expect((run.stages.reader as { stats: { failures: Array<{ error: string }> } }).stats.failures[0]!.error).toMatch(/Page 3 of stage "up".*is invalid: it is not valid JSON.*page_0003\.json.*Run the up stage again/);
+    expect(await up.checkpoint.status()).toMatchObject({ complete: true, invalidPages: [{ page: 3 }] });
+    expect(await up.checkpoint.remainingPages()).toEqual([3]);
   });
 
   it('a second pipeline on a locked scan is refused before any page runs', async () => {
