@@ -49,11 +49,24 @@ export function parseBookText(source: string): BookText {
   return { meta, chapters, footnotes };
 }
 
-// 6 x 9 inch pages, in PDF points.
+// 6 x 9 inch pages, in PDF points, with the proportions of a trade book: body in 11 on 14.5 point
+// Times, the running head and the folio set apart from the text in the top and bottom margins.
 const PAGE = { width: 432, height: 648 };
-const MARGIN = { left: 60, right: 60, top: 72, bottom: 84 };
+const MARGIN = { left: 60, right: 60, top: 78, bottom: 84 };
 const BODY = { size: 11, leading: 14.5 };
 const NOTE = { size: 8.5, leading: 10.5 };
+/** Running head: capitals a little smaller than the text, on a line of its own well above it. */
+const HEAD = { size: 9.5, baseline: MARGIN.top - 30 };
+/**
+ * Folio: at the outer end of the running head's line (left on even pages, right on odd ones), and
+ * at the foot, centred, on a chapter's opening page (a "drop folio"), at body size. Measured with
+ * tesseract.js: a lone one-digit folio at the foot is dropped as a speck at 11, 12 and 13 point
+ * alike (two digits are read), while one in the head line is read, so most pages show their number
+ * and the opening pages' numbers are inferred from their neighbours, as on a real scan.
+ */
+const FOLIO = { size: 11, footBaseline: PAGE.height - MARGIN.bottom + 42 };
+/** A chapter opens a third of the way down: its number, then its title in larger type, then white space. */
+const OPENING = { numberBaseline: MARGIN.top + 96, numberSize: 12, titleBaseline: MARGIN.top + 128, titleSize: 16, textTop: MARGIN.top + 184 };
 
 const fonts = {
   roman: new mupdf.Font('Times-Roman'),
@@ -146,6 +159,16 @@ interface Page {
   rules: Array<{ x: number; y: number; width: number }>;
 }
 
+function roman(value: number): string {
+  const numerals: Array<[string, number]> = [['X', 10], ['IX', 9], ['V', 5], ['IV', 4], ['I', 1]];
+  let rest = value;
+  let out = '';
+  for (const [numeral, amount] of numerals) {
+    for (; rest >= amount; rest -= amount) out += numeral;
+  }
+  return out;
+}
+
 function centred(text: string, y: number, font: FontName, size: number): Placed {
   return { text, x: (PAGE.width - textWidth(text, font, size)) / 2, y, font, size };
 }
@@ -174,7 +197,7 @@ export function layoutBook(book: BookText): Page[] {
   });
   const width = PAGE.width - MARGIN.left - MARGIN.right;
   let folio = 0;
-  for (const chapter of book.chapters) {
+  for (const [chapterIndex, chapter] of book.chapters.entries()) {
     let page: Page = { items: [], rules: [] };
     let notes: Placed[][] = [];
     let y = 0;
@@ -185,14 +208,22 @@ export function layoutBook(book: BookText): Page[] {
       notes = [];
       noteHeight = 0;
       if (first) {
-        page.items.push(centred(chapter.title, MARGIN.top + 90, 'bold', 16));
-        y = MARGIN.top + 140;
+        // No running head on an opening page: the chapter's number and title, lower down, and white space.
+        page.items.push(centred(`CHAPTER ${roman(chapterIndex + 1)}`, OPENING.numberBaseline, 'roman', OPENING.numberSize));
+        page.items.push(centred(chapter.title, OPENING.titleBaseline, 'bold', OPENING.titleSize));
+        y = OPENING.textTop;
       } else {
-        const head = folio % 2 === 0 ? (meta.title ?? '').toUpperCase() : chapter.title.replace(/^Chapter \w+\.\s*/, '').toUpperCase();
-        page.items.push(centred(head, MARGIN.top - 30, 'italic', 9));
+        // The book's title over left-hand (even) pages, the chapter's over right-hand (odd) ones.
+        const even = folio % 2 === 0;
+        const head = even ? (meta.title ?? '') : chapter.title;
+        page.items.push(centred(head.toUpperCase(), HEAD.baseline, 'roman', HEAD.size));
+        const number = String(folio);
+        const x = even ? MARGIN.left : PAGE.width - MARGIN.right - textWidth(number, 'roman', FOLIO.size);
+        page.items.push({ text: number, x, y: HEAD.baseline, font: 'roman', size: FOLIO.size });
         y = MARGIN.top;
       }
     };
+    let opening = true;
     const close = () => {
       let ny = PAGE.height - MARGIN.bottom - noteHeight + NOTE.leading;
       if (notes.length > 0) page.rules.push({ x: MARGIN.left, y: ny - NOTE.leading + 2, width: 72 });
@@ -200,7 +231,8 @@ export function layoutBook(book: BookText): Page[] {
         for (const p of n) page.items.push({ ...p, y: ny });
         ny += NOTE.leading;
       }
-      page.items.push(centred(String(folio), PAGE.height - MARGIN.bottom + 40, 'roman', 10));
+      if (opening) page.items.push(centred(String(folio), FOLIO.footBaseline, 'roman', FOLIO.size));
+      opening = false;
       pages.push(page);
     };
     open(true);
