@@ -363,7 +363,7 @@ function readLanguage(book: readonly Page[], ocrLanguage: string | undefined): M
     };
   }
   if (fromOcr) {
-    return { value: fromOcr, confidence: 0.5, evidence: { page: firstPage, line: `OCR language option "${ocrLanguage}" (too few words to count)` }, method: 'deterministic' };
+    return { value: fromOcr, confidence: 0.5, evidence: { page: firstPage, line: `OCR language option "${ocrLanguage}" (the stopword count was not decisive)` }, method: 'deterministic' };
   }
   return undefined;
 }
