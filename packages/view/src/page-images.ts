@@ -1,0 +1,95 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type SharpType from 'sharp';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+let loading: Promise<typeof SharpType> | undefined;
+
+/** sharp is a native module: loaded on first use, so importing the package stays cheap. */
+function loadSharp(): Promise<typeof SharpType> {
+  loading ??= import('sharp').then((m) => m.default);
+  return loading;
+}
+
+export interface ImageSizes {
+  /** Width of the image shown on a page's view. */
+  displayWidth: number;
+  /** Width of the index's thumbnails. */
+  thumbnailWidth: number;
+  /** WebP quality 1-100. */
+  quality: number;
+}
+
+export interface PageImage {
+  /** File name in the view's images/ folder. */
+  file: string;
+  width: number;
+  height: number;
+}
+
+export interface PageImages {
+  display: PageImage;
+  thumbnail: PageImage;
+  /** False when the files were already there and newer than their inputs. */
+  written: boolean;
+}
+
+async function mtime(path: string | undefined): Promise<number | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The downscaled WebP copies of one page image the view shows: a display image (`page_0001.webp`) and
+ * a thumbnail for the index (`page_0001.thumb.webp`), turned as the OCR stage turned the page so that
+ * its boxes fit. The source is decoded once; the thumbnail is made from the display pixels.
+ *
+ * Files newer than both the source image and the OCR page (`inputs`) are kept: a second `renderView`
+ * of a 500-page book then only reads their headers.
+ */
+export async function writePageImages(options: {
+  load: () => Promise<Uint8Array>;
+  /** Files the images derive from (source PNG, OCR page), for the freshness check; absent for non-file storage. */
+  inputs: readonly (string | undefined)[];
+  rotation: number;
+  dir: string;
+  page: number;
+  sizes: ImageSizes;
+}): Promise<PageImages> {
+  const sharp = await loadSharp();
+  const stem = `page_${String(options.page).padStart(4, '0')}`;
+  const displayPath = join(options.dir, `${stem}.webp`);
+  const thumbPath = join(options.dir, `${stem}.thumb.webp`);
+  const { displayWidth, thumbnailWidth, quality } = options.sizes;
+
+  const inputTimes = await Promise.all(options.inputs.map(mtime));
+  const outputTimes = await Promise.all([mtime(displayPath), mtime(thumbPath)]);
+  const fresh = inputTimes.every((t) => t !== undefined) && outputTimes.every((t) => t !== undefined && t >= Math.max(...(inputTimes as number[])));
+  if (fresh) {
+    const [display, thumb] = await Promise.all([sharp(displayPath).metadata(), sharp(thumbPath).metadata()]);
+    return {
+      display: { file: `${stem}.webp`, width: display.width, height: display.height },
+      thumbnail: { file: `${stem}.thumb.webp`, width: thumb.width, height: thumb.height },
+      written: false,
+    };
+  }
+
+  const bytes = await options.load();
+  let pipeline = sharp(bytes);
+  if (options.rotation % 360 !== 0) pipeline = pipeline.rotate(options.rotation);
+  const { data, info } = await pipeline.resize({ width: displayWidth, withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+  const display = await sharp(data, raw).webp({ quality }).toBuffer({ resolveWithObject: true });
+  const thumb = await sharp(data, raw).resize({ width: thumbnailWidth, withoutEnlargement: true }).webp({ quality }).toBuffer({ resolveWithObject: true });
+  await writeFileAtomic(displayPath, display.data);
+  await writeFileAtomic(thumbPath, thumb.data);
+  return {
+    display: { file: `${stem}.webp`, width: display.info.width, height: display.info.height },
+    thumbnail: { file: `${stem}.thumb.webp`, width: thumb.info.width, height: thumb.info.height },
+    written: true,
+  };
+}

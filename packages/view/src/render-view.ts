@@ -1,0 +1,172 @@
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BookpipeError, ErrorCode, type BookStorage } from '@bookpipe/core';
+import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/stage-ocr';
+import { openScan } from '@bookpipe/storage';
+import { BookSummary } from './book-summary.js';
+import { pageHtmlName } from './document.js';
+import { indexHtml } from './index-html.js';
+import { mapLimit } from './map-limit.js';
+import { writePageImages, type PageImages } from './page-images.js';
+import { pageHtml, type PageContext } from './page-html.js';
+import { buildPageModel } from './page-model.js';
+import { PIPELINE_STAGES, readPageInputs, readScanStages } from './scan-inputs.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/** Name of the view's folder inside the scan folder when `out` is not given. */
+export const VIEW_DIR = 'view';
+
+export interface RenderViewOptions {
+  /** The scan: an open `BookStorage`, or where to find it on the filesystem. */
+  scan: BookStorage | { root: string; scanId: string };
+  /**
+   * Folder to write the report into (created if missing); relative paths resolve against the working
+   * directory. The report is self-contained: it can be moved or zipped as a whole.
+   * @default "<scan folder>/view"
+   */
+  out?: string;
+  /**
+   * OCR words with a confidence under this are marked in the text and on the image.
+   * @default LOW_CONFIDENCE_THRESHOLD of @bookpipe/stage-ocr (0.6: measured there as about where a word
+   * turns from more likely wrong to more likely right)
+   */
+  lowConfidence?: number;
+  /**
+   * Width in pixels of the page image shown on each page's view (WebP, never enlarged). 1600 px keeps
+   * a 300 DPI page's small print readable when zoomed, at about 100-300 KB a page.
+   * @default 1600
+   */
+  imageWidth?: number;
+  /** Width in pixels of the index's thumbnails. @default 240 */
+  thumbnailWidth?: number;
+  /** WebP quality of both images, 1-100. @default 80 */
+  imageQuality?: number;
+  /** Pages prepared at once (image decoding and resizing is CPU work). @default os.availableParallelism() */
+  concurrency?: number;
+  /** Clock for the "generated" line. @default () => new Date() */
+  now?: () => Date;
+}
+
+export interface RenderViewResult {
+  /** Absolute path of the report's entry page. */
+  indexPath: string;
+  /** Absolute path of the report's folder. */
+  dir: string;
+  pages: number;
+  /** Pipeline stages that have not run on the scan (the report says so). */
+  missingStages: string[];
+  /** Page images made in this call; the others were up to date. */
+  imagesWritten: number;
+  /** Pages that failed in some stage. */
+  failedPages: number[];
+}
+
+function positive(name: string, value: number | undefined, fallback: number, max = Infinity): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `renderView: \`${name}\` must be an integer from 1${max === Infinity ? '' : ` to ${max}`}, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function isBookStorage(scan: RenderViewOptions['scan']): scan is BookStorage {
+  return typeof (scan as BookStorage).stageNames === 'function';
+}
+
+/**
+ * Writes a static HTML report of a scan: `index.html` (the book summary: stages, failures, LLM cost,
+ * word confidence histogram, a thumbnail link to every page) and `pages/page_NNNN.html` (the page image
+ * with the OCR blocks drawn over it and coloured by class, the text beside it with the corrections and
+ * low-confidence words marked, the page's facts). Downscaled WebP copies of the page images go to
+ * `images/`. Everything is relative and local: the report opens from disk with no server, and its
+ * Content-Security-Policy forbids any remote load and any script.
+ *
+ * It reads whatever stages have run: with OCR alone it shows OCR text and unclassified blocks and says
+ * which stages are missing. Run it again after more stages: images that are up to date are kept.
+ *
+ * @throws BookpipeError SCAN_NOT_FOUND, or DEPENDENCY_MISSING when the scan has neither page images nor OCR pages.
+ * @example
+ * const { indexPath } = await renderView({ scan: { root: 'scans', scanId: 'my-book-1923' } });
+ */
+export async function renderView(options: RenderViewOptions): Promise<RenderViewResult> {
+  const scan = isBookStorage(options.scan) ? options.scan : openScan(options.scan);
+  const lowConfidence = options.lowConfidence ?? LOW_CONFIDENCE_THRESHOLD;
+  if (!(lowConfidence >= 0 && lowConfidence <= 1)) {
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `renderView: \`lowConfidence\` must be between 0 and 1, got ${String(options.lowConfidence)}.`);
+  }
+  const sizes = {
+    displayWidth: positive('imageWidth', options.imageWidth, 1600),
+    thumbnailWidth: positive('thumbnailWidth', options.thumbnailWidth, 240),
+    quality: positive('imageQuality', options.imageQuality, 80, 100),
+  };
+  const concurrency = positive('concurrency', options.concurrency, availableParallelism());
+  const now = options.now ?? (() => new Date());
+
+  if (!(await scan.exists())) {
+    throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scan.scanId}" in ${scan.root}: nothing to view. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give the right root.`, {
+      details: { scanId: scan.scanId, root: scan.root },
+    });
+  }
+  const dir = resolve(options.out ?? join(scan.dir, VIEW_DIR));
+  // The view's own folder is not a stage, when it sits in the scan folder.
+  const exclude = new Set(dirname(dir) === resolve(scan.dir) ? [basename(dir)] : []);
+  const metadata = await scan.readMetadata();
+  const pages = await scan.pageNumbers();
+  const stages = await readScanStages(scan, exclude);
+  const sourcePages = stages.pagesByStage.get('source') ?? new Set<number>();
+  const ocrPages = stages.pagesByStage.get('ocr') ?? new Set<number>();
+  if (sourcePages.size === 0 && ocrPages.size === 0) {
+    throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no page images (${join(scan.dir, 'source')}) and no OCR pages yet: nothing to view. Run \`bookpipe run\` on it first.`, {
+      details: { scanId: scan.scanId },
+    });
+  }
+  const missingStages = PIPELINE_STAGES.filter((s) => !stages.present.has(s));
+  const summary = new BookSummary(
+    { scanId: scan.scanId, title: metadata.title ?? null, author: metadata.author ?? null, year: metadata.year ?? null },
+    pages,
+    stages.summaries,
+    missingStages,
+    lowConfidence,
+    now().toISOString().replace(/\.\d+Z$/, 'Z'),
+  );
+  const ctx: PageContext = { scanId: scan.scanId, title: metadata.title ?? null, pages, missingStages };
+  const source = scan.stage('source', { pageFormat: 'png' });
+  const ocr = scan.stage('ocr');
+  const imagesDir = join(dir, 'images');
+  let imagesWritten = 0;
+
+  await mapLimit(pages, concurrency, async (page) => {
+    const inputs = await readPageInputs(scan, stages, page, { image: null, lowConfidence });
+    let images: PageImages | undefined;
+    if (sourcePages.has(page)) {
+      try {
+        images = await writePageImages({
+          load: () => source.loadPageBytes(page),
+          inputs: [source.pagePath(page), ocrPages.has(page) ? ocr.pagePath(page) : undefined],
+          rotation: inputs.ocr?.rotation ?? 0,
+          dir: imagesDir,
+          page,
+          sizes,
+        });
+        if (images.written) imagesWritten += 1;
+      } catch (error) {
+        inputs.unreadable.push({ stage: 'source', error: `page image could not be read: ${(error as Error).message}` });
+      }
+    }
+    if (images) inputs.image = { href: `../images/${images.display.file}`, width: images.display.width, height: images.display.height };
+    const model = buildPageModel(inputs);
+    await writeFileAtomic(join(dir, 'pages', pageHtmlName(page)), pageHtml(model, ctx));
+    summary.add(model, images ? { href: `images/${images.thumbnail.file}`, width: images.thumbnail.width, height: images.thumbnail.height } : null);
+  });
+  summary.rows.sort((a, b) => a.page - b.page);
+  const indexPath = join(dir, 'index.html');
+  await writeFileAtomic(indexPath, indexHtml(summary));
+  return {
+    indexPath,
+    dir,
+    pages: pages.length,
+    missingStages: [...missingStages],
+    imagesWritten,
+    failedPages: summary.rows.filter((r) => r.failedStages.length > 0).map((r) => r.page),
+  };
+}
