@@ -1,4 +1,4 @@
-import { appendFile, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -169,6 +169,31 @@ describe('the in-memory index', () => {
     expect(new Set(lines.map((l) => JSON.parse(l).page)).size).toBe(200);
     expect((await a.checkpoint.metrics()).size).toBe(200);
     expect((await b.checkpoint.metrics()).size).toBe(200);
+  });
+
+  it('appends made together are written in order, one line each, and each resolves once its line is in the file', async () => {
+    const a = scan.stage('ocr');
+    await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      await a.checkpoint.markCompleted(i + 1, { pageNum: i + 1 });
+      // Resolved: a new process reads this page's line already.
+      expect((await reopen().checkpoint.metrics()).has(i + 1)).toBe(true);
+    }));
+    expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('the file handle kept open between appends follows the file: removed or replaced meanwhile, the next record goes to the new file', async () => {
+    const a = scan.stage('ocr');
+    await a.checkpoint.markCompleted(1, { pageNum: 1 });
+    await rm(journalPath()); // the handle is still open on the removed file
+    await a.checkpoint.markCompleted(2, { pageNum: 2 });
+    expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual([2]);
+    // Replaced by a rename, as an atomic write would do it.
+    await writeFile(`${journalPath()}.new`, record(7) + '\n');
+    await rename(`${journalPath()}.new`, journalPath());
+    await a.checkpoint.markCompleted(3, { pageNum: 3 });
+    expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual([7, 3]);
+    expect([...(await a.checkpoint.metrics()).keys()]).toEqual([3, 7]);
+    expect([...(await reopen().checkpoint.metrics()).keys()]).toEqual([3, 7]);
   });
 
   it('starts over when the journal is removed or replaced', async () => {
