@@ -1,0 +1,81 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/core';
+import { openScan } from '@bookpipe/storage';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EvalResultSchema } from './eval-schema.js';
+import { EVAL_FILE, EVAL_FOLDER, evaluateScan, readEvalResult } from './evaluate-scan.js';
+
+function ocrPage(pageNumber: number, lines: string[]): OcrPage {
+  const bbox: BBox = { x: 100, y: 100, width: 800, height: 40 * lines.length };
+  return {
+    pageNumber,
+    width: 1000,
+    height: 1400,
+    engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 },
+    meanConfidence: 0.9,
+    blocks: [
+      {
+        blockNum: 1,
+        bbox,
+        paragraphs: [
+          {
+            parNum: 1,
+            bbox,
+            text: lines.join('\n'),
+            confidence: 0.9,
+            lines: lines.map((text, i) => ({ bbox: { ...bbox, y: 100 + 40 * i, height: 40 }, text, confidence: 0.9, words: text.split(' ').map((w) => ({ text: w, bbox, confidence: 0.9 })) })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('evaluateScan and eval.json', () => {
+  let root: string;
+  let truth: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-eval-'));
+    truth = path.join(root, 'truth');
+    await mkdir(truth);
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.init();
+    await scan.updateMetadata({ totalPages: 1 });
+    await scan.stage('ocr', { schema: OcrPageSchema }).savePage(1, ocrPage(1, ['a careful in-', 'vestigation'], ), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    await writeFile(path.join(truth, 'page_0001.txt'), 'a careful investigation\n');
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('matches page_NNNN truth, scores raw and normalised text, and writes eval.json that reads back through the schema', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    const result = await evaluateScan({ scan, truth, now: new Date('2026-01-02T03:04:05Z') });
+    const page = result.pages[0]!;
+    expect(page.truth).toMatchObject({ key: 'page_0001', matchedBy: 'page-number-name', scope: 'body', format: 'text' });
+    expect(page.text.ocr?.normalized.cer.edits).toBe(0); // the line-end hyphen joined
+    expect(page.text.ocr?.raw.cer).toMatchObject({ edits: 2, insertions: 2 }); // "in- vestigation"
+    expect(page.text.corrected).toBeNull();
+    expect(page.labels).toBeNull();
+    expect(page.pageNumber).toBeNull();
+    expect(result.createdAt).toBe('2026-01-02T03:04:05.000Z');
+    expect(await readEvalResult(scan)).toEqual(result);
+  });
+
+  it('refuses an eval.json that does not match the schema, naming the file', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    const result = await evaluateScan({ scan, truth });
+    await scan.stage(EVAL_FOLDER).writeFile(EVAL_FILE, JSON.stringify({ ...result, pages: [{ page: 0 }] }));
+    await expect(readEvalResult(scan)).rejects.toMatchObject({ code: 'FILE_CORRUPT', message: expect.stringContaining(path.join(root, 'book', 'eval', 'eval.json')) });
+    expect(EvalResultSchema.safeParse({ ...result, overall: { ...result.overall, ocr: { pages: 1 } } }).success).toBe(false);
+    expect(EvalResultSchema.safeParse({ ...result, schemaVersion: 2 }).success).toBe(false);
+  });
+
+  it('write: false leaves the scan alone; two truth pages for one scan page are refused', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    await evaluateScan({ scan, truth, write: false });
+    expect(await scan.stageNames()).not.toContain('eval');
+    await writeFile(path.join(truth, '1.txt'), 'another\n');
+    await expect(evaluateScan({ scan, truth })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('Truth pages "1" and "page_0001" both match page 1 of scan "book"') });
+  });
+});
