@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,19 @@ describe('createLogger', () => {
     logger.info('a');
     logger.info('b');
     expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).msg)).toEqual(['a', 'b']);
+  });
+
+  it('a file it cannot write (a parent is a file, as on a full or read-only disk) drops lines instead of throwing, and says so once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookpipe-logger-'));
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const file = join(blocker, 'logs', 'ocr.jsonl');
+    const errors: Array<{ code: unknown; file: string }> = [];
+    const logger = createLogger({ destination: file, onWriteError: (error, at) => errors.push({ code: (error as { code?: unknown }).code, file: at }) });
+    expect(() => logger.error('stage failed', { error: new Error('disk full') })).not.toThrow();
+    expect(() => logger.info('again')).not.toThrow();
+    expect(errors).toEqual([{ code: 'ENOTDIR', file }]);
+    expect(readFileSync(blocker, 'utf8')).toBe('x');
   });
 
   it('survives cycles and bigints', () => {

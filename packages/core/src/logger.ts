@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogLevel } from './config.js';
+import { describeError } from './errors.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -25,6 +26,13 @@ export interface LoggerOptions {
   redact?: readonly string[];
   /** Clock, injectable for tests. @default () => new Date() */
   now?: () => Date;
+  /**
+   * Called once, with the first error, when a line cannot be written to a file destination (disk full,
+   * folder read-only). The line is dropped and later lines are still tried: a log is a side channel,
+   * and a full disk must not turn a clear storage error into an unexpected crash of the logger.
+   * @default emits one process warning naming the file
+   */
+  onWriteError?: (error: unknown, file: string) => void;
 }
 
 /**
@@ -38,8 +46,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   let write: (line: string) => void;
   const dest = options.destination;
   if (typeof dest === 'string') {
-    mkdirSync(dirname(dest), { recursive: true });
-    write = (line) => appendFileSync(dest, line + '\n');
+    const onWriteError =
+      options.onWriteError ??
+      ((error: unknown, file: string) =>
+        process.emitWarning(`bookpipe: could not write the log file ${file} (${describeError(error)}); its later lines may be missing.`, { code: 'BOOKPIPE_LOG_WRITE' }));
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      onWriteError(error, dest);
+    };
+    try {
+      mkdirSync(dirname(dest), { recursive: true });
+    } catch (error) {
+      fail(error);
+    }
+    write = (line) => {
+      try {
+        appendFileSync(dest, line + '\n');
+      } catch (error) {
+        fail(error);
+      }
+    };
   } else if (typeof dest === 'function') {
     write = dest;
   } else {
