@@ -30,9 +30,9 @@ export function formatShare(part: number, whole: number): string {
   return whole === 0 ? '–' : `${((part / whole) * 100).toFixed(1)}%`;
 }
 
-/** US dollars with enough digits for cents of a cent. */
+/** US dollars; under a dollar with four decimals, since a page of LLM work costs fractions of a cent. */
 export function formatUsd(value: number): string {
-  return value === 0 ? '$0' : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+  return value === 0 ? '$0' : value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
 }
 
 /** `page_0001.html`, the file of one page in the view's pages/ folder. */

@@ -83,8 +83,10 @@ export async function writePageImages(options: {
   if (options.rotation % 360 !== 0) pipeline = pipeline.rotate(options.rotation);
   const { data, info } = await pipeline.resize({ width: displayWidth, withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-  const display = await sharp(data, raw).webp({ quality }).toBuffer({ resolveWithObject: true });
-  const thumb = await sharp(data, raw).resize({ width: thumbnailWidth, withoutEnlargement: true }).webp({ quality }).toBuffer({ resolveWithObject: true });
+  // effort 2 (of 0-6): measured here at about half the CPU of the default 4 for 3-9% larger files
+  // (1400-1600 px pages: 130-200 ms instead of 270-500 ms).
+  const display = await sharp(data, raw).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
+  const thumb = await sharp(data, raw).resize({ width: thumbnailWidth, withoutEnlargement: true }).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
   await writeFileAtomic(displayPath, display.data);
   await writeFileAtomic(thumbPath, thumb.data);
   return {
