@@ -33,6 +33,16 @@ describe('JSON pages', () => {
     expect(journal).toEqual([{ type: 'page', page: 2, metrics: m(2), at: expect.any(String) }]);
   });
 
+  it('writes pages as compact JSON, and reads pages written indented (by earlier versions) the same', async () => {
+    const stage = scan.stage('ocr', { schema: PageSchema });
+    await stage.savePage(1, { text: 'one', words: 1 }, m(1));
+    expect(await readFile(stage.pagePath(1), 'utf8')).toBe('{"text":"one","words":1}\n');
+    await writeFile(stage.pagePath(2), JSON.stringify({ text: 'two', words: 1 }, null, 2) + '\n');
+    const fresh = openScan({ root, scanId: 'book' }).stage('ocr', { schema: PageSchema });
+    expect(await fresh.loadPage(2)).toEqual({ text: 'two', words: 1 });
+    expect(await fresh.checkpoint.remainingPages([1, 2, 3])).toEqual([3]);
+  });
+
   it('savePage refuses data or metrics that do not validate, and leaves the old file', async () => {
     const stage = scan.stage('ocr', { schema: PageSchema, metricsSchema: BasePageMetricsSchema });
     await stage.savePage(1, { text: 'old', words: 1 }, m(1));

@@ -174,7 +174,9 @@ export class FsStageStorage implements StageStorage {
     if (this.pageFormat === 'json') {
       let text: string | undefined;
       try {
-        text = JSON.stringify(data, null, 2) as string | undefined;
+        // Compact: an OCR page with its word boxes is 3x smaller than indented (19 KB against 58 KB), and
+        // every later stage reads it. Readers parse JSON, so files written indented before read the same.
+        text = JSON.stringify(data) as string | undefined;
       } catch (error) {
         throw refuse(`it cannot be written as JSON (${(error as Error).message})`);
       }
