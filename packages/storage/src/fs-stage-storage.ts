@@ -1,4 +1,5 @@
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ZodType } from 'zod';
 import {
@@ -16,6 +17,7 @@ import { CheckpointJournal } from './checkpoint-journal.js';
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
 import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, formatIssues, pngProblem, pngProblemFromEnds } from './page-validation.js';
+import { mapLimit } from './map-limit.js';
 import { isProcessAlive } from './process-alive.js';
 import { resolveInside } from './safe-path.js';
 import { errnoCode, toStorageError } from './storage-error.js';
@@ -24,6 +26,8 @@ import { errnoCode, toStorageError } from './storage-error.js';
 export const CHECKPOINT_FILE = 'checkpoint.jsonl';
 /** Stage files that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
 const KEPT_ON_CLEAN = new Set(['logs']);
+/** Files removed at once by `clean()`. */
+const CLEAN_CONCURRENCY = 16;
 
 /** Result of checking one page file against the stage's format and schema. */
 export type PageCheck = { ok: true } | { ok: false; missing: boolean; problem: string };
@@ -294,22 +298,24 @@ export class FsStageStorage implements StageStorage {
    * may already be logging there (Pipeline with `resume: false`), and old logs are history, not output.
    */
   async clean(): Promise<void> {
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = await readdir(this.dir);
+      entries = await readdir(this.dir, { withFileTypes: true });
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw this.#storageError(error, 'list', this.dir);
-      names = [];
+      entries = [];
     }
-    for (const name of names) {
-      if (KEPT_ON_CLEAN.has(name)) continue;
-      const path = join(this.dir, name);
+    // Several at a time, and a plain file with one unlink (rm would lstat it first): 400 page files
+    // went one by one in 0.1-3 s on a busy disk.
+    await mapLimit(entries.filter((entry) => !KEPT_ON_CLEAN.has(entry.name)), CLEAN_CONCURRENCY, async (entry) => {
+      const path = join(this.dir, entry.name);
       try {
-        await rm(path, { recursive: true, force: true });
+        if (entry.isFile()) await unlink(path);
+        else await rm(path, { recursive: true, force: true });
       } catch (error) {
-        throw this.#storageError(error, 'remove', path);
+        if (errnoCode(error) !== 'ENOENT') throw this.#storageError(error, 'remove', path);
       }
-    }
+    });
     bumpCleanGeneration(this.dir);
     this.#dropCacheIfCleaned();
   }
