@@ -110,4 +110,61 @@ describe('labelDeterministic', () => {
     );
     expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'SECTION_HEADING', 'BODY']);
   });
+
+  it('takes a chapter label and the title under it on a sunk opening page as the chapter heading, never as a running head', () => {
+    // A short book with short chapters: openings are half the pages, and their "CHAPTER n" repeat at one height.
+    const opening = (scanPage: number, label: string, title: string) =>
+      page(scanPage, [
+        [{ text: label, x: 490, y: 460, width: 220, height: 30 }],
+        [{ text: title, x: 380, y: 540, width: 440, height: 52 }],
+        body(700, 18),
+      ]);
+    const pages = [
+      opening(1, 'CHAPTER I', 'The First Day'),
+      page(2, [[{ text: '2 THE BOOK OF DAYS', x: 100, y: 100, width: 600, height: 26 }], body(200, 30)]),
+      opening(3, 'CHAPTER II', 'The Second Day'),
+      page(4, [[{ text: '4 THE BOOK OF DAYS', x: 100, y: 100, width: 600, height: 26 }], body(200, 30)]),
+      opening(5, 'Kapitel 3', 'Der dritte Tag'),
+      page(6, [[{ text: '6 THE BOOK OF DAYS', x: 100, y: 100, width: 600, height: 26 }], body(200, 30)]),
+    ];
+    const labels = labelDeterministic(pages);
+    for (const index of [0, 2, 4]) expect(classes(labels, index)).toEqual(['CHAPTER_HEADING', 'CHAPTER_HEADING', 'BODY']);
+    // "CHAPTER II" is no page number: the openings' numbers come from their neighbours.
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(labels[2]).toMatchObject({ pageNumberInferred: true, numberingStyle: 'arabic' });
+  });
+
+  it('takes a short capitals line set apart at the top of a page for a running head, even alone', () => {
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [[{ text: number === 2 ? 'ON THE KEEPING OF BEES' : 'x', x: 420, y: 100, width: 360, height: 26 }], body(220, 28)]),
+    );
+    expect(classes(labelDeterministic(pages), 1)).toEqual(['HEADER', 'BODY']);
+  });
+
+  it('labels a title page and a copyright page before the text, and reads no page number in their year', () => {
+    const pages = [
+      page(1, [
+        [{ text: 'THE BOOK OF DAYS', x: 300, y: 500, width: 600, height: 70 }],
+        [{ text: 'by A. Writer', x: 450, y: 700, width: 300 }],
+        [
+          { text: 'Smith & Sons', x: 470, y: 1500, width: 260 },
+          { text: '1887', x: 550, y: 1550, width: 100 },
+        ],
+      ]),
+      page(2, [[{ text: 'Copyright 1887 by Smith & Sons. All rights reserved.', x: 200, y: 1400, width: 800, height: 28 }]]),
+      page(3, [body(150, 30), [{ text: '1', x: 580, y: 1700, width: 40 }]]),
+      page(4, [body(150, 30), [{ text: '2', x: 580, y: 1700, width: 40 }]]),
+    ];
+    const labels = labelDeterministic(pages);
+    expect(classes(labels, 0)).toEqual(['TITLE_PAGE', 'TITLE_PAGE', 'TITLE_PAGE']);
+    expect(classes(labels, 1)).toEqual(['COPYRIGHT']);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual([null, null, '1', '2']);
+  });
+
+  it('does not take a verse line ending in a comma, set large with space around it, for a heading', () => {
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [body(150, 12), [{ text: 'and the long years wither all,', x: 300, y: 840, width: 600, height: 60 }], body(950, 12)]),
+    );
+    expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'BODY', 'BODY']);
+  });
 });

@@ -3,6 +3,7 @@ import type { BlockClass, BlockLabel, LabelPage, NumberingStyle, PageNumberLocat
 import { measurePage, type BlockLayout, type PageLayout } from './page-layout.js';
 import { numberAtEdge, numberOnly, type NumberToken } from './page-numbers.js';
 import { reconcilePageNumbers, type PageNumberReading } from './reconcile-page-numbers.js';
+import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
 import { bestRepeats, repeatingText } from './running-headers.js';
 
 export interface LabelOptions {
@@ -43,7 +44,8 @@ interface PageReading {
 
 /** A footnote starts with a mark: a digit or letter in brackets, a superscript, *, †, ‡, §, ¶. */
 const NOTE_MARK = /^(?:[*†‡§¶‖]|\(?\d{1,2}[).]?\s|\(?[a-z]\)\s|[¹²³⁴⁵⁶⁷⁸⁹⁰])/u;
-const CHAPTER_WORDS = /^\W*(?:chapter|chap\.|book|part|prologue|epilogue|preface|introduction|contents|appendix|index|glossary|bibliography|acknowledg)/i;
+/** What a copyright page says. */
+const COPYRIGHT_WORDS = /copyright|©|all rights reserved|\bisbn\b|first published|printed in|published by/i;
 
 /**
  * Labels the blocks of a whole book (several pages are needed: running heads are found by their
@@ -80,15 +82,25 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     bestRepeats(list, repeatWindow).forEach((score, index) => repeats.set((list[index] as { entry: BlockLayout }).entry, score));
   }
 
-  // Opening pages (chapter starts) begin lower than the book's usual text top.
+  // Opening pages (chapter starts) begin lower than the book's usual text top. The usual top is the
+  // lower quartile, not the median: in a short book, or one with short chapters, openings, title
+  // and part pages can be half the pages.
   const tops = layouts.map((layout) => layout.content.y / layout.page.height).sort((a, b) => a - b);
-  const usualTop = tops[Math.floor(tops.length / 2)] ?? 0;
+  const usualTop = tops[Math.floor(tops.length / 4)] ?? 0;
+  const frontMatter = frontMatterPages(layouts);
 
-  const labelled = layouts.map((layout) => {
+  const labelled = layouts.map((layout, pageAt) => {
     const opening = layouts.length >= 3 && layout.content.y / layout.page.height > usualTop + 0.08;
     const classes = new Map<BlockLayout, BlockLabel>();
     const set = (entry: BlockLayout, classification: BlockClass, confidence: number) =>
       classes.set(entry, { blockNum: entry.block.blockNum, classification, confidence: round(confidence) });
+
+    // A title or copyright page before the text: its blocks are that page, its year no page number.
+    const front = frontMatter.get(pageAt);
+    if (front) {
+      for (const entry of layout.blocks) set(entry, entry.noise === 'strong' ? 'OCR_ARTIFACT' : front, entry.noise === 'strong' ? 0.7 : 0.6);
+      return { layout, classes, opening: true };
+    }
 
     for (const entry of layout.blocks) {
       if (entry.noise === 'strong') set(entry, 'OCR_ARTIFACT', 0.7);
@@ -104,13 +116,16 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       const short = entry.lines.length <= 2;
       const { bbox } = entry.block;
       if (entry.above && short && entry.words <= 14) {
-        // Opening pages carry no running head: their "CHAPTER IV" above the text is a heading.
-        const edge = entry.lines.length === 1 && !opening ? numberAtEdge(entry.text) : null;
+        // Opening pages carry no running head: their "CHAPTER IV" above the text is a heading. The
+        // numeral of "CHAPTER IV" is the chapter's, not a page number: only one after it counts.
+        const division = afterDivisionLabel(entry.text.split('\n')[0] ?? '');
+        const edge = entry.lines.length === 1 && !opening ? (division === null ? numberAtEdge(entry.text) : division === '' ? null : numberAtEdge(`x ${division}`)) : null;
         const besideNumber = pageNumberBlocks.some((number) => overlapsVertically(number.block.bbox, bbox));
         if (edge && repeat < minRepeat && otherWordsAreNoise(entry, edge, layout.page.meanConfidence)) set(entry, 'PAGE_NUMBER', 0.7);
         else if (edge && /\p{L}{2}/u.test(entry.text)) set(entry, 'HEADER', repeat >= minRepeat ? 0.95 : 0.85);
-        else if (repeat >= minRepeat && (!opening || repeat >= 0.85)) set(entry, 'HEADER', 0.6 + 0.3 * repeat);
+        else if (repeat >= minRepeat && (!opening || repeat >= 0.85) && division === null) set(entry, 'HEADER', 0.6 + 0.3 * repeat);
         else if (besideNumber) set(entry, 'HEADER', 0.75);
+        else if (division === null && !opening && looksLikeRunningHead(layout, entry)) set(entry, 'HEADER', 0.6);
       }
       if (classes.has(entry)) continue;
       const marked = NOTE_MARK.test(entry.text);
@@ -131,7 +146,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
         set(entry, 'OCR_ARTIFACT', 0.5);
         continue;
       }
-      const heading = headingClass(layout, entry, { opening, headingScale });
+      const heading = headingClass(layout, entry, { opening, headingScale, usualTop });
       if (heading) headings.push({ entry, ...heading });
       else set(entry, 'BODY', entry.lines.length >= 3 && entry.scale > 0.85 && entry.scale < 1.2 ? 0.75 : 0.55);
     }
@@ -141,19 +156,35 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       if (headings.length <= 3) set(entry, classification, confidence);
       else set(entry, 'BODY', 0.5);
     }
+    // "CHAPTER IV" over "THE RETURN": the title set right under a chapter's label is part of its heading.
+    for (const entry of layout.blocks) {
+      if (classes.get(entry)?.classification !== 'CHAPTER_HEADING') continue;
+      const next = blockBelow(layout, entry);
+      const label = next ? classes.get(next)?.classification : undefined;
+      if (!next || (label !== 'BODY' && label !== 'SECTION_HEADING')) continue;
+      const close = next.block.bbox.y - (entry.block.bbox.y + entry.block.bbox.height) < 3 * layout.lineHeight;
+      const apart = verticalGap(layout, next, 'below') >= 1.5 * layout.lineHeight;
+      if (close && apart && next.lines.length <= 3 && next.words <= 14 && (next.centred || next.scale >= headingScale)) set(next, 'CHAPTER_HEADING', 0.7);
+    }
     return { layout, classes, opening };
   });
 
   // A book either has running heads or not. Where most pages show one, a lone short line on the
   // first text line of another (non-opening) page is its head, read too badly to repeat or to
   // show its page number ("INTRODUCTION. \"" for "INTRODUCTION. 7").
+  const headTops = labelled.flatMap(({ layout, classes }) =>
+    layout.blocks.filter((entry) => classes.get(entry)?.classification === 'HEADER').map((entry) => entry.block.bbox.y / layout.page.height),
+  );
   const withHead = labelled.filter(({ classes }) => [...classes.values()].some((label) => label.classification === 'HEADER')).length;
   if (labelled.length >= 3 && withHead >= labelled.length / 2) {
+    const headTop = median(headTops);
     for (const { layout, classes, opening } of labelled) {
       if (opening || [...classes.values()].some((label) => label.classification === 'HEADER')) continue;
       for (const entry of layout.blocks) {
         const current = classes.get(entry);
-        if (entry.topLine && entry.lines.length === 1 && entry.words <= 8 && (current?.classification === 'BODY' || current?.classification === 'CHAPTER_HEADING')) {
+        // Where the other pages' heads sit, and no larger than the text (a title is larger).
+        const inPlace = Math.abs(entry.block.bbox.y / layout.page.height - headTop) < 0.05 && entry.scale < 1.2;
+        if (entry.topLine && inPlace && entry.lines.length === 1 && entry.words <= 8 && (current?.classification === 'BODY' || current?.classification === 'CHAPTER_HEADING')) {
           classes.set(entry, { blockNum: entry.block.blockNum, classification: 'HEADER', confidence: 0.6 });
         }
       }
@@ -210,22 +241,37 @@ function mainBodyBottom(layout: PageLayout): number {
 function headingClass(
   layout: PageLayout,
   entry: BlockLayout,
-  options: { opening: boolean; headingScale: number },
+  options: { opening: boolean; headingScale: number; usualTop: number },
 ): { classification: BlockClass; confidence: number } | null {
   const { bbox } = entry.block;
   if (entry.lines.length > 3 || entry.words > 12 || entry.below) return null;
+  // A heading is not a sentence broken off: one ending in a comma, semicolon or hyphen goes on.
+  const division = isDivisionLabel(entry.text);
+  if (!division && /[,;\-]$/u.test(entry.text.trim())) return null;
   const large = entry.scale >= options.headingScale;
   const letters = entry.text.replace(/[^\p{L}]/gu, '');
   const capitals = letters.length >= 3 && letters === letters.toUpperCase();
-  // A heading stands apart: white space above it, more than between two lines of text.
-  const gapAbove = verticalGap(layout, entry, 'above');
-  const spaced = gapAbove >= 1.5 * layout.lineHeight && gapAbove > 1.2 * verticalGap(layout, entry, 'below');
-  const named = CHAPTER_WORDS.test(entry.text);
+  // A heading stands apart: white space above it, more than between two lines of text. The first
+  // block of a page counts the space down from where the book's text usually starts (a chapter
+  // opening is sunk).
+  const gapAbove = verticalGap(layout, entry, 'above', options.usualTop * layout.page.height);
+  const gapBelow = verticalGap(layout, entry, 'below');
+  const spaced = gapAbove >= 1.5 * layout.lineHeight && gapAbove > 1.2 * gapBelow;
+  const whiteBelow = gapBelow >= 1.5 * layout.lineHeight;
+  const top = bbox.y < 0.45 * layout.page.height;
+  // "CHAPTER IV", "Kapitel 3", "BOOK II.": the words say it; layout only has to agree a little.
+  if (division && top && (entry.centred || large || spaced || whiteBelow || options.opening)) {
+    return { classification: 'CHAPTER_HEADING', confidence: options.opening || large ? 0.85 : 0.75 };
+  }
+  const named = division || isNamedDivision(entry.text);
   // Type much larger than the body is a heading wherever it sits; slightly larger type needs space above it.
   if (!spaced && !named && entry.scale < 1.5) return null;
-  if (bbox.y < 0.45 * layout.page.height && (options.opening || (named && spaced)) && (large || capitals || named)) {
+  if (top && (options.opening || (named && spaced)) && (large || capitals || named)) {
     return { classification: 'CHAPTER_HEADING', confidence: large && options.opening ? 0.8 : 0.65 };
   }
+  // From layout alone, a heading is also read well: lines OCR struggles with, set large (verse in
+  // Greek type, a quoted original), are text of another kind.
+  if (entry.meanConfidence < 0.7 * layout.page.meanConfidence) return null;
   if (large && spaced) return { classification: 'SECTION_HEADING', confidence: 0.6 };
   if (entry.centred && entry.words <= 10 && capitals) return { classification: 'SECTION_HEADING', confidence: 0.55 };
   return null;
@@ -233,12 +279,12 @@ function headingClass(
 
 /**
  * Space between a block and the nearest block above (or below) it that overlaps it horizontally;
- * up to the text's top (or bottom) when there is none.
+ * up to the text's top (or bottom) when there is none: the page's, or `textTop` when that is higher.
  */
-function verticalGap(layout: PageLayout, entry: BlockLayout, side: 'above' | 'below'): number {
+function verticalGap(layout: PageLayout, entry: BlockLayout, side: 'above' | 'below', textTop = layout.content.y): number {
   const { bbox } = entry.block;
   const tolerance = 0.3 * layout.lineHeight;
-  let gap = side === 'above' ? bbox.y - layout.content.y : layout.content.y + layout.content.height - (bbox.y + bbox.height);
+  let gap = side === 'above' ? bbox.y - Math.min(textTop, layout.content.y) : layout.content.y + layout.content.height - (bbox.y + bbox.height);
   for (const other of layout.blocks) {
     if (other === entry || other.noise !== 'none') continue;
     const box = other.block.bbox;
@@ -290,5 +336,53 @@ function readPageNumber(layout: PageLayout, classes: Map<BlockLayout, BlockLabel
   }
   return { number: null, location: 'none', confidence: 0.5 };
 }
+
+/** The nearest block under this one that overlaps it horizontally. */
+function blockBelow(layout: PageLayout, entry: BlockLayout): BlockLayout | undefined {
+  const { bbox } = entry.block;
+  return layout.blocks
+    .filter((other) => other !== entry && other.noise === 'none' && other.block.bbox.y >= bbox.y + bbox.height - 0.3 * layout.lineHeight)
+    .filter((other) => other.block.bbox.x < bbox.x + bbox.width && bbox.x < other.block.bbox.x + other.block.bbox.width)
+    .sort((a, b) => a.block.bbox.y - b.block.bbox.y)[0];
+}
+
+/**
+ * A running head that neither repeats nor carries a page number, known by its place and type: one
+ * short line at the top of the page, set apart from the text by white space, in capitals or smaller
+ * than the text (a heading at the top of a page is larger, and is followed by text, not by space).
+ */
+function looksLikeRunningHead(layout: PageLayout, entry: BlockLayout): boolean {
+  const { bbox } = entry.block;
+  if (!entry.topLine || entry.lines.length !== 1 || entry.words > 10 || bbox.y > 0.12 * layout.page.height) return false;
+  const letters = entry.text.replace(/[^\p{L}]/gu, '');
+  if (letters.length < 3 || entry.scale >= 1.15) return false;
+  const capitals = letters === letters.toUpperCase();
+  return (capitals || entry.scale < 0.85) && verticalGap(layout, entry, 'below') >= 1.2 * layout.lineHeight;
+}
+
+/**
+ * Pages before the book's text that are a title page or a copyright page: the leading pages with
+ * little text and no paragraph (no block of 4+ lines, under 60 words). One that says "copyright",
+ * "©", "all rights reserved", "ISBN", "first published" is COPYRIGHT; one set in display type
+ * (a block 1.3 times the page's text size or more) is TITLE_PAGE. A scan that starts inside the
+ * book has a text page first, and so no front matter.
+ */
+function frontMatterPages(layouts: readonly PageLayout[]): Map<number, BlockClass> {
+  const found = new Map<number, BlockClass>();
+  if (layouts.length < 3) return found;
+  for (const [at, layout] of layouts.entries()) {
+    const kept = layout.blocks.filter((entry) => entry.noise === 'none');
+    const words = kept.reduce((sum, entry) => sum + entry.words, 0);
+    if (words >= 60 || kept.some((entry) => entry.lines.length >= 4)) break;
+    if (kept.some((entry) => COPYRIGHT_WORDS.test(entry.text))) found.set(at, 'COPYRIGHT');
+    else if (kept.some((entry) => entry.scale >= 1.3)) found.set(at, 'TITLE_PAGE');
+  }
+  return found;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
 
 const round = (value: number) => Math.round(Math.min(1, Math.max(0, value)) * 100) / 100;

@@ -1,8 +1,8 @@
 /**
  * The correction and label stages without a model (no API key, no base URL: deterministic mode),
  * run by a real Pipeline after the real source and OCR stages on the sample book, which has a title
- * page, chapter openings, running heads, printed page numbers at the foot, line-end hyphens and a
- * footnote. Correction and label run concurrently, as they do in the CLI.
+ * page, a copyright page, chapter openings, running heads with the page number at their outer end,
+ * line-end hyphens and footnotes. Correction and label run concurrently, as they do in the CLI.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -64,22 +64,34 @@ describe('correction and label stages in deterministic mode, through Pipeline on
     expect(joined).toBeGreaterThan(0);
   });
 
-  it('label: every OCR block labelled once, the footnote of page 3 found; page-numbers.json reconciles what the pages read', () => {
+  it('label: every OCR block labelled once; title and copyright pages, chapter headings, running heads, footnotes; page numbers read or inferred', () => {
     for (const [index, label] of labels.entries()) {
       expect(() => labelPageSchemaFor(ocr[index]!).parse(label)).not.toThrow();
     }
-    // Page 3 opens chapter I and ends with a footnote set smaller under the text.
-    expect(labels[2]!.blocks.at(-1)!.classification).toBe('FOOTNOTE');
-    expect(pageNumbers.map((entry) => entry.page)).toEqual([1, 2, 3, 4, 5]);
+    const classesOf = (index: number) => labels[index]!.blocks.map((block) => block.classification);
+    const textOf = (index: number, classification: string) =>
+      labels[index]!.blocks.filter((block) => block.classification === classification).map((block) => ocr[index]!.blocks.find((b) => b.blockNum === block.blockNum)!.paragraphs.map((p) => p.text).join(' '));
+    // Pages 1-2: title page (its imprint's year is no page number) and copyright page.
+    expect(new Set(classesOf(0))).toEqual(new Set(['TITLE_PAGE']));
+    expect(classesOf(1)).toEqual(['COPYRIGHT']);
+    // Chapter openings (pages 3, 6, 8): "CHAPTER n" over the title, both the chapter heading; page 3 ends with its footnote.
+    for (const index of [2, 5, 7]) expect(textOf(index, 'CHAPTER_HEADING').join(' | ')).toMatch(/^CHAPTER I+ \| \S/);
+    expect(classesOf(2).at(-1)).toBe('FOOTNOTE');
+    // Every other page has its running head, the page number at its outer end.
+    for (const index of [3, 4, 6]) expect(classesOf(index)[0]).toBe('HEADER');
+    // Folios: read in the heads, inferred on the openings (a lone one-digit drop folio is lost by OCR), none before the text.
+    // The label pages hold what each page shows; page-numbers.json reconciles the book.
+    expect(labels.map((label) => label.printedPageNumber)).toEqual([null, null, null, '2', '3', null, '5', null]);
+    expect(pageNumbers.map((entry) => entry.page)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(pageNumbers.map((entry) => entry.read)).toEqual(labels.map((label) => label.printedPageNumber));
-    // What the layout labeller makes of this generated book, for the record (its own eval scores it).
-    console.log('sample book, deterministic labels:', JSON.stringify(labels.map((l, i) => ({ page: i + 1, read: l.printedPageNumber, classes: l.blocks.map((b) => b.classification) }))));
+    expect(pageNumbers.map((entry) => entry.printedPageNumber)).toEqual([null, null, '1', '2', '3', '4', '5', '6']);
+    expect(pageNumbers.map((entry) => entry.inferred)).toEqual([false, false, true, false, false, true, false, true]);
   });
 
   it('report.csv of both stages has one row per page; a rerun redoes nothing', async () => {
     for (const stage of ['correction', 'label']) {
       const rows = (await readFile(scan.stage(stage).filePath('report.csv'), 'utf8')).trim().split('\n');
-      expect(rows).toHaveLength(6);
+      expect(rows).toHaveLength(9);
       expect(rows[0]).toMatch(/^pageNum,method,/);
       expect(rows.slice(1).every((row) => row.includes(',deterministic,'))).toBe(true);
     }

@@ -94,10 +94,12 @@ export function measurePage(page: OcrPage): PageLayout {
 
   const kept = blocks.filter((entry) => entry.noise === 'none');
   const content = boxAround(kept.map((entry) => entry.block.bbox)) ?? { x: 0, y: 0, width: page.width, height: page.height };
-  // Body blocks: several lines of about body size, or two wide ones.
+  // Body blocks: several lines of about body size, or two wide ones. Lines with no letter or digit
+  // (a rule under a running head read as "—") do not count.
+  const textLineCount = (entry: BlockLayout) => entry.lines.filter((line) => /[\p{L}\p{N}]/u.test(line.text)).length;
   const body = kept.filter(
     (entry) =>
-      (entry.lines.length >= 3 || (entry.lines.length >= 2 && entry.block.bbox.width >= 0.5 * content.width)) && entry.scale > 0.6 && entry.scale < 1.6,
+      (textLineCount(entry) >= 3 || (textLineCount(entry) >= 2 && entry.block.bbox.width >= 0.5 * content.width)) && entry.scale > 0.6 && entry.scale < 1.6,
   );
   const bodyTop = body.length > 0 ? Math.min(...body.map((entry) => entry.block.bbox.y)) : content.y + 0.15 * page.height;
   const bodyBottom = body.length > 0 ? Math.max(...body.map((entry) => entry.block.bbox.y + entry.block.bbox.height)) : content.y + content.height - 0.15 * page.height;

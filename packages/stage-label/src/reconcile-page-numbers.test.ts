@@ -64,8 +64,15 @@ describe('reconcilePageNumbers', () => {
 
   it('keeps a lone reading that no neighbour confirms, and a stray number out of any run', () => {
     expect(numbers([null, '7', null])).toEqual([null, '7', null]);
-    const result = reconcilePageNumbers(readings(['1914', null, null, null, '20', '21', '22']));
-    expect(result[0]).toMatchObject({ printedPageNumber: '1914', inferred: false, reason: 'outside any consistent run of page numbers: kept as read' });
+    const result = reconcilePageNumbers(readings(['114', null, null, null, '20', '21', '22']));
+    expect(result[0]).toMatchObject({ printedPageNumber: '114', inferred: false, reason: 'outside any consistent run of page numbers: kept as read' });
+  });
+
+  it('drops a lone four-digit number no neighbour confirms (a year on a title page), but keeps four-digit folios in a run', () => {
+    const result = reconcilePageNumbers(readings(['1923', null, null, null, '20', '21', '22']));
+    expect(result[0]).toMatchObject({ printedPageNumber: null, numberingStyle: 'none', inferred: false });
+    expect(result[0]?.reason).toMatch(/year/);
+    expect(numbers(['1002', '1003', null, '1005'])).toEqual(['1002', '1003', '1004', '1005']);
   });
 
   it('starts a new run after uncounted plates instead of repeating numbers on them', () => {

@@ -78,7 +78,7 @@ const NO_VALUE = -1e9;
  * an unread page inside a run gets the run's number (a chapter opening, a blank page: blank pages
  * are counted), and a run extends backwards to its number 1 and `extendForward` pages forwards
  * over unread pages. Roman and arabic runs are found separately, so roman front matter followed
- * by arabic body works. A page outside every run keeps its reading.
+ * by arabic body works. A page outside every run keeps its reading, except a four-digit one (a year).
  */
 export function reconcilePageNumbers(readings: readonly PageNumberReading[], options: ReconcileOptions = {}): ReconciledPageNumber[] {
   const runPenalty = options.runPenalty ?? 1.2;
@@ -123,6 +123,18 @@ export function reconcilePageNumbers(readings: readonly PageNumberReading[], opt
     const taken = claim.get(at);
     const { reading } = page;
     if (!taken) {
+      // A lone four-digit arabic number that no neighbour confirms is a date (the year of a title page,
+      // of a dated letter or chapter) far more often than page 1000 or later of a book.
+      if (page.style === 'arabic' && (page.values[0]?.value ?? 0) >= 1000) {
+        return {
+          ...reading,
+          printedPageNumber: null,
+          numberingStyle: 'none' as const,
+          inferred: false,
+          pageNumberConfidence: 0.5,
+          reason: `read "${reading.printed}", outside any consistent run of page numbers: a lone four-digit number is more likely a year, dropped`,
+        };
+      }
       const style: NumberingStyle = reading.printed === null ? 'none' : (page.style ?? reading.style);
       return {
         ...reading,
