@@ -1,0 +1,44 @@
+/**
+ * Test support: the fake provider's record of what it was asked, page by page, for the "no finished
+ * page paid twice" check. When a request arrives it notes whether that page's file already exists in
+ * the scan the test is running: a request for a page that is already saved would be paid twice.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { FakeReply, FakeRequest, FakeResponder } from '@bookpipe/llm-batch/testing';
+import { promptPage, requestStage } from './scripted-model.js';
+
+export interface LedgerEntry {
+  /** The scan folder and attempt the request arrived in (set by the test before each run). */
+  scanDir: string;
+  attempt: number;
+  stage: 'correction' | 'label';
+  page: number;
+  /** The page file existed when the request arrived: it was finished and would be paid twice. */
+  alreadySaved: boolean;
+}
+
+export const pageFile = (scanDir: string, stage: string, page: number): string => path.join(scanDir, stage, `page_${String(page).padStart(4, '0')}.json`);
+
+export class RequestLedger {
+  readonly entries: LedgerEntry[] = [];
+  scanDir = '';
+  attempt = 0;
+
+  /**
+   * Wraps a scripted model: records each request, then answers as the model does after `latencyMs(page)`
+   * (a latency that depends on the page staggers the pages, so a kill can fall between two of them).
+   */
+  responder(model: (request: FakeRequest) => FakeReply, latencyMs: (page: number, stage: 'correction' | 'label') => number): FakeResponder {
+    return (request) => {
+      const stage = requestStage(request);
+      const { page } = promptPage(request);
+      this.entries.push({ scanDir: this.scanDir, attempt: this.attempt, stage, page, alreadySaved: existsSync(pageFile(this.scanDir, stage, page)) });
+      return { ...model(request), latencyMs: latencyMs(page, stage) };
+    };
+  }
+
+  for(scanDir: string): LedgerEntry[] {
+    return this.entries.filter((e) => e.scanDir === scanDir);
+  }
+}

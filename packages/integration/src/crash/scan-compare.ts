@@ -1,0 +1,116 @@
+/**
+ * Test support: compares what two runs left in a scan folder. Page files, book.json, book.md and
+ * label/page-numbers.json must be byte-identical, with named exceptions that are timestamps
+ * (see {@link TIMESTAMP_FIELDS}); report.csv and checkpoint.jsonl must hold every page exactly once,
+ * with the same values once timing columns are dropped (see {@link isTimingField}).
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Fields that hold the wall-clock moment a file was written, so two correct runs differ in them:
+ * metadata.json `createdAt`/`updatedAt` (when the scan was opened and last updated) and the correction
+ * page's `createdAt` (when the model's answer was turned into the page).
+ */
+export const TIMESTAMP_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'metadata.json': ['createdAt', 'updatedAt'],
+  'correction/page': ['createdAt'],
+};
+
+/** Durations measured by the run (processingTimeSeconds, queueSeconds, osdSeconds...): they differ on every run. */
+export const isTimingField = (name: string): boolean => /Seconds$|Ms$/.test(name);
+
+/** Relative paths of the files under `dir`, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+function dropKeys(value: unknown, keys: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => dropKeys(v, keys));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, dropKeys(v, keys)]));
+  }
+  return value;
+}
+
+/** report.csv as page -> row without timing columns; throws when a page has two rows. */
+export function reportRows(csv: string, file: string): Map<number, Record<string, string>> {
+  const [header, ...lines] = csv.trimEnd().split('\n');
+  const columns = header!.split(',');
+  const rows = new Map<number, Record<string, string>>();
+  for (const line of lines) {
+    // Values here hold no commas (paths of the eval files, numbers, names); a quoted field would break this.
+    const cells = line.split(',');
+    const row = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']).filter(([c]) => !isTimingField(c!)));
+    const page = Number(row['pageNum']);
+    if (rows.has(page)) throw new Error(`${file}: page ${page} has two rows`);
+    rows.set(page, row);
+  }
+  return rows;
+}
+
+/** checkpoint.jsonl as page -> metrics without timing fields; throws when a page has two lines. */
+export function journalPages(text: string, file: string): Map<number, unknown> {
+  const pages = new Map<number, unknown>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line) as { type: string; page?: number; metrics?: Record<string, unknown> };
+    if (entry.type !== 'page') continue;
+    if (pages.has(entry.page!)) throw new Error(`${file}: page ${entry.page} journalled twice`);
+    pages.set(entry.page!, Object.fromEntries(Object.entries(entry.metrics ?? {}).filter(([k]) => !isTimingField(k))));
+  }
+  return pages;
+}
+
+/** A difference between the expected and the actual scan, for the test's failure message. */
+export interface ScanDifference {
+  file: string;
+  problem: string;
+}
+
+/**
+ * Compares scan folder `actual` with `expected` (the uninterrupted run): metadata.json and the folders of
+ * the stages in `only` (default: all). Logs are left out (one file per run, named by time). Returns the
+ * differences; empty when the runs agree.
+ */
+export async function compareScans(expected: string, actual: string, only?: readonly string[]): Promise<ScanDifference[]> {
+  const differences: ScanDifference[] = [];
+  const keep = (f: string) =>
+    !f.split(path.sep).includes('logs') && !f.endsWith('.lock') && (only === undefined || f === 'metadata.json' || only.includes(f.split(path.sep)[0]!));
+  const want = (await listFiles(expected)).filter(keep);
+  const got = (await listFiles(actual)).filter(keep);
+  for (const f of want.filter((f) => !got.includes(f))) differences.push({ file: f, problem: 'missing' });
+  for (const f of got.filter((f) => !want.includes(f))) differences.push({ file: f, problem: 'not in the uninterrupted run' });
+  for (const file of want.filter((f) => got.includes(f))) {
+    const [a, b] = await Promise.all([readFile(path.join(expected, file)), readFile(path.join(actual, file))]);
+    const base = path.basename(file);
+    if (base === 'report.csv') {
+      const [ra, rb] = [reportRows(a.toString('utf8'), file), reportRows(b.toString('utf8'), file)];
+      for (const page of new Set([...ra.keys(), ...rb.keys()])) {
+        const [x, y] = [JSON.stringify(ra.get(page)), JSON.stringify(rb.get(page))];
+        if (x !== y) differences.push({ file, problem: `page ${page} row differs (timing columns dropped): expected ${x}, got ${y}` });
+      }
+    } else if (base === 'checkpoint.jsonl') {
+      try {
+        const [ja, jb] = [journalPages(a.toString('utf8'), file), journalPages(b.toString('utf8'), file)];
+        for (const page of new Set([...ja.keys(), ...jb.keys()])) {
+          const [x, y] = [JSON.stringify(ja.get(page)), JSON.stringify(jb.get(page))];
+          if (x !== y) differences.push({ file, problem: `page ${page} journalled differently (timing fields dropped): expected ${x}, got ${y}` });
+        }
+      } catch (error) {
+        differences.push({ file, problem: (error as Error).message });
+      }
+    } else if (!a.equals(b)) {
+      const timestamps = file === 'metadata.json' ? TIMESTAMP_FIELDS['metadata.json'] : file.startsWith(`correction${path.sep}page_`) ? TIMESTAMP_FIELDS['correction/page'] : undefined;
+      const same =
+        timestamps !== undefined &&
+        JSON.stringify(dropKeys(JSON.parse(a.toString('utf8')), timestamps)) === JSON.stringify(dropKeys(JSON.parse(b.toString('utf8')), timestamps));
+      if (!same) differences.push({ file, problem: timestamps ? `differs beyond ${timestamps.join(', ')}` : 'bytes differ' });
+    }
+  }
+  return differences;
+}

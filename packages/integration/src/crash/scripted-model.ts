@@ -1,0 +1,74 @@
+/**
+ * Test support: a deterministic stand-in for a vision model behind the fake provider. Its answer depends
+ * only on the request's page JSON, never on timing or attempt, so an interrupted run that is resumed must
+ * end with exactly the pages of an uninterrupted one.
+ */
+import type { FakeReply, FakeRequest } from '@bookpipe/llm-batch/testing';
+
+interface PromptBlock {
+  blockNum: number;
+  text?: string;
+  paragraphs?: { parNum: number; text: string }[];
+}
+export interface PromptPage {
+  page: number;
+  blocks: PromptBlock[];
+}
+
+/** The page JSON the correction and label stages put after "...(the page image is attached):". */
+export function promptPage(request: FakeRequest): PromptPage {
+  const marker = request.text.lastIndexOf('attached):');
+  if (marker < 0) throw new Error(`request ${request.id} has no page JSON after "attached):"`);
+  const line = request.text.slice(request.text.indexOf('{', marker)).split('\n')[0]!;
+  return JSON.parse(line) as PromptPage;
+}
+
+/** Which stage a request is for, from its pinned schema's name. */
+export function requestStage(request: FakeRequest): 'correction' | 'label' {
+  if (request.schemaName === 'page_correction') return 'correction';
+  if (request.schemaName === 'page_label') return 'label';
+  throw new Error(`request ${request.id}: unexpected schema ${String(request.schemaName)}`);
+}
+
+export const CORRECTION_MARK = '(checked by the crash-suite model)';
+
+/**
+ * Correction leaves every paragraph as read (null) but the page's longest, which it marks; label makes a
+ * short first block a HEADER and the rest BODY, and reads the printed page number as scan page + 40.
+ */
+export function scriptedModel(request: FakeRequest): FakeReply {
+  const page = promptPage(request);
+  const usage = { promptTokens: 1400, completionTokens: 180 };
+  if (requestStage(request) === 'correction') {
+    const paragraphs = page.blocks.flatMap((b) => b.paragraphs ?? []);
+    const longest = paragraphs.reduce<{ text: string } | undefined>((a, b) => (a === undefined || b.text.length > a.text.length ? b : a), undefined);
+    return {
+      usage,
+      json: {
+        blocks: page.blocks.map((block) => ({
+          blockNum: block.blockNum,
+          paragraphs: (block.paragraphs ?? []).map((p) =>
+            p === longest ? { parNum: p.parNum, text: `${p.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 } : { parNum: p.parNum, text: null, notes: '', confidence: 0.95 },
+          ),
+        })),
+      },
+    };
+  }
+  const printed = String(page.page + 40);
+  return {
+    usage,
+    json: {
+      blocks: page.blocks.map((block, i) => ({
+        blockNum: block.blockNum,
+        classification: i === 0 && (block.text ?? '').length < 60 ? 'HEADER' : 'BODY',
+        confidence: 0.9,
+      })),
+      printedPageNumber: printed,
+      numberingStyle: 'arabic',
+      pageNumberLocation: 'header',
+      pageNumberConfidence: 0.9,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.8,
+    },
+  };
+}
