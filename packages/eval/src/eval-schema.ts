@@ -43,6 +43,8 @@ export const EvalPageSchema = z.object({
     files: z.array(z.string()),
     format: z.enum(['text', 'page-xml', 'regions-jsonl']),
     scope: z.enum(['page', 'body']),
+    /** True when a plain-text page was found to hold the running head or page number (scope set to `page`). */
+    scopeDetected: z.boolean(),
     /** How the truth page was matched to the scan page. */
     matchedBy: z.enum(['page-map', 'image-name', 'file-name', 'page-number-name']),
     /** Private-use characters in the truth text (MUFI glyphs): counted as errors, see README.md. */

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/core';
+import { MergePageSchema, type MergeBlock, type MergePage } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EvalResultSchema } from './eval-schema.js';
@@ -77,5 +78,31 @@ describe('evaluateScan and eval.json', () => {
     expect(await scan.stageNames()).not.toContain('eval');
     await writeFile(path.join(truth, '1.txt'), 'another\n');
     await expect(evaluateScan({ scan, truth })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('Truth pages "1" and "page_0001" both match page 1 of scan "book"') });
+  });
+
+  it('a plain-text page that holds the running head is scored as the whole page; one that does not, as the reading text', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
+    const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
+      blockNum, bbox, classification, classConfidence: 0.9, labelMissing: false,
+      paragraphs: [{ parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null }],
+    });
+    const merge: MergePage = {
+      pageNumber: 1, width: 1000, height: 1400, printedPageNumber: '14', numberingStyle: 'arabic', pageNumberInferred: false, pageNumberSource: 'label-page',
+      inputs: { correction: 'not-used', label: 'used' }, continuation: { fromPrevious: false, toNext: false, endsWithHyphen: false },
+      blocks: [block(1, 'HEADER', 'THE BOY APPRENTICED'), block(2, 'BODY', 'a careful investigation')],
+    };
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, merge, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const body = await evaluateScan({ scan, truth, write: false });
+    expect(body.pages[0]!.truth).toMatchObject({ scope: 'body', scopeDetected: false });
+    expect(body.pages[0]!.text.merged).toMatchObject({ reference: 'body', normalized: { cer: { edits: 0 } } });
+
+    await writeFile(path.join(truth, 'page_0001.txt'), 'THE BOY APPRENTICED\n\na careful investigation\n');
+    const page = await evaluateScan({ scan, truth, write: false });
+    expect(page.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    expect(page.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
+    // Told the scope, no detection: the merged reading text lacks the head.
+    const told = await evaluateScan({ scan, truth, write: false, plainTextScope: 'body' });
+    expect(told.pages[0]!.text.merged?.normalized.cer.deletions).toBeGreaterThan(15);
   });
 });

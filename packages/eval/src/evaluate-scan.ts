@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BookpipeError, ErrorCode, OcrPageSchema, type BookStorage, type OcrPage } from '@bookpipe/core';
 import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
 import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
-import { MergePageSchema, type MergePage } from '@bookpipe/stage-merge';
+import { MergePageSchema, blockRole, type MergePage } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import { cer, totalErrorRate, wer } from './error-rates.js';
 import { EvalResultSchema, TEXT_STAGES, type EvalPage, type EvalResult, type TextStage } from './eval-schema.js';
@@ -32,8 +32,10 @@ export interface EvaluateScanOptions {
    */
   pageMap?: Record<string, number>;
   /**
-   * What a plain-text truth page covers (see `LoadTruthOptions.plainTextScope`).
-   * @default 'body'
+   * What a plain-text truth page covers (see `LoadTruthOptions.plainTextScope`). Unset, a page is taken as
+   * the reading text unless its first or last lines are the text of blocks the pipeline classed as furniture
+   * (running head, foot, page number): then as the whole page (`scopeDetected` in eval.json).
+   * @default 'body', with that detection
    */
   plainTextScope?: TruthScope;
   /**
@@ -74,6 +76,22 @@ function scoreText(reference: string, hypothesis: string, scope: TruthScope) {
 function references(truth: TruthPage): { page: { text: string; scope: TruthScope }; merged: { text: string; scope: TruthScope } } {
   if (truth.bodyText !== null) return { page: { text: truth.text, scope: truth.scope }, merged: { text: truth.bodyText, scope: 'body' } };
   return { page: { text: truth.text, scope: truth.scope }, merged: { text: truth.text, scope: truth.scope } };
+}
+
+/**
+ * Whether a plain-text truth page holds the page's furniture after all: its first or last two lines are
+ * the text of a block the pipeline classed as a running head, foot or page number (CER <= 25%). Some
+ * Gutenberg-style page texts keep the running head and the number; the merged text is then compared with
+ * every block, so that removing them is not counted as deleting truth.
+ */
+function truthHoldsFurniture(text: string, merge: MergePage): boolean {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const edges = [...lines.slice(0, 2), ...lines.slice(-2)];
+  const furniture = merge.blocks
+    .filter((block) => blockRole(block.classification) === 'furniture')
+    .map((block) => block.paragraphs.map((p) => p.text).join(' ').trim())
+    .filter(Boolean);
+  return furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25));
 }
 
 const samePageNumber = (a: string, b: string) => a.trim().replace(/\.$/, '').toLowerCase() === b.trim().replace(/\.$/, '').toLowerCase();
@@ -120,7 +138,12 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   const missing = (stage: string, page: number) => (missingPages[stage] ??= []).push(page);
 
   const pages: EvalPage[] = [];
-  for (const { truth: t, page, rule } of matches) {
+  for (const { truth: found, page, rule } of matches) {
+    const merge = mergePages.has(page) ? await mergeStage.loadPage<MergePage>(page) : null;
+    if (mergePages.size > 0 && !merge) missing('merge', page);
+    const detect = found.format === 'text' && options.plainTextScope === undefined && found.scope === 'body' && merge !== null;
+    const scopeDetected = detect && truthHoldsFurniture(found.text, merge);
+    const t: TruthPage = scopeDetected ? { ...found, scope: 'page' } : found;
     const ref = references(t);
     const ocr = ocrPages.has(page) ? await ocrStage.loadPage<OcrPage>(page) : null;
     if (!ocr) missing('ocr', page);
@@ -128,8 +151,6 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
     if (ocr && correctionPages.size > 0 && !correction) missing('correction', page);
     const label = labelPages.has(page) ? await labelStage.loadPage<LabelPage>(page) : null;
     if (labelPages.size > 0 && !label) missing('label', page);
-    const merge = mergePages.has(page) ? await mergeStage.loadPage<MergePage>(page) : null;
-    if (mergePages.size > 0 && !merge) missing('merge', page);
 
     let labels: Record<ScoredClass, ClassCounts> | null = null;
     if (t.regions && ocr && label) {
@@ -145,7 +166,7 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
     const truthNumber = t.printedPageNumber;
     pages.push({
       page,
-      truth: { key: t.key, files: t.files, format: t.format, scope: t.scope, matchedBy: rule, privateUseChars: t.privateUseChars },
+      truth: { key: t.key, files: t.files, format: t.format, scope: t.scope, scopeDetected, matchedBy: rule, privateUseChars: t.privateUseChars },
       text: {
         ocr: ocr ? scoreText(ref.page.text, ocrText(ocr), ref.page.scope) : null,
         corrected: ocr && correction ? scoreText(ref.page.text, correctedText(ocr, correction), ref.page.scope) : null,
