@@ -5,11 +5,13 @@
 // These 11 pages are repeated into a 400-page scan, written through the real storage (page files and
 // journals, as the stages write them), with a label/page-numbers.json numbering the 400 pages.
 //
-// Timed: `Pipeline` with `new MergeStage()` alone on that scan, from scratch (`resume: false`): the
-// stage reads and merges the 400 pages, saves them (validated, written atomically with fsync, journalled),
-// then after() writes report.csv, book.json and book.md. The figure is the stage's own time (its log lines
-// "stage starting" to "stage done"), median of three runs; the whole pipeline's time is printed too (it
-// also cleans the last merge and checks the three input stages are complete). Also timed: an OCR-only merge.
+// Timed: `Pipeline` with `new MergeStage()` alone on that scan, from scratch (`resume: false`), as a user
+// runs it: the pipeline checks that ocr, correction and label completed, takes the scan lock and cleans the
+// last merge; the stage reads and merges the 400 pages, saves them (validated, written atomically with
+// fsync, journalled), then after() writes report.csv, book.json and book.md. The figure held to the budget
+// is the whole `Pipeline.run()`, median of five runs (until 2026-11-29 it was the stage's own time, its log
+// lines "stage starting" to "stage done", which left out the dependency check that then read every input
+// page: 0.5-1 s); the stage's own time is printed too. Also timed: an OCR-only merge.
 // Baseline, in the same run: reading and JSON-parsing the 1,200 input files, and writing 400 merge-page-sized
 // files with write + fsync + rename (no validation, no journal): the floor of the I/O.
 import { existsSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { LabelPageSchema, LabelStage } from '../../packages/stage-label/dist/ind
 import { CorrectionStage } from '../../packages/stage-correction/dist/index.js';
 
 const PAGES = 400;
-const RUNS = 3;
+const RUNS = 5;
 const LIMIT_SECONDS = 1;
 const here = import.meta.dirname;
 const oldBooks = resolve(here, '../../../shared/eval/old-books');
@@ -100,9 +102,9 @@ try {
   const inputBytes = (await Promise.all([1, 2, 3].map((p) => readFile(ocr.pagePath(p))))).reduce((s, b) => s + b.length, 0) / 3;
   console.log(`setup: ${PAGES}-page scan written in ${(ms(t1) / 1000).toFixed(1)} s (OCR pages ~${Math.round(inputBytes / 1024)} KB each)`);
 
-  // --- timed: the merge stage, from scratch. The stage's own time runs from its "stage starting" log
-  // line to its "stage done" one (before(), run(), after()); the pipeline around it also cleans the
-  // previous merge and checks that ocr, correction and label are complete (reading all their pages).
+  // --- timed: the merge, from scratch, as `Pipeline.run()` (what a user waits for). The stage's own time
+  // runs from its "stage starting" log line to its "stage done" one (before(), run(), after()); the
+  // pipeline around it also checks that ocr, correction and label completed, and cleans the previous merge.
   const merge = async (use?: { correction: boolean; label: boolean }) => {
     const marks: Record<string, number> = {};
     let cpuAtStart = process.cpuUsage();
@@ -129,6 +131,7 @@ try {
       cpu,
     };
   };
+  const loadBefore = loadavg();
   const full: Array<Awaited<ReturnType<typeof merge>>> = [];
   for (let i = 0; i < RUNS; i += 1) full.push(await merge());
   const ocrOnly: Array<Awaited<ReturnType<typeof merge>>> = [];
@@ -160,16 +163,19 @@ try {
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = (s: number) => `${s.toFixed(3)} s`;
-  const line = (name: string, runs: typeof full) =>
-    `${name}: stage ${f(median(runs.map((r) => r.stage)))} median (runs ${runs.map((r) => f(r.stage)).join(', ')}): read and merge ${f(median(runs.map((r) => r.read)))}, save pages + report.csv + book.json + book.md ${f(median(runs.map((r) => r.save)))}; CPU time of the process during the stage ${f(median(runs.map((r) => r.cpu)))}; whole pipeline ${f(median(runs.map((r) => r.pipeline)))}`;
+  const line = (name: string, runs: typeof full) => {
+    const pipeline = runs.map((r) => r.pipeline);
+    return `${name}: whole pipeline ${f(median(pipeline))} median (min ${f(Math.min(...pipeline))}, max ${f(Math.max(...pipeline))}; runs ${pipeline.map(f).join(', ')}); ` +
+      `the stage alone ${f(median(runs.map((r) => r.stage)))}: read and merge ${f(median(runs.map((r) => r.read)))}, save pages + report.csv + book.json + book.md ${f(median(runs.map((r) => r.save)))}; CPU time of the process during the stage ${f(median(runs.map((r) => r.cpu)))}`;
+  };
   console.log('');
   console.log(line(`merge of ${PAGES} pages with correction and label`, full));
   console.log(line(`merge of ${PAGES} pages, OCR only`, ocrOnly));
   console.log(`book: ${book.stats.paragraphs} paragraphs, ${book.stats.words} words, ${book.stats.pageBreakJoins} paragraphs joined across pages; book.md ${Math.round(md.length / 1024)} KB; merge page ~${Math.round(mergePage.length / 1024)} KB`);
   console.log(`baseline (same run): read + JSON.parse of the ${PAGES * 3} input files ${f(readSeconds)}; write + fsync + rename of ${PAGES} merge-page-sized files (16 at a time) ${f(writeSeconds)}`);
-  console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes slow every figure)`);
-  const ok = median(full.map((r) => r.stage)) < LIMIT_SECONDS;
-  console.log(ok ? `OK: the merge stage takes under ${LIMIT_SECONDS} s for ${PAGES} pages` : `OVER the ${LIMIT_SECONDS} s budget for ${PAGES} pages`);
+  console.log(`load average before the timed runs ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes slow every figure)`);
+  const ok = median(full.map((r) => r.pipeline)) < LIMIT_SECONDS;
+  console.log(ok ? `OK: merging ${PAGES} pages (the whole pipeline) takes under ${LIMIT_SECONDS} s` : `OVER the ${LIMIT_SECONDS} s budget for ${PAGES} pages (the whole pipeline)`);
   process.exitCode = ok ? 0 : 1;
 } finally {
   await rm(dir, { recursive: true, force: true });
