@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from './pixel-budget.js';
 import { PdfDocument, type PdfRenderOptions } from './pdf-document.js';
-import { encryptedPdf, evalFile, hasEval, noteSkip, pdfWithBrokenPage, tempDir } from './test-support.js';
+import { encryptedPdf, evalFile, hasEval, noteSkip, pdfWithBrokenPage, tempDir, truncatedCopy } from './test-support.js';
 
 noteSkip('pdf-document');
 
@@ -97,6 +98,19 @@ describe.skipIf(!hasEval)('PdfDocument on real PDFs', () => {
       expect(() => doc.renderPage(0, { ...at300, dpi: 100 })).toThrow(/holds an image of 35000 x 35000 px \(1225\.0 Mpx\), over the input limit/);
     } finally {
       doc.close();
+    }
+  });
+
+  it('a truncated PDF is refused as truncated, naming the file (mupdf alone repairs it and renders a blank page)', async () => {
+    const linn = pdf('linn.pdf');
+    const size = (await readFile(linn)).length;
+    for (const fraction of [0.5, 0.9, 0.99]) {
+      const path = await truncatedCopy(linn, join(tmp.dir, `linn-cut-${fraction}.pdf`), Math.floor(size * fraction));
+      await expect(PdfDocument.open(path)).rejects.toMatchObject({
+        code: 'INPUT_INVALID',
+        details: { file: path, truncated: true },
+        message: expect.stringContaining(`${path} is truncated: it does not end with a PDF trailer`),
+      });
     }
   });
 

@@ -48,8 +48,8 @@ export class PdfDocument {
 
   /**
    * Opens a PDF and counts its pages.
-   * @throws BookpipeError INPUT_INVALID when the file is not a readable PDF, is password protected or
-   *   has no pages, naming the file.
+   * @throws BookpipeError INPUT_INVALID when the file is not a readable PDF, is truncated (no trailer at
+   *   its end), is password protected or has no pages, naming the file.
    */
   static async open(path: string): Promise<PdfDocument> {
     const mupdf = await loadMupdf();
@@ -65,6 +65,12 @@ export class PdfDocument {
       stream.destroy();
     }
     try {
+      if (!endsWithTrailer(path)) {
+        throw inputError(
+          `${path} is truncated: it does not end with a PDF trailer (\`startxref\` ... \`%%EOF\`), so pages may be missing, blank or cut short. Check that the file is complete (a download or copy cut short), or export it again.`,
+          { file: path, truncated: true },
+        );
+      }
       if (doc.needsPassword()) {
         throw inputError(
           `${path} is password protected (encrypted PDF). Remove the password first (for example \`qpdf --decrypt --password=... in.pdf out.pdf\`) and pass the decrypted file.`,
@@ -219,6 +225,28 @@ export class PdfDocument {
 }
 
 /** A mupdf stream reading the file on demand through a descriptor (closed when mupdf drops it). */
+/** How far from the end a complete PDF's `startxref` keyword may be (what readers search; the spec puts it right before `%%EOF`). */
+const TRAILER_WINDOW = 1024;
+
+/**
+ * Whether the file ends the way every complete PDF does, with `startxref` in its last KiB. A file cut
+ * short (an interrupted download or copy) loses exactly that end, and mupdf then repairs it silently:
+ * it opens, and its pages render with their images missing or cut, blank pages that would go through
+ * OCR as empty ones. Checked on the bytes, not on mupdf's log messages, which change between versions.
+ */
+function endsWithTrailer(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, TRAILER_WINDOW);
+    const tail = Buffer.alloc(length);
+    readSync(fd, tail, 0, length, size - length);
+    return tail.includes('startxref', 0, 'latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function fileStream(mupdf: MupdfModule, path: string): InstanceType<MupdfModule['Stream']> {
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
