@@ -128,12 +128,15 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
 
   /**
    * Writes ocr/report.csv (BaseStage), then reads the book's metadata from its first pages into
-   * metadata.json and `ocr/book-metadata.json` (see `OcrStageOptions.metadata`). Idempotent.
+   * metadata.json and `ocr/book-metadata.json` (see `OcrStageOptions.metadata`). Idempotent. The
+   * metadata request's cost, if a model was asked, is added to `stats.totalCostUsd`.
    */
   override async after(ctx: StageContext, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     if (this.#options.metadata === false) return;
-    await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, this.#resolve(ctx).language);
+    const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, this.#resolve(ctx).language);
+    // The model request is the stage's only cost: it goes into the stats the pipeline reports and journals.
+    stats.totalCostUsd = stats.totalCostUsd === null || costUsd === null ? null : stats.totalCostUsd + costUsd;
   }
 
   #resolve(ctx: StageContext): ResolvedOcrOptions {

@@ -5,7 +5,7 @@
  */
 import { OcrPageSchema, describeError, type OcrPage, type StageContext } from '@bookpipe/core';
 import { DEFAULT_MIN_METADATA_CONFIDENCE, type BookMetadataReading } from './book-metadata.js';
-import { combineReadings, readMetadataWithLlm } from './llm-metadata.js';
+import { MetadataLlmError, combineReadings, readMetadataWithLlm } from './llm-metadata.js';
 import { resolveMetadataLlm, type MetadataLlmOptions } from './llm-settings.js';
 import { readMetadata } from './read-metadata.js';
 import { updateScanMetadata, type MetadataDecision } from './update-metadata.js';
@@ -47,6 +47,8 @@ export interface BookMetadataOutcome {
   decisions: MetadataDecision[];
   method: 'deterministic' | 'deterministic+llm';
   llmError?: string;
+  /** What the model request cost (USD; null when its price is unknown; 0 without a request). */
+  costUsd: number | null;
 }
 
 /**
@@ -74,22 +76,25 @@ export async function readBookMetadata(ctx: StageContext, options: BookMetadataO
   let reading = deterministic;
   let llmReading: BookMetadataReading | undefined;
   let llmError: string | undefined;
+  let costUsd: number | null = 0;
   const llm = resolveMetadataLlm(ctx.config, llmOptions);
   if (llm && pages.length > 0) {
     try {
       const { reading: fromModel, result } = await readMetadataWithLlm(pages, llm, { signal: ctx.signal });
       llmReading = fromModel;
+      costUsd = result.costUsd;
       reading = combineReadings(deterministic, fromModel);
       ctx.logger.info('book metadata: llm request', { stage, model: result.model, provider: result.provider, attempts: result.attempts, costUsd: result.costUsd, usage: result.usage });
     } catch (error) {
       llmError = describeError(error);
+      if (error instanceof MetadataLlmError) costUsd = error.costUsd;
       ctx.logger.warn('book metadata: the model gave no usable answer; the deterministic reading is used', { stage, model: llm.model, error: llmError });
       ctx.emit({ type: 'stage:event', stage, event: { type: 'metadataLlmFailed', model: llm.model, reason: llmError } });
     }
   }
 
   const decisions = await updateScanMetadata(ctx.scan, reading, minConfidence);
-  const outcome: BookMetadataOutcome = { reading, decisions, method: llm ? 'deterministic+llm' : 'deterministic', ...(llmError ? { llmError } : {}) };
+  const outcome: BookMetadataOutcome = { reading, decisions, method: llm ? 'deterministic+llm' : 'deterministic', costUsd, ...(llmError ? { llmError } : {}) };
   // No timestamp: the same pages give the same file, so a rerun rewrites it identically.
   await ctx.output.writeFile(
     BOOK_METADATA_FILE,

@@ -98,15 +98,28 @@ export async function readMetadataWithLlm(pages: readonly OcrPage[], llm: Resolv
   };
   let outcome: LlmSuccess<LlmMetadataAnswer> | undefined;
   let failure: string | undefined;
+  let costUsd: number | null = 0;
   await llm.client.processBatch<LlmMetadataAnswer>([request], {
     ...(options.signal ? { signal: options.signal } : {}),
     onResult: (result) => {
+      costUsd = result.costUsd;
       if (result.ok) outcome = result;
       else failure = `${result.provider} model ${result.model}, ${result.attempts} attempt(s): ${result.error.reason}`;
     },
   });
-  if (!outcome) throw new Error(`the metadata request got no usable answer (${failure ?? 'not sent: aborted'})`);
+  if (!outcome) throw new MetadataLlmError(`the metadata request got no usable answer (${failure ?? 'not sent: aborted'})`, costUsd);
   return { reading: checkAnswer(outcome.value, pages, llm.model, options.latestYear ?? new Date().getFullYear() + 1), result: outcome };
+}
+
+/** The request gave no usable answer; what its attempts cost is still counted. */
+export class MetadataLlmError extends Error {
+  override readonly name = 'MetadataLlmError';
+  /** USD spent on the failed attempts, null when the model's price is unknown. */
+  readonly costUsd: number | null;
+  constructor(message: string, costUsd: number | null) {
+    super(message);
+    this.costUsd = costUsd;
+  }
 }
 
 /** Keeps the answer's values that survive the checks, with their confidence lowered where the evidence is missing. */
