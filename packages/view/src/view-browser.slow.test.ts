@@ -5,7 +5,8 @@
  * - index.html and a page open from file:// with no console error, no failed or remote request;
  * - the legend, the summary, the histogram are there;
  * - with the overlay hidden, a screenshot shows ink inside the drawn word and line boxes and paper in a
- *   ring just outside them, at two viewport widths (the SVG viewBox keeps the boxes on the scaled image).
+ *   ring just outside them, at two viewport widths (the SVG viewBox keeps the boxes on the scaled image),
+ *   and on a page the OCR stage turned upright (cardinal.pdf page 2: the view shows it turned too).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -91,6 +92,62 @@ function checkBoxes(image: GreyImage, boxes: readonly ScreenBox[], dark: number)
   return { checked, passing, shiftedPassing };
 }
 
+/** Opens a file of the view, recording console errors, page errors, failed and non-file requests. */
+async function open(browser: Browser, file: string, width: number): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 }, deviceScaleFactor: 1 });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  return { page, problems, requests };
+}
+
+interface AlignmentFigures {
+  line: string;
+  shownWidth: number;
+  words: BoxCheck;
+  lines: BoxCheck;
+}
+
+/**
+ * Measures the word and line boxes of an open page with the overlay shown, hides the overlay, takes a
+ * full-page screenshot and checks each box against the ink under it. Dark: under 60% of the paper's grey.
+ */
+async function checkAlignment(page: Page, label: string, ocrWidth: number): Promise<AlignmentFigures> {
+  await page.locator('#t-words').check();
+  await page.locator('#t-lines').check();
+  const words = await overlayBoxes(page, 'rect.word');
+  const lines = await overlayBoxes(page, 'rect.line');
+  const figure = (await page.locator('figure.scan svg').boundingBox())!;
+  // BOOKPIPE_VIEW_SCREENSHOTS=<dir> keeps the screenshots, to look at the overlay by eye.
+  const keep = process.env.BOOKPIPE_VIEW_SCREENSHOTS;
+  if (keep) await page.screenshot({ fullPage: true, path: path.join(keep, `${label}-overlay.png`) });
+  await page.locator('#t-overlay').uncheck();
+  const png = await page.screenshot({ fullPage: true });
+  const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const image: GreyImage = { data, width: info.width, height: info.height };
+  const paper = paperLevel(image, figure);
+  const w = checkBoxes(image, words, paper * 0.6);
+  const l = checkBoxes(image, lines, paper * 0.6);
+  const pct = (c: BoxCheck) => `${c.passing}/${c.checked} on ink (${((c.passing / c.checked) * 100).toFixed(1)}%), moved 3/4 of a box down ${c.shiftedPassing}/${c.checked}`;
+  const line = `${label}: image shown ${figure.width.toFixed(0)} px wide (scale ${(figure.width / ocrWidth).toFixed(3)}), paper grey ${paper}; words ${pct(w)}; lines ${pct(l)}`;
+  console.log(`view box check, ${line}`);
+  return { line, shownWidth: figure.width, words: w, lines: l };
+}
+
+/** Most boxes on ink, and the control (the same boxes moved off their text) mostly rejected. */
+function expectAligned(f: AlignmentFigures, minWords: number): void {
+  expect(f.words.checked).toBeGreaterThan(minWords);
+  expect(f.words.passing / f.words.checked).toBeGreaterThanOrEqual(0.9);
+  expect(f.lines.passing / f.lines.checked).toBeGreaterThanOrEqual(0.9);
+  expect(f.words.shiftedPassing / f.words.checked).toBeLessThan(0.5);
+}
+
 describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, on old-books c016-c017', () => {
   let dir: string;
   let scan: ReturnType<typeof openScan>;
@@ -116,21 +173,6 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Opens a file of the view, recording console errors, page errors, failed and non-file requests. */
-  async function open(file: string, width: number): Promise<{ page: Page; problems: string[]; requests: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height: 900 }, deviceScaleFactor: 1 });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    return { page, problems, requests };
-  }
-
   it('an OCR-only scan gets a view that says which stages are missing', () => {
     expect(ocrOnly.missingStages).toEqual(['correction', 'label', 'merge']);
     expect(ocrOnlyIndex).toContain('Stages not run on this scan: <strong>correction, label, merge</strong>. Text is shown as OCR read it. Blocks are not classified.');
@@ -141,7 +183,7 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
   });
 
   it('index.html opens from file:// with no error and no remote load, and shows the summary, histogram, legend and page links', async () => {
-    const { page, problems, requests } = await open(view.indexPath, 1400);
+    const { page, problems, requests } = await open(browser, view.indexPath, 1400);
     try {
       expect(problems).toEqual([]);
       expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
@@ -165,43 +207,18 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
   it('a page opens with no error; its boxes sit on the text at two viewport widths (screenshot with the overlay hidden)', async () => {
     const pageFile = path.join(view.dir, 'pages', 'page_0002.html');
     const ocrWidth = JSON.parse(await readFile(scan.stage('ocr').pagePath(2), 'utf8')).width as number;
-    const figures: string[] = [];
     const widths: number[] = [];
     for (const viewport of [1600, 700]) {
-      const { page, problems, requests } = await open(pageFile, viewport);
+      const { page, problems, requests } = await open(browser, pageFile, viewport);
       try {
         expect(problems).toEqual([]);
         expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
         expect(requests.some((url) => url.endsWith('/images/page_0002.webp'))).toBe(true);
         expect(await page.locator('header ul.legend li').count()).toBeGreaterThanOrEqual(3);
         expect(await page.locator('section.text .ptext').count()).toBeGreaterThan(3);
-        await page.locator('#t-words').check();
-        await page.locator('#t-lines').check();
-        const words = await overlayBoxes(page, 'rect.word');
-        const lines = await overlayBoxes(page, 'rect.line');
-        const figure = (await page.locator('figure.scan svg').boundingBox())!;
-        widths.push(figure.width);
-        // BOOKPIPE_VIEW_SCREENSHOTS=<dir> keeps the screenshots, to look at the overlay by eye.
-        const keep = process.env.BOOKPIPE_VIEW_SCREENSHOTS;
-        if (keep) await page.screenshot({ fullPage: true, path: path.join(keep, `page-${viewport}-overlay.png`) });
-        await page.locator('#t-overlay').uncheck();
-        const png = await page.screenshot({ fullPage: true });
-        const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
-        const image: GreyImage = { data, width: info.width, height: info.height };
-        const paper = paperLevel(image, figure);
-        const dark = paper * 0.6;
-        const w = checkBoxes(image, words, dark);
-        const l = checkBoxes(image, lines, dark);
-        const line = `viewport ${viewport}px: image shown ${figure.width.toFixed(0)} px wide (scale ${(figure.width / ocrWidth).toFixed(3)}), paper ${paper}; ` +
-          `words ${w.passing}/${w.checked} on ink (${((w.passing / w.checked) * 100).toFixed(1)}%), moved 3/4 of a box down ${w.shiftedPassing}/${w.checked}; ` +
-          `lines ${l.passing}/${l.checked} (${((l.passing / l.checked) * 100).toFixed(1)}%), moved ${l.shiftedPassing}/${l.checked}`;
-        figures.push(line);
-        console.log(`view box check, ${line}`);
-        expect(w.checked).toBeGreaterThan(100);
-        expect(w.passing / w.checked).toBeGreaterThanOrEqual(0.9);
-        expect(l.passing / l.checked).toBeGreaterThanOrEqual(0.9);
-        // The check can fail: the same boxes a little off their text do not pass.
-        expect(w.shiftedPassing / w.checked).toBeLessThan(0.5);
+        const figures = await checkAlignment(page, `old-books c017, viewport ${viewport}px`, ocrWidth);
+        widths.push(figures.shownWidth);
+        expectAligned(figures, 100);
       } finally {
         await page.close();
       }
@@ -216,5 +233,42 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
     // Matched as booleans: a failure would otherwise print two whole pages of HTML.
     expect(/<del title="read by OCR, not in the final text">[^<]*-(<\/mark>)?[^]*?<\/del> <ins title="not read by OCR">/.test(joined)).toBe(true);
     expect(joined.includes('printed page number</dt><dd><strong>')).toBe(true);
+  });
+});
+
+const cardinalPdf = path.resolve(repoRoot, '../shared/eval/ocrmypdf-resources/cardinal.pdf');
+
+describe.skipIf(skipReason !== undefined || !existsSync(cardinalPdf))('@bookpipe/view in headless chromium, on a page the OCR stage turned upright (cardinal.pdf page 2)', () => {
+  let dir: string;
+  let scan: ReturnType<typeof openScan>;
+  let view: RenderViewResult;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bookpipe-view-turned-'));
+    scan = openScan({ root: dir, scanId: 'cardinal' });
+    await new Pipeline({ scan, stages: [new SourceStage({ inputs: [cardinalPdf] }), new OcrStage({ maxWorkers: 2 })], config: loadConfig({}), logger: silentLogger }).run();
+    view = await renderView({ scan });
+    browser = await chromium.launch({ executablePath: chromiumPath!, args: ['--no-sandbox'] });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows the page turned as the OCR stage read it, its boxes on the text', async () => {
+    const ocr = JSON.parse(await readFile(scan.stage('ocr').pagePath(2), 'utf8')) as { rotation?: number; width: number };
+    // The source image lies sideways; the OCR boxes refer to the upright image.
+    expect(ocr.rotation).toBe(270);
+    // A wide window: the brochure's small print needs the image at about half size or more for the
+    // gaps between its lines (2-3 px at a quarter size) to hold the ring around each box.
+    const { page, problems } = await open(browser, path.join(view.dir, 'pages', 'page_0002.html'), 2400);
+    try {
+      expect(problems).toEqual([]);
+      expect(await page.locator('dl.facts').textContent()).toContain('turned 270° before reading');
+      expectAligned(await checkAlignment(page, 'cardinal.pdf page 2 (turned 270°), viewport 2400px', ocr.width), 50);
+    } finally {
+      await page.close();
+    }
   });
 });
