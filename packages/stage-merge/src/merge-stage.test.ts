@@ -178,6 +178,24 @@ describe('MergeStage', () => {
     expect((await merge.loadPage<MergePage>(2)).continuation.fromPrevious).toBe(true);
   });
 
+  it('resuming keeps the far side of a neighbour merged before (its other neighbour is read too), so the book equals an uninterrupted one', async () => {
+    // Found by the crash matrix (packages/integration/src/crash): a run killed after saving pages 1-2 left
+    // page 3 to the rerun, which recomputed page 2's continuation without page 1 and cleared fromPrevious.
+    const scan = await scanWithOcr(root);
+    const stage = () => new MergeStage({ use: { correction: false, label: false } });
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    const page2 = await merge.readFile('page_0002.json');
+    const bookMd = await readFile(merge.filePath('book.md'), 'utf8');
+    expect((await merge.loadPage<MergePage>(2)).continuation.fromPrevious).toBe(true);
+
+    await rm(merge.pagePath(3)); // as if the run had stopped before saving page 3
+    const again = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()], resume: true }).run();
+    expect(again.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 1, pagesSkipped: 2 } });
+    expect(await merge.readFile('page_0002.json')).toBe(page2);
+    expect(await readFile(merge.filePath('book.md'), 'utf8')).toBe(bookMd);
+  });
+
   it('refuses to start without OCR pages, naming the next step', async () => {
     const scan = openScan({ root, scanId: 'empty' });
     await scan.init();

@@ -136,7 +136,9 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     // Continuation needs each page's neighbours, done or not. Every page is read and merged first, in
     // memory (merge pages are small: no word boxes), then saved: measured faster than reading pages
     // ahead while saving, whose reads and fsyncs compete (bench/merge).
-    const wanted = [...new Set(remaining.flatMap((page) => [page - 1, page, page + 1]))].filter((page) => known.has(page)).sort((a, b) => a - b);
+    // Two pages either side: a neighbour merged in an earlier run gets its continuation recomputed below,
+    // which needs its own other neighbour too (else its far side would read as "no page there").
+    const wanted = [...new Set(remaining.flatMap((page) => [page - 2, page - 1, page, page + 1, page + 2]))].filter((page) => known.has(page)).sort((a, b) => a - b);
     const started = performance.now();
     const built = new Map<number, Built>();
     await mapLimit(wanted, concurrency, async (page) => {
