@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
+import { evalCommand, type EvalFlags } from './eval-command.js';
 import { ExitCode, printError } from './print-error.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { cleanCommand, reportCommand, statusCommand, type ScanFlags } from './scan-commands.js';
+import { viewCommand, type ViewFlags } from './view-command.js';
 import { KNOWN_STAGES } from './stage-plan.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -81,6 +83,30 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(root())
     .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
       result.code = await cleanCommand(scanId, flags, io);
+    });
+
+  program
+    .command('eval')
+    .description("Score a scan against ground truth (CER/WER of the OCR, corrected and merged text, labels, page numbers); writes <scan>/eval/eval.json")
+    .argument('<scanId>')
+    .requiredOption('--truth <folder>', 'folder of ground-truth pages: <page>.txt, PAGE-XML <page>.xml, or <page>.regions.jsonl + <page>.lines.jsonl')
+    .addOption(root())
+    .option('--ignore-unmatched', 'score the truth pages that match a scan page instead of failing on the others')
+    .addOption(new Option('--truth-scope <scope>', 'what plain-text truth covers (default: body, the reading text without running heads and page numbers)').choices(['body', 'page']))
+    .addOption(json('print eval.json instead of the table'))
+    .action(async (scanId: string, flags: EvalFlags) => {
+      result.code = await evalCommand(scanId, flags, io);
+    });
+
+  program
+    .command('view')
+    .description("Write a static HTML report of a scan (page images with the OCR blocks by class, corrected text, confidence, cost) and print the path of its index.html")
+    .argument('<scanId>')
+    .addOption(root())
+    .option('--out <dir>', 'folder to write the report into (default: <scan>/view)')
+    .option('--open', 'open index.html in the default browser')
+    .action(async (scanId: string, flags: ViewFlags) => {
+      result.code = await viewCommand(scanId, flags, io);
     });
 
   return program;

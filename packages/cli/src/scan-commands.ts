@@ -26,9 +26,15 @@ async function existingScan(scanId: string, flags: ScanFlags, io: CliIo): Promis
   return scan;
 }
 
+/**
+ * Folders that `bookpipe eval` and `bookpipe view` write into a scan. They look like stage folders on disk
+ * but hold reports about the stages, not pages, so status, report and clean leave them out.
+ */
+const REPORT_FOLDERS: readonly string[] = ['eval', 'view'];
+
 /** Stage folders of a scan, pipeline stages first in their order. */
 async function stagesOf(scan: BookStorage): Promise<string[]> {
-  const names = await scan.stageNames();
+  const names = (await scan.stageNames()).filter((name) => !REPORT_FOLDERS.includes(name));
   const known = KNOWN_STAGES.filter((name) => names.includes(name));
   return [...known, ...names.filter((name) => !(KNOWN_STAGES as readonly string[]).includes(name))];
 }
