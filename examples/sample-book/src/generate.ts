@@ -66,7 +66,7 @@ const HEAD = { size: 9.5, baseline: MARGIN.top - 30 };
  */
 const FOLIO = { size: 11, footBaseline: PAGE.height - MARGIN.bottom + 42 };
 /** A chapter opens a third of the way down: its number, then its title in larger type, then white space. */
-const OPENING = { numberBaseline: MARGIN.top + 96, numberSize: 12, titleBaseline: MARGIN.top + 128, titleSize: 16, textTop: MARGIN.top + 184 };
+const OPENING = { numberBaseline: MARGIN.top + 96, numberSize: 12, titleBaseline: MARGIN.top + 128, titleSize: 16, textTop: MARGIN.top + 170 };
 
 const fonts = {
   roman: new mupdf.Font('Times-Roman'),
@@ -75,10 +75,17 @@ const fonts = {
 };
 type FontName = keyof typeof fonts;
 
+/**
+ * Note calls are set as many older books set them: a star, then a dagger, counted afresh on each
+ * page. Layout carries a call as the note's Unicode superscript figure (unique per note) and `close`
+ * turns it into its mark once the page is known; it is measured as the star it becomes.
+ */
+const NOTE_MARKS = ['*', '†', '‡', '§'];
+
 function textWidth(text: string, font: FontName, size: number): number {
   const f = fonts[font];
   let w = 0;
-  for (const ch of text) w += f.advanceGlyph(f.encodeCharacter(ch.codePointAt(0)!));
+  for (const ch of text.replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹]/gu, '*')) w += f.advanceGlyph(f.encodeCharacter(ch.codePointAt(0)!));
   return w * size;
 }
 
@@ -200,12 +207,14 @@ export function layoutBook(book: BookText): Page[] {
   for (const [chapterIndex, chapter] of book.chapters.entries()) {
     let page: Page = { items: [], rules: [] };
     let notes: Placed[][] = [];
+    let noteIds: string[] = [];
     let y = 0;
     let noteHeight = 0;
     const open = (first: boolean) => {
       folio++;
       page = { items: [], rules: [] };
       notes = [];
+      noteIds = [];
       noteHeight = 0;
       if (first) {
         // No running head on an opening page: the chapter's number and title, lower down, and white space.
@@ -225,6 +234,11 @@ export function layoutBook(book: BookText): Page[] {
     };
     let opening = true;
     const close = () => {
+      // The page's notes get their marks, in order: *, †, ‡ (in the calls and at the notes' start).
+      const marks = new Map(noteIds.map((id, index) => [superscript(id), NOTE_MARKS[index % NOTE_MARKS.length]!]));
+      const mark = (text: string) => text.replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*/gu, (call) => marks.get(call) ?? call);
+      page.items = page.items.map((item) => ({ ...item, text: mark(item.text) }));
+      notes = notes.map((line) => line.map((item) => ({ ...item, text: mark(item.text) })));
       let ny = PAGE.height - MARGIN.bottom - noteHeight + NOTE.leading;
       if (notes.length > 0) page.rules.push({ x: MARGIN.left, y: ny - NOTE.leading + 2, width: 72 });
       for (const n of notes) {
@@ -255,6 +269,7 @@ export function layoutBook(book: BookText): Page[] {
           const noteLines = noteLayouts[i]!;
           notes.push(...noteLines.map((l) => placeLine(l, MARGIN.left, 0, width, 'roman', NOTE.size)));
           noteHeight += NOTE.leading * noteLines.length + (noteHeight === 0 ? 8 : 0);
+          noteIds.push(id);
           book.footnotes.delete(id);
         });
       }

@@ -41,8 +41,10 @@ describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, off
 
   it('has the footnotes as Markdown footnotes, called from their paragraphs', () => {
     expect(md).toMatch(/^\[\^p3-1\]: The distinction is older than printing\./m);
-    expect(md).toMatch(/^\[\^p6-1\]: Gibbon is the usual example/m);
-    expect(md).toMatch(/that was left\.!?\[\^p3-1\]/);
+    // tesseract.js reads a stray "(" before "Gibbon" on this page: OCR noise is kept, never dropped.
+    expect(md).toMatch(/^\[\^p6-1\]: \(?Gibbon is the usual example/m);
+    expect(md).toMatch(/that was left\.\[\^p3-1\]/);
+    expect(md).toMatch(/misses half the fun\.\[\^p6-1\] Others/);
     // Notes are not in the running text.
     expect(chapterText().split('\n').filter((line) => line.includes('Scribes marked a divided word'))).toHaveLength(1);
   });
@@ -59,8 +61,8 @@ describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, off
     for (const head of ['THE PATIENT PAGE', "THE COMPOSITOR'S CASE", 'NOTES AT THE FOOT OF THE PAGE', 'READING IT AGAIN']) expect(text).not.toContain(head);
     // The book's text has no figure in it: any digit in the chapters is a page number (or a note mark) left behind.
     expect(text.match(/\d+/g) ?? []).toEqual([]);
-    // Words carried over a page break join up (no folio or head between them).
-    expect(text).toContain('and charged for them, which did something to calm');
+    // Sentences carried over a page break join up (no folio or head between them).
+    for (const across of ['the compositor added to the page', 'Still, there was always a last correction', 'a number is misread']) expect(text).toContain(across);
     expect(text).toContain('A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.');
   });
 
