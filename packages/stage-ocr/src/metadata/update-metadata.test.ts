@@ -46,7 +46,8 @@ describe('mergeMetadata', () => {
     expect(mergeMetadata(first, fromModel, 0.7).next.title).toBe('The Patient Page: An Essay');
     const same = mergeMetadata(first, reading(0.9), 0.7);
     expect(same.next).toEqual(first);
-    expect(same.decisions.every((d) => d.action === 'unchanged')).toBe(true);
+    expect(same.changed).toBe(false);
+    expect(same.decisions.every((d) => d.action === 'written')).toBe(true);
   });
 });
 
@@ -68,5 +69,33 @@ describe('updateScanMetadata', () => {
     const bytes = await readFile(file, 'utf8');
     await updateScanMetadata(scan, reading(0.8), 0.7);
     expect(await readFile(file, 'utf8')).toBe(bytes);
+  });
+
+  // Regression (crash matrix, ocr case): after() runs again when a kill lands between its metadata.json
+  // update and the stage's completion. The decisions go into ocr/book-metadata.json, so the second run
+  // must decide as the first did ("written"), not "unchanged", or the file depends on where the kill fell.
+  it('gives the same decisions when run again on metadata.json it already updated, and writes nothing then', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-metadata-'));
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.init();
+    const language: BookMetadataReading = { language: { value: 'en', confidence: 0.9, evidence: { page: 1, line: 'stopwords: 40% of 865 words (eng)' }, method: 'deterministic' } };
+    const both = { ...reading(0.8), ...language, publisher: { value: 'Hale & Co', confidence: 0.5, evidence: { page: 2, line: 'Hale & Co' }, method: 'deterministic' as const } };
+    const first = await updateScanMetadata(scan, both, 0.7);
+    const file = path.join(scan.dir, 'metadata.json');
+    const bytes = await readFile(file, 'utf8');
+    const again = await updateScanMetadata(scan, both, 0.7);
+    expect(again).toEqual(first);
+    expect(first.map((d) => [d.field, d.action])).toEqual([['title', 'written'], ['year', 'written'], ['publisher', 'unconfident'], ['language', 'written']]);
+    expect(await readFile(file, 'utf8')).toBe(bytes);
+  });
+
+  it('updates the source when the same value is read again with other evidence (the OCR was redone)', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-metadata-'));
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.init();
+    await updateScanMetadata(scan, reading(0.8), 0.7);
+    const redone: BookMetadataReading = { title: { value: 'The Patient Page', confidence: 0.85, evidence: { page: 3, line: 'THE PATIENT PAGE.' }, method: 'deterministic' } };
+    expect((await updateScanMetadata(scan, redone, 0.7)).map((d) => d.action)).toEqual(['written']);
+    expect((await scan.readMetadata()).metadataSources?.['title']).toMatchObject({ page: 3, line: 'THE PATIENT PAGE.', confidence: 0.85 });
   });
 });

@@ -12,13 +12,16 @@ type MetadataSource = NonNullable<ScanMetadata['metadataSources']>[string];
 export interface MetadataDecision {
   field: MetadataField;
   /**
-   * - `written`: metadata.json now holds the reading's value;
-   * - `unchanged`: it already held this value from the same kind of reading;
+   * - `written`: metadata.json now holds the reading's value with this reading as its source, whether
+   *   this call wrote it or an earlier run of the same reading did. One word for both, because the OCR
+   *   stage's after() runs again when a crash lands between its metadata.json update and the stage's
+   *   completion, and `ocr/book-metadata.json` (which records these decisions) must then read as it
+   *   does after an uninterrupted run;
    * - `kept-user`: the field is the user's (see {@link isUserValue});
    * - `kept-previous`: an earlier reading of higher confidence stays;
    * - `unconfident`: the reading is under the threshold.
    */
-  action: 'written' | 'unchanged' | 'kept-user' | 'kept-previous' | 'unconfident';
+  action: 'written' | 'kept-user' | 'kept-previous' | 'unconfident';
   value: string | number;
   confidence: number;
 }
@@ -38,12 +41,13 @@ export function isUserValue(current: ScanMetadata, field: MetadataField): boolea
  * Merges a reading into metadata (pure). A field is written when the reading's confidence is at
  * least `minConfidence`, the field is not the user's, and any earlier reading it replaces was less
  * confident (or was deterministic, and this one is the model's). Rerunning with the same reading
- * changes nothing.
+ * changes nothing (`changed` false) and gives the same decisions.
  */
-export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReading, minConfidence: number): { next: ScanMetadata; decisions: MetadataDecision[] } {
+export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReading, minConfidence: number): { next: ScanMetadata; decisions: MetadataDecision[]; changed: boolean } {
   const next: ScanMetadata = { ...current };
   const sources: Record<string, MetadataSource> = { ...current.metadataSources };
   const decisions: MetadataDecision[] = [];
+  let changed = false;
   for (const field of METADATA_FIELDS) {
     const found = reading[field] as MetadataReading<string | number> | undefined;
     if (!found) continue;
@@ -58,8 +62,9 @@ export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReadin
     }
     const previous = current[field] === undefined || current[field] === null ? undefined : current.metadataSources?.[field];
     const source = sourceOf(found);
-    if (previous && previous.value === found.value && previous.method === found.method) {
-      decide('unchanged');
+    if (previous && sameSource(previous, source)) {
+      // This reading is already in place (an earlier run of after() on the same pages): nothing to write.
+      decide('written');
       continue;
     }
     const better = !previous || found.confidence >= (previous.confidence ?? 0) || (found.method === 'llm' && previous.method === 'deterministic');
@@ -69,10 +74,16 @@ export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReadin
     }
     (next as Record<string, unknown>)[field] = found.value;
     sources[field] = source;
+    changed = true;
     decide('written');
   }
-  if (decisions.some((d) => d.action === 'written')) next.metadataSources = sources;
-  return { next, decisions };
+  if (changed) next.metadataSources = sources;
+  return { next, decisions, changed };
+}
+
+/** The same value from the same reading: method, model, confidence and evidence all equal. */
+function sameSource(a: MetadataSource, b: MetadataSource): boolean {
+  return a.value === b.value && a.method === b.method && a.confidence === b.confidence && a.page === b.page && a.line === b.line && a.model === b.model;
 }
 
 function sourceOf(reading: MetadataReading<string | number>): MetadataSource {
@@ -93,7 +104,7 @@ function sourceOf(reading: MetadataReading<string | number>): MetadataSource {
  */
 export async function updateScanMetadata(scan: BookStorage, reading: BookMetadataReading, minConfidence: number): Promise<MetadataDecision[]> {
   const planned = mergeMetadata(await scan.readMetadata(), reading, minConfidence);
-  if (!planned.decisions.some((d) => d.action === 'written')) return planned.decisions;
+  if (!planned.changed) return planned.decisions;
   let decisions = planned.decisions;
   // Decided again inside the update: the file may have changed between the read and the write.
   await scan.updateMetadata((current) => {
