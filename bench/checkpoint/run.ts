@@ -5,7 +5,7 @@
 //   - save: time per page; the 10k run must cost no more than about 12x the 1k run (appends are O(1));
 //   - resume: remainingPages() from a fresh scan object (a new process: reads the journal, checks
 //     every page file), then again on the same object (unchanged files are only stat'ed), and metrics().
-// Baseline, measured in the same run: the same pages with a bare writeFile + appendFile (no validation,
+// Baseline, measured in the same run: the same pages (compact JSON, as savePage writes them) with a bare writeFile + appendFile (no validation,
 // no temp file, no fsync), i.e. what atomicity and durability cost on this disk.
 //
 // Saving is dominated by fsync, so a busy disk (other processes) moves every figure. To keep the 10k/1k
@@ -96,7 +96,7 @@ async function measure(n: number): Promise<SaveFigures> {
     await mkdir(bare);
     const [baselineMs] = await timed(async () => {
       for (let p = 1; p <= n; p++) {
-        await writeFile(join(bare, `page_${String(p).padStart(4, '0')}.json`), JSON.stringify(page(p), null, 2));
+        await writeFile(join(bare, `page_${String(p).padStart(4, '0')}.json`), JSON.stringify(page(p)) + '\n');
         await appendFile(join(bare, 'checkpoint.jsonl'), JSON.stringify({ page: p, metrics: metrics(p) }) + '\n');
       }
     });
