@@ -2,7 +2,7 @@
 // stage, rerun until it completes; the book must equal an uninterrupted run's, and no page the LLM stages
 // had finished may be asked for again. Replay a failure with BOOKPIPE_CRASH_SEED=<printed seed>.
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PipelineEvent } from '@bookpipe/core';
@@ -10,7 +10,7 @@ import { startFakeProvider, type FakeProvider } from '@bookpipe/llm-batch/testin
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, describeTrigger, evalDir, hasBin, hasEval, runCli, type CliRun, type KillTrigger } from './cli-child.js';
 import { RequestLedger, pageFile } from './request-ledger.js';
-import { compareScans } from './scan-compare.js';
+import { compareScans, metadataOfStages } from './scan-compare.js';
 import { scriptedModel } from './scripted-model.js';
 import { caseSeed, seededRandom, suiteSeed } from './seeded.js';
 
@@ -91,7 +91,13 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
       const random = seededRandom(seed);
       const root = path.join(work, c.stage);
       const scanDir = path.join(root, 'book');
-      if (c.upstream.length > 0) await cp(path.join(reference.scanDir, 'metadata.json'), path.join(scanDir, 'metadata.json'));
+      // metadata.json as the upstream stages left it: without what the case's own stages add (the OCR
+      // stage's after() writes the language and its source), so the rerun stages write it afresh.
+      if (c.upstream.length > 0) {
+        const metadata = JSON.parse(await readFile(path.join(reference.scanDir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+        await mkdir(scanDir, { recursive: true });
+        await writeFile(path.join(scanDir, 'metadata.json'), `${JSON.stringify(metadataOfStages(metadata, c.upstream), null, 2)}\n`);
+      }
       for (const stage of c.upstream) await cp(path.join(reference.scanDir, stage), path.join(scanDir, stage), { recursive: true });
 
       // How long the stage took uninterrupted: the window the time-based kills are drawn from.

@@ -17,6 +17,24 @@ export const TIMESTAMP_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'correction/page': ['createdAt'],
 };
 
+/**
+ * The metadata.json fields each stage writes. A case that reruns some stages compares metadata.json
+ * on the fields of those stages (and of any stage it copied complete): the uninterrupted run's file
+ * also holds what later stages added, e.g. the language the OCR stage's after() read, with its
+ * `metadataSources`, which a `--stages source` run cannot have. Fields no stage here claims are
+ * always compared.
+ */
+export const METADATA_FIELDS_BY_STAGE: Readonly<Record<string, readonly string[]>> = {
+  source: ['scanId', 'totalPages', 'sourceFiles', 'dpi', 'sourceSettings'],
+  ocr: ['title', 'author', 'year', 'publisher', 'isbn', 'language', 'metadataSources'],
+};
+
+/** metadata.json without the fields of the stages not in `stages` (see {@link METADATA_FIELDS_BY_STAGE}). */
+export function metadataOfStages(metadata: Record<string, unknown>, stages: readonly string[]): Record<string, unknown> {
+  const others = Object.entries(METADATA_FIELDS_BY_STAGE).flatMap(([stage, fields]) => (stages.includes(stage) ? [] : fields));
+  return Object.fromEntries(Object.entries(metadata).filter(([k]) => !others.includes(k)));
+}
+
 /** Durations measured by the run (processingTimeSeconds, queueSeconds, osdSeconds...): they differ on every run. */
 export const isTimingField = (name: string): boolean => /Seconds$|Ms$/.test(name);
 
@@ -73,9 +91,10 @@ export interface ScanDifference {
 }
 
 /**
- * Compares scan folder `actual` with `expected` (the uninterrupted run): metadata.json and the folders of
- * the stages in `only` (default: all). Logs are left out (one file per run, named by time). Returns the
- * differences; empty when the runs agree.
+ * Compares scan folder `actual` with `expected` (the uninterrupted run): metadata.json (on the fields of
+ * the stages in `only`, see {@link METADATA_FIELDS_BY_STAGE}) and the folders of the stages in `only`
+ * (default: all). Logs are left out (one file per run, named by time). Returns the differences; empty
+ * when the runs agree.
  */
 export async function compareScans(expected: string, actual: string, only?: readonly string[]): Promise<ScanDifference[]> {
   const differences: ScanDifference[] = [];
@@ -106,10 +125,15 @@ export async function compareScans(expected: string, actual: string, only?: read
       }
     } else if (!a.equals(b)) {
       const timestamps = file === 'metadata.json' ? TIMESTAMP_FIELDS['metadata.json'] : file.startsWith(`correction${path.sep}page_`) ? TIMESTAMP_FIELDS['correction/page'] : undefined;
-      const same =
-        timestamps !== undefined &&
-        JSON.stringify(dropKeys(JSON.parse(a.toString('utf8')), timestamps)) === JSON.stringify(dropKeys(JSON.parse(b.toString('utf8')), timestamps));
-      if (!same) differences.push({ file, problem: timestamps ? `differs beyond ${timestamps.join(', ')}` : 'bytes differ' });
+      const parse = (bytes: Buffer): unknown => {
+        const value = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+        return file === 'metadata.json' && only !== undefined ? metadataOfStages(value, only) : value;
+      };
+      const [x, y] = timestamps === undefined ? [] : [JSON.stringify(dropKeys(parse(a), timestamps)), JSON.stringify(dropKeys(parse(b), timestamps))];
+      if (x !== y || timestamps === undefined) {
+        const also = file === 'metadata.json' && only !== undefined ? ` (fields of ${only.join(', ')})` : '';
+        differences.push({ file, problem: timestamps ? `differs beyond ${timestamps.join(', ')}${also}: expected ${x}, got ${y}` : 'bytes differ' });
+      }
     }
   }
   return differences;
