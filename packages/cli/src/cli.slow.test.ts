@@ -47,15 +47,15 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
     const first = await bookpipe(['run', 'sample-book.pdf', '--workers', '2'], dir);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no --base-url)');
-    expect(first.stderr).toMatch(/label: done in [\d.]+ s \(5 pages, 0 already done, 0 failed\)/);
-    expect(first.stderr).toMatch(/ocr: done in [\d.]+ s \(5 pages, 0 already done, 0 failed\)/);
+    expect(first.stderr).toMatch(/label: done in [\d.]+ s \(8 pages, 0 already done, 0 failed\)/);
+    expect(first.stderr).toMatch(/ocr: done in [\d.]+ s \(8 pages, 0 already done, 0 failed\)/);
     const bookMd = join(dir, 'scans', 'sample-book', 'merge', 'book.md');
     expect(first.stderr).toContain(`book.md:   ${bookMd}`);
     const md = await readFile(bookMd, 'utf8');
-    expect(md).toContain('Chapter I. The Compositor');
+    expect(md).toContain("## CHAPTER I — The Compositor's Case");
     expect(md).toContain('A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.');
     // Every page has its anchor, in order.
-    expect([...md.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1])).toHaveLength(5);
+    expect([...md.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1])).toHaveLength(8);
 
     const again = await bookpipe(['run', 'sample-book.pdf', '--workers', '2'], dir);
     expect(again.code, again.stderr).toBe(0);
@@ -64,7 +64,7 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
 
     const status = await bookpipe(['status', 'sample-book'], dir);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/\n  ocr +5\/5 pages  complete\n  correction +5\/5 pages  complete\n  label +5\/5 pages  complete\n  merge +5\/5 pages  complete\n/);
+    expect(status.stdout).toMatch(/\n  ocr +8\/8 pages  complete\n  correction +8\/8 pages  complete\n  label +8\/8 pages  complete\n  merge +8\/8 pages  complete\n/);
     const report = await bookpipe(['report', 'sample-book', '--stage', 'merge'], dir);
     expect(report.stdout.split('\n')[0]).toBe('pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext');
   }, 240_000);
@@ -74,7 +74,7 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
     let sent = false;
     const stopped = await bookpipe(args, dir, (stderr, child) => {
       // Stop once OCR has started on the pages.
-      if (!sent && stderr.includes('ocr: 5 pages, 5 to do')) {
+      if (!sent && stderr.includes('ocr: 8 pages, 8 to do')) {
         sent = true;
         child.kill('SIGINT');
       }
