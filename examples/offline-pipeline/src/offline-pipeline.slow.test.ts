@@ -41,6 +41,6 @@ describe('the offline pipeline on the sample book', () => {
     expect(md).toContain('[^p3-1]: The distinction is older than printing.');
     const book = BookSchema.parse(JSON.parse(await readFile(join(dir, 'scans', 'sample', 'merge', 'book.json'), 'utf8')));
     expect(book.inputs).toEqual({ correction: true, label: true });
-    expect(book.pages).toHaveLength(5);
+    expect(book.pages).toHaveLength(8);
   }, 240_000);
 });
