@@ -64,8 +64,11 @@ describe('the full pipeline with the LLM stages, against the fake provider', () 
 
     expect(Object.values(result.stages).map((outcome) => outcome.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(client?.options.maxWorkers).toBe(3);
-    expect(fake.requests.filter((r) => r.schemaName === 'page_correction')).toHaveLength(5);
-    expect(fake.requests.filter((r) => r.schemaName === 'page_label')).toHaveLength(5);
+    expect(fake.requests.filter((r) => r.schemaName === 'page_correction')).toHaveLength(8);
+    expect(fake.requests.filter((r) => r.schemaName === 'page_label')).toHaveLength(8);
+    // The example gives the model to correction and label only; the OCR stage reads the metadata from an
+    // empty config (no provider), so it sends no book_metadata request: a request per page per stage, nothing else.
+    expect(fake.requests).toHaveLength(8 + 8);
     // One budget for both stages: never more than 3 in flight, and both stages' requests in flight together.
     expect(model.state.maxInFlight).toBeLessThanOrEqual(3);
     expect(model.state.mixed).toBe(true);
