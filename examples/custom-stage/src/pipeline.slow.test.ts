@@ -24,15 +24,15 @@ describe('the custom stage in a real pipeline (source -> ocr -> reading-stats) o
     await new Pipeline({ scan, stages: stages(), config, logger: silentLogger }).run();
 
     const stats = scan.stage('reading-stats');
-    expect(await stats.listPages()).toEqual([1, 2, 3, 4, 5]);
-    // Page 3 opens chapter I: a full page of body text.
+    expect(await stats.listPages()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Page 3 opens chapter I: its heading sunk a third of the way down, then body text and a footnote to the foot.
     const page3 = await stats.loadPage(3, ReadingStatsPageSchema);
     expect(page3.words).toBeGreaterThan(250);
     const summary = JSON.parse(await readFile(stats.filePath('summary.json'), 'utf8'));
     expect(summary.words).toBeGreaterThan(600);
     const report = (await readFile(stats.filePath('report.csv'), 'utf8')).trim().split('\n');
     expect(report[0]).toBe('pageNum,words,doubtfulWords');
-    expect(report).toHaveLength(6);
+    expect(report).toHaveLength(9);
 
     const again = await new Pipeline({ scan, stages: stages(), config, logger: silentLogger }).run();
     expect(Object.values(again.stages).map((o) => o.status)).toEqual(['skipped', 'skipped', 'skipped']);
