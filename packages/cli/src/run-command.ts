@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineResult, type ProviderName } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
-import { decideLlm } from './llm-mode.js';
+import { decideLlm, type LlmMode } from './llm-mode.js';
 import { ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, TerminalReporter, type Reporter } from './progress/reporters.js';
@@ -94,13 +94,24 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
   });
 
   const started = performance.now();
-  let result: PipelineResult;
+  let result: PipelineResult | undefined;
+  let thrown: unknown;
   try {
     const pipeline = new Pipeline({ scan, config, stages: plan.stages, resume: !flags.clean, onEvent: (event) => reporter.event(event) });
     result = await pipeline.run({ signal: controller.signal });
+  } catch (error) {
+    thrown = error;
   } finally {
     stopListening();
     reporter.close();
+  }
+  if (result === undefined) {
+    // A stage that failed because an upstream stage's pages all failed (merge: "correction has none")
+    // hides the cause: say what the upstream pages failed of first; the stage's own error follows.
+    const partial = BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.['result'] as PipelineResult | undefined) : undefined;
+    const summary = partial?.stages ? pageFailureSummary(partial, llm) : [];
+    if (summary.length > 0) reporter.message(`Pages failed before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
+    throw thrown;
   }
 
   if (result.aborted) {
@@ -108,9 +119,7 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
     return ExitCode.INTERRUPTED;
   }
   reporter.message(`Done in ${formatDuration((performance.now() - started) / 1000)}.`);
-  const failed = Object.entries(result.stages).flatMap(([name, outcome]) =>
-    outcome.status === 'done' && outcome.stats.pagesFailed > 0 ? [`${name}: ${outcome.stats.failures.map((f) => `page ${f.page} (${f.error})`).join('; ')}`] : [],
-  );
+  const failed = pageFailureSummary(result, llm);
   const merge = scan.stage('merge');
   const bookMd = merge.filePath(BOOK_MD);
   if (result.stages.merge && existsSync(bookMd)) {
@@ -118,8 +127,96 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
     reporter.message(`book.md:   ${bookMd}`);
   }
   if (failed.length > 0) {
-    reporter.message(`Some pages failed:\n  ${failed.join('\n  ')}\nRun the same command again to retry them: ${resumeCommand(args, io.env)}`);
+    reporter.message(`Some pages failed:\n  ${failed.join('\n  ')}\n${failureAdvice(result, args, io.env)}`);
     return ExitCode.ERROR;
   }
   return ExitCode.OK;
+}
+
+type PageFailure = StageStats['failures'][number] & { code?: string };
+
+/** The stages that ran and had failed pages, in pipeline order. */
+function failedStages(result: PipelineResult): Array<[string, StageStats]> {
+  return Object.entries(result.stages ?? {}).flatMap(([name, outcome]) => (outcome?.status === 'done' && outcome.stats.pagesFailed > 0 ? [[name, outcome.stats] as [string, StageStats]] : []));
+}
+
+/**
+ * A page failure that rerunning cannot fix: the input itself was refused (corrupt, truncated, over the
+ * pixel limit). Read from the failure's error code (INPUT_INVALID) where the page loop records it; until
+ * @bookpipe/core's processPages does, from the source stage's own wording: it wraps every refusal of an
+ * input page as INPUT_INVALID with the message "Book page N: ..." (packages/source, source-stage.ts).
+ */
+export function isInputFailure(stage: string, failure: PageFailure): boolean {
+  if (failure.code !== undefined) return failure.code === ErrorCode.INPUT_INVALID;
+  return stage === 'source' && /^Book page \d+: /.test(failure.error);
+}
+
+/** A failure's reason without what differs from page to page (scan/stage/page prefix, attempts, cost, the retry advice). */
+function reasonOf(error: string): string {
+  return error
+    .replace(/^Scan "[^"]*", stage "[^"]*", page \d+: /, '')
+    .replace(/^Book page \d+: /, '')
+    .replace(/ after \d+ attempt\(s\)/, '')
+    .replace(/ \(\$[\d.]+\)/, '')
+    .replace(/\s*Run the stage again to retry this page\.$/, '')
+    .trim()
+    .replace(/\.$/, '');
+}
+
+const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' };
+
+/** What to check for a refused key (HTTP 401/403): the provider's key variable. */
+function keyHint(reason: string, llm: LlmMode): string {
+  if (!/\bHTTP 40[13]\b/.test(reason)) return '';
+  const variable = llm.kind === 'llm' ? KEY_VARIABLES[llm.provider] : undefined;
+  return variable ? ` — check ${variable}` : ' — check the API key (or the server at --base-url)';
+}
+
+/**
+ * One line per stage with failed pages: "correction: 8 of 8 pages failed: HTTP 401 invalid api key —
+ * check OPENAI_API_KEY (pages 1-8)", the distinct reasons (at most three, then how many more), so that
+ * a book whose every page failed for one cause shows the cause once.
+ */
+export function pageFailureSummary(result: PipelineResult, llm: LlmMode): string[] {
+  return failedStages(result).map(([name, stats]) => {
+    const total = stats.pagesProcessed + stats.pagesFailed + stats.pagesSkipped;
+    const byReason = new Map<string, number[]>();
+    for (const failure of stats.failures) {
+      const reason = reasonOf(failure.error);
+      byReason.set(reason, [...(byReason.get(reason) ?? []), failure.page]);
+    }
+    const reasons = [...byReason].map(([reason, pages]) => `${reason}${keyHint(reason, llm)} (${pageList(pages)})`);
+    const shown = reasons.length > 3 ? [...reasons.slice(0, 3), `and ${reasons.length - 3} other reasons`] : reasons;
+    return `${name}: ${stats.pagesFailed} of ${total} pages failed: ${shown.join('; ')}`;
+  });
+}
+
+/** "page 3", "pages 1-4, 7". */
+function pageList(pages: readonly number[]): string {
+  const sorted = [...new Set(pages)].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    runs.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
+    i = j + 1;
+  }
+  return `${sorted.length === 1 ? 'page' : 'pages'} ${runs.join(', ')}`;
+}
+
+/**
+ * The next step after failed pages: rerunning retries them (a provider outage, a rate limit, a key
+ * fixed since), but cannot help a page whose input was refused: that file must be fixed or replaced.
+ */
+export function failureAdvice(result: PipelineResult, args: readonly string[], env: CliIo['env']): string {
+  const all = failedStages(result).flatMap(([name, stats]) => stats.failures.map((f) => ({ name, failure: f as PageFailure })));
+  const input = all.filter(({ name, failure }) => isInputFailure(name, failure));
+  const lines: string[] = [];
+  if (input.length > 0) {
+    lines.push(
+      `${input.length === 1 ? 'That input page was' : `Those ${input.length} input pages were`} refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out), then run the command again.`,
+    );
+  }
+  if (input.length < all.length) lines.push(`Run the same command again to retry ${input.length > 0 ? 'the other failed pages' : 'them'}: ${resumeCommand(args, env)}`);
+  return lines.join('\n');
 }

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ErrorCode, type PipelineResult, type StageStats } from '@bookpipe/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printError } from './print-error.js';
+import { failureAdvice, pageFailureSummary, runCommand } from './run-command.js';
+import { memoryIo } from './test-support/memory-io.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const evalDir = path.resolve(repoRoot, '../shared/eval');
+const hasEval = existsSync(path.join(evalDir, 'README.md'));
+if (!hasEval) console.warn(`run-command: the runs on real files are skipped, ${evalDir} is absent (see its README.md).`);
+const pdf = (name: string) => path.join(evalDir, 'ocrmypdf-resources', name);
+
+const openai = { kind: 'llm', provider: 'openai', model: 'gpt-4o-mini', baseURL: undefined } as const;
+const http401 = (stage: string, page: number) =>
+  `Scan "book", stage "${stage}", page ${page}: the openai-compatible model gpt-4o-mini gave no usable answer after 1 attempt(s) ($0.000000): openai-compatible: HTTP 401 invalid api key. Run the stage again to retry this page.`;
+function stats(stage: string, failures: StageStats['failures'], processed = 0): StageStats {
+  return { stage, pagesProcessed: processed, pagesFailed: failures.length, pagesSkipped: 0, totalCostUsd: 0, durationSeconds: 1, failures, aborted: false };
+}
+const result = (stages: PipelineResult['stages']): PipelineResult => ({ scanId: 'book', aborted: false, stages });
+
+describe('page failures: the cause once per stage, and the next step that can work', () => {
+  it('every page of an LLM stage refused with HTTP 401: one line per stage, the reason once, the key variable to check', () => {
+    const pages = [1, 2, 3, 4, 5, 6, 7, 8];
+    const lines = pageFailureSummary(
+      result({
+        correction: { status: 'done', stats: stats('correction', pages.map((p) => ({ page: p, error: http401('correction', p) }))) },
+        merge: { status: 'failed', error: 'Stage "merge" needs pages from stage "correction" in scan "book", but correction/ has none. Run the correction stage first.' },
+      }),
+      openai,
+    );
+    expect(lines).toEqual(['correction: 8 of 8 pages failed: the openai-compatible model gpt-4o-mini gave no usable answer: openai-compatible: HTTP 401 invalid api key — check OPENAI_API_KEY (pages 1-8)']);
+  });
+
+  it('lists distinct reasons with their pages, at most three', () => {
+    const failures = [
+      { page: 2, error: 'Scan "book", stage "label", page 2: HTTP 503 overloaded. Run the stage again to retry this page.' },
+      { page: 5, error: 'Scan "book", stage "label", page 5: HTTP 503 overloaded. Run the stage again to retry this page.' },
+      { page: 7, error: 'Scan "book", stage "label", page 7: the answer broke the schema.' },
+    ];
+    expect(pageFailureSummary(result({ label: { status: 'done', stats: stats('label', failures, 7) } }), openai)).toEqual([
+      'label: 3 of 10 pages failed: HTTP 503 overloaded (pages 2, 5); the answer broke the schema (page 7)',
+    ]);
+  });
+
+  it('a refused input page (INPUT_INVALID) is to be fixed or replaced, not retried; transient failures keep the retry advice', () => {
+    const input = { page: 2, error: 'Book page 2: /books/hugemono.pdf, page 1: the page is 116.7 x 116.7 in ...', code: ErrorCode.INPUT_INVALID };
+    const refused = result({ source: { status: 'done', stats: stats('source', [input], 1) } });
+    const advice = failureAdvice(refused, ['run', 'book.pdf'], {});
+    expect(advice).toMatch(/refused: rerunning reads the same file again\. Fix or replace the file/);
+    expect(advice).not.toMatch(/Run the same command again/);
+    // Until core's processPages records the code, the source stage's wording says the same.
+    const { code: _, ...withoutCode } = input;
+    expect(failureAdvice(result({ source: { status: 'done', stats: stats('source', [withoutCode], 1) } }), ['run', 'book.pdf'], {})).not.toMatch(/Run the same command again/);
+    const outage = result({ correction: { status: 'done', stats: stats('correction', [{ page: 1, error: http401('correction', 1) }], 3) } });
+    expect(failureAdvice(outage, ['run', 'book.pdf'], {})).toBe('Run the same command again to retry them: bookpipe run book.pdf');
+    const both = result({ source: refused.stages['source']!, correction: outage.stages['correction']! });
+    expect(failureAdvice(both, ['run', 'book.pdf'], {}).split('\n')).toEqual([expect.stringMatching(/^That input page was refused/), 'Run the same command again to retry the other failed pages: bookpipe run book.pdf']);
+  });
+});
+
+describe.skipIf(!hasEval)('bookpipe run on real files (source stage only)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-run-command-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+  const run = async (inputs: string[], extra: string[] = []) => {
+    const io = memoryIo({});
+    const args = ['run', ...inputs, '--root', root, '--stages', 'source', ...extra];
+    try {
+      const code = await runCommand(inputs, { root, stages: 'source', scanId: 'book', clean: extra.includes('--clean') }, io, args);
+      return { code, err: io.err() };
+    } catch (error) {
+      return { code: printError(error, io), err: io.err() };
+    }
+  };
+
+  it('hugemono.pdf refused as a page: the advice is to fix or replace the file, not to run again', async () => {
+    const io = memoryIo({});
+    const inputs = [pdf('linn.pdf'), pdf('hugemono.pdf')];
+    const code = await runCommand(inputs, { root, stages: 'source', scanId: 'huge' }, io, ['run', ...inputs, '--stages', 'source']);
+    expect(code).toBe(1);
+    expect(io.err()).toContain('Some pages failed:');
+    expect(io.err()).toMatch(/source: 1 of 2 pages failed: .*hugemono\.pdf, page 1: the page is 116\.7 x 116\.7 in.* \(page 2\)/);
+    expect(io.err()).toContain('That input page was refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out)');
+    expect(io.err()).not.toContain('Run the same command again');
+  });
+});
