@@ -1,5 +1,6 @@
 import { BookpipeError } from '@bookpipe/core';
 import type { CliIo } from './cli-io.js';
+import { shellQuote } from './resume-command.js';
 
 /** Exit codes of the `bookpipe` command. */
 export const ExitCode = {
@@ -19,7 +20,7 @@ export const ExitCode = {
 export function printError(error: unknown, io: CliIo): number {
   const debug = io.env.BOOKPIPE_DEBUG === '1';
   if (BookpipeError.isInstance(error)) {
-    io.stderr.write(`bookpipe: ${error.message}\n`);
+    io.stderr.write(`bookpipe: ${cliNextSteps(error.message)}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`bookpipe: unexpected error: ${message}\n`);
@@ -34,4 +35,47 @@ export function printError(error: unknown, io: CliIo): number {
     }
   }
   return ExitCode.ERROR;
+}
+
+/** The `bookpipe run` that made the scan, as far as the CLI knows it. */
+export interface RunTarget {
+  /** The inputs as the user gave them; unknown outside `bookpipe run`. */
+  inputs?: readonly string[];
+  scanId: string;
+  /** `--root`, when the user gave it. */
+  root?: string;
+}
+
+/** `bookpipe run <inputs> --scan-id ID [--root R]`, with a placeholder for inputs the CLI does not know. */
+function runCommandFor(target: RunTarget | undefined, scanId: string): string {
+  const inputs = target?.inputs && target.inputs.length > 0 ? target.inputs.map(shellQuote).join(' ') : '<the book\'s PDF or page images>';
+  return `bookpipe run ${inputs} --scan-id ${shellQuote(target?.scanId ?? scanId)}${target?.root ? ` --root ${shellQuote(target.root)}` : ''}`;
+}
+
+/** Storage's advice for a corrupt metadata.json (packages/storage, fs-book-storage.ts), written for the library. */
+const METADATA_ADVICE = /Fix it by hand, or delete it and run the source stage again\./;
+/** The source stage's advice when a scan's pages are not from the inputs given (packages/source, source-stage.ts). */
+const FORCE_ADVICE = /pass force to replace them \(this deletes the downstream stages' outputs\)/;
+
+/**
+ * Rewrites the next steps that storage and the source stage give in library terms ("run the source
+ * stage again", "pass force") as commands the CLI has. A corrupt metadata.json: delete it, then
+ * `--stages source --clean` remakes the source pages and metadata.json from the inputs and keeps the
+ * later stages' pages (a plain rerun would find source pages metadata.json does not account for, and
+ * be refused). Source pages from other inputs: `--clean` redoes every stage of the run.
+ */
+export function cliNextSteps(message: string, target?: RunTarget): string {
+  const scanId = /scan "([^"]*)"/i.exec(message)?.[1] ?? '<scan id>';
+  const command = runCommandFor(target, scanId);
+  return message
+    .replace(
+      METADATA_ADVICE,
+      `Fix it by hand, or delete it and remake it from the files the scan was made from: \`${command} --stages source --clean\` (remakes the source pages and metadata.json; the other stages' pages are kept), then run your command again.`,
+    )
+    .replace(
+      FORCE_ADVICE,
+      /does not say which files they came from/.test(message)
+        ? `if these are the files the scan was made from, \`${command} --stages source --clean\` remakes the source pages and metadata.json and keeps the other stages' pages; otherwise \`${command} --clean\` redoes every stage from these files`
+        : `to replace them, run \`${command} --clean\` (this redoes every stage from these files)`,
+    );
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErrorCode, type PipelineResult, type StageStats } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printError } from './print-error.js';
+import { cliNextSteps, printError } from './print-error.js';
 import { failureAdvice, pageFailureSummary, runCommand } from './run-command.js';
 import { memoryIo } from './test-support/memory-io.js';
 
@@ -62,6 +62,17 @@ describe('page failures: the cause once per stage, and the next step that can wo
   });
 });
 
+describe('next steps that work with the CLI as it is', () => {
+  const corrupt = '/s/book/metadata.json of scan "book" is corrupt: it is not valid JSON (x). Fix it by hand, or delete it and run the source stage again.';
+  it('a corrupt metadata.json: no "run the source stage", no "force", but the command that remakes it', () => {
+    const text = cliNextSteps(corrupt);
+    expect(text).toContain("delete it and remake it from the files the scan was made from: `bookpipe run <the book's PDF or page images> --scan-id book --stages source --clean`");
+    expect(cliNextSteps(corrupt, { inputs: ['My Book.pdf'], scanId: 'book', root: '/s' })).toContain("`bookpipe run 'My Book.pdf' --scan-id book --root /s --stages source --clean`");
+    const noSources = `Scan "book" already holds 4 source pages, but metadata.json does not say which files they came from; pass force to replace them (this deletes the downstream stages' outputs).`;
+    expect(cliNextSteps(noSources, { inputs: ['a.pdf'], scanId: 'book' })).not.toContain('force');
+  });
+});
+
 describe.skipIf(!hasEval)('bookpipe run on real files (source stage only)', () => {
   let root: string;
   beforeAll(async () => {
@@ -88,5 +99,21 @@ describe.skipIf(!hasEval)('bookpipe run on real files (source stage only)', () =
     expect(io.err()).toMatch(/source: 1 of 2 pages failed: .*hugemono\.pdf, page 1: the page is 116\.7 x 116\.7 in.* \(page 2\)/);
     expect(io.err()).toContain('That input page was refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out)');
     expect(io.err()).not.toContain('Run the same command again');
+  });
+
+  it('a corrupt metadata.json: the advised command works, and the scan runs again', async () => {
+    const inputs = [pdf('linn.pdf')];
+    expect((await run(inputs)).code).toBe(0);
+    const metadata = path.join(root, 'book', 'metadata.json');
+    await writeFile(metadata, '{"scanId": "bo');
+    const failed = await run(inputs);
+    expect(failed.code).toBe(1);
+    const advised = /`bookpipe run (.+) --stages source --clean`/.exec(failed.err);
+    expect(advised?.[1], failed.err).toBe(`${inputs[0]} --scan-id book --root ${root}`);
+    expect(failed.err).not.toMatch(/run the source stage again|force/);
+    await unlink(metadata);
+    expect((await run(inputs, ['--clean'])).code).toBe(0);
+    const again = await run(inputs);
+    expect(again.code, again.err).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
-import { ExitCode } from './print-error.js';
+import { ExitCode, cliNextSteps } from './print-error.js';
 import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, TerminalReporter, type Reporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
@@ -56,6 +56,20 @@ export function runConfig(env: CliIo['env'], flags: RunFlags): Config {
  * says how to resume, and ends with where book.md is. Returns the exit code.
  */
 export async function runCommand(inputs: readonly string[], flags: RunFlags, io: CliIo, args: readonly string[]): Promise<number> {
+  try {
+    return await runBook(inputs, flags, io, args);
+  } catch (error) {
+    // Next steps in CLI terms, with this run's inputs (printError does the same without them).
+    const scanId = flags.scanId ?? (inputs[0] === undefined ? undefined : scanIdFromInput(inputs[0]));
+    if (BookpipeError.isInstance(error) && scanId !== undefined) {
+      const message = cliNextSteps(error.message, { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) });
+      if (message !== error.message) throw new BookpipeError(error.code, message, { details: error.details, cause: error });
+    }
+    throw error;
+  }
+}
+
+async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, args: readonly string[]): Promise<number> {
   const config = runConfig(io.env, flags);
   const llm = decideLlm(config);
   const scanId = flags.scanId ?? (inputs[0] === undefined ? undefined : scanIdFromInput(inputs[0]));
@@ -97,7 +111,11 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
   let result: PipelineResult | undefined;
   let thrown: unknown;
   try {
-    const pipeline = new Pipeline({ scan, config, stages: plan.stages, resume: !flags.clean, onEvent: (event) => reporter.event(event) });
+    // A stage's failure as the progress lines show it gets the same CLI next steps as the final error
+    // (runCommand); --json events keep the library's words.
+    const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
+    const onEvent = (event: PipelineEvent) => reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
+    const pipeline = new Pipeline({ scan, config, stages: plan.stages, resume: !flags.clean, onEvent });
     result = await pipeline.run({ signal: controller.signal });
   } catch (error) {
     thrown = error;
