@@ -168,7 +168,8 @@ describe.skipIf(!hasEval || !hasBin)('disk and file faults through the bookpipe 
       const failed = await run(root);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toContain(`${metadata} of scan "${SCAN}" is corrupt: ${problem}`);
-      expect(failed.stderr).toContain('Fix it by hand, or delete it and run the source stage again.');
+      // The next step is a command the CLI has (not "run the source stage", which then asks for force).
+      expect(failed.stderr).toMatch(/Fix it by hand, or delete it and remake it from the files the scan was made from: `bookpipe run .+ --scan-id \S+ --root \S+ --stages source --clean`/);
       expect(failed.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
       const changes = treeChanges(before, await hashTree(scanDir));
       expect(changes.changed).toEqual([]);
