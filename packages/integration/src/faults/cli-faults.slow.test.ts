@@ -91,8 +91,10 @@ describe.skipIf(!hasEval)('bookpipe run with the LLM stages under a provider out
       for (const { page, error } of failed) {
         failedIds.push(`${stage}_${String(page).padStart(4, '0')}`);
         expect(error).toMatch(HTTP_503.reason);
-        expect(first.stderr).toMatch(new RegExp(`${stage}: .*page ${page} \\([^\\n]*HTTP 503`));
+        expect(first.stderr).toMatch(new RegExp(`${stage}: page ${page} failed: [^\\n]*HTTP 503`));
       }
+      // The closing summary: one line per stage, the reason once.
+      expect(first.stderr).toMatch(new RegExp(`\\n  ${stage}: ${OUTAGE - PAGES} of ${PAGES} pages failed: [^\\n]*HTTP 503`));
       const rows = await reportRows(scan, stage);
       expect(rows.filter((r) => r['status'] === 'failed').map((r) => Number(r['pageNum']))).toEqual(failed.map((f) => f.page).sort((a, b) => a - b));
       for (const row of rows.filter((r) => r['status'] === 'failed')) expect(row['error']).toMatch(HTTP_503.reason);
