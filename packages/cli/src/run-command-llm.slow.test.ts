@@ -37,7 +37,7 @@ describe.skipIf(!hasEval)('bookpipe run: every LLM page refused with HTTP 401', 
     }
     expect(code).toBe(1);
     const err = io.err();
-    const summary = err.indexOf('Pages failed before a stage stopped the run:');
+    const summary = err.indexOf('Some pages failed, before a stage stopped the run:');
     const merge = err.indexOf('bookpipe: Scan "book": stage "merge" failed');
     expect(summary, err).toBeGreaterThanOrEqual(0);
     expect(merge, err).toBeGreaterThan(summary);

@@ -128,7 +128,7 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // hides the cause: say what the upstream pages failed of first; the stage's own error follows.
     const partial = BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.['result'] as PipelineResult | undefined) : undefined;
     const summary = partial?.stages ? pageFailureSummary(partial, llm) : [];
-    if (summary.length > 0) reporter.message(`Pages failed before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
+    if (summary.length > 0) reporter.message(`Some pages failed, before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
     throw thrown;
   }
 
