@@ -161,6 +161,19 @@ describe('labelDeterministic', () => {
     expect(labels.map((label) => label.printedPageNumber)).toEqual([null, null, '1', '2']);
   });
 
+  it('measures the usual text top on pages with text: a blank page does not make every other page a sunk opening', () => {
+    // A blank scan (OCR read nothing), a sunk preface opening, then a page whose head "4 PREFACE." sits
+    // where text pages start: that head is a running head, not a chapter heading.
+    const pages = [
+      page(1, []),
+      page(2, [[{ text: 'PREFACE.', x: 480, y: 500, width: 240, height: 36 }], body(650, 20)]),
+      page(3, [[{ text: '4 PREFACE.', x: 100, y: 240, width: 600, height: 36 }], body(330, 28)]),
+    ];
+    const labels = labelDeterministic(pages);
+    expect(classes(labels, 1)).toEqual(['CHAPTER_HEADING', 'BODY']);
+    expect(classes(labels, 2)).toEqual(['HEADER', 'BODY']);
+  });
+
   it('does not take a verse line ending in a comma, set large with space around it, for a heading', () => {
     const pages = [1, 2, 3].map((number) =>
       page(number, [body(150, 12), [{ text: 'and the long years wither all,', x: 300, y: 840, width: 600, height: 60 }], body(950, 12)]),

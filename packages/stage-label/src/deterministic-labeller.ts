@@ -84,8 +84,12 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
 
   // Opening pages (chapter starts) begin lower than the book's usual text top. The usual top is the
   // lower quartile, not the median: in a short book, or one with short chapters, openings, title
-  // and part pages can be half the pages.
-  const tops = layouts.map((layout) => layout.content.y / layout.page.height).sort((a, b) => a - b);
+  // and part pages can be half the pages. A page with no text (blank, or only noise) has no text top:
+  // its content box is the whole page, top 0, and counting it would make every text page look sunk.
+  const tops = layouts
+    .filter((layout) => layout.blocks.some((entry) => entry.noise === 'none'))
+    .map((layout) => layout.content.y / layout.page.height)
+    .sort((a, b) => a - b);
   const usualTop = tops[Math.floor(tops.length / 4)] ?? 0;
   const frontMatter = frontMatterPages(layouts);
 
