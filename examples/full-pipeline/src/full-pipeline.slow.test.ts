@@ -32,7 +32,7 @@ function slowNeutralModel() {
     const answer = exampleFromSchema(request.schema) as Json & { blocks: Json[] };
     if (request.schemaName === 'page_correction') {
       for (const block of answer.blocks) for (const paragraph of block['paragraphs'] as Json[]) Object.assign(paragraph, { text: null, notes: '', confidence: 1 });
-    } else {
+    } else if (request.schemaName === 'page_label') {
       for (const block of answer.blocks) Object.assign(block, { classification: 'BODY', confidence: 0.5 });
       Object.assign(answer, { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });
     }
@@ -66,9 +66,10 @@ describe('the full pipeline with the LLM stages, against the fake provider', () 
     expect(client?.options.maxWorkers).toBe(3);
     expect(fake.requests.filter((r) => r.schemaName === 'page_correction')).toHaveLength(8);
     expect(fake.requests.filter((r) => r.schemaName === 'page_label')).toHaveLength(8);
-    // The example gives the model to correction and label only; the OCR stage reads the metadata from an
-    // empty config (no provider), so it sends no book_metadata request: a request per page per stage, nothing else.
-    expect(fake.requests).toHaveLength(8 + 8);
+    // The OCR stage asks the same model once for the book's metadata (the schema's example answer, which
+    // quotes no line of the pages, so it is not trusted): a request per page per LLM stage, and that one.
+    expect(fake.requests.filter((r) => r.schemaName === 'book_metadata')).toHaveLength(1);
+    expect(fake.requests).toHaveLength(8 + 8 + 1);
     // One budget for both stages: never more than 3 in flight, and both stages' requests in flight together.
     expect(model.state.maxInFlight).toBeLessThanOrEqual(3);
     expect(model.state.mixed).toBe(true);

@@ -54,7 +54,8 @@ export function buildFullPipeline(options: FullPipelineOptions): { pipeline: Pip
     config: options.config,
     stages: [
       new SourceStage({ inputs: options.inputs }),
-      new OcrStage(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }),
+      // The same model reads the book's metadata (title, author, year...) from its first pages: one request.
+      new OcrStage({ llm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }),
       new CorrectionStage({ llm }),
       new LabelStage({ llm }),
       new MergeStage(),

@@ -25,7 +25,7 @@ describe('the offline pipeline on the sample book', () => {
       scanId: 'sample',
       config,
       ocrWorkers: 2,
-      onEvent: (event) => void events.push(event.type),
+      onEvent: (event) => void events.push(event.type === 'stage:event' ? `${event.type}:${event.event.type}` : event.type),
     });
     expect(Object.fromEntries(Object.entries(result.stages).map(([name, outcome]) => [name, outcome.status]))).toEqual({
       source: 'done',
@@ -34,6 +34,10 @@ describe('the offline pipeline on the sample book', () => {
       label: 'done',
       merge: 'done',
     });
+    // The OCR stage read the book metadata without a model: it never tried the (unreachable) server.
+    expect(events).not.toContain('stage:event:metadataLlmFailed');
+    const metadata = JSON.parse(await readFile(join(dir, 'scans', 'sample', 'metadata.json'), 'utf8'));
+    expect(metadata).toMatchObject({ title: 'The Patient Page', metadataSources: { title: { method: 'deterministic' } } });
     const correction = JSON.parse(await readFile(join(dir, 'scans', 'sample', 'correction', 'page_0003.json'), 'utf8'));
     expect(correction).toMatchObject({ method: 'deterministic', model: null });
     const md = await readFile(bookMd, 'utf8');

@@ -32,7 +32,8 @@ export async function runOfflinePipeline(options: OfflinePipelineOptions): Promi
     config: options.config,
     stages: [
       new SourceStage({ inputs: options.inputs }),
-      new OcrStage(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }),
+      // llm: false — the book metadata is read from the title pages without a model, whatever keys are set.
+      new OcrStage({ llm: false, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }),
       new CorrectionStage({ llm: false }),
       new LabelStage({ llm: false }),
       new MergeStage(),
