@@ -52,9 +52,9 @@ describe('page failures: the cause once per stage, and the next step that can wo
     const advice = failureAdvice(refused, ['run', 'book.pdf'], {});
     expect(advice).toMatch(/refused: rerunning reads the same file again\. Fix or replace the file/);
     expect(advice).not.toMatch(/Run the same command again/);
-    // Until core's processPages records the code, the source stage's wording says the same.
+    // The code decides, not the wording: the same message without INPUT_INVALID keeps the retry advice.
     const { code: _, ...withoutCode } = input;
-    expect(failureAdvice(result({ source: { status: 'done', stats: stats('source', [withoutCode], 1) } }), ['run', 'book.pdf'], {})).not.toMatch(/Run the same command again/);
+    expect(failureAdvice(result({ source: { status: 'done', stats: stats('source', [withoutCode], 1) } }), ['run', 'book.pdf'], {})).toMatch(/Run the same command again/);
     const outage = result({ correction: { status: 'done', stats: stats('correction', [{ page: 1, error: http401('correction', 1) }], 3) } });
     expect(failureAdvice(outage, ['run', 'book.pdf'], {})).toBe('Run the same command again to retry them: bookpipe run book.pdf');
     const both = result({ source: refused.stages['source']!, correction: outage.stages['correction']! });

@@ -151,7 +151,7 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
   return ExitCode.OK;
 }
 
-type PageFailure = StageStats['failures'][number] & { code?: string };
+type PageFailure = StageStats['failures'][number];
 
 /** The stages that ran and had failed pages, in pipeline order. */
 function failedStages(result: PipelineResult): Array<[string, StageStats]> {
@@ -160,13 +160,10 @@ function failedStages(result: PipelineResult): Array<[string, StageStats]> {
 
 /**
  * A page failure that rerunning cannot fix: the input itself was refused (corrupt, truncated, over the
- * pixel limit). Read from the failure's error code (INPUT_INVALID) where the page loop records it; until
- * @bookpipe/core's processPages does, from the source stage's own wording: it wraps every refusal of an
- * input page as INPUT_INVALID with the message "Book page N: ..." (packages/source, source-stage.ts).
+ * pixel limit), which the page loop records as the error code INPUT_INVALID.
  */
-export function isInputFailure(stage: string, failure: PageFailure): boolean {
-  if (failure.code !== undefined) return failure.code === ErrorCode.INPUT_INVALID;
-  return stage === 'source' && /^Book page \d+: /.test(failure.error);
+export function isInputFailure(failure: PageFailure): boolean {
+  return failure.code === ErrorCode.INPUT_INVALID;
 }
 
 /** A failure's reason without what differs from page to page (scan/stage/page prefix, attempts, cost, the retry advice). */
@@ -228,7 +225,7 @@ function pageList(pages: readonly number[]): string {
  */
 export function failureAdvice(result: PipelineResult, args: readonly string[], env: CliIo['env']): string {
   const all = failedStages(result).flatMap(([name, stats]) => stats.failures.map((f) => ({ name, failure: f as PageFailure })));
-  const input = all.filter(({ name, failure }) => isInputFailure(name, failure));
+  const input = all.filter(({ failure }) => isInputFailure(failure));
   const lines: string[] = [];
   if (input.length > 0) {
     lines.push(

@@ -78,7 +78,7 @@ export async function processPages<T>(ctx: StageContext, options: ProcessPagesOp
           // An abort mid-page is not the page's fault: it stays remaining, not failed.
           const message = describeError(error);
           stats.pagesFailed++;
-          stats.failures.push({ page, error: message });
+          stats.failures.push({ page, error: message, ...(BookpipeError.isInstance(error) ? { code: error.code } : {}) });
           ctx.logger.error('page failed', { stage, page, error });
           ctx.emit({ type: 'page:failed', stage, page, error: message });
           try {

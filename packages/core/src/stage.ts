@@ -32,7 +32,11 @@ export interface StageStats {
   /** Sum of the pages' costs; null when some page's price is unknown. */
   totalCostUsd: number | null;
   durationSeconds: number;
-  failures: Array<{ page: number; error: string }>;
+  /**
+   * Pages that failed in this run, with the reason, and the error code when the error was a
+   * BookpipeError (INPUT_INVALID says the input must be fixed; a retry cannot help).
+   */
+  failures: Array<{ page: number; error: string; code?: ErrorCode }>;
   /** True when the run stopped early because its signal aborted. */
   aborted: boolean;
 }

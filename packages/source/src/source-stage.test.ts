@@ -211,7 +211,7 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     const stats = await runStage(scan, new SourceStage({ inputs: [broken, pdf('linn.pdf')] }));
     expect(stats.pagesProcessed).toBe(4);
     expect(stats.failures).toEqual([
-      { page: 2, error: expect.stringMatching(new RegExp(`^Book page 2: ${broken}, page 2: mupdf could not draw all of the page`)) },
+      { page: 2, error: expect.stringMatching(new RegExp(`^Book page 2: ${broken}, page 2: mupdf could not draw all of the page`)), code: 'INPUT_INVALID' },
     ]);
     const source = scan.stage('source', { pageFormat: 'png' });
     expect(await source.listPages()).toEqual([1, 3, 4, 5]);
@@ -224,7 +224,7 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     const scan = openScan({ root, scanId: 'hugemono' });
     const stats = await runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), pdf('hugemono.pdf')] }));
     expect(stats.pagesProcessed).toBe(1);
-    expect(stats.failures).toEqual([{ page: 2, error: expect.stringContaining('hugemono.pdf, page 1: the page is 116.7 x 116.7 in; at 300 DPI that is 35000 x 35000 px (1225.0 Mpx), over the input limit of 268.4 Mpx') }]);
+    expect(stats.failures).toEqual([{ page: 2, error: expect.stringContaining('hugemono.pdf, page 1: the page is 116.7 x 116.7 in; at 300 DPI that is 35000 x 35000 px (1225.0 Mpx), over the input limit of 268.4 Mpx'), code: 'INPUT_INVALID' }]);
   });
 
   it('downsamples a page over the pixel budget and records the effective DPI', async () => {

@@ -96,7 +96,7 @@ export async function runLlmPages<Value>(ctx: StageContext, options: RunLlmPages
   const fail = async (page: number, error: unknown) => {
     const message = describeError(error);
     stats.pagesFailed++;
-    stats.failures.push({ page, error: message });
+    stats.failures.push({ page, error: message, ...(BookpipeError.isInstance(error) ? { code: error.code } : {}) });
     ctx.logger.error('page failed', { stage, page, error });
     ctx.emit({ type: 'page:failed', stage, page, error: message });
     await ctx.checkpoint.markFailed(page, message);
