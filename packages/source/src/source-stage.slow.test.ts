@@ -51,7 +51,7 @@ describe.skipIf(!hasEval)('SourceStage on the oversized PDFs (child process, pea
   it('hugemono.pdf (35000 x 35000 px at 300 DPI) and 2400dpi.pdf: one refused, one rendered, memory stays low', { timeout: 300_000 }, async () => {
     const result = await ingestInChild(join(tmp.dir, 'scans'), 'huge', [pdf('hugemono.pdf'), pdf('2400dpi.pdf')]);
     expect(result.stats.pagesProcessed).toBe(1);
-    expect(result.stats.failures).toEqual([{ page: 1, error: expect.stringContaining('over the input limit of 268.4 Mpx') }]);
+    expect(result.stats.failures).toEqual([{ page: 1, error: expect.stringContaining('over the input limit of 268.4 Mpx'), code: 'INPUT_INVALID' }]);
     expect(result.metrics['2']).toMatchObject({ width: 500, height: 358, dpi: 300, downsampled: false });
     console.log(`hugemono.pdf + 2400dpi.pdf: peak RSS ${result.maxRssMiB.toFixed(0)} MiB`);
     // Refused before decoding: no 1.2 GB raster was ever allocated.
