@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { makeDir } from './make-dir.js';
 
 /** Identity of a file as written, to recognise it later without reading it again. */
 export interface FileStamp {
@@ -47,7 +48,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       handle = await open(tmp, 'wx');
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
       handle = await open(tmp, 'wx');
     }
     await handle.writeFile(data);

@@ -1,9 +1,10 @@
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { BookpipeError, ErrorCode, type PageFailure } from '@bookpipe/core';
 import { cleanGeneration } from './clean-generation.js';
 import { withKeyLock } from './keyed-mutex.js';
+import { makeDir } from './make-dir.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
 const page = z.number().int().positive();
@@ -196,7 +197,7 @@ export class CheckpointJournal {
       handle = await open(this.path, 'a');
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error;
-      await mkdir(dirname(this.path), { recursive: true });
+      await makeDir(dirname(this.path));
       handle = await open(this.path, 'a');
     }
     try {

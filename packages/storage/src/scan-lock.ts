@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BookpipeError, ErrorCode, type ScanLockHandle } from '@bookpipe/core';
+import { makeDir } from './make-dir.js';
 import { isProcessAlive, processStartTime } from './process-alive.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
@@ -84,7 +85,7 @@ export async function acquireScanLock(options: AcquireScanLockOptions): Promise<
   };
   const storageError = (error: unknown, action: string, p = path) => toStorageError(error, { action, path: p, scanId });
   try {
-    await mkdir(scanDir, { recursive: true });
+    await makeDir(scanDir);
   } catch (error) {
     throw storageError(error, 'create', scanDir);
   }

@@ -293,11 +293,9 @@ describe.skipIf(!hasEval || !hasBin)('disk and file faults through the bookpipe 
       expect(left).toEqual([]);
     }, 60_000);
 
-    // Node's recursive mkdir reports ENOENT ("no such file or directory") on a read-only filesystem, and
-    // storage passes that on: "Could not create <root>/book: ENOENT: no such file or directory ... [ENOENT]".
-    // Reported, not fixed here (packages/storage is being edited by another helper). When it is fixed,
-    // this test fails: turn it into a plain `it`.
-    it.skipIf(!canMount()).fails('KNOWN BUG (reported): an empty read-only root is reported as read-only [EROFS]', async () => {
+    // Node's recursive mkdir reports ENOENT ("no such file or directory") on a read-only filesystem;
+    // storage's makeDir creates the first missing folder alone to get the real cause.
+    it.skipIf(!canMount())('an empty read-only root is reported as read-only [EROFS], not ENOENT', async () => {
       const { failed } = await runOnReadOnlyTmpfs('ro-root-2');
       expect(failed.stderr).toContain('the filesystem is read-only. Point BOOKPIPE_ROOT at a writable folder [EROFS]');
     }, 60_000);
