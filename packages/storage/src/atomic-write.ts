@@ -28,6 +28,16 @@ export function parseTempFileName(name: string): { target: string; pid: number }
   return m ? { target: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
+export interface WriteFileAtomicOptions {
+  /**
+   * Runs once the temp file is complete and fsync'd, before it is renamed over the target, with the
+   * stamp the file will have. If it throws, the temp file is removed, the target is left as it was and
+   * the error is thrown. `savePage` journals the page here, so that a page file never exists without
+   * its journal record.
+   */
+  beforeRename?: (stamp: FileStamp) => Promise<void>;
+}
+
 /**
  * Writes `path` so that it holds either its old content or the whole new content, never a mix:
  * a temp file in the same folder (same filesystem, so rename is atomic), fsync'd so that after a
@@ -39,7 +49,7 @@ export function parseTempFileName(name: string): { target: string; pid: number }
  *
  * Raw filesystem errors are thrown; callers wrap them with `toStorageError` and their context.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<FileStamp> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<FileStamp> {
   const dir = dirname(path);
   const tmp = join(dir, tempFileName(path));
   let handle: FileHandle | undefined;
@@ -56,9 +66,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     const st = await handle.stat();
     await handle.close();
     handle = undefined;
-    await rename(tmp, path);
     // ino, size, mtime and birth time survive the rename (ctime does not), so this stamp identifies the file.
-    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs };
+    const stamp: FileStamp = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs };
+    await options.beforeRename?.(stamp);
+    await rename(tmp, path);
+    return stamp;
   } catch (error) {
     await handle?.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});

@@ -10,22 +10,29 @@ import { errnoCode, toStorageError } from './storage-error.js';
 const page = z.number().int().positive();
 const at = z.string();
 
-/** Why a page's record was repaired when the journal was compared with the page files. */
-export type RepairProblem = 'metrics-missing' | 'file-missing' | 'file-invalid';
+/**
+ * Why a page's record was repaired when the journal was compared with the page files. `temp-adopted`
+ * is not a loss: the process stopped between journalling the page and renaming its complete temp file
+ * into place, and resume renamed it; the page stays done with its journalled metrics.
+ */
+const REPAIR_PROBLEMS = ['metrics-missing', 'file-missing', 'file-invalid', 'temp-adopted'] as const;
+export type RepairProblem = (typeof REPAIR_PROBLEMS)[number];
 
 /**
- * One line of `checkpoint.jsonl`. `page` lines carry a finished page's metrics; `repair` lines record
- * what resume found when it compared the journal with the page files (the files win).
+ * One line of `checkpoint.jsonl`. `page` lines carry a finished page's metrics and the byte length of
+ * its file (absent in journals written before it was recorded); they are written before the page file
+ * is renamed into place. `repair` lines record what resume found when it compared the journal with the
+ * page files (the files win).
  */
 const RecordSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('page'), page, metrics: z.record(z.string(), z.unknown()), at }),
+  z.object({ type: z.literal('page'), page, metrics: z.record(z.string(), z.unknown()), bytes: z.number().int().nonnegative().optional(), at }),
   z.object({ type: z.literal('failed'), page, error: z.string(), at }),
   z.object({ type: z.literal('stage-complete'), stats: z.record(z.string(), z.unknown()), at }),
   z.object({ type: z.literal('reset'), at }),
   z.object({
     type: z.literal('repair'),
     page,
-    problem: z.enum(['metrics-missing', 'file-missing', 'file-invalid']),
+    problem: z.enum(REPAIR_PROBLEMS),
     detail: z.string().optional(),
     at,
   }),
@@ -101,7 +108,12 @@ export class CheckpointJournal {
 
   /** Latest metrics of each page whose last record says it is done. */
   readonly completed = new Map<number, Record<string, unknown>>();
-  /** Pages with a valid file but no metrics (the process died between writing the file and journalling). */
+  /** Byte length of the file of each page in `completed`, when its record says (see RecordSchema). */
+  readonly sizes = new Map<number, number>();
+  /**
+   * Pages with a valid file but no metrics: a journal written by an older version (which renamed the file
+   * before journalling), or damaged or edited by hand.
+   */
   readonly metricsMissing = new Set<number>();
   /** Failures not superseded by a later completion. */
   readonly failures = new Map<number, PageFailure>();
@@ -228,6 +240,7 @@ export class CheckpointJournal {
     this.#lineNo = 0;
     this.#needsNewline = false;
     this.completed.clear();
+    this.sizes.clear();
     this.metricsMissing.clear();
     this.failures.clear();
     this.lastComplete = undefined;
@@ -319,6 +332,8 @@ export class CheckpointJournal {
     switch (record.type) {
       case 'page':
         this.completed.set(record.page, record.metrics);
+        if (record.bytes === undefined) this.sizes.delete(record.page);
+        else this.sizes.set(record.page, record.bytes);
         this.metricsMissing.delete(record.page);
         this.failures.delete(record.page);
         break;
@@ -330,6 +345,7 @@ export class CheckpointJournal {
         break;
       case 'reset':
         this.completed.clear();
+        this.sizes.clear();
         this.metricsMissing.clear();
         this.failures.clear();
         this.lastComplete = undefined;
@@ -337,13 +353,17 @@ export class CheckpointJournal {
         break;
       case 'repair':
         this.repairs.push({ page: record.page, problem: record.problem, ...(record.detail === undefined ? {} : { detail: record.detail }), at: record.at });
-        if (record.problem === 'metrics-missing') {
+        if (record.problem === 'temp-adopted') {
+          // The journalled file is now in place: the page stays done, with its metrics and size.
+        } else if (record.problem === 'metrics-missing') {
           // The page file is valid, so the page is done; only its metrics are unknown.
           this.completed.delete(record.page);
+          this.sizes.delete(record.page);
           this.metricsMissing.add(record.page);
           this.failures.delete(record.page);
         } else {
           this.completed.delete(record.page);
+          this.sizes.delete(record.page);
           this.metricsMissing.delete(record.page);
         }
         break;

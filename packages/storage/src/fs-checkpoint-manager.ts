@@ -8,7 +8,7 @@ const CHECK_CONCURRENCY = 16;
 
 /** `StageStatus` plus what the filesystem backend found when it compared the journal with the files. */
 export interface FsStageStatus extends StageStatus {
-  /** Pages with a valid file but no journalled metrics (a crash between writing the file and journalling). */
+  /** Pages with a valid file but no journalled metrics (a journal from an older version, or damaged by hand). */
   metricsMissingPages: number[];
   /** Pages whose file exists but does not validate; the next run redoes them. */
   invalidPages: Array<{ page: number; problem: string }>;
@@ -28,8 +28,11 @@ export interface FsCheckpointManagerInit {
 
 /**
  * What is done and what is left in one stage, from its journal and its page files. The files are the
- * truth: a journalled page whose file is missing or invalid is redone, and a valid file with no journal
- * line (a crash between the rename and the append) counts as done, with its metrics reported missing.
+ * truth: a journalled page whose file is missing, invalid or of another size than journalled is redone,
+ * unless a dead process left its complete temp file (killed between the journal append and the rename),
+ * which is renamed into place. A valid file with no journal line counts as done, with its metrics
+ * reported missing: since `savePage` journals before the rename, a crash no longer leaves that, only a
+ * journal written by an older version or damaged by hand does.
  */
 export class FsCheckpointManager implements CheckpointManager {
   readonly #init: FsCheckpointManagerInit;
@@ -48,16 +51,26 @@ export class FsCheckpointManager implements CheckpointManager {
     await journal.refresh();
     const pages = expected ?? (await this.#init.pageNumbers());
     const { pages: present, temps } = await stage.listFiles();
-    await stage.removeDeadTempFiles(temps);
     const checks = await this.#check(pages, new Set(present));
     const remaining: number[] = [];
     for (const [i, page] of pages.entries()) {
-      const check = checks[i]!;
+      let check = checks[i]!;
       const journalled = journal.completed.has(page) || journal.metricsMissing.has(page);
+      const bytes = journal.completed.has(page) ? journal.sizes.get(page) : undefined;
+      if (check.ok && bytes !== undefined && check.size !== bytes) {
+        // A redone page journalled with its new file's size, then a crash before the rename: the old file is still there.
+        check = { ok: false, missing: false, problem: `its file has ${check.size} bytes where the journal says ${bytes} (the file it journalled was not renamed into place)` };
+      }
       if (check.ok) {
         if (!journalled) {
-          await this.#repair(page, 'metrics-missing', 'its file is valid but the journal has no line for it (the process stopped between writing the file and journalling it); it counts as done and its metrics are missing');
+          await this.#repair(page, 'metrics-missing', 'its file is valid but the journal has no line for it (a journal written by an older version, or damaged or edited by hand: a crash no longer leaves this, as the journal is written before the page file); it counts as done and its metrics are missing');
         }
+        continue;
+      }
+      // Killed between the journal append and the rename: the journalled file is complete in its temp file.
+      const adopted = journal.completed.has(page) ? await stage.adoptTempFile(page, temps, bytes) : undefined;
+      if (adopted !== undefined) {
+        await this.#repair(page, 'temp-adopted', `it was journalled as done but ${check.problem}; its complete temp file ${adopted}, left by a process that stopped before renaming it, was renamed into place and its journalled metrics kept`);
         continue;
       }
       if (journalled) {
@@ -65,6 +78,8 @@ export class FsCheckpointManager implements CheckpointManager {
       }
       remaining.push(page);
     }
+    // After adoption, which needs them.
+    await stage.removeDeadTempFiles(temps);
     return remaining;
   }
 
@@ -150,7 +165,9 @@ export class FsCheckpointManager implements CheckpointManager {
 
   async #repair(page: number, problem: RepairProblem, detail: string): Promise<void> {
     const { stage, scanId, logger, journal } = this.#init;
-    logger.warn(`page ${page} of stage "${stage.stageName}": ${detail}`, { scanId, stage: stage.stageName, page, problem, file: stage.pagePath(page) });
+    // An adopted temp file loses nothing: not a warning.
+    const log = problem === 'temp-adopted' ? logger.info.bind(logger) : logger.warn.bind(logger);
+    log(`page ${page} of stage "${stage.stageName}": ${detail}`, { scanId, stage: stage.stageName, page, problem, file: stage.pagePath(page) });
     await journal.append({ type: 'repair', page, problem, detail });
   }
 }

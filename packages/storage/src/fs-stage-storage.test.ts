@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -30,7 +30,8 @@ describe('JSON pages', () => {
     expect(await stage.listPages()).toEqual([2]);
     expect(await stage.checkpoint.metrics()).toEqual(new Map([[2, m(2)]]));
     const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(journal).toEqual([{ type: 'page', page: 2, metrics: m(2), at: expect.any(String) }]);
+    // Written before the rename, with the file's byte length so that resume can tell the journalled file from an older one.
+    expect(journal).toEqual([{ type: 'page', page: 2, metrics: m(2), bytes: (await stat(stage.pagePath(2))).size, at: expect.any(String) }]);
   });
 
   it('writes pages as compact JSON, and reads pages written indented (by earlier versions) the same', async () => {
@@ -119,7 +120,10 @@ describe('atomic writes', () => {
       code: ErrorCode.STORAGE_ERROR,
       message: expect.stringContaining(stage.pagePath(4)),
     });
-    expect((await readdir(stage.dir)).sort()).toEqual(['page_0004.json']);
+    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0004.json']);
+    // Journalled before the rename failed, then taken back at once: the page is not done.
+    const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal).toMatchObject([{ type: 'page', page: 4 }, { type: 'repair', page: 4, problem: 'file-missing' }]);
     expect((await stage.checkpoint.metrics()).size).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, type Dirent } from 'node:fs';
-import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ZodType } from 'zod';
 import {
@@ -29,8 +29,8 @@ const KEPT_ON_CLEAN = new Set(['logs']);
 /** Files removed at once by `clean()`. */
 const CLEAN_CONCURRENCY = 16;
 
-/** Result of checking one page file against the stage's format and schema. */
-export type PageCheck = { ok: true } | { ok: false; missing: boolean; problem: string };
+/** Result of checking one page file against the stage's format and schema; `size` is the file's byte length. */
+export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string };
 
 export interface FsStageStorageInit extends StageStorageOptions {
   scanId: string;
@@ -110,7 +110,8 @@ export class FsStageStorage implements StageStorage {
 
   /**
    * Removes temp files whose writer is dead (a crash between writing and renaming). Best effort:
-   * they are hidden from listings anyway. @internal
+   * they are hidden from listings anyway. Resume first gives `adoptTempFile` its chance: a temp file
+   * may hold a page that was journalled but not yet renamed into place. @internal
    */
   async removeDeadTempFiles(temps: readonly string[]): Promise<void> {
     for (const name of temps) {
@@ -118,6 +119,39 @@ export class FsStageStorage implements StageStorage {
       if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
       await rm(join(this.dir, name), { force: true }).catch(() => {});
     }
+  }
+
+  /**
+   * Renames into place the temp file of `page` that a dead process wrote, journalled (its size is `bytes`,
+   * the journal record's) but did not rename: the process stopped between the journal append and the
+   * rename. The temp file must be complete and valid (schema for JSON, a complete PNG). Returns the temp
+   * file's name when one was adopted, else undefined (the page is then redone). A journal record without
+   * `bytes` was written by an older version, which renamed before journalling: its temp files are never
+   * the journalled page, so nothing is adopted. @internal
+   */
+  async adoptTempFile(page: number, temps: readonly string[], bytes: number | undefined): Promise<string | undefined> {
+    if (bytes === undefined) return undefined;
+    const target = this.#fileName(page);
+    const path = this.pagePath(page);
+    for (const name of temps) {
+      const temp = parseTempFileName(name);
+      if (!temp || temp.target !== target || temp.pid === process.pid || isProcessAlive(temp.pid)) continue;
+      const tmp = join(this.dir, name);
+      try {
+        const content = readFileSync(tmp);
+        if (content.length !== bytes) continue;
+        const valid = this.pageFormat === 'json' ? checkJsonPage(content.toString('utf8'), this.#schema).ok : pngProblem(content) === undefined;
+        if (!valid) continue;
+        await rename(tmp, path);
+      } catch (error) {
+        // Gone in between (another resume adopted it) or unreadable: not this one.
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw this.#storageError(error, 'adopt', tmp, page);
+      }
+      this.#valid.delete(page);
+      return name;
+    }
+    return undefined;
   }
 
   /** `<stage>/page_0001.json` (or `.png`). @throws BookpipeError PAGE_INVALID for a page number that is not an integer from 1. */
@@ -152,8 +186,11 @@ export class FsStageStorage implements StageStorage {
 
   /**
    * Validates the page (what will be on disk: the JSON text against the schema, or a complete PNG) and
-   * its metrics, writes it atomically, then journals the metrics. Nothing is written when validation
-   * fails, and a failed write leaves the previous file as it was.
+   * its metrics, then writes it: temp file + fsync, journal record (metrics and byte length) written,
+   * rename into place. So a page file never exists without its metrics: a crash before the rename leaves
+   * a journalled page with a complete temp file, which resume renames into place (`adoptTempFile`).
+   * Nothing is written when validation fails, and a failed write or journal append leaves the previous
+   * file as it was.
    * @throws BookpipeError PAGE_INVALID (the page is refused) or STORAGE_ERROR (the disk refused).
    */
   async savePage(page: number, data: unknown, metrics: Record<string, unknown> & { pageNum: number }): Promise<void> {
@@ -197,15 +234,25 @@ export class FsStageStorage implements StageStorage {
       content = data;
     }
     let stamp: FileStamp;
+    let journalled = false;
     try {
-      stamp = await writeFileAtomic(path, content);
+      stamp = await writeFileAtomic(path, content, {
+        beforeRename: async ({ size }) => {
+          await this.#journal.append({ type: 'page', page, metrics, bytes: size });
+          journalled = true;
+        },
+      });
     } catch (error) {
       this.#valid.delete(page);
+      if (journalled) {
+        // Journalled, then the rename failed (rare: same folder): say so now rather than at the next resume.
+        const detail = `its file could not be renamed into place after it was journalled (${errnoCode(error) ?? String(error)}); it will be redone`;
+        await this.#journal.append({ type: 'repair', page, problem: 'file-missing', detail }).catch(() => {});
+      }
       throw this.#storageError(error, 'write', path, page);
     }
     this.#dropCacheIfCleaned();
     this.#valid.set(page, stamp);
-    await this.checkpoint.markCompleted(page, metrics);
   }
 
   /**
@@ -223,7 +270,7 @@ export class FsStageStorage implements StageStorage {
     }
     this.#dropCacheIfCleaned();
     const known = this.#valid.get(page);
-    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs) return { ok: true };
+    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs) return { ok: true, size: st.size };
     let problem: string | undefined;
     try {
       if (this.pageFormat === 'png') {
@@ -250,7 +297,7 @@ export class FsStageStorage implements StageStorage {
       return { ok: false, missing: false, problem };
     }
     this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs });
-    return { ok: true };
+    return { ok: true, size: st.size };
   }
 
   /** `<stage>/<name>`; `name` may hold sub-folders but not leave the stage folder. @throws BookpipeError INPUT_INVALID */
