@@ -107,6 +107,9 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
       // The moment the stage starts after spawn is measured in the first attempt (node startup and skipped stages before it).
       let startOffsetMs = 0;
       const plan: Array<() => KillTrigger> = [
+        // First a kill sure to land inside the stage: right after its first page is saved, with pages left
+        // to do (the random moments below may fall after the stage ends on a faster run than the reference).
+        () => ({ kind: 'page-done', stage: c.stage, fraction: 0, delayMs: 0 }),
         () => ({ kind: 'page-done', stage: c.stage, fraction: draws[0]!, delayMs: Math.floor(draws[1]! * c.pageDelayMs) }),
         () => ({ kind: 'stage-start', stage: c.stage, delayMs: Math.floor(draws[2]! * stageMs) }),
         () => ({ kind: 'time', delayMs: Math.round(startOffsetMs + draws[3]! * stageMs) }),

@@ -31,6 +31,8 @@ export class RequestLedger {
    */
   responder(model: (request: FakeRequest) => FakeReply, latencyMs: (page: number, stage: 'correction' | 'label') => number): FakeResponder {
     return (request) => {
+      // The OCR stage's one metadata request is no page of an LLM stage: answered, not counted.
+      if (request.schemaName === 'book_metadata') return model(request);
       const stage = requestStage(request);
       const { page } = promptPage(request);
       this.entries.push({ scanDir: this.scanDir, attempt: this.attempt, stage, page, alreadySaved: existsSync(pageFile(this.scanDir, stage, page)) });

@@ -32,11 +32,25 @@ export function requestStage(request: FakeRequest): 'correction' | 'label' {
 
 export const CORRECTION_MARK = '(checked by the crash-suite model)';
 
+/** Fields of the OCR stage's `book_metadata` answer (its JSON schema requires every one). */
+const METADATA_FIELDS = ['title', 'author', 'year', 'publisher', 'isbn', 'language'] as const;
+
 /**
- * Correction leaves every paragraph as read (null) but the page's longest, which it marks; label makes a
+ * The OCR stage's one `book_metadata` request (text of the first pages, no image): the crash scans are
+ * body pages of a real book, so the model finds nothing but the language. Deterministic, like the rest.
+ */
+export function metadataReply(): FakeReply {
+  const none = { value: null, confidence: 0, page: null, line: null };
+  const json = Object.fromEntries(METADATA_FIELDS.map((field) => [field, field === 'language' ? { ...none, value: 'en', confidence: 0.9 } : none]));
+  return { json, usage: { promptTokens: 600, completionTokens: 60 } };
+}
+
+/**
+ * The metadata request gets {@link metadataReply}. Correction leaves every paragraph as read (null) but the page's longest, which it marks; label makes a
  * short first block a HEADER and the rest BODY, and reads the printed page number as scan page + 40.
  */
 export function scriptedModel(request: FakeRequest): FakeReply {
+  if (request.schemaName === 'book_metadata') return metadataReply();
   const page = promptPage(request);
   const usage = { promptTokens: 1400, completionTokens: 180 };
   if (requestStage(request) === 'correction') {

@@ -43,6 +43,7 @@ describe.skipIf(!hasEval || !hasBin)('secrets: the planted key appears nowhere t
     work = await mkdtemp(path.join(tmpdir(), 'bookpipe-secrets-'));
     fake = await startFakeProvider({
       respond: (request): FakeReply => {
+        if (request.schemaName === 'book_metadata') return scriptedModel(request);
         const stage = requestStage(request);
         const { page } = promptPage(request);
         // One page of each stage fails (a stage with no page at all would stop the merge before its report).
