@@ -37,3 +37,4 @@ export { processPages, type ProcessPagesOptions, type PageResult } from './proce
 export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';
 export { Pipeline, type PipelineOptions, type PipelineResult, type RunOptions, type AnyStage } from './pipeline.js';
 export { pageFileName, parsePageFileName, assertScanId } from './paths.js';
+export { mapLimit } from './map-limit.js';

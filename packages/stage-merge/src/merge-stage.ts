@@ -1,5 +1,4 @@
-import {
-  BaseStage,
+import { BaseStage,
   BookpipeError,
   ErrorCode,
   OcrPageSchema,
@@ -7,14 +6,12 @@ import {
   processPages,
   type OcrPage,
   type StageContext,
-  type StageStats,
-} from '@bookpipe/core';
+  type StageStats, mapLimit } from '@bookpipe/core';
 import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
 import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage } from '@bookpipe/stage-label';
 import type { ZodType } from 'zod';
 import { buildBook } from './build-book.js';
 import { continues } from './continuation.js';
-import { mapLimit } from './map-limit.js';
 import { resolveMergeOptions, type MergeStageOptions, type ResolvedMergeOptions } from './merge-options.js';
 import { mergePage, type MergedPage, type PageNumberEntry } from './merge-page.js';
 import { MergePageMetricsSchema, MergePageSchema, MergeReportSchema, type Continuation, type MergePage, type MergePageMetrics } from './merge-schema.js';

@@ -1,7 +1,7 @@
+import { mapLimit } from '@bookpipe/core';
 import type { CheckpointManager, Logger, PageFailure, StageStatus } from '@bookpipe/core';
 import type { CheckpointJournal, RepairProblem } from './checkpoint-journal.js';
 import type { FsStageStorage, PageCheck } from './fs-stage-storage.js';
-import { mapLimit } from './map-limit.js';
 
 /** Page files checked at once on resume: enough to overlap I/O, few enough to keep file handles free. */
 const CHECK_CONCURRENCY = 16;

@@ -2,22 +2,19 @@ import { readFileSync, type Dirent } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ZodType } from 'zod';
-import {
-  BookpipeError,
+import { BookpipeError,
   ErrorCode,
   pageFileName,
   parsePageFileName,
   type Logger,
   type PageFormat,
   type StageStorage,
-  type StageStorageOptions,
-} from '@bookpipe/core';
+  type StageStorageOptions, mapLimit } from '@bookpipe/core';
 import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
 import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, formatIssues, pngProblem, pngProblemFromEnds } from './page-validation.js';
-import { mapLimit } from './map-limit.js';
 import { isProcessAlive } from './process-alive.js';
 import { resolveInside } from './safe-path.js';
 import { errnoCode, toStorageError } from './storage-error.js';

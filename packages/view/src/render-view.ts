@@ -1,12 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { BookpipeError, ErrorCode, type BookStorage } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, type BookStorage, mapLimit } from '@bookpipe/core';
 import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { BookSummary } from './book-summary.js';
 import { pageHtmlName } from './document.js';
 import { indexHtml } from './index-html.js';
-import { mapLimit } from './map-limit.js';
 import { writePageImages, type PageImages } from './page-images.js';
 import { pageHtml, type PageContext } from './page-html.js';
 import { buildPageModel } from './page-model.js';

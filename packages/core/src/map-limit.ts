@@ -1,4 +1,7 @@
-/** `items.map(fn)` with at most `limit` calls in flight; results in input order. */
+/**
+ * `items.map(fn)` with at most `limit` calls in flight; results in input order. Shared by storage, the
+ * stages and the view, so there is one bounded-concurrency map rather than a copy per package.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
