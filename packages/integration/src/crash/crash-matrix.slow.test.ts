@@ -12,7 +12,7 @@ import { cleanEnv, describeTrigger, evalDir, hasBin, hasEval, runCli, type CliRu
 import { RequestLedger, pageFile } from './request-ledger.js';
 import { compareScans, metadataOfStages } from './scan-compare.js';
 import { scriptedModel } from './scripted-model.js';
-import { caseSeed, seededRandom, suiteSeed } from './seeded.js';
+import { caseSeed, seededRandom, suiteSeed } from '../support/seeded.js';
 
 /** Four consecutive real pages of one book (old-books "The Corset and the Crinoline"). */
 const PAGES = ['d014', 'd015', 'd016', 'd017'].map((name) => path.join(evalDir, 'old-books', `${name}.tiff`));

@@ -5,6 +5,9 @@
  * per request, whether it was faulted, so tests can count what the server did.
  */
 import type { FakeReply, FakeRequest, FakeResponder } from '@bookpipe/llm-batch/testing';
+import { seededRandom } from './seeded.js';
+
+export { seededRandom };
 
 export interface FaultCase {
   /** Short name, used in test titles. */
@@ -31,17 +34,6 @@ export const FAULTS: readonly FaultCase[] = [
   { name: 'schema-violating JSON', reply: { fault: 'schemaViolation' }, reason: /violates schema/ },
 ];
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1), so a failing case replays. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Decides, from a request's position among all requests the server received, whether it is faulted. */
 export type FaultSchedule = (request: FakeRequest) => boolean;
