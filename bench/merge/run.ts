@@ -14,6 +14,7 @@
 // page: 0.5-1 s); the stage's own time is printed too. Also timed: an OCR-only merge.
 // Baseline, in the same run: reading and JSON-parsing the 1,200 input files, and writing 400 merge-page-sized
 // files with write + fsync + rename (no validation, no journal): the floor of the I/O.
+import { LabelPageSchema } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 // Not (yet) dependencies of bench/package.json: the built packages, by path.
 import { MergeStage } from '../../packages/stage-merge/dist/index.js';
-import { LabelPageSchema, LabelStage } from '../../packages/stage-label/dist/index.js';
+import { LabelStage } from '../../packages/stage-label/dist/index.js';
 import { CorrectionStage } from '../../packages/stage-correction/dist/index.js';
 
 const PAGES = 400;

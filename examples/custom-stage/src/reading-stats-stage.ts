@@ -1,13 +1,4 @@
-import {
-  BaseStage,
-  BasePageMetricsSchema,
-  OcrPageSchema,
-  processPages,
-  type BasePageMetrics,
-  type OcrPage,
-  type StageContext,
-  type StageStats,
-} from '@bookpipe/core';
+import { BaseStage, BasePageMetricsSchema, OcrPageSchema, processPages, type BasePageMetrics, type OcrPage, type StageContext, type StageStats } from '@bookpipe/core';
 import { z } from 'zod';
 
 /** What this stage writes for each page: `reading-stats/page_NNNN.json`. */

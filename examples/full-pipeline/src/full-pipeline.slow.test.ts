@@ -1,3 +1,4 @@
+import { BookSchema } from '@bookpipe/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import { loadConfig } from '@bookpipe/core';
 import { generateSampleBook } from '@bookpipe/example-sample-book';
 import { openaiCompatible } from '@bookpipe/llm-batch';
 import { exampleFromSchema, startFakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
-import { BookSchema } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFullPipeline } from './full-pipeline.js';

@@ -1,9 +1,9 @@
+import { BookSchema } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@bookpipe/core';
 import { generateSampleBook } from '@bookpipe/example-sample-book';
-import { BookSchema } from '@bookpipe/stage-merge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOfflinePipeline } from './offline-pipeline.js';
 

@@ -1,8 +1,9 @@
+import { BOOK_MD } from '@bookpipe/contracts';
 import { Pipeline, type Config, type EmitFn, type PipelineResult } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
-import { BOOK_MD, MergeStage } from '@bookpipe/stage-merge';
+import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 

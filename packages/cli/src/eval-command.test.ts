@@ -1,8 +1,8 @@
 // Needs the `eval` command registered in program.ts (and @bookpipe/eval in packages/cli/package.json).
+import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/contracts';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/core';
 import { EvalResultSchema } from '@bookpipe/eval';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

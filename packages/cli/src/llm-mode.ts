@@ -1,5 +1,5 @@
+import { DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
 import { BookpipeError, ErrorCode, type Config, type ProviderName } from '@bookpipe/core';
-import { DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-correction';
 
 /** Whether the LLM stages can run, and against what. */
 export type LlmMode =

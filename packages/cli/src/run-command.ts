@@ -1,7 +1,7 @@
+import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
-import { BOOK_JSON, BOOK_MD } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';

@@ -1,8 +1,8 @@
+import { BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BookpipeError, ErrorCode, loadConfig, type BookStorage } from '@bookpipe/core';
-import { BOOK_MD } from '@bookpipe/stage-merge';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';

@@ -1,8 +1,8 @@
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OcrPageSchema, type OcrPage } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';

@@ -18,7 +18,7 @@ export {
   type OcrBlock,
   type OcrPage,
   type ScanMetadata,
-} from './schemas.js';
+} from '@bookpipe/contracts';
 export { loadConfig, configSecrets, hasLlm, type Config, type LogLevel, type ProviderName } from './config.js';
 export { createLogger, silentLogger, safeStringify, type Logger, type LoggerOptions } from './logger.js';
 export type { PipelineEvent, PipelineEventType, StageOutcome, EmitFn } from './events.js';

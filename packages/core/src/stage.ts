@@ -1,11 +1,12 @@
+import { type PageFormat } from '@bookpipe/contracts';
 import type { ZodObject, ZodType } from 'zod';
 import type { Config } from './config.js';
 import { BookpipeError, ErrorCode } from './errors.js';
 import type { EmitFn } from './events.js';
 import type { Logger } from './logger.js';
 import { buildReport, type ReportFailure } from './report.js';
-import { BasePageMetricsSchema, type BasePageMetrics } from './schemas.js';
-import type { BookStorage, CheckpointManager, PageFormat, StageStorage } from './storage.js';
+import { BasePageMetricsSchema, type BasePageMetrics } from '@bookpipe/contracts';
+import type { BookStorage, CheckpointManager, StageStorage } from './storage.js';
 
 /** Everything a stage may touch while it runs. */
 export interface StageContext {
@@ -36,7 +37,7 @@ export interface StageStats {
    * Pages that failed in this run, with the reason, and the error code when the error was a
    * BookpipeError (INPUT_INVALID says the input must be fixed; a retry cannot help).
    */
-  failures: Array<{ page: number; error: string; code?: ErrorCode }>;
+  failures: Array<{ page: number; error: string; code?: BookpipeError['code'] }>;
   /** True when the run stopped early because its signal aborted. */
   aborted: boolean;
 }

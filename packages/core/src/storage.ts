@@ -1,6 +1,8 @@
 import type { ZodType } from 'zod';
 import type { Logger } from './logger.js';
-import type { ScanMetadata } from './schemas.js';
+import type { PageFormat, ScanMetadata } from '@bookpipe/contracts';
+
+export type { PageFormat };
 
 /**
  * The storage a stage sees. `@bookpipe/storage` implements it on the filesystem; another backend
@@ -44,7 +46,6 @@ export interface StageStorageOptions {
   logger?: Logger;
 }
 
-export type PageFormat = 'json' | 'png';
 
 export interface StageStorage {
   readonly stageName: string;

@@ -1,8 +1,7 @@
+import { OcrPageSchema, type BBox, type OcrPage, MergePageSchema, type MergeBlock, type MergePage } from '@bookpipe/contracts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/core';
-import { MergePageSchema, type MergeBlock, type MergePage } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EvalResultSchema } from './eval-schema.js';

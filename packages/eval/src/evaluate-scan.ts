@@ -1,8 +1,6 @@
+import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, type LabelPage, MergePageSchema, blockRole, type MergePage } from '@bookpipe/contracts';
 import path from 'node:path';
-import { BookpipeError, ErrorCode, OcrPageSchema, type BookStorage, type OcrPage } from '@bookpipe/core';
-import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
-import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
-import { MergePageSchema, blockRole, type MergePage } from '@bookpipe/stage-merge';
+import { BookpipeError, ErrorCode, type BookStorage } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { cer, totalErrorRate, wer } from './error-rates.js';
 import { EvalResultSchema, TEXT_STAGES, type EvalPage, type EvalResult, type TextStage } from './eval-schema.js';

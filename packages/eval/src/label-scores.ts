@@ -1,5 +1,4 @@
-import type { BBox } from '@bookpipe/core';
-import type { BlockClass } from '@bookpipe/stage-label';
+import { type BBox, type BlockClass } from '@bookpipe/contracts';
 import type { TruthKind, TruthRegion } from './truth/truth-page.js';
 
 /** The classes scored: each truth kind that bookpipe labels, with the block classes that mean it. */

@@ -1,5 +1,6 @@
+import { type ScanMetadata } from '@bookpipe/contracts';
 import path from 'node:path';
-import { BookpipeError, ErrorCode, type ScanMetadata } from '@bookpipe/core';
+import { BookpipeError, ErrorCode } from '@bookpipe/core';
 import type { TruthPage } from './truth/truth-page.js';
 
 /** How a truth page was matched to a scan page. */

@@ -1,6 +1,3 @@
-import type { OcrPage, OcrParagraph } from '@bookpipe/core';
-import type { CorrectionPage } from '@bookpipe/stage-correction';
-import { blockRole, type MergePage } from '@bookpipe/stage-merge';
 
 const paragraphLines = (paragraph: OcrParagraph) => paragraph.lines.map((line) => line.text.trim()).filter(Boolean).join('\n');
 
@@ -29,4 +26,5 @@ export function mergedText(page: MergePage, scope: 'body' | 'page'): string {
     .filter((block) => scope === 'page' || blockRole(block.classification) !== 'furniture')
     .map((block) => block.paragraphs.map((p) => p.text).join('\n'))
     .join('\n\n');
-}
+}import { type OcrPage, type OcrParagraph, type CorrectionPage, blockRole, type MergePage } from '@bookpipe/contracts';
+

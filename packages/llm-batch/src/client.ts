@@ -10,16 +10,7 @@ import type { ProviderResponse } from './provider.js';
 import { AdaptiveRateLimiter } from './rate-limiter.js';
 import { RequestLog } from './request-log.js';
 import { decideRetry } from './retry.js';
-import type {
-  BatchProgress,
-  BatchSummary,
-  LlmBatchEvent,
-  LlmError,
-  LlmRequest,
-  LlmResult,
-  LlmUsage,
-  ProcessBatchOptions,
-} from './types.js';
+import type { BatchProgress, BatchSummary, LlmBatchEvent, LlmError, LlmRequest, LlmResult, LlmUsage, ProcessBatchOptions } from './types.js';
 import { ResponseValidator } from './validate.js';
 
 /** How one attempt ended. */

@@ -1,4 +1,4 @@
-import { BasePageMetricsSchema } from '@bookpipe/core';
+import { BasePageMetricsSchema } from '@bookpipe/contracts';
 import { z } from 'zod';
 
 /** What the source stage journals for each page, and the columns of source/report.csv. */

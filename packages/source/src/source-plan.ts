@@ -1,5 +1,5 @@
+import { type ScanMetadata } from '@bookpipe/contracts';
 import { basename } from 'node:path';
-import type { ScanMetadata } from '@bookpipe/core';
 import { discoverInputs, type IgnoredFile } from './discover-inputs.js';
 import { sha256File } from './file-hash.js';
 import type { FileKind } from './file-kind.js';

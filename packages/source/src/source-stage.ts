@@ -1,12 +1,5 @@
-import {
-  BaseStage,
-  BookpipeError,
-  ErrorCode,
-  processPages,
-  type ScanMetadata,
-  type StageContext,
-  type StageStats,
-} from '@bookpipe/core';
+import { type ScanMetadata } from '@bookpipe/contracts';
+import { BaseStage, BookpipeError, ErrorCode, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { decodeImagePage, verifyImageFile, type ImageLimits } from './image-file.js';
 import { inputError } from './input-error.js';
 import { encodePagePng } from './page-png.js';

@@ -1,7 +1,7 @@
-import type { OcrPage } from '@bookpipe/core';
+import { type OcrPage } from '@bookpipe/contracts';
+import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
 import { toStrictJsonSchema, type LlmResponseSchema } from '@bookpipe/llm-batch';
 import { z } from 'zod';
-import { itemsOf, pinItems, pinProperty, replaceProperty } from './pinned-schema.js';
 
 /**
  * What the model answers for one paragraph. Only what it must decide: the stage adds the rest

@@ -1,4 +1,4 @@
-import { BasePageMetricsSchema, LlmPageMetricsSchema } from '@bookpipe/core';
+import { BasePageMetricsSchema, LlmPageMetricsSchema } from '@bookpipe/contracts';
 import { z } from 'zod';
 
 /**

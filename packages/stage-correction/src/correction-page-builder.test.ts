@@ -1,7 +1,6 @@
+import { dehyphenate, editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
-import { dehyphenate } from './dehyphenate.js';
-import { editDistance } from './edit-distance.js';
 import { smallPage } from './test-support/small-page.js';
 
 const page = smallPage(3, [[['The cam-', 'paign began.'], ['A well-', 'known tale.']], [['Tbe end.']]], ['Tbe']);

@@ -1,9 +1,7 @@
-import type { BBox, OcrPage } from '@bookpipe/core';
+import { relativeBox } from '@bookpipe/stage-kit';
+import { type BBox, type OcrPage, type CorrectionPage, type ParagraphCorrection } from '@bookpipe/contracts';
+import { type DehyphenateResult, type ParagraphJoin, editDistance, similarity, lineTokens } from '@bookpipe/text';
 import type { CorrectionAnswer } from './correction-answer.js';
-import type { CorrectionPage, ParagraphCorrection } from './correction-schema.js';
-import type { DehyphenateResult, ParagraphJoin } from './dehyphenate.js';
-import { editDistance, similarity } from './edit-distance.js';
-import { lineTokens } from './tokens.js';
 
 /** One OCR paragraph, with its text before and after the deterministic pass. */
 export interface PreparedParagraph {
@@ -45,13 +43,6 @@ export function prepareParagraphs(page: OcrPage, dehyphenated: DehyphenateResult
     }
   }
   return prepared;
-}
-
-/** A box as [left, top, right, bottom] in thousandths of the page: independent of the image's size. */
-export function relativeBox(bbox: BBox, page: { width: number; height: number }): [number, number, number, number] {
-  const x = (value: number) => Math.round((value / page.width) * 1000);
-  const y = (value: number) => Math.round((value / page.height) * 1000);
-  return [x(bbox.x), y(bbox.y), x(bbox.x + bbox.width), y(bbox.y + bbox.height)];
 }
 
 /**

@@ -3,16 +3,16 @@
  * real `openai` SDK against the fake provider of @bookpipe/llm-batch/testing: the exact request, the
  * retry of an answer with a block too many, a failed page among finished ones, resume, and cost.
  */
+import { type OcrPage, CorrectionPageSchema } from '@bookpipe/contracts';
+import { editDistance } from '@bookpipe/text';
 import { readFile, rm } from 'node:fs/promises';
-import { Pipeline, loadConfig, silentLogger, type OcrPage, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorrectionAnswer } from './correction-answer.js';
-import { CorrectionPageSchema } from './correction-schema.js';
 import { CorrectionStage, type CorrectionStageOptions } from './correction-stage.js';
-import { editDistance } from './edit-distance.js';
 import { REAL_PAGES, copyOf, hasEval, makeRealScan, noteSkip, type RealScan } from './test-support/real-scan.js';
 
 noteSkip('correction stage with a model (fake provider)');

@@ -1,15 +1,11 @@
+import { CorrectionPageSchema, type CorrectionPage, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
+import { resolveLlm, type ResolvedLlm, type StageLlmOptions, runLlmPages, type LlmPagePlan, bookVocabulary, loadOcrPage, checkPageImageOptions, pageImage } from '@bookpipe/stage-kit';
+import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
 import { BaseStage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { CorrectionAnswerSchema, correctionResponseSchemaFor, type CorrectionAnswer } from './correction-answer.js';
 import { CorrectionPageMetricsSchema, CorrectionReportSchema, type CorrectionPageMetrics } from './correction-metrics.js';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
-import { CorrectionPageSchema, type CorrectionPage } from './correction-schema.js';
-import { dehyphenate } from './dehyphenate.js';
-import { resolveLlm, type ResolvedLlm, type StageLlmOptions } from './llm-settings.js';
-import { runLlmPages, type LlmPagePlan } from './llm-pages.js';
-import { OCR_STAGE, bookVocabulary, loadOcrPage } from './ocr-input.js';
-import { SOURCE_STAGE, checkPageImageOptions, pageImage } from './page-image.js';
 import { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';
-import { englishLexicon, type Lexicon } from './word-list.js';
 
 export interface CorrectionStageOptions {
   /**

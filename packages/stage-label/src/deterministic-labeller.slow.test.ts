@@ -1,11 +1,12 @@
+import { LabelPageSchema, labelPageSchemaFor } from '@bookpipe/contracts';
+import { type OcrPage } from '@bookpipe/contracts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { OcrPage } from '@bookpipe/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAjmcRegions, loadPageXmlRegions, type TruthRegion } from './eval-support/ground-truth.js';
 import { evalEngine, ocrImages } from './eval-support/ocr-eval-pages.js';
 import { formatCounts, scoreLabels, type ClassCounts, type PageToScore } from './eval-support/score-labels.js';
-import { LabelPageSchema, labelDeterministic, labelPageSchemaFor } from './index.js';
+import { labelDeterministic } from './index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalRoot = path.resolve(repoRoot, '../shared/eval');

@@ -1,6 +1,7 @@
-import { OcrPageSchema, type OcrPage } from '@bookpipe/core';
+import { labelPageSchemaFor, type BlockClass } from '@bookpipe/contracts';
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
-import { labelDeterministic, labelPageSchemaFor, type BlockClass } from './index.js';
+import { labelDeterministic } from './index.js';
 
 interface LineSpec {
   text: string;

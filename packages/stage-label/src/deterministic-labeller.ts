@@ -1,5 +1,4 @@
-import type { OcrPage } from '@bookpipe/core';
-import type { BlockClass, BlockLabel, LabelPage, NumberingStyle, PageNumberLocation, PageRegion } from './label-schema.js';
+import { type OcrPage, type BlockClass, type BlockLabel, type LabelPage, type NumberingStyle, type PageNumberLocation, type PageRegion } from '@bookpipe/contracts';
 import { measurePage, type BlockLayout, type PageLayout } from './page-layout.js';
 import { numberAtEdge, numberOnly, type NumberToken } from './page-numbers.js';
 import { reconcilePageNumbers, type PageNumberReading } from './reconcile-page-numbers.js';

@@ -4,20 +4,20 @@
  * page, a copyright page, chapter openings, running heads with the page number at their outer end,
  * line-end hyphens and footnotes. Correction and label run concurrently, as they do in the CLI.
  */
+import { PageNumbersFileSchema, type PageNumbersFile } from '@bookpipe/contracts';
+import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, labelPageSchemaFor, type LabelPage } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type OcrPage, type PipelineEvent } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
 import { generateSampleBook } from '@bookpipe/example-sample-book';
 import { SourceStage } from '@bookpipe/source';
-import { CorrectionPageSchema, CorrectionStage, type CorrectionPage } from '@bookpipe/stage-correction';
+import { CorrectionStage } from '@bookpipe/stage-correction';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabelStage } from './label-stage.js';
-import { LabelPageSchema, labelPageSchemaFor, type LabelPage } from './label-schema.js';
-import { PageNumbersFileSchema, type PageNumbersFile } from './page-numbers-file.js';
 
 describe('correction and label stages in deterministic mode, through Pipeline on the sample book', () => {
   let dir: string;

@@ -1,20 +1,4 @@
 export {
-  BLOCK_CLASSES,
-  BlockClassSchema,
-  BlockLabelSchema,
-  LabelPageSchema,
-  NumberingStyleSchema,
-  PageNumberLocationSchema,
-  PageRegionSchema,
-  labelPageSchemaFor,
-  type BlockClass,
-  type BlockLabel,
-  type LabelPage,
-  type NumberingStyle,
-  type PageNumberLocation,
-  type PageRegion,
-} from './label-schema.js';
-export {
   reconcilePageNumbers,
   type PageNumberReading,
   type ReconciledPageNumber,
@@ -32,6 +16,6 @@ export { labelDeterministic, type LabelOptions } from './deterministic-labeller.
 export { LabelStage, type LabelStageOptions } from './label-stage.js';
 export { LabelPageMetricsSchema, LabelReportSchema, type LabelPageMetrics } from './label-metrics.js';
 export { LabelAnswerSchema, labelResponseSchemaFor, labelPageFromAnswer, LABEL_SCHEMA_NAME, type LabelAnswer } from './label-answer.js';
-export { PAGE_NUMBERS_FILE, PageNumbersFileSchema, writePageNumbers, type PageNumbersFile } from './page-numbers-file.js';
+export { writePageNumbers } from './page-numbers-file.js';
 export { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
 export { labelPromptJson, BLOCK_TEXT_LIMIT } from './label-request.js';

@@ -1,8 +1,7 @@
-import type { OcrPage } from '@bookpipe/core';
+import { type OcrPage, LabelPageSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
 import { labelPromptJson, BLOCK_TEXT_LIMIT } from './label-request.js';
-import { LabelPageSchema } from './label-schema.js';
 
 /** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
 const page: OcrPage = {

@@ -1,8 +1,7 @@
-import type { OcrPage } from '@bookpipe/core';
+import { type OcrPage, BlockClassSchema, NumberingStyleSchema, PageNumberLocationSchema, PageRegionSchema, type LabelPage, type NumberingStyle } from '@bookpipe/contracts';
+import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
 import { toStrictJsonSchema, type LlmResponseSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-correction';
 import { z } from 'zod';
-import { BlockClassSchema, NumberingStyleSchema, PageNumberLocationSchema, PageRegionSchema, type LabelPage, type NumberingStyle } from './label-schema.js';
 import { numeralStyle } from './page-number-text.js';
 
 const confidence = z.number().min(0).max(1);

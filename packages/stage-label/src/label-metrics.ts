@@ -1,6 +1,5 @@
-import { BasePageMetricsSchema, LlmPageMetricsSchema } from '@bookpipe/core';
+import { BasePageMetricsSchema, LlmPageMetricsSchema, NumberingStyleSchema, PageRegionSchema, type LabelPage } from '@bookpipe/contracts';
 import { z } from 'zod';
-import { NumberingStyleSchema, PageRegionSchema, type LabelPage } from './label-schema.js';
 
 /**
  * What the label stage journals for each page: core's base metrics, the LLM bookkeeping when a

@@ -1,5 +1,3 @@
-import type { OcrPage } from '@bookpipe/core';
-import { relativeBox } from '@bookpipe/stage-correction';
 
 /** Characters of a block's text sent to the model; the class shows in a block's first lines. */
 export const BLOCK_TEXT_LIMIT = 300;
@@ -25,4 +23,6 @@ export function labelPromptJson(page: OcrPage): string {
       };
     }),
   });
-}
+}import { type OcrPage } from '@bookpipe/contracts';
+import { relativeBox } from '@bookpipe/stage-kit';
+

@@ -5,18 +5,18 @@
  * and the book-level reconciliation of the numbers the model read. Then correction and label run
  * together in one pipeline on one shared client.
  */
+import { PageNumbersFileSchema } from '@bookpipe/contracts';
+import { CorrectionPageSchema, LabelPageSchema } from '@bookpipe/contracts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
 import { LlmBatchClient, anthropic } from '@bookpipe/llm-batch';
 import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
-import { CorrectionPageSchema, CorrectionStage } from '@bookpipe/stage-correction';
+import { CorrectionStage } from '@bookpipe/stage-correction';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelAnswer } from './label-answer.js';
-import { LabelPageSchema } from './label-schema.js';
 import { LabelStage } from './label-stage.js';
-import { PageNumbersFileSchema } from './page-numbers-file.js';
 import { evalDir, hasEval, makeRealScan, noteSkip, type RealScan } from './test-support/real-scan.js';
 
 noteSkip('label stage with a model (fake provider)');

@@ -1,21 +1,10 @@
-import { BaseStage, describeError, processPages, type OcrPage, type StageContext, type StageStats } from '@bookpipe/core';
-import {
-  OCR_STAGE,
-  SOURCE_STAGE,
-  checkPageImageOptions,
-  loadOcrPage,
-  pageImage,
-  resolveLlm,
-  runLlmPages,
-  type LlmPagePlan,
-  type ResolvedLlm,
-  type StageLlmOptions,
-} from '@bookpipe/stage-correction';
+import { type OcrPage, OCR_STAGE, SOURCE_STAGE, LabelPageSchema, labelPageSchemaFor, type LabelPage } from '@bookpipe/contracts';
+import { checkPageImageOptions, loadOcrPage, pageImage, resolveLlm, runLlmPages, type LlmPagePlan, type ResolvedLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { labelDeterministic, type LabelOptions } from './deterministic-labeller.js';
 import { LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
 import { LabelPageMetricsSchema, LabelReportSchema, labelQuality, type LabelPageMetrics } from './label-metrics.js';
 import { labelPromptJson } from './label-request.js';
-import { LabelPageSchema, labelPageSchemaFor, type LabelPage } from './label-schema.js';
 import { writePageNumbers } from './page-numbers-file.js';
 import { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
 import type { ReconcileOptions } from './reconcile-page-numbers.js';

@@ -1,4 +1,3 @@
-import type { BBox, OcrBlock, OcrLine, OcrPage } from '@bookpipe/core';
 
 /** One OCR block with the measures the labeller decides on. */
 export interface BlockLayout {
@@ -128,4 +127,5 @@ function boxAround(boxes: BBox[]): BBox | undefined {
   const right = Math.max(...boxes.map((box) => box.x + box.width));
   const bottom = Math.max(...boxes.map((box) => box.y + box.height));
   return { x, y, width: right - x, height: bottom - y };
-}
+}import { type BBox, type OcrBlock, type OcrLine, type OcrPage } from '@bookpipe/contracts';
+

@@ -1,11 +1,12 @@
+import { PageNumbersFileSchema } from '@bookpipe/contracts';
+import { LabelPageSchema, type LabelPage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, silentLogger, type StageContext } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LabelPageSchema, type LabelPage } from './label-schema.js';
-import { PageNumbersFileSchema, writePageNumbers } from './page-numbers-file.js';
+import { writePageNumbers } from './page-numbers-file.js';
 
 const label = (printed: string | null): LabelPage => ({
   printedPageNumber: printed,

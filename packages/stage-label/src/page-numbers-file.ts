@@ -1,30 +1,7 @@
 import type { StageContext } from '@bookpipe/core';
 import { z } from 'zod';
-import { LabelPageSchema, NumberingStyleSchema } from './label-schema.js';
+import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile } from '@bookpipe/contracts';
 import { reconcilePageNumbers, type PageNumberReading, type ReconcileOptions } from './reconcile-page-numbers.js';
-
-/** Name of the label stage's book-level file of reconciled printed page numbers. */
-export const PAGE_NUMBERS_FILE = 'page-numbers.json';
-
-/**
- * `label/page-numbers.json`: one entry per page of the scan, the printed page numbers made
- * consistent across the book by `reconcilePageNumbers`. It wins over the label page files, which
- * hold what was read on each page alone.
- */
-export const PageNumbersFileSchema = z.array(
-  z.object({
-    page: z.number().int().positive(),
-    printedPageNumber: z.string().min(1).nullable(),
-    numberingStyle: NumberingStyleSchema,
-    /** True when `printedPageNumber` is not what was read on the page (corrected or filled in). */
-    inferred: z.boolean(),
-    reason: z.string().optional(),
-    /** What the label page says was read (null: nothing read, or no label page). */
-    read: z.string().nullable(),
-    confidence: z.number().min(0).max(1),
-  }),
-);
-export type PageNumbersFile = z.infer<typeof PageNumbersFileSchema>;
 
 /**
  * Reads every label page of the scan, reconciles their printed page numbers and writes

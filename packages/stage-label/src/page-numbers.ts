@@ -1,4 +1,4 @@
-import type { OcrLine } from '@bookpipe/core';
+import { type OcrLine } from '@bookpipe/contracts';
 import { arabicInterpretations, romanInterpretations, stripDecoration, type NumeralStyle } from './page-number-text.js';
 
 /** A page number found in a piece of text, with its style and how sure the reading is. */

@@ -1,12 +1,5 @@
-import type { NumberingStyle } from './label-schema.js';
-import {
-  arabicInterpretations,
-  numeralStyle,
-  romanInterpretations,
-  toRoman,
-  type NumberInterpretation,
-  type NumeralStyle,
-} from './page-number-text.js';
+import { type NumberingStyle } from '@bookpipe/contracts';
+import { arabicInterpretations, numeralStyle, romanInterpretations, toRoman, type NumberInterpretation, type NumeralStyle } from './page-number-text.js';
 
 /** What a labeller read on one page. */
 export interface PageNumberReading {

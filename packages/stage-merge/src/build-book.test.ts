@@ -1,6 +1,5 @@
-import type { LabelPage } from '@bookpipe/stage-label';
+import { type LabelPage, BookSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
-import { BookSchema } from './book-schema.js';
 import { buildBook } from './build-book.js';
 import { linkPages } from './continuation.js';
 import { mergePage } from './merge-page.js';

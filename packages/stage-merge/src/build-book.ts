@@ -1,9 +1,6 @@
-import { decideHyphen, englishLexicon, type Lexicon, type Vocabulary } from '@bookpipe/stage-correction';
-import { blockRole } from './block-roles.js';
-import type { Book, BookChapter, BookFootnote, BookPage, BookParagraph, BookTextPart, PageBreakJoin } from './book-schema.js';
+import { blockRole, type Book, type BookChapter, type BookFootnote, type BookPage, type BookParagraph, type BookTextPart, type PageBreakJoin, type MergeBlock, type MergePage } from '@bookpipe/contracts';
+import { decideHyphen, englishLexicon, type Lexicon, type Vocabulary, textVocabulary } from '@bookpipe/text';
 import { findMarker, splitMarker } from './footnote-marks.js';
-import type { MergeBlock, MergePage } from './merge-schema.js';
-import { textVocabulary } from './text-vocabulary.js';
 
 export interface BuildBookOptions {
   scanId: string;

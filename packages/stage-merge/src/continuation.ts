@@ -1,4 +1,3 @@
-import type { OcrParagraph } from '@bookpipe/core';
 
 /** How a page's body text begins: its first body paragraph, when the page begins with body text. */
 export interface EdgeStart {
@@ -111,4 +110,5 @@ export function linkPages(pages: ReadonlyArray<{ pageNumber: number; edge: PageE
     }
   }
   return links;
-}
+}import { type OcrParagraph } from '@bookpipe/contracts';
+

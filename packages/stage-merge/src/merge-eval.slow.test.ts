@@ -1,15 +1,13 @@
+import { type OcrPage, blockRole, BookSchema, type Book, MergePageSchema, type MergePage } from '@bookpipe/contracts';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type BookStorage, type OcrPage } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger, type BookStorage } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockRole } from './block-roles.js';
-import { BookSchema, type Book } from './book-schema.js';
-import { MergePageSchema, type MergePage } from './merge-schema.js';
 import { MergeStage } from './merge-stage.js';
 import { loadOcrPages, runDeterministicStages } from './test-support/deterministic-inputs.js';
 

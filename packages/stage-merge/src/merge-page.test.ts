@@ -1,4 +1,4 @@
-import type { LabelPage } from '@bookpipe/stage-label';
+import { type LabelPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { mergePage } from './merge-page.js';
 import { ocrPage } from './test-support/small-pages.js';

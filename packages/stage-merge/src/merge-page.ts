@@ -1,9 +1,6 @@
-import type { OcrPage, OcrParagraph } from '@bookpipe/core';
-import { buildVocabulary, englishLexicon, paragraphText, type CorrectionPage, type Lexicon, type Vocabulary } from '@bookpipe/stage-correction';
-import type { BlockLabel, LabelPage, PageNumbersFile } from '@bookpipe/stage-label';
-import { blockRole } from './block-roles.js';
+import { type OcrPage, type OcrParagraph, type CorrectionPage, type BlockLabel, type LabelPage, type PageNumbersFile, blockRole, type MergeBlock, type MergeInputState, type MergePage, type MergeParagraph } from '@bookpipe/contracts';
+import { buildVocabulary, englishLexicon, paragraphText, type Lexicon, type Vocabulary } from '@bookpipe/text';
 import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
-import type { MergeBlock, MergeInputState, MergePage, MergeParagraph } from './merge-schema.js';
 
 /**
  * The inputs of one page. For correction and label: the page, `null` when the stage is used but has

@@ -1,12 +1,10 @@
+import { OcrPageSchema, LabelPageSchema, type LabelPage, BookSchema, MergePageSchema, type MergePage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type BookStorage, type PipelineEvent } from '@bookpipe/core';
-import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
+import { Pipeline, loadConfig, silentLogger, type BookStorage, type PipelineEvent } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BookSchema } from './book-schema.js';
-import { MergePageSchema, type MergePage } from './merge-schema.js';
 import { MergeStage } from './merge-stage.js';
 import { ocrPage } from './test-support/small-pages.js';
 

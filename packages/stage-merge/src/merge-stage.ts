@@ -1,26 +1,13 @@
-import { BaseStage,
-  BookpipeError,
-  ErrorCode,
-  OcrPageSchema,
-  describeError,
-  processPages,
-  type OcrPage,
-  type StageContext,
-  type StageStats, mapLimit } from '@bookpipe/core';
-import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
-import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage } from '@bookpipe/stage-label';
+import { BOOK_JSON, BOOK_MD, OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage, MergePageSchema, type Continuation, type MergePage } from '@bookpipe/contracts';
+import { BaseStage, BookpipeError, ErrorCode, describeError, processPages, type StageContext, type StageStats, mapLimit } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { buildBook } from './build-book.js';
 import { continues } from './continuation.js';
 import { resolveMergeOptions, type MergeStageOptions, type ResolvedMergeOptions } from './merge-options.js';
 import { mergePage, type MergedPage, type PageNumberEntry } from './merge-page.js';
-import { MergePageMetricsSchema, MergePageSchema, MergeReportSchema, type Continuation, type MergePage, type MergePageMetrics } from './merge-schema.js';
+import { MergePageMetricsSchema, MergeReportSchema, type MergePageMetrics } from './merge-metrics.js';
 import { parseJsonBytes } from './parse-json-bytes.js';
 import { renderMarkdown } from './render-markdown.js';
-
-/** The merge stage's book-level files, in its folder. */
-export const BOOK_JSON = 'book.json';
-export const BOOK_MD = 'book.md';
 
 type Built = { ok: true; merged: MergedPage; seconds: number } | { ok: false; error: unknown };
 

@@ -1,5 +1,3 @@
-import { blockRole, isQuote } from './block-roles.js';
-import type { Book, BookFootnote, BookItem, BookParagraph } from './book-schema.js';
 
 /** Markdown's inline markup characters, escaped wherever they appear in book text. */
 const INLINE = /[\\`*_[\]<>]/g;
@@ -118,4 +116,5 @@ function renderParagraphText(item: BookParagraph, anchorsUpTo: (page: number) =>
   const tail = item.text.slice(from);
   out += from === 0 ? escapeLine(tail) : escapeInline(tail);
   return out;
-}
+}import { blockRole, isQuote, type Book, type BookFootnote, type BookItem, type BookParagraph } from '@bookpipe/contracts';
+

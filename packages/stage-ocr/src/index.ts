@@ -11,7 +11,6 @@ export {
   type ResolvedOcrOptions,
 } from './options.js';
 export {
-  LOW_CONFIDENCE_THRESHOLD,
   OcrPageMetricsSchema,
   OcrReportSchema,
   wordStats,

@@ -1,4 +1,4 @@
-import { OcrPageSchema } from '@bookpipe/core';
+import { OcrPageSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { buildOcrPage } from './ocr-page-builder.js';
 import type { TsvRow } from './tsv.js';

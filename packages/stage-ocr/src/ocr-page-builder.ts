@@ -1,4 +1,4 @@
-import type { BBox, OcrBlock, OcrLine, OcrPage, OcrParagraph, OcrWord } from '@bookpipe/core';
+import { type BBox, type OcrBlock, type OcrLine, type OcrPage, type OcrParagraph, type OcrWord } from '@bookpipe/contracts';
 import type { TsvRow } from './tsv.js';
 
 export interface OcrPageMeta {

@@ -3,12 +3,13 @@
  * valid, a damaged page failing alone with its file and page named, and a run killed mid-book resuming
  * with the missing pages only.
  */
+import { OcrPageSchema } from '@bookpipe/contracts';
 import { spawn } from 'node:child_process';
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrPageMetricsSchema } from './metrics.js';
 import { OcrStage } from './ocr-stage.js';

@@ -1,13 +1,5 @@
-import {
-  BaseStage,
-  BookpipeError,
-  ErrorCode,
-  OcrPageSchema,
-  processPages,
-  type OcrPage,
-  type StageContext,
-  type StageStats,
-} from '@bookpipe/core';
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { BaseStage, BookpipeError, ErrorCode, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { startOcrEngine } from './create-ocr-engine.js';
 import { nativeTesseractVersion } from './native-engine.js';
 import type { OcrEngine } from './engine.js';

@@ -1,4 +1,3 @@
-import type { OcrPage } from '@bookpipe/core';
 
 /** Given once to every worker thread of a tesseract.js pool (piscina `workerData`). */
 export interface TesseractJsWorkerConfig {
@@ -43,4 +42,5 @@ export type OcrTaskOutcome =
  * - `unreadable`: the file exists but does not decode as an image.
  * - `engine`: tesseract itself failed (start-up, crash, unexpected output).
  */
-export type OcrFailureKind = 'missing' | 'unreadable' | 'engine';
+export type OcrFailureKind = 'missing' | 'unreadable' | 'engine';import { type OcrPage } from '@bookpipe/contracts';
+

@@ -1,14 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BookpipeError,
-  ErrorCode,
-  ScanMetadataSchema,
-  type BookStorage,
-  type Logger,
-  type ScanMetadata,
-  type StageStorageOptions,
-} from '@bookpipe/core';
+import { BookpipeError, ErrorCode, ScanMetadataSchema, type BookStorage, type Logger, type ScanMetadata, type StageStorageOptions } from '@bookpipe/core';
 
 /** Core's stage options plus the filesystem backend's own. */
 export interface FsStageStorageOptions extends StageStorageOptions {

@@ -2,14 +2,7 @@ import { readFileSync, type Dirent } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ZodType } from 'zod';
-import { BookpipeError,
-  ErrorCode,
-  pageFileName,
-  parsePageFileName,
-  type Logger,
-  type PageFormat,
-  type StageStorage,
-  type StageStorageOptions, mapLimit } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, pageFileName, parsePageFileName, type Logger, type PageFormat, type StageStorage, type StageStorageOptions, mapLimit } from '@bookpipe/core';
 import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';

@@ -1,5 +1,4 @@
-import type { CorrectionPage } from '@bookpipe/stage-correction';
-import type { LabelPage } from '@bookpipe/stage-label';
+import { type CorrectionPage, type LabelPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from './styles.js';
 import { pageHtml, type PageContext } from './page-html.js';

@@ -1,4 +1,4 @@
-import type { BBox } from '@bookpipe/core';
+import { type BBox } from '@bookpipe/contracts';
 import { classCss, className } from './class-colours.js';
 import { formatConfidence, formatShare, htmlDocument, pageHtmlName } from './document.js';
 import { html, join, type SafeHtml } from './html.js';

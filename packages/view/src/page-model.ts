@@ -1,7 +1,4 @@
-import type { BBox, OcrPage } from '@bookpipe/core';
-import type { CorrectionPage } from '@bookpipe/stage-correction';
-import type { LabelPage } from '@bookpipe/stage-label';
-import type { Continuation, MergePage } from '@bookpipe/stage-merge';
+import { type BBox, type OcrPage, type CorrectionPage, type LabelPage, type Continuation, type MergePage } from '@bookpipe/contracts';
 import { diffParagraph, hasChanges, type TextToken } from './text-diff.js';
 
 /** A stage's failure on one page, as its journal records it. */

@@ -1,9 +1,7 @@
+import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, type LabelPage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OcrPageSchema, type OcrPage } from '@bookpipe/core';
-import { CorrectionPageSchema, type CorrectionPage } from '@bookpipe/stage-correction';
-import { LabelPageSchema, type LabelPage } from '@bookpipe/stage-label';
 import { openScan } from '@bookpipe/storage';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

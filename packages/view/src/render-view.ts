@@ -1,7 +1,7 @@
+import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/contracts';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BookpipeError, ErrorCode, type BookStorage, mapLimit } from '@bookpipe/core';
-import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { BookSummary } from './book-summary.js';
 import { pageHtmlName } from './document.js';

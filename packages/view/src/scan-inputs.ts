@@ -1,7 +1,5 @@
-import { describeError, OcrPageSchema, type BookStorage, type StageStorage } from '@bookpipe/core';
-import { CorrectionPageSchema } from '@bookpipe/stage-correction';
-import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile } from '@bookpipe/stage-label';
-import { MergePageSchema } from '@bookpipe/stage-merge';
+import { OcrPageSchema, CorrectionPageSchema, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile, MergePageSchema } from '@bookpipe/contracts';
+import { describeError, type BookStorage, type StageStorage } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import type { StageSummary } from './book-summary.js';
 import type { PageInputs, PrintedNumber, StageFailure } from './page-model.js';

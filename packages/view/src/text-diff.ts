@@ -1,4 +1,4 @@
-import type { OcrParagraph } from '@bookpipe/core';
+import { type OcrParagraph } from '@bookpipe/contracts';
 import { diffArrays } from 'diff';
 
 /** One word of a paragraph as the view shows it. */

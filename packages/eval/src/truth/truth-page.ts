@@ -1,4 +1,3 @@
-import type { BBox } from '@bookpipe/core';
 
 /**
  * What a ground-truth region is, in the few kinds the scores use. Running heads, page numbers and feet
@@ -70,4 +69,5 @@ export function bodyTextOf(regions: readonly TruthRegion[]): string {
     .filter((region) => !FURNITURE_KINDS.has(region.kind) && region.text !== null)
     .map((region) => region.text)
     .join('\n');
-}
+}import { type BBox } from '@bookpipe/contracts';
+

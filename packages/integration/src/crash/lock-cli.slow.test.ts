@@ -1,12 +1,12 @@
 // Two `bookpipe run` on one scan: the second is refused naming the holder's pid, the first completes
 // unharmed; a lock left by a SIGKILLed run, or naming a pid now reused by an unrelated live process, is
 // taken over by the next run. The real bin in child processes, on two real pages.
+import { OcrPageSchema } from '@bookpipe/contracts';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OcrPageSchema } from '@bookpipe/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, evalDir, hasBin, hasEval, runCli, type CliRun } from './cli-child.js';
 

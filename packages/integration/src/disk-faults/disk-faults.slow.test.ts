@@ -18,24 +18,7 @@ import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bookpipe,
-  canMount,
-  chmodStopsWrites,
-  evalFile,
-  hasBin,
-  hasEval,
-  hashTree,
-  isLogFile,
-  mountReadOnly,
-  mountTmpfs,
-  noteSkip,
-  pagesDone,
-  tempFolder,
-  treeChanges,
-  usedBytes,
-  type CliRun,
-} from '../support/disk-cli.js';
+import { bookpipe, canMount, chmodStopsWrites, evalFile, hasBin, hasEval, hashTree, isLogFile, mountReadOnly, mountTmpfs, noteSkip, pagesDone, tempFolder, treeChanges, usedBytes, type CliRun } from '../support/disk-cli.js';
 
 const SUITE = 'disk-faults';
 noteSkip(SUITE);

@@ -3,12 +3,13 @@
  * OCR stages once per suite, then copied for each test so that every test starts from the same
  * source and OCR pages (copying takes milliseconds; OCR takes seconds).
  */
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type OcrPage } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';

@@ -2,7 +2,6 @@
  * Test support, not exported: a small OCR page built from text, for unit tests of schemas and page
  * building (rules, not OCR quality). Real OCR pages are exercised by the slow suites.
  */
-import type { OcrBlock, OcrPage } from '@bookpipe/core';
 
 /** `[['line 1', 'line 2'], ['next paragraph']]` is one block of two paragraphs; words at confidence 0.9 unless in `doubtful`. */
 export function smallPage(pageNumber: number, blocks: string[][][], doubtful: readonly string[] = []): OcrPage {
@@ -28,4 +27,5 @@ export function smallPage(pageNumber: number, blocks: string[][][], doubtful: re
     return { blockNum: blockIndex + 1, bbox: { x: 200, y: top, width: 1200, height: y - top }, paragraphs: pars };
   });
   return { pageNumber, width: 1600, height: 2400, engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 }, meanConfidence: 0.9, blocks: ocrBlocks };
-}
+}import { type OcrBlock, type OcrPage } from '@bookpipe/contracts';
+

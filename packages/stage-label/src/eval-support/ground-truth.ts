@@ -2,8 +2,8 @@
  * Test support, not exported: ground-truth layout regions of the real pages in ../shared/eval,
  * as boxes with the labeller's vocabulary, so OCR blocks can be scored by overlap.
  */
+import { type BBox } from '@bookpipe/contracts';
 import { readFileSync } from 'node:fs';
-import type { BBox } from '@bookpipe/core';
 import { XMLParser } from 'fast-xml-parser';
 
 /** The region kinds the deterministic labeller is scored on; everything else is `other`. */

@@ -1,8 +1,8 @@
 /**
  * Test support, not exported: scores block labels against ground-truth regions by box overlap.
  */
-import type { BBox, OcrPage } from '@bookpipe/core';
-import type { BlockClass, LabelPage } from '../label-schema.js';
+import { type BBox, type OcrPage } from '@bookpipe/contracts';
+import type { BlockClass, LabelPage } from '@bookpipe/contracts';
 import type { TruthKind, TruthRegion } from './ground-truth.js';
 
 /** The classes scored, and the truth kind each one must find. */

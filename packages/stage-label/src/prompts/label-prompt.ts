@@ -1,4 +1,4 @@
-import { BLOCK_CLASSES } from '../label-schema.js';
+import { BLOCK_CLASSES } from '@bookpipe/contracts';
 
 /**
  * The label stage's prompt. Kept apart from the code so that it can be read, reviewed and changed

@@ -2,12 +2,13 @@
  * Test support, not exported: a scan of real pages of ../shared/eval with complete source and OCR
  * stages (the real stages), made once per suite.
  */
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type OcrPage } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';

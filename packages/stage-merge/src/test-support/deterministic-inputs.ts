@@ -2,7 +2,8 @@
  * Test support, not exported: the correction and label stages in their deterministic modes (no LLM), run
  * through a Pipeline on a scan that has source and OCR pages, as `bookpipe run` runs them without a key.
  */
-import { OcrPageSchema, Pipeline, loadConfig, silentLogger, type BookStorage, type OcrPage } from '@bookpipe/core';
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { Pipeline, loadConfig, silentLogger, type BookStorage } from '@bookpipe/core';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
 

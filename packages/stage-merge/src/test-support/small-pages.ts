@@ -2,7 +2,6 @@
  * Test support, not exported: small OCR pages built from text, for unit tests of the merge's rules
  * (which input wins, what is kept, how pages link). Real OCR is exercised by the slow suites.
  */
-import type { OcrBlock, OcrPage } from '@bookpipe/core';
 
 const LINE_HEIGHT = 40;
 
@@ -42,4 +41,5 @@ export function ocrPage(pageNumber: number, blocks: string[][][]): OcrPage {
     meanConfidence: 0.9,
     blocks: ocrBlocks,
   };
-}
+}import { type OcrBlock, type OcrPage } from '@bookpipe/contracts';
+

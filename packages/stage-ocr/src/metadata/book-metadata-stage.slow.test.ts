@@ -5,10 +5,11 @@
  * read-metadata.slow.test.ts), so this generated one is the positive case; its truth is book.txt.
  * With a model: the real openai SDK against the fake provider of @bookpipe/llm-batch/testing.
  */
+import { type ScanMetadata } from '@bookpipe/contracts';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type ScanMetadata } from '@bookpipe/core';
+import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
 import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/example-sample-book';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';

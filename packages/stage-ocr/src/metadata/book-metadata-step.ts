@@ -3,7 +3,8 @@
  * pages (deterministically, and through one model request when an LLM is configured), keep the full
  * reading in `ocr/book-metadata.json`, and write the confident values into metadata.json.
  */
-import { OcrPageSchema, describeError, type OcrPage, type StageContext } from '@bookpipe/core';
+import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { describeError, type StageContext } from '@bookpipe/core';
 import { DEFAULT_MIN_METADATA_CONFIDENCE, type BookMetadataReading } from './book-metadata.js';
 import { MetadataLlmError, combineReadings, readMetadataWithLlm } from './llm-metadata.js';
 import { resolveMetadataLlm, type MetadataLlmOptions } from './llm-settings.js';

@@ -1,4 +1,4 @@
-import type { OcrPage } from '@bookpipe/core';
+import { type OcrPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import type { BookMetadataReading } from './book-metadata.js';
 import { checkAnswer, combineReadings, metadataPrompt, type LlmMetadataAnswer } from './llm-metadata.js';

@@ -5,8 +5,8 @@
  * believed: an ISBN must pass its check digit, a year must be plausible, and a value whose quoted line
  * is not on the page it names is a guess (its confidence is capped under the writing threshold).
  */
+import { type OcrPage } from '@bookpipe/contracts';
 import type { LlmRequest, LlmSuccess } from '@bookpipe/llm-batch';
-import type { OcrPage } from '@bookpipe/core';
 import { METADATA_FIELDS, type BookMetadataReading, type MetadataField, type MetadataReading } from './book-metadata.js';
 import { normaliseIsbn } from './isbn.js';
 import type { ResolvedMetadataLlm } from './llm-settings.js';

@@ -5,10 +5,10 @@
  * reads nothing from; vd-sbb and ajmc are body pages), so what these pages can show is precision:
  * no confident title, author, year, publisher or ISBN read from running text, and the language right.
  */
+import { type OcrPage } from '@bookpipe/contracts';
 import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { OcrPage } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from '../create-ocr-engine.js';
 import type { OcrEngine } from '../engine.js';

@@ -15,13 +15,8 @@
  * A value found only in running text (a year in a preface, a name after "by" mid-sentence) gets a
  * confidence under DEFAULT_MIN_METADATA_CONFIDENCE (book-metadata.ts), so it is reported but never written.
  */
-import type { OcrPage } from '@bookpipe/core';
-import {
-  type BookMetadataReading,
-  type BookMetadataValues,
-  type MetadataField,
-  type MetadataReading,
-} from './book-metadata.js';
+import { type OcrPage } from '@bookpipe/contracts';
+import { type BookMetadataReading, type BookMetadataValues, type MetadataField, type MetadataReading } from './book-metadata.js';
 import { findIsbns } from './isbn.js';
 import { GUESSED_LANGUAGES, guessLanguage, languageOfTesseractCode } from './language-guess.js';
 import { findYears } from './roman-year.js';

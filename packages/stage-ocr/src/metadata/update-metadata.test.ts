@@ -1,7 +1,7 @@
+import { type ScanMetadata } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ScanMetadata } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookMetadataReading } from './book-metadata.js';

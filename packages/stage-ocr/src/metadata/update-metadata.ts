@@ -3,7 +3,8 @@
  * written only when its confidence reaches the threshold, and never over a value the user set.
  * Every written value's origin goes into `metadataSources` (core's `MetadataSourceSchema`).
  */
-import type { BookStorage, ScanMetadata } from '@bookpipe/core';
+import { type ScanMetadata } from '@bookpipe/contracts';
+import type { BookStorage } from '@bookpipe/core';
 import { METADATA_FIELDS, type BookMetadataReading, type MetadataField, type MetadataReading } from './book-metadata.js';
 
 type MetadataSource = NonNullable<ScanMetadata['metadataSources']>[string];

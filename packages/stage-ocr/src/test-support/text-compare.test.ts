@@ -1,5 +1,6 @@
+import { editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
-import { bodyCer, cer, editDistance, normalizeText, wordRecall } from './text-compare.js';
+import { bodyCer, cer, normalizeText, wordRecall } from './text-compare.js';
 
 describe('text comparison for OCR tests', () => {
   it('normalises quotes, dashes, ligatures, long s, line-end hyphens and whitespace', () => {

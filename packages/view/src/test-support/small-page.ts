@@ -2,7 +2,6 @@
  * Test support, not exported: a small OCR page built from text, for unit tests of the view's HTML
  * (escaping, diff marks, confidence marks, bookkeeping). Real OCR pages are exercised by the slow suite.
  */
-import type { OcrBlock, OcrPage } from '@bookpipe/core';
 
 /**
  * `[['line 1', 'line 2'], ['next paragraph']]` is one block of two paragraphs. Words are split on
@@ -33,4 +32,5 @@ export function smallPage(pageNumber: number, blocks: string[][][], confidences:
   const words = ocrBlocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
   const meanConfidence = words.length === 0 ? 0 : words.reduce((s, w) => s + w.confidence, 0) / words.length;
   return { pageNumber, width: 1600, height: 2400, engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 }, meanConfidence, blocks: ocrBlocks };
-}
+}import { type OcrBlock, type OcrPage } from '@bookpipe/contracts';
+

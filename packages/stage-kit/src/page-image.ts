@@ -1,3 +1,4 @@
+import { SOURCE_STAGE } from '@bookpipe/contracts';
 import type { BookStorage } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
 import sharp from 'sharp';
@@ -19,9 +20,6 @@ export interface PageImageOptions {
    */
   rotation?: number;
 }
-
-/** The stage whose PNG page images the LLM stages send. */
-export const SOURCE_STAGE = 'source';
 
 /**
  * A source page as an LLM request image: the `source/page_NNNN.png` of the scan, turned upright,

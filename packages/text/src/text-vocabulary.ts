@@ -1,4 +1,5 @@
-import type { Vocabulary } from '@bookpipe/stage-correction';
+import { wordCore } from './tokens.js';
+import type { Vocabulary } from './vocabulary.js';
 
 /**
  * Word counts of merged text, for hyphen decisions at page breaks (`decideHyphen` consults the book
@@ -16,13 +17,4 @@ export function textVocabulary(texts: Iterable<string>): Vocabulary {
     }
   }
   return { count: (word) => counts.get(word.toLowerCase()) ?? 0 };
-}
-
-/** Lower case, typographic apostrophes made plain, outer punctuation stripped (the rule of `decideHyphen`). */
-function wordCore(token: string): string {
-  return token
-    .replace(/[\u2018\u2019\u02BC]/g, "'")
-    .replace(/^[^\p{L}\p{N}]+/u, '')
-    .replace(/[^\p{L}\p{N}]+$/u, '')
-    .toLowerCase();
 }

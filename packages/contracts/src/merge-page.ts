@@ -1,5 +1,5 @@
-import { BBoxSchema, BasePageMetricsSchema } from '@bookpipe/core';
-import { BlockClassSchema, NumberingStyleSchema } from '@bookpipe/stage-label';
+import { BBoxSchema } from './base-schemas.js';
+import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
 import { z } from 'zod';
 
 const confidence = z.number().min(0).max(1);
@@ -88,34 +88,3 @@ export const MergePageSchema = z.object({
   blocks: z.array(MergeBlockSchema),
 });
 export type MergePage = z.infer<typeof MergePageSchema>;
-
-/** Per-page metrics of the merge stage, journalled with each page. */
-export const MergePageMetricsSchema = BasePageMetricsSchema.extend({
-  blocks: z.number().int().nonnegative(),
-  paragraphs: z.number().int().nonnegative(),
-  ocrWords: z.number().int().nonnegative(),
-  /** Paragraphs whose text comes from the correction stage. */
-  correctedParagraphs: z.number().int().nonnegative(),
-  /** Blocks with no label (0 when the label stage ran on every block). */
-  blocksWithoutLabel: z.number().int().nonnegative(),
-  /** Paragraphs with no correction entry while the correction stage was used. */
-  paragraphsWithoutCorrection: z.number().int().nonnegative(),
-  printedPageNumber: z.string().nullable(),
-  fromPrevious: z.boolean(),
-  toNext: z.boolean(),
-});
-export type MergePageMetrics = z.infer<typeof MergePageMetricsSchema>;
-
-/** The columns of `merge/report.csv`. */
-export const MergeReportSchema = MergePageMetricsSchema.pick({
-  pageNum: true,
-  printedPageNumber: true,
-  blocks: true,
-  paragraphs: true,
-  ocrWords: true,
-  correctedParagraphs: true,
-  blocksWithoutLabel: true,
-  paragraphsWithoutCorrection: true,
-  fromPrevious: true,
-  toNext: true,
-});

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { OcrPage } from '@bookpipe/core';
+import type { OcrPage } from '@bookpipe/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evalEngine, ocrImages } from './eval-support/ocr-eval-pages.js';
-import { buildVocabulary, dehyphenate } from './index.js';
+import { evalEngine, ocrImages } from '../support/ocr-eval-pages.js';
+import { buildVocabulary, dehyphenate } from '@bookpipe/text';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const folder = path.resolve(repoRoot, '../shared/eval/old-books');
 const present = existsSync(folder);
 if (!present) console.warn(`[stage-correction] ${folder} is absent: skipping the de-hyphenation eval on real pages.`);

@@ -1,4 +1,4 @@
-import { BlockClassSchema, NumberingStyleSchema } from '@bookpipe/stage-label';
+import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
 import { z } from 'zod';
 
 /** Where a piece of book text comes from: an OCR paragraph of a page. `start`/`end` are offsets in the item's `text`. */
@@ -127,3 +127,7 @@ export const BookSchema = z.object({
   }),
 });
 export type Book = z.infer<typeof BookSchema>;
+
+/** The merge stage's book-level files, in its folder (`merge/book.json`, `merge/book.md`). */
+export const BOOK_JSON = 'book.json';
+export const BOOK_MD = 'book.md';

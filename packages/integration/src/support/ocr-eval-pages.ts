@@ -1,12 +1,12 @@
 /**
  * Test support, not exported: OCR of real eval pages with the pipeline's own engine
- * (@bookpipe/stage-ocr), so the tests see exactly what the correction stage will be given.
+ * (@bookpipe/stage-ocr), so the tests see exactly what the later stages are given.
  * Images become PNGs first (sharp), as the source stage writes them. Nothing is cached.
  */
+import { type OcrPage } from '@bookpipe/contracts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { OcrPage } from '@bookpipe/core';
 import { createOcrEngine, type OcrEngineName } from '@bookpipe/stage-ocr';
 import sharp from 'sharp';
 

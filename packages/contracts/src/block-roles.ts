@@ -1,4 +1,4 @@
-import type { BlockClass } from '@bookpipe/stage-label';
+import type { BlockClass } from './label-page.js';
 
 /**
  * What a block does in the book, decided by its class:

@@ -1,4 +1,4 @@
-import { OcrPageSchema } from '@bookpipe/core';
+import { OcrPageSchema } from './base-schemas.js';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_CLASSES, BlockClassSchema, LabelPageSchema, labelPageSchemaFor } from './index.js';
 

@@ -1,4 +1,4 @@
-import type { OcrPage } from '@bookpipe/core';
+import type { OcrPage } from '@bookpipe/contracts';
 import { lineTokens, trailingHyphen, wordCore } from './tokens.js';
 
 /**

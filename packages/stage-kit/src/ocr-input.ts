@@ -1,8 +1,6 @@
-import { OcrPageSchema, describeError, type OcrPage, type StageContext } from '@bookpipe/core';
-import { buildVocabulary, type Vocabulary } from './vocabulary.js';
-
-/** The stage whose page files the LLM stages read. */
-export const OCR_STAGE = 'ocr';
+import { OCR_STAGE, OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { describeError, type StageContext } from '@bookpipe/core';
+import { buildVocabulary, type Vocabulary } from '@bookpipe/text';
 
 /** One OCR page of the scan, validated. @throws BookpipeError naming the file when it is missing or invalid. */
 export function loadOcrPage(ctx: Pick<StageContext, 'scan'>, page: number): Promise<OcrPage> {

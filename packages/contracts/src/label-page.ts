@@ -1,4 +1,4 @@
-import type { OcrPage } from '@bookpipe/core';
+import type { OcrPage } from './base-schemas.js';
 import { z } from 'zod';
 
 /** Every class a block of a book page can get (DESIGN.md, "Label page"). BODY is the default. */

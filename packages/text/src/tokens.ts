@@ -1,4 +1,4 @@
-import type { OcrLine } from '@bookpipe/core';
+import type { OcrLine } from '@bookpipe/contracts';
 
 /** Hyphens a printer sets at a line end, decided by the word list: the word may be a compound. */
 const PLAIN_HYPHENS = new Set(['-', '\u2010', '\u2011', '\u2E17']);

@@ -1,4 +1,4 @@
-import type { OcrPage, OcrParagraph } from '@bookpipe/core';
+import type { OcrPage, OcrParagraph } from '@bookpipe/contracts';
 import { decideHyphen, type HyphenDecision } from './hyphen-decision.js';
 import { endsWithClosedDash, lineTokens, startsWithDash, trailingHyphen } from './tokens.js';
 import { buildVocabulary, type Vocabulary } from './vocabulary.js';

@@ -1,5 +1,5 @@
-import type { OcrPage } from '@bookpipe/core';
-import { OcrPageSchema } from '@bookpipe/core';
+import type { OcrPage } from '@bookpipe/contracts';
+import { OcrPageSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { buildVocabulary, createLexicon, decideHyphen, dehyphenate, englishLexicon, paragraphText } from './index.js';
 
