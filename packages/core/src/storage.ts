@@ -23,7 +23,11 @@ export interface BookStorage {
   updateMetadata(update: Partial<ScanMetadata> | ((current: ScanMetadata) => ScanMetadata)): Promise<ScanMetadata>;
   /** Page numbers of the book, 1..totalPages (from metadata.json, else from the source folder). */
   pageNumbers(): Promise<number[]>;
-  /** Storage of one stage (its folder). The options tell it how to validate page files. */
+  /**
+   * Storage of one stage (its folder). The options tell it how to validate page files. Without
+   * `pageFormat`, the format the stage's pages were written in (recorded by the backend when the stage
+   * first wrote), else `pageFormatOf(name)` of @bookpipe/contracts: a reader needs only the name.
+   */
   stage(name: string, options?: StageStorageOptions): StageStorage;
   /** Names of the stage folders that exist. */
   stageNames(): Promise<string[]>;
@@ -40,7 +44,11 @@ export interface StageStorageOptions {
   schema?: ZodType;
   /** Validates journalled metrics on save. */
   metricsSchema?: ZodType;
-  /** "json" (default) or a binary image format; decides the page file extension. */
+  /**
+   * "json" or a binary image format; decides the page file extension. A stage that writes pages gives
+   * its own; a reader leaves it out.
+   * @default the format recorded when the stage first wrote a page, else `pageFormatOf(name)`
+   */
   pageFormat?: PageFormat;
   /** Where storage reports repairs (a torn journal line, a page redone). @default the scan's logger */
   logger?: Logger;

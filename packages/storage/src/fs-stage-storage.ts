@@ -8,6 +8,7 @@ import { FsCheckpointManager } from './fs-checkpoint-manager.js';
 import { PageFolder } from './page-folder.js';
 import { checkJsonPage, formatIssues, pngProblem } from './page-validation.js';
 import { resolveInside } from './safe-path.js';
+import { STAGE_FILE } from './stage-file.js';
 import { errnoCode } from './storage-error.js';
 
 /** The journal's file name inside a stage folder. */
@@ -148,6 +149,7 @@ export class FsStageStorage implements StageStorage {
       if (problem) throw refuse(problem.replace(/^it /, 'the image '));
       content = data;
     }
+    await this.#folder.recordFormat();
     let journalled = false;
     try {
       await this.#folder.write(page, content, async ({ size }) => {
@@ -172,10 +174,10 @@ export class FsStageStorage implements StageStorage {
   /** Atomic write of a stage-level file, creating sub-folders. Page files and the journal are refused. Returns the path. */
   async writeFile(name: string, content: string | Uint8Array): Promise<string> {
     const path = this.filePath(name);
-    if (name === CHECKPOINT_FILE || this.#folder.isPageFile(name)) {
+    if (name === CHECKPOINT_FILE || name === STAGE_FILE || this.#folder.isPageFile(name)) {
       throw new BookpipeError(
         ErrorCode.INPUT_INVALID,
-        `Refused to overwrite ${path} with writeFile: page files go through savePage and the journal through the checkpoint manager.`,
+        `Refused to overwrite ${path} with writeFile: page files go through savePage, the journal through the checkpoint manager, and ${STAGE_FILE} records the page format.`,
         { details: { scanId: this.#scanId, stage: this.stageName, file: path } },
       );
     }

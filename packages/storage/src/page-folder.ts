@@ -7,6 +7,7 @@ import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-wri
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
 import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, pngProblem, pngProblemFromEnds } from './page-validation.js';
 import { isProcessAlive } from './process-alive.js';
+import { STAGE_FILE, recordedPageFormat, stageFileText } from './stage-file.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
 /** Folder entries that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
@@ -53,6 +54,8 @@ export class PageFolder {
    */
   readonly #valid = new Map<number, FileStamp>();
   #validGeneration: number;
+  /** `stage.json` checked or written, in the folder as it was at that clean generation. */
+  #formatRecorded: { generation: number; done: Promise<void> } | undefined;
 
   constructor(init: PageFolderInit) {
     this.dir = init.dir;
@@ -146,6 +149,44 @@ export class PageFolder {
     }
     this.#dropCacheIfCleaned();
     this.#valid.set(page, stamp);
+  }
+
+  /**
+   * Makes sure `stage.json` says this folder's format before a page is written: writes it when missing
+   * (the stage's first page, or a scan from before the format was recorded), once per folder and clean.
+   * @throws BookpipeError STORAGE_ERROR when the folder's pages are recorded in another format (two
+   *   stages of one name, or a stage whose format changed: clean the stage first), or the write failed.
+   */
+  recordFormat(): Promise<void> {
+    const generation = cleanGeneration(this.dir);
+    if (this.#formatRecorded?.generation !== generation) {
+      const done = this.#recordFormat();
+      this.#formatRecorded = { generation, done };
+      // A failed write is tried again by the next save, not remembered.
+      done.catch(() => {
+        if (this.#formatRecorded?.done === done) this.#formatRecorded = undefined;
+      });
+    }
+    return this.#formatRecorded!.done;
+  }
+
+  async #recordFormat(): Promise<void> {
+    const path = join(this.dir, STAGE_FILE);
+    const recorded = recordedPageFormat(this.dir);
+    if (recorded === this.format) return;
+    if (recorded !== undefined) {
+      throw new BookpipeError(
+        ErrorCode.STORAGE_ERROR,
+        `Stage "${this.#stageName}" of scan "${this.#scanId}" holds ${recorded} pages (${path}), but this stage writes ${this.format} pages. ` +
+          `Give the stage another name, or clean the old one first (\`bookpipe clean ${this.#scanId} --stage ${this.#stageName}\`).`,
+        { details: { scanId: this.#scanId, stage: this.#stageName, file: path, recorded, format: this.format } },
+      );
+    }
+    try {
+      await writeFileAtomic(path, stageFileText(this.format));
+    } catch (error) {
+      throw this.storageError(error, 'write', path);
+    }
   }
 
   /**
