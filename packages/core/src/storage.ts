@@ -54,8 +54,21 @@ export interface StageStorageOptions {
   logger?: Logger;
 }
 
+/**
+ * A folder that files are written into atomically: a stage's folder (every `StageStorage` is one), or a
+ * report folder anywhere (`openFolder` of @bookpipe/storage). Tools that write reports (`renderView`)
+ * take one, so they need no filesystem code of their own.
+ */
+export interface FileFolder {
+  /** Location of the folder (a path for the filesystem backend). */
+  readonly dir: string;
+  /** Path of a file in the folder; a name that would leave it is refused. */
+  filePath(name: string): string;
+  /** Atomic write (the old content or the new, never a mix), creating sub-folders. Returns the file's path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+}
 
-export interface StageStorage {
+export interface StageStorage extends FileFolder {
   readonly stageName: string;
   readonly dir: string;
   readonly checkpoint: CheckpointManager;

@@ -6,3 +6,5 @@ export type { FsCheckpointManager, FsStageStatus } from './fs-checkpoint-manager
 export type { RepairProblem } from './checkpoint-journal.js';
 export { LOCK_FILE, type FsScanLock, type ScanLockInfo } from './scan-lock.js';
 export { pngProblem } from './page-validation.js';
+export { writeFileAtomic, type WriteFileAtomicOptions, type FileStamp } from './atomic-write.js';
+export { openFolder, type FsFolder } from './fs-folder.js';
