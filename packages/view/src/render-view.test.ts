@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { openFolder, openScan } from '@bookpipe/storage';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileFolder } from '@bookpipe/core';
 import { renderView } from './render-view.js';
 import { smallPage } from './test-support/small-page.js';
 
@@ -92,6 +93,19 @@ describe('renderView on a scan in real storage', () => {
     expect(elsewhere.imagesWritten).toBe(3);
     // The view folder is not taken for a stage.
     expect(elsewhere.missingStages).toEqual(['merge']);
+  });
+
+  it('writes every file of the report through its `out` folder (view needs no filesystem code of its own)', async () => {
+    const folder = openFolder(join(root, 'report'));
+    const written: string[] = [];
+    const out: FileFolder = { dir: folder.dir, filePath: (name) => folder.filePath(name), writeFile: (name, content) => (written.push(name), folder.writeFile(name, content)) };
+    const result = await renderView({ scan: openScan({ root, scanId: 'book' }), out, imageWidth: 400 });
+    expect(result.indexPath).toBe(join(root, 'report', 'index.html'));
+    expect(written.sort()).toEqual([
+      'images/page_0001.thumb.webp', 'images/page_0001.webp', 'images/page_0002.thumb.webp', 'images/page_0002.webp', 'images/page_0003.thumb.webp', 'images/page_0003.webp',
+      'index.html', 'pages/page_0001.html', 'pages/page_0002.html', 'pages/page_0003.html',
+    ]);
+    expect((await readdir(join(root, 'book'))).sort()).toEqual(['correction', 'label', 'metadata.json', 'ocr', 'source']);
   });
 
   it('refuses an unknown scan and a scan with nothing to show, naming the next step', async () => {
