@@ -43,14 +43,14 @@ describe.skipIf(!present)('bookpipe eval on real pages (vd-sbb baltdiss, pages 1
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('names the two truth pages that are not in the scan', async () => {
-    await expect(evaluateScan({ scan: { root, scanId: 'baltdiss' }, truth: work, write: false })).rejects.toMatchObject({
+    await expect(evaluateScan({ scan: openScan({ root, scanId: 'baltdiss' }), truth: work, write: false })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
       message: expect.stringContaining('2 truth page(s) match no page of scan "baltdiss" (2 pages, from OCR-D-IMG_00000024, OCR-D-IMG_00000025): OCR-D-GT-PAGE_00000026.xml, OCR-D-GT-PAGE_00000027.xml.'),
     });
   });
 
   it('evaluateScan: every score of both pages, matched by the image the PAGE-XML names', async () => {
-    const result = await evaluateScan({ scan: { root, scanId: 'baltdiss' }, truth: work, ignoreUnmatched: true });
+    const result = await evaluateScan({ scan: openScan({ root, scanId: 'baltdiss' }), truth: work, ignoreUnmatched: true });
     expect(result.pages.map((p) => [p.page, p.truth.key, p.truth.matchedBy])).toEqual([
       [1, 'OCR-D-GT-PAGE_00000024', 'image-name'],
       [2, 'OCR-D-GT-PAGE_00000025', 'image-name'],

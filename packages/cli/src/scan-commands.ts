@@ -39,12 +39,6 @@ async function stagesOf(scan: BookStorage): Promise<string[]> {
   return [...known, ...names.filter((name) => !(KNOWN_STAGES as readonly string[]).includes(name))];
 }
 
-/** Pages of a stage that have a file: source pages are PNG, the others JSON. */
-async function pagesWithFiles(scan: BookStorage, stage: string): Promise<number> {
-  const json = (await scan.stage(stage).listPages()).length;
-  return json > 0 ? json : (await scan.stage(stage, { pageFormat: 'png' }).listPages()).length;
-}
-
 /** `bookpipe status <scanId>`: the scan's pages, each stage's progress and failures, the lock, book.md. */
 export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo): Promise<number> {
   const scan = await existingScan(scanId, flags, io);
@@ -55,7 +49,8 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     const status = await scan.stage(name).checkpoint.status();
     stages.push({
       stage: name,
-      pages: await pagesWithFiles(scan, name),
+      // The storage knows each stage's page format (recorded when it first wrote).
+      pages: (await scan.stage(name).listPages()).length,
       complete: status.complete,
       failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
       warnings: status.warnings ?? [],

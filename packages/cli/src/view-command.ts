@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '@bookpipe/core';
+import { openFolder, openScan } from '@bookpipe/storage';
 import { renderView } from '@bookpipe/view';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';
@@ -36,7 +37,8 @@ export function openInBrowser(path: string): Promise<boolean> {
  */
 export async function viewCommand(scanId: string, flags: ViewFlags, io: CliIo, open: (path: string) => Promise<boolean> = openInBrowser): Promise<number> {
   const root = flags.root ?? loadConfig(io.env).root;
-  const result = await renderView({ scan: { root, scanId }, ...(flags.out === undefined ? {} : { out: flags.out }) });
+  const scan = openScan({ root, scanId });
+  const result = await renderView({ scan, ...(flags.out === undefined ? {} : { out: openFolder(flags.out) }) });
   io.stdout.write(`${result.indexPath}\n`);
   const notes: string[] = [`view of ${result.pages} pages written`];
   if (result.missingStages.length > 0) notes.push(`stages not run: ${result.missingStages.join(', ')}`);

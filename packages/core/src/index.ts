@@ -32,6 +32,7 @@ export type {
   PageFormat,
   ScanLockHandle,
 } from './storage.js';
+export type { FileFolder } from './storage.js';
 export { BaseStage, writeReport, type StageContext, type StageStats } from './stage.js';
 export { processPages, type ProcessPagesOptions, type PageResult } from './process-pages.js';
 export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';

@@ -193,14 +193,9 @@ export class Pipeline {
   }
 }
 
-/**
- * Whether a stage that ran earlier completed, from its journal. `status().complete` says the same but
- * `status()` also reads and validates every page file for its page lists (~0.45 s for 400 OCR pages),
- * which this question does not use; storage that can answer from the journal alone offers
- * `isComplete()` (@bookpipe/storage does). A page file damaged since is found when the stage reads it.
- */
-async function isComplete(checkpoint: CheckpointManager & { isComplete?: () => Promise<boolean> }): Promise<boolean> {
-  return typeof checkpoint.isComplete === 'function' ? checkpoint.isComplete() : (await checkpoint.status()).complete;
+/** Whether a stage that ran earlier completed, from its journal alone (see `CheckpointManager.isComplete`). */
+function isComplete(checkpoint: CheckpointManager): Promise<boolean> {
+  return checkpoint.isComplete();
 }
 
 function graphError(message: string): BookpipeError {

@@ -23,7 +23,11 @@ export interface BookStorage {
   updateMetadata(update: Partial<ScanMetadata> | ((current: ScanMetadata) => ScanMetadata)): Promise<ScanMetadata>;
   /** Page numbers of the book, 1..totalPages (from metadata.json, else from the source folder). */
   pageNumbers(): Promise<number[]>;
-  /** Storage of one stage (its folder). The options tell it how to validate page files. */
+  /**
+   * Storage of one stage (its folder). The options tell it how to validate page files. Without
+   * `pageFormat`, the format the stage's pages were written in (recorded by the backend when the stage
+   * first wrote), else `pageFormatOf(name)` of @bookpipe/contracts: a reader needs only the name.
+   */
   stage(name: string, options?: StageStorageOptions): StageStorage;
   /** Names of the stage folders that exist. */
   stageNames(): Promise<string[]>;
@@ -40,14 +44,31 @@ export interface StageStorageOptions {
   schema?: ZodType;
   /** Validates journalled metrics on save. */
   metricsSchema?: ZodType;
-  /** "json" (default) or a binary image format; decides the page file extension. */
+  /**
+   * "json" or a binary image format; decides the page file extension. A stage that writes pages gives
+   * its own; a reader leaves it out.
+   * @default the format recorded when the stage first wrote a page, else `pageFormatOf(name)`
+   */
   pageFormat?: PageFormat;
   /** Where storage reports repairs (a torn journal line, a page redone). @default the scan's logger */
   logger?: Logger;
 }
 
+/**
+ * A folder that files are written into atomically: a stage's folder (every `StageStorage` is one), or a
+ * report folder anywhere (`openFolder` of @bookpipe/storage). Tools that write reports (`renderView`)
+ * take one, so they need no filesystem code of their own.
+ */
+export interface FileFolder {
+  /** Location of the folder (a path for the filesystem backend). */
+  readonly dir: string;
+  /** Path of a file in the folder; a name that would leave it is refused. */
+  filePath(name: string): string;
+  /** Atomic write (the old content or the new, never a mix), creating sub-folders. Returns the file's path. */
+  writeFile(name: string, content: string | Uint8Array): Promise<string>;
+}
 
-export interface StageStorage {
+export interface StageStorage extends FileFolder {
   readonly stageName: string;
   readonly dir: string;
   readonly checkpoint: CheckpointManager;
@@ -102,6 +123,12 @@ export interface CheckpointManager {
   markCompleted(page: number, metrics: Record<string, unknown>): Promise<void>;
   markFailed(page: number, error: string): Promise<void>;
   markStageComplete(stats: Record<string, unknown>): Promise<void>;
+  /**
+   * `status().complete`, answered from the journal alone: what a pipeline asks of a dependency that ran
+   * earlier. `status()` also lists and validates every page file (~0.45 s for 400 OCR pages). A page file
+   * damaged since is found when a stage reads it, or redone by `remainingPages()`.
+   */
+  isComplete(): Promise<boolean>;
   status(): Promise<StageStatus>;
   /** Latest metrics per page, for completed pages. */
   metrics(): Promise<Map<number, Record<string, unknown>>>;

@@ -1,7 +1,20 @@
-import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, type LabelPage, MergePageSchema, blockRole, type MergePage } from '@bookpipe/contracts';
+import {
+  CORRECTION_STAGE,
+  CorrectionPageSchema,
+  LABEL_STAGE,
+  LabelPageSchema,
+  MERGE_STAGE,
+  MergePageSchema,
+  OCR_STAGE,
+  OcrPageSchema,
+  blockRole,
+  type CorrectionPage,
+  type LabelPage,
+  type MergePage,
+  type OcrPage,
+} from '@bookpipe/contracts';
 import path from 'node:path';
 import { BookpipeError, ErrorCode, type BookStorage } from '@bookpipe/core';
-import { openScan } from '@bookpipe/storage';
 import { cer, totalErrorRate, wer } from './error-rates.js';
 import { EvalResultSchema, TEXT_STAGES, type EvalPage, type EvalResult, type TextStage } from './eval-schema.js';
 import { addClassCounts, precisionRecall, scaleRegions, scoreLabels, SCORED_CLASSES, type ClassCounts, type ScoredClass } from './label-scores.js';
@@ -20,8 +33,8 @@ export const NORMALIZATION_NOTE =
   'CER over Unicode code points, WER over space-separated words; overall = total edits / total reference length.';
 
 export interface EvaluateScanOptions {
-  /** The scan: a storage (from `openScan`), or where to open it. */
-  scan: BookStorage | { root: string; scanId: string };
+  /** The scan, opened (`openScan` of @bookpipe/storage, or another `BookStorage`). Its pages are read, and eval.json written, through it. */
+  scan: BookStorage;
   /** Folder of ground-truth pages (see `loadTruthFolder` for the formats). */
   truth: string;
   /**
@@ -54,8 +67,6 @@ export interface EvaluateScanOptions {
   /** The time recorded in the result. @default new Date() */
   now?: Date;
 }
-
-const isStorage = (scan: EvaluateScanOptions['scan']): scan is BookStorage => typeof (scan as BookStorage).stage === 'function';
 
 function scoreText(reference: string, hypothesis: string, scope: TruthScope) {
   return {
@@ -104,7 +115,7 @@ const samePageNumber = (a: string, b: string) => a.trim().replace(/\.$/, '').toL
  *   no scan page), DEPENDENCY_MISSING (no OCR page yet)
  */
 export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalResult> {
-  const scan = isStorage(options.scan) ? options.scan : openScan({ root: options.scan.root, scanId: options.scan.scanId });
+  const { scan } = options;
   if (!(await scan.exists())) {
     throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scan.scanId}" in ${scan.root}. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give --root.`, {
       details: { scanId: scan.scanId, root: scan.root },
@@ -114,20 +125,20 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   const truth = await loadTruthFolder(truthFolder, { plainTextScope: options.plainTextScope });
   const pageMap = options.pageMap ?? (await loadPageMapFile(truthFolder));
 
-  const ocrStage = scan.stage('ocr', { schema: OcrPageSchema });
+  const ocrStage = scan.stage(OCR_STAGE, { schema: OcrPageSchema });
   const ocrPages = new Set(await ocrStage.listPages());
   if (ocrPages.size === 0) {
     throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no OCR output yet (no page file in ${ocrStage.dir}). Run \`bookpipe run\` first.`, {
-      details: { scanId: scan.scanId, stage: 'ocr' },
+      details: { scanId: scan.scanId, stage: OCR_STAGE },
     });
   }
   const metadata = await scan.readMetadata();
   const scanPages = await scan.pageNumbers();
   const { matches, unmatched } = matchPages(truth, { scanId: scan.scanId, metadata, pages: scanPages }, { pageMap, ignoreUnmatched: options.ignoreUnmatched });
 
-  const correctionStage = scan.stage('correction', { schema: CorrectionPageSchema });
-  const labelStage = scan.stage('label', { schema: LabelPageSchema });
-  const mergeStage = scan.stage('merge', { schema: MergePageSchema });
+  const correctionStage = scan.stage(CORRECTION_STAGE, { schema: CorrectionPageSchema });
+  const labelStage = scan.stage(LABEL_STAGE, { schema: LabelPageSchema });
+  const mergeStage = scan.stage(MERGE_STAGE, { schema: MergePageSchema });
   const listed = async (stage: { listPages(): Promise<number[]> }) => new Set(await stage.listPages());
   const correctionPages = await listed(correctionStage);
   const labelPages = await listed(labelStage);

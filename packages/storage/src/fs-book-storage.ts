@@ -1,22 +1,22 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SOURCE_STAGE, pageFormatOf } from '@bookpipe/contracts';
 import { BookpipeError, ErrorCode, ScanMetadataSchema, type BookStorage, type Logger, type ScanMetadata, type StageStorageOptions } from '@bookpipe/core';
+import { writeFileAtomic } from './atomic-write.js';
+import { FsStageStorage } from './fs-stage-storage.js';
+import { withKeyLock } from './keyed-mutex.js';
+import { formatIssues } from './page-validation.js';
+import { acquireScanLock, type FsScanLock } from './scan-lock.js';
+import { recordedPageFormat } from './stage-file.js';
+import { errnoCode, toStorageError } from './storage-error.js';
 
 /** Core's stage options plus the filesystem backend's own. */
 export interface FsStageStorageOptions extends StageStorageOptions {
   /** Receives this stage's storage warnings. @default the logger given to `openScan` */
   logger?: Logger;
 }
-import { writeFileAtomic } from './atomic-write.js';
-import { FsStageStorage } from './fs-stage-storage.js';
-import { withKeyLock } from './keyed-mutex.js';
-import { formatIssues } from './page-validation.js';
-import { acquireScanLock, type FsScanLock } from './scan-lock.js';
-import { errnoCode, toStorageError } from './storage-error.js';
 
 export const METADATA_FILE = 'metadata.json';
-/** The stage that holds the page images every other stage starts from. */
-const SOURCE_STAGE = 'source';
 /** Same rule as `Pipeline.checkGraph`: a stage name is a plain folder name. */
 const STAGE_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/i;
 
@@ -127,12 +127,15 @@ export class FsBookStorage implements BookStorage {
       if (!(BookpipeError.isInstance(error) && error.code === ErrorCode.SCAN_NOT_FOUND)) throw error;
     }
     if (total !== undefined) return Array.from({ length: total }, (_, i) => i + 1);
-    return this.stage(SOURCE_STAGE, { pageFormat: 'png' }).listPages();
+    return this.stage(SOURCE_STAGE).listPages();
   }
 
   /**
-   * Storage of one stage folder. Beyond core's options, `logger` receives this stage's storage warnings
-   * (journal damage, pages redone) instead of the scan's logger, e.g. the stage's own log.
+   * Storage of one stage folder. Its page format is `options.pageFormat`, else the one recorded in the
+   * folder's `stage.json` when the stage wrote its first page, else the built-in stage's (`pageFormatOf`:
+   * PNG for "source", JSON for the others and for any stage of a user's): so a reader opens a stage by
+   * its name alone. Beyond core's options, `logger` receives this stage's storage warnings (journal
+   * damage, pages redone) instead of the scan's logger, e.g. the stage's own log.
    */
   stage(name: string, options: FsStageStorageOptions = {}): FsStageStorage {
     if (typeof name !== 'string' || !STAGE_NAME_RE.test(name)) {
@@ -142,11 +145,13 @@ export class FsBookStorage implements BookStorage {
         { details: { scanId: this.scanId, stage: name } },
       );
     }
+    const dir = join(this.dir, name);
     return new FsStageStorage({
       ...options,
+      pageFormat: options.pageFormat ?? recordedPageFormat(dir) ?? pageFormatOf(name),
       scanId: this.scanId,
       stageName: name,
-      dir: join(this.dir, name),
+      dir,
       logger: options.logger ?? this.#logger,
       now: this.#now,
       pageNumbers: () => this.pageNumbers(),

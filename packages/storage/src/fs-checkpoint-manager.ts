@@ -1,7 +1,7 @@
 import { mapLimit } from '@bookpipe/core';
 import type { CheckpointManager, Logger, PageFailure, StageStatus } from '@bookpipe/core';
 import type { CheckpointJournal, RepairProblem } from './checkpoint-journal.js';
-import type { FsStageStorage, PageCheck } from './fs-stage-storage.js';
+import type { PageCheck, PageFolder } from './page-folder.js';
 
 /** Page files checked at once on resume: enough to overlap I/O, few enough to keep file handles free. */
 const CHECK_CONCURRENCY = 16;
@@ -19,9 +19,11 @@ export interface FsStageStatus extends StageStatus {
 }
 
 export interface FsCheckpointManagerInit {
-  stage: FsStageStorage;
+  /** The stage's page files (the same object its `FsStageStorage` writes through). */
+  folder: PageFolder;
   journal: CheckpointJournal;
   scanId: string;
+  stageName: string;
   logger: Logger;
   pageNumbers: () => Promise<number[]>;
 }
@@ -47,10 +49,10 @@ export class FsCheckpointManager implements CheckpointManager {
    * the journal what it had to correct, with a warning, so that metrics and report.csv tell the truth.
    */
   async remainingPages(expected?: readonly number[]): Promise<number[]> {
-    const { stage, journal } = this.#init;
+    const { folder, journal } = this.#init;
     await journal.refresh();
     const pages = expected ?? (await this.#init.pageNumbers());
-    const { pages: present, temps } = await stage.listFiles();
+    const { pages: present, temps } = await folder.list();
     const checks = await this.#check(pages, new Set(present));
     const remaining: number[] = [];
     for (const [i, page] of pages.entries()) {
@@ -68,7 +70,7 @@ export class FsCheckpointManager implements CheckpointManager {
         continue;
       }
       // Killed between the journal append and the rename: the journalled file is complete in its temp file.
-      const adopted = journal.completed.has(page) ? await stage.adoptTempFile(page, temps, bytes) : undefined;
+      const adopted = journal.completed.has(page) ? await folder.adoptTemp(page, temps, bytes) : undefined;
       if (adopted !== undefined) {
         await this.#repair(page, 'temp-adopted', `it was journalled as done but ${check.problem}; its complete temp file ${adopted}, left by a process that stopped before renaming it, was renamed into place and its journalled metrics kept`);
         continue;
@@ -79,7 +81,7 @@ export class FsCheckpointManager implements CheckpointManager {
       remaining.push(page);
     }
     // After adoption, which needs them.
-    await stage.removeDeadTempFiles(temps);
+    await folder.sweepDeadTemps(temps);
     return remaining;
   }
 
@@ -113,9 +115,9 @@ export class FsCheckpointManager implements CheckpointManager {
    * Read-only: unlike `remainingPages`, it records no repair.
    */
   async status(): Promise<FsStageStatus> {
-    const { stage, journal } = this.#init;
+    const { folder, journal } = this.#init;
     await journal.refresh();
-    const present = await stage.listPages();
+    const { pages: present } = await folder.list();
     const checks = await this.#check(present, new Set(present));
     const completedPages: number[] = [];
     const invalidPages: FsStageStatus['invalidPages'] = [];
@@ -127,7 +129,7 @@ export class FsCheckpointManager implements CheckpointManager {
     const valid = new Set(completedPages);
     const failedPages: PageFailure[] = [...journal.failures.values()].filter((f) => !valid.has(f.page)).sort((a, b) => a.page - b.page);
     const status: FsStageStatus = {
-      stage: stage.stageName,
+      stage: this.#init.stageName,
       complete: journalComplete(journal),
       completedPages,
       failedPages,
@@ -159,15 +161,15 @@ export class FsCheckpointManager implements CheckpointManager {
 
   async #check(pages: readonly number[], present: ReadonlySet<number>): Promise<PageCheck[]> {
     return mapLimit(pages, CHECK_CONCURRENCY, async (page): Promise<PageCheck> =>
-      present.has(page) ? this.#init.stage.checkPage(page) : { ok: false, missing: true, problem: 'its file is missing' },
+      present.has(page) ? this.#init.folder.check(page) : { ok: false, missing: true, problem: 'its file is missing' },
     );
   }
 
   async #repair(page: number, problem: RepairProblem, detail: string): Promise<void> {
-    const { stage, scanId, logger, journal } = this.#init;
+    const { folder, scanId, stageName, logger, journal } = this.#init;
     // An adopted temp file loses nothing: not a warning.
     const log = problem === 'temp-adopted' ? logger.info.bind(logger) : logger.warn.bind(logger);
-    log(`page ${page} of stage "${stage.stageName}": ${detail}`, { scanId, stage: stage.stageName, page, problem, file: stage.pagePath(page) });
+    log(`page ${page} of stage "${stageName}": ${detail}`, { scanId, stage: stageName, page, problem, file: folder.pagePath(page) });
     await journal.append({ type: 'repair', page, problem, detail });
   }
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BasePageMetricsSchema, ErrorCode } from '@bookpipe/core';
-import { openScan, type FsBookStorage } from './index.js';
+import { STAGE_FILE, openScan, type FsBookStorage } from './index.js';
 import { deadPid, evalDir, runFixture, tempRoot } from './test-fixtures/helpers.js';
 
 const PageSchema = z.object({ text: z.string(), words: z.number().int() });
@@ -109,7 +109,7 @@ describe('atomic writes', () => {
     expect(result).toMatchObject({ event: 'failed', code: ErrorCode.STORAGE_ERROR, message: expect.stringContaining('EFBIG') });
     expect(result.message).toContain(stage.pagePath(1));
     expect(await stage.loadPage(1)).toEqual({ text: 'old' });
-    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0001.json']);
+    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0001.json', 'stage.json']);
     expect([...(await stage.checkpoint.metrics()).keys()]).toEqual([1]);
   });
 
@@ -120,7 +120,7 @@ describe('atomic writes', () => {
       code: ErrorCode.STORAGE_ERROR,
       message: expect.stringContaining(stage.pagePath(4)),
     });
-    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0004.json']);
+    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0004.json', 'stage.json']);
     // Journalled before the rename failed, then taken back at once: the page is not done.
     const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(journal).toMatchObject([{ type: 'page', page: 4 }, { type: 'repair', page: 4, problem: 'file-missing' }]);
@@ -163,6 +163,61 @@ describe('stage files', () => {
     expect(await stage.listPages()).toEqual([]);
     expect(await stage.checkpoint.status()).toMatchObject({ complete: false, completedPages: [] });
     expect((await stage.checkpoint.metrics()).size).toBe(0);
+  });
+});
+
+/** The smallest bytes storage takes for a PNG page: the signature, then the IEND chunk. */
+const tinyPng = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+describe('page formats recorded in stage.json', () => {
+  it("a stage's first page records its format, so a reader opens the stage by its name alone", async () => {
+    const writer = scan.stage('scans', { pageFormat: 'png' });
+    expect(existsSync(join(writer.dir, STAGE_FILE))).toBe(false);
+    await writer.savePage(1, tinyPng, { pageNum: 1 });
+    await writer.savePage(2, tinyPng, { pageNum: 2 });
+    expect(await readFile(join(writer.dir, STAGE_FILE), 'utf8')).toBe('{"pageFormat":"png"}\n');
+
+    // "scans" is no built-in stage: without the record a reader would look for JSON pages.
+    const reader = openScan({ root, scanId: 'book' }).stage('scans');
+    expect(reader.pageFormat).toBe('png');
+    expect(await reader.listPages()).toEqual([1, 2]);
+    expect(Buffer.from(await reader.loadPageBytes(2)).equals(tinyPng)).toBe(true);
+    expect(await reader.checkpoint.remainingPages([1, 2, 3])).toEqual([3]);
+  });
+
+  it('without a record (a scan written before, or a stage yet to write): the built-in format, JSON for the others', async () => {
+    const source = scan.stage('source', { pageFormat: 'png' });
+    await source.savePage(1, tinyPng, { pageNum: 1 });
+    await rm(join(source.dir, STAGE_FILE));
+    expect(scan.stage('source').pageFormat).toBe('png');
+    expect(await scan.stage('source').listPages()).toEqual([1]);
+    expect(await scan.pageNumbers()).toEqual([1]);
+    expect(scan.stage('ocr').pageFormat).toBe('json');
+    expect(scan.stage('my-stage').pageFormat).toBe('json');
+    // A damaged record counts as none, and the next save writes it again.
+    await writeFile(join(source.dir, STAGE_FILE), '{"pageFormat":');
+    expect(scan.stage('source').pageFormat).toBe('png');
+    await scan.stage('source', { pageFormat: 'png' }).savePage(2, tinyPng, { pageNum: 2 });
+    expect(JSON.parse(await readFile(join(source.dir, STAGE_FILE), 'utf8'))).toEqual({ pageFormat: 'png' });
+  });
+
+  it('a stage writing another format than its folder holds is refused before any page is written; after clean it may', async () => {
+    await scan.stage('pics', { pageFormat: 'png' }).savePage(1, tinyPng, { pageNum: 1 });
+    const json = scan.stage('pics', { pageFormat: 'json' });
+    const error = await json.savePage(2, { text: 'two' }, m(2)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.STORAGE_ERROR,
+      message: `Stage "pics" of scan "book" holds png pages (${join(json.dir, STAGE_FILE)}), but this stage writes json pages. Give the stage another name, or clean the old one first (\`bookpipe clean book --stage pics\`).`,
+    });
+    expect((await readdir(json.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0001.png', STAGE_FILE]);
+    await json.clean();
+    await json.savePage(2, { text: 'two' }, m(2));
+    expect(scan.stage('pics').pageFormat).toBe('json');
+    expect(await scan.stage('pics').listPages()).toEqual([2]);
+  });
+
+  it('writeFile refuses stage.json', async () => {
+    await expect(scan.stage('ocr').writeFile(STAGE_FILE, '{"pageFormat":"png"}')).rejects.toMatchObject({ code: ErrorCode.INPUT_INVALID });
   });
 });
 

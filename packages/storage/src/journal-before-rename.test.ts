@@ -106,7 +106,7 @@ describe('journal before rename', () => {
     const fresh = reopen();
     await expect(fresh.savePage(2, { text: 'two' }, { pageNum: 2 })).rejects.toMatchObject({ code: ErrorCode.STORAGE_ERROR, message: expect.stringContaining('[EISDIR]') });
     await expect(fresh.savePage(1, { text: 'one, redone' }, { pageNum: 1 })).rejects.toMatchObject({ code: ErrorCode.STORAGE_ERROR });
-    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0001.json']);
+    expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0001.json', 'stage.json']);
     expect(await fresh.loadPage(1)).toEqual({ text: 'one' });
   });
 });

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type SharpType from 'sharp';
-import { writeFileAtomic } from './write-file-atomic.js';
+import type { FileFolder } from '@bookpipe/core';
 
 let loading: Promise<typeof SharpType> | undefined;
 
@@ -19,6 +18,9 @@ export interface ImageSizes {
   /** WebP quality 1-100. */
   quality: number;
 }
+
+/** The view's folder for page images. */
+const IMAGES_DIR = 'images';
 
 export interface PageImage {
   /** File name in the view's images/ folder. */
@@ -56,14 +58,17 @@ export async function writePageImages(options: {
   /** Files the images derive from (source PNG, OCR page), for the freshness check; absent for non-file storage. */
   inputs: readonly (string | undefined)[];
   rotation: number;
-  dir: string;
+  /** The view's folder: the images go to its images/ folder. */
+  folder: FileFolder;
   page: number;
   sizes: ImageSizes;
 }): Promise<PageImages> {
   const sharp = await loadSharp();
   const stem = `page_${String(options.page).padStart(4, '0')}`;
-  const displayPath = join(options.dir, `${stem}.webp`);
-  const thumbPath = join(options.dir, `${stem}.thumb.webp`);
+  const displayName = `${IMAGES_DIR}/${stem}.webp`;
+  const thumbName = `${IMAGES_DIR}/${stem}.thumb.webp`;
+  const displayPath = options.folder.filePath(displayName);
+  const thumbPath = options.folder.filePath(thumbName);
   const { displayWidth, thumbnailWidth, quality } = options.sizes;
 
   const inputTimes = await Promise.all(options.inputs.map(mtime));
@@ -87,8 +92,8 @@ export async function writePageImages(options: {
   // (1400-1600 px pages: 130-200 ms instead of 270-500 ms).
   const display = await sharp(data, raw).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
   const thumb = await sharp(data, raw).resize({ width: thumbnailWidth, withoutEnlargement: true }).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
-  await writeFileAtomic(displayPath, display.data);
-  await writeFileAtomic(thumbPath, thumb.data);
+  await options.folder.writeFile(displayName, display.data);
+  await options.folder.writeFile(thumbName, thumb.data);
   return {
     display: { file: `${stem}.webp`, width: display.info.width, height: display.info.height },
     thumbnail: { file: `${stem}.thumb.webp`, width: thumb.info.width, height: thumb.info.height },

@@ -2,9 +2,10 @@ import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage,
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openScan } from '@bookpipe/storage';
+import { openFolder, openScan } from '@bookpipe/storage';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileFolder } from '@bookpipe/core';
 import { renderView } from './render-view.js';
 import { smallPage } from './test-support/small-page.js';
 
@@ -54,7 +55,7 @@ describe('renderView on a scan in real storage', () => {
 
   it('writes index.html, a page per page and two images per page, and says which stage is missing', async () => {
     // Small images keep the test fast; the image sizes of real pages are the slow suite's.
-    const result = await renderView({ scan: { root, scanId: 'book' }, imageWidth: 400, now: () => new Date('2026-11-29T12:00:00Z') });
+    const result = await renderView({ scan: openScan({ root, scanId: 'book' }), imageWidth: 400, now: () => new Date('2026-11-29T12:00:00Z') });
     expect(result).toMatchObject({ dir: join(root, 'book', 'view'), pages: 3, missingStages: ['merge'], imagesWritten: 3, failedPages: [2] });
     expect((await readdir(join(result.dir, 'pages'))).sort()).toEqual(['page_0001.html', 'page_0002.html', 'page_0003.html']);
     expect((await readdir(join(result.dir, 'images'))).sort()).toEqual(['page_0001.thumb.webp', 'page_0001.webp', 'page_0002.thumb.webp', 'page_0002.webp', 'page_0003.thumb.webp', 'page_0003.webp']);
@@ -84,18 +85,31 @@ describe('renderView on a scan in real storage', () => {
   });
 
   it('a second render keeps the images that are newer than their inputs; --out writes elsewhere and leaves the scan folder alone', async () => {
-    await renderView({ scan: { root, scanId: 'book' }, imageWidth: 400 });
+    await renderView({ scan: openScan({ root, scanId: 'book' }), imageWidth: 400 });
     const again = await renderView({ scan: openScan({ root, scanId: 'book' }), imageWidth: 400 });
     expect(again.imagesWritten).toBe(0);
-    const elsewhere = await renderView({ scan: { root, scanId: 'book' }, out: join(root, 'report'), imageWidth: 400 });
+    const elsewhere = await renderView({ scan: openScan({ root, scanId: 'book' }), out: openFolder(join(root, 'report')), imageWidth: 400 });
     expect(elsewhere.indexPath).toBe(join(root, 'report', 'index.html'));
     expect(elsewhere.imagesWritten).toBe(3);
     // The view folder is not taken for a stage.
     expect(elsewhere.missingStages).toEqual(['merge']);
   });
 
+  it('writes every file of the report through its `out` folder (view needs no filesystem code of its own)', async () => {
+    const folder = openFolder(join(root, 'report'));
+    const written: string[] = [];
+    const out: FileFolder = { dir: folder.dir, filePath: (name) => folder.filePath(name), writeFile: (name, content) => (written.push(name), folder.writeFile(name, content)) };
+    const result = await renderView({ scan: openScan({ root, scanId: 'book' }), out, imageWidth: 400 });
+    expect(result.indexPath).toBe(join(root, 'report', 'index.html'));
+    expect(written.sort()).toEqual([
+      'images/page_0001.thumb.webp', 'images/page_0001.webp', 'images/page_0002.thumb.webp', 'images/page_0002.webp', 'images/page_0003.thumb.webp', 'images/page_0003.webp',
+      'index.html', 'pages/page_0001.html', 'pages/page_0002.html', 'pages/page_0003.html',
+    ]);
+    expect((await readdir(join(root, 'book'))).sort()).toEqual(['correction', 'label', 'metadata.json', 'ocr', 'source']);
+  });
+
   it('refuses an unknown scan and a scan with nothing to show, naming the next step', async () => {
-    await expect(renderView({ scan: { root, scanId: 'nope' } })).rejects.toThrow(/There is no scan "nope" in .*bookpipe run <pdf-or-folder> --scan-id nope/);
+    await expect(renderView({ scan: openScan({ root, scanId: 'nope' }) })).rejects.toThrow(/There is no scan "nope" in .*bookpipe run <pdf-or-folder> --scan-id nope/);
     const empty = openScan({ root, scanId: 'empty' });
     await empty.init();
     await expect(renderView({ scan: empty })).rejects.toThrow(/Scan "empty" has no page images .* and no OCR pages yet: nothing to view\. Run `bookpipe run` on it first\./);

@@ -1,8 +1,8 @@
 import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/contracts';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { BookpipeError, ErrorCode, type BookStorage, mapLimit } from '@bookpipe/core';
-import { openScan } from '@bookpipe/storage';
+import { basename, dirname, resolve } from 'node:path';
+import { BookpipeError, ErrorCode, mapLimit, type BookStorage, type FileFolder } from '@bookpipe/core';
+import { OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BookSummary } from './book-summary.js';
 import { pageHtmlName } from './document.js';
 import { indexHtml } from './index-html.js';
@@ -10,20 +10,19 @@ import { writePageImages, type PageImages } from './page-images.js';
 import { pageHtml, type PageContext } from './page-html.js';
 import { buildPageModel } from './page-model.js';
 import { PIPELINE_STAGES, readPageInputs, readScanStages } from './scan-inputs.js';
-import { writeFileAtomic } from './write-file-atomic.js';
 
 /** Name of the view's folder inside the scan folder when `out` is not given. */
 export const VIEW_DIR = 'view';
 
 export interface RenderViewOptions {
-  /** The scan: an open `BookStorage`, or where to find it on the filesystem. */
-  scan: BookStorage | { root: string; scanId: string };
+  /** The scan, opened (`openScan` of @bookpipe/storage, or another `BookStorage`). Its pages are read through it. */
+  scan: BookStorage;
   /**
-   * Folder to write the report into (created if missing); relative paths resolve against the working
-   * directory. The report is self-contained: it can be moved or zipped as a whole.
-   * @default "<scan folder>/view"
+   * Folder to write the report into (created if missing): `openFolder(dir)` of @bookpipe/storage for a
+   * folder outside the scan. The report is self-contained: it can be moved or zipped as a whole.
+   * @default the scan's "view" folder, `scan.stage('view')` ("<scan folder>/view")
    */
-  out?: string;
+  out?: FileFolder;
   /**
    * OCR words with a confidence under this are marked in the text and on the image.
    * @default LOW_CONFIDENCE_THRESHOLD of @bookpipe/stage-ocr (0.6: measured there as about where a word
@@ -68,10 +67,6 @@ function positive(name: string, value: number | undefined, fallback: number, max
   return value;
 }
 
-function isBookStorage(scan: RenderViewOptions['scan']): scan is BookStorage {
-  return typeof (scan as BookStorage).stageNames === 'function';
-}
-
 /**
  * Writes a static HTML report of a scan: `index.html` (the book summary: stages, failures, LLM cost,
  * word confidence histogram, a thumbnail link to every page) and `pages/page_NNNN.html` (the page image
@@ -85,10 +80,10 @@ function isBookStorage(scan: RenderViewOptions['scan']): scan is BookStorage {
  *
  * @throws BookpipeError SCAN_NOT_FOUND, or DEPENDENCY_MISSING when the scan has neither page images nor OCR pages.
  * @example
- * const { indexPath } = await renderView({ scan: { root: 'scans', scanId: 'my-book-1923' } });
+ * const { indexPath } = await renderView({ scan: openScan({ root: 'scans', scanId: 'my-book-1923' }) });
  */
 export async function renderView(options: RenderViewOptions): Promise<RenderViewResult> {
-  const scan = isBookStorage(options.scan) ? options.scan : openScan(options.scan);
+  const { scan } = options;
   const lowConfidence = options.lowConfidence ?? LOW_CONFIDENCE_THRESHOLD;
   if (!(lowConfidence >= 0 && lowConfidence <= 1)) {
     throw new BookpipeError(ErrorCode.CONFIG_INVALID, `renderView: \`lowConfidence\` must be between 0 and 1, got ${String(options.lowConfidence)}.`);
@@ -106,16 +101,17 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
       details: { scanId: scan.scanId, root: scan.root },
     });
   }
-  const dir = resolve(options.out ?? join(scan.dir, VIEW_DIR));
+  const out = options.out ?? scan.stage(VIEW_DIR);
+  const dir = out.dir;
   // The view's own folder is not a stage, when it sits in the scan folder.
-  const exclude = new Set(dirname(dir) === resolve(scan.dir) ? [basename(dir)] : []);
+  const exclude = new Set(dirname(resolve(dir)) === resolve(scan.dir) ? [basename(dir)] : []);
   const metadata = await scan.readMetadata();
   const pages = await scan.pageNumbers();
   const stages = await readScanStages(scan, exclude);
-  const sourcePages = stages.pagesByStage.get('source') ?? new Set<number>();
-  const ocrPages = stages.pagesByStage.get('ocr') ?? new Set<number>();
+  const sourcePages = stages.pagesByStage.get(SOURCE_STAGE) ?? new Set<number>();
+  const ocrPages = stages.pagesByStage.get(OCR_STAGE) ?? new Set<number>();
   if (sourcePages.size === 0 && ocrPages.size === 0) {
-    throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no page images (${join(scan.dir, 'source')}) and no OCR pages yet: nothing to view. Run \`bookpipe run\` on it first.`, {
+    throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no page images (${scan.stage(SOURCE_STAGE).dir}) and no OCR pages yet: nothing to view. Run \`bookpipe run\` on it first.`, {
       details: { scanId: scan.scanId },
     });
   }
@@ -129,9 +125,9 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
     now().toISOString().replace(/\.\d+Z$/, 'Z'),
   );
   const ctx: PageContext = { scanId: scan.scanId, title: metadata.title ?? null, pages, missingStages };
-  const source = scan.stage('source', { pageFormat: 'png' });
-  const ocr = scan.stage('ocr');
-  const imagesDir = join(dir, 'images');
+  // Each stage's page format is the storage's business: the source stage's pages are PNG.
+  const source = scan.stage(SOURCE_STAGE);
+  const ocr = scan.stage(OCR_STAGE);
   let imagesWritten = 0;
 
   await mapLimit(pages, concurrency, async (page) => {
@@ -143,7 +139,7 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
           load: () => source.loadPageBytes(page),
           inputs: [source.pagePath(page), ocrPages.has(page) ? ocr.pagePath(page) : undefined],
           rotation: inputs.ocr?.rotation ?? 0,
-          dir: imagesDir,
+          folder: out,
           page,
           sizes,
         });
@@ -154,12 +150,11 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
     }
     if (images) inputs.image = { href: `../images/${images.display.file}`, width: images.display.width, height: images.display.height };
     const model = buildPageModel(inputs);
-    await writeFileAtomic(join(dir, 'pages', pageHtmlName(page)), pageHtml(model, ctx));
+    await out.writeFile(`pages/${pageHtmlName(page)}`, pageHtml(model, ctx));
     summary.add(model, images ? { href: `images/${images.thumbnail.file}`, width: images.thumbnail.width, height: images.thumbnail.height } : null);
   });
   summary.rows.sort((a, b) => a.page - b.page);
-  const indexPath = join(dir, 'index.html');
-  await writeFileAtomic(indexPath, indexHtml(summary));
+  const indexPath = await out.writeFile('index.html', indexHtml(summary));
   return {
     indexPath,
     dir,

@@ -75,7 +75,8 @@ export async function readScanStages(scan: BookStorage, exclude: ReadonlySet<str
   const pagesByStage = new Map<string, Set<number>>();
   const failuresByPage = new Map<number, StageFailure[]>();
   for (const name of ordered) {
-    const s = await summarise(scan.stage(name, { pageFormat: name === 'source' ? 'png' : 'json' }));
+    // The storage knows each stage's page format (PNG for the source stage's).
+    const s = await summarise(scan.stage(name));
     // A folder with neither pages nor journal records is not a stage that ran (a user's own folder).
     if (s.pages.length === 0 && !s.hasRecords) continue;
     const { pages, hasRecords: _, ...summary } = s;

@@ -1,0 +1,323 @@
+import { readFileSync, type Dirent } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ZodType } from 'zod';
+import { BookpipeError, ErrorCode, mapLimit, pageFileName, parsePageFileName, type PageFormat } from '@bookpipe/core';
+import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
+import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
+import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, pngProblem, pngProblemFromEnds } from './page-validation.js';
+import { isProcessAlive } from './process-alive.js';
+import { STAGE_FILE, recordedPageFormat, stageFileText } from './stage-file.js';
+import { errnoCode, toStorageError } from './storage-error.js';
+
+/** Folder entries that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
+const KEPT_ON_CLEAN = new Set(['logs']);
+/** Files removed at once by `clean()`. */
+const CLEAN_CONCURRENCY = 16;
+
+/** Result of checking one page file against the folder's format and schema; `size` is the file's byte length. */
+export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string };
+
+/** What is in the folder, from one `readdir`: page numbers with a file, and temp files left by writers. */
+export interface FolderListing {
+  pages: number[];
+  temps: string[];
+}
+
+export interface PageFolderInit {
+  dir: string;
+  format: PageFormat;
+  /** Validates JSON page files; without one, any parseable JSON is a valid page. */
+  schema: ZodType | undefined;
+  /** For error messages. */
+  scanId: string;
+  stageName: string;
+}
+
+/**
+ * The page files of one stage folder, and nothing else: listing them, checking them (with a cache of
+ * the files known to be valid), writing them atomically, adopting the temp file a dead writer left and
+ * sweeping the others, and emptying the folder. It knows nothing of the journal: `FsStageStorage` puts
+ * the journal append between the temp file and the rename (`write`'s `beforeRename`), and
+ * `FsCheckpointManager` decides from the journal which page to check, adopt or redo. Both hold the same
+ * `PageFolder`, so neither reaches into the other.
+ */
+export class PageFolder {
+  readonly dir: string;
+  readonly format: PageFormat;
+  readonly #schema: ZodType | undefined;
+  readonly #scanId: string;
+  readonly #stageName: string;
+  /**
+   * Page files known to be valid, by the stamp (inode, size, mtime, birth time) they had when checked or written.
+   * A second check of an unchanged file costs one `stat` instead of a read and a parse.
+   */
+  readonly #valid = new Map<number, FileStamp>();
+  #validGeneration: number;
+  /** `stage.json` checked or written, in the folder as it was at that clean generation. */
+  #formatRecorded: { generation: number; done: Promise<void> } | undefined;
+
+  constructor(init: PageFolderInit) {
+    this.dir = init.dir;
+    this.format = init.format;
+    this.#schema = init.schema;
+    this.#scanId = init.scanId;
+    this.#stageName = init.stageName;
+    this.#validGeneration = cleanGeneration(init.dir);
+  }
+
+  /** Page numbers with a file of this folder's format (sorted), and temp files, in one `readdir`. Other files are neither. */
+  async list(): Promise<FolderListing> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { pages: [], temps: [] };
+      throw this.storageError(error, 'list', this.dir);
+    }
+    const pages: number[] = [];
+    const temps: string[] = [];
+    for (const name of names) {
+      const page = parsePageFileName(name, this.format);
+      if (page !== undefined) pages.push(page);
+      else if (parseTempFileName(name)) temps.push(name);
+    }
+    return { pages: pages.sort((a, b) => a - b), temps };
+  }
+
+  /** `page_0001.json` (or `.png`). @throws BookpipeError PAGE_INVALID for a page number that is not an integer from 1. */
+  fileName(page: number): string {
+    try {
+      return pageFileName(page, this.format);
+    } catch {
+      throw new BookpipeError(
+        ErrorCode.PAGE_INVALID,
+        `Page number ${JSON.stringify(page)} of stage "${this.#stageName}" in scan "${this.#scanId}" is not an integer from 1.`,
+        { details: { scanId: this.#scanId, stage: this.#stageName, page } },
+      );
+    }
+  }
+
+  pagePath(page: number): string {
+    return join(this.dir, this.fileName(page));
+  }
+
+  /** Whether `name` is a page file name of this folder's format. */
+  isPageFile(name: string): boolean {
+    return parsePageFileName(name, this.format) !== undefined;
+  }
+
+  /**
+   * A page file's bytes or text. A JSON page is read synchronously: it is small (an OCR page with its
+   * word boxes is ~25 KB), so the read blocks for tens of microseconds, whereas `fs/promises` makes four
+   * trips to the thread pool (open, fstat, read, close), each a thread wake-up that a busy machine makes
+   * the caller wait for: reading the merge bench's 1,200 input pages took 260-490 ms of CPU this way
+   * against 570-790 ms. PNG pages (MBs) stay asynchronous.
+   * @throws BookpipeError DEPENDENCY_MISSING ("Run the <stage> stage first") or STORAGE_ERROR.
+   */
+  async read(page: number): Promise<Buffer>;
+  async read(page: number, encoding: 'utf8'): Promise<string>;
+  async read(page: number, encoding?: 'utf8'): Promise<Buffer | string> {
+    const path = this.pagePath(page);
+    try {
+      if (this.format === 'json') return encoding ? readFileSync(path, encoding) : readFileSync(path);
+      return encoding ? await readFile(path, encoding) : await readFile(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        throw new BookpipeError(
+          ErrorCode.DEPENDENCY_MISSING,
+          `Page ${page} of stage "${this.#stageName}" is missing in scan "${this.#scanId}" (${path}). Run the ${this.#stageName} stage first.`,
+          { details: { scanId: this.#scanId, stage: this.#stageName, page, file: path } },
+        );
+      }
+      throw this.storageError(error, 'read', path, page);
+    }
+  }
+
+  /**
+   * Writes a page file atomically (temp file + fsync + rename, see `writeFileAtomic`), `beforeRename`
+   * running between the fsync and the rename, and remembers it as valid: the caller validated it.
+   * Raw filesystem errors (and `beforeRename`'s) are thrown; the page is then forgotten as valid.
+   */
+  async write(page: number, content: string | Uint8Array, beforeRename?: (stamp: FileStamp) => Promise<void>): Promise<void> {
+    let stamp: FileStamp;
+    try {
+      stamp = await writeFileAtomic(this.pagePath(page), content, beforeRename ? { beforeRename } : {});
+    } catch (error) {
+      this.#valid.delete(page);
+      throw error;
+    }
+    this.#dropCacheIfCleaned();
+    this.#valid.set(page, stamp);
+  }
+
+  /**
+   * Makes sure `stage.json` says this folder's format before a page is written: writes it when missing
+   * (the stage's first page, or a scan from before the format was recorded), once per folder and clean.
+   * @throws BookpipeError STORAGE_ERROR when the folder's pages are recorded in another format (two
+   *   stages of one name, or a stage whose format changed: clean the stage first), or the write failed.
+   */
+  recordFormat(): Promise<void> {
+    const generation = cleanGeneration(this.dir);
+    if (this.#formatRecorded?.generation !== generation) {
+      const done = this.#recordFormat();
+      this.#formatRecorded = { generation, done };
+      // A failed write is tried again by the next save, not remembered.
+      done.catch(() => {
+        if (this.#formatRecorded?.done === done) this.#formatRecorded = undefined;
+      });
+    }
+    return this.#formatRecorded!.done;
+  }
+
+  async #recordFormat(): Promise<void> {
+    const path = join(this.dir, STAGE_FILE);
+    const recorded = recordedPageFormat(this.dir);
+    if (recorded === this.format) return;
+    if (recorded !== undefined) {
+      throw new BookpipeError(
+        ErrorCode.STORAGE_ERROR,
+        `Stage "${this.#stageName}" of scan "${this.#scanId}" holds ${recorded} pages (${path}), but this stage writes ${this.format} pages. ` +
+          `Give the stage another name, or clean the old one first (\`bookpipe clean ${this.#scanId} --stage ${this.#stageName}\`).`,
+        { details: { scanId: this.#scanId, stage: this.#stageName, file: path, recorded, format: this.format } },
+      );
+    }
+    try {
+      await writeFileAtomic(path, stageFileText(this.format));
+    } catch (error) {
+      throw this.storageError(error, 'write', path);
+    }
+  }
+
+  /**
+   * Whether a page file exists and validates (schema for JSON, a complete PNG for PNG). An unchanged
+   * file that was valid before is not read again.
+   */
+  async check(page: number): Promise<PageCheck> {
+    const path = this.pagePath(page);
+    let st: FileStamp;
+    try {
+      st = await stat(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
+      throw this.storageError(error, 'check', path, page);
+    }
+    this.#dropCacheIfCleaned();
+    const known = this.#valid.get(page);
+    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs) return { ok: true, size: st.size };
+    let problem: string | undefined;
+    try {
+      if (this.format === 'png') {
+        const handle = await open(path, 'r');
+        try {
+          const head = Buffer.alloc(PNG_HEAD_BYTES);
+          const tail = Buffer.alloc(PNG_TAIL_BYTES);
+          await handle.read(head, 0, head.length, 0);
+          await handle.read(tail, 0, tail.length, Math.max(0, st.size - PNG_TAIL_BYTES));
+          problem = pngProblemFromEnds(head, tail, st.size);
+        } finally {
+          await handle.close();
+        }
+      } else {
+        const check = checkJsonPage(readFileSync(path, 'utf8'), this.#schema);
+        problem = check.ok ? undefined : check.problem;
+      }
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
+      throw this.storageError(error, 'check', path, page);
+    }
+    if (problem) {
+      this.#valid.delete(page);
+      return { ok: false, missing: false, problem };
+    }
+    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs });
+    return { ok: true, size: st.size };
+  }
+
+  /**
+   * Renames into place the temp file of `page` that a dead process wrote, journalled (its size is `bytes`,
+   * the journal record's) but did not rename: the process stopped between the journal append and the
+   * rename. The temp file must be complete and valid (schema for JSON, a complete PNG). Returns the temp
+   * file's name when one was adopted, else undefined (the page is then redone). A journal record without
+   * `bytes` was written by an older version, which renamed before journalling: its temp files are never
+   * the journalled page, so nothing is adopted.
+   */
+  async adoptTemp(page: number, temps: readonly string[], bytes: number | undefined): Promise<string | undefined> {
+    if (bytes === undefined) return undefined;
+    const target = this.fileName(page);
+    const path = this.pagePath(page);
+    for (const name of temps) {
+      const temp = parseTempFileName(name);
+      if (!temp || temp.target !== target || temp.pid === process.pid || isProcessAlive(temp.pid)) continue;
+      const tmp = join(this.dir, name);
+      try {
+        const content = readFileSync(tmp);
+        if (content.length !== bytes) continue;
+        const valid = this.format === 'json' ? checkJsonPage(content.toString('utf8'), this.#schema).ok : pngProblem(content) === undefined;
+        if (!valid) continue;
+        await rename(tmp, path);
+      } catch (error) {
+        // Gone in between (another resume adopted it) or unreadable: not this one.
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw this.storageError(error, 'adopt', tmp, page);
+      }
+      this.#valid.delete(page);
+      return name;
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes temp files whose writer is dead (a crash between writing and renaming). Best effort: they
+   * are hidden from listings anyway. Call it after `adoptTemp` had its chance: a temp file may hold a
+   * page that was journalled but not yet renamed into place.
+   */
+  async sweepDeadTemps(temps: readonly string[]): Promise<void> {
+    for (const name of temps) {
+      const pid = parseTempFileName(name)?.pid;
+      if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
+      await rm(join(this.dir, name), { force: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Removes every entry of the folder (page files, journal, temp files, stage-level files) but `logs/`:
+   * the run that cleans may already be logging there (Pipeline with `resume: false`), and old logs are
+   * history, not output. Every object caching what it read from this folder drops its cache.
+   */
+  async clean(): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'list', this.dir);
+      entries = [];
+    }
+    // Several at a time, and a plain file with one unlink (rm would lstat it first): 400 page files
+    // went one by one in 0.1-3 s on a busy disk.
+    await mapLimit(entries.filter((entry) => !KEPT_ON_CLEAN.has(entry.name)), CLEAN_CONCURRENCY, async (entry) => {
+      const path = join(this.dir, entry.name);
+      try {
+        if (entry.isFile()) await unlink(path);
+        else await rm(path, { recursive: true, force: true });
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'remove', path);
+      }
+    });
+    bumpCleanGeneration(this.dir);
+    this.#dropCacheIfCleaned();
+  }
+
+  /** A filesystem error as STORAGE_ERROR naming this folder's scan and stage. */
+  storageError(error: unknown, action: string, path: string, page?: number): BookpipeError {
+    return toStorageError(error, { action, path, scanId: this.#scanId, stage: this.#stageName, ...(page === undefined ? {} : { page }) });
+  }
+
+  /** Forgets which files were valid when this folder was cleaned since (by any object in this process). */
+  #dropCacheIfCleaned(): void {
+    const generation = cleanGeneration(this.dir);
+    if (generation === this.#validGeneration) return;
+    this.#valid.clear();
+    this.#validGeneration = generation;
+  }
+}
