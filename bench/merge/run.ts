@@ -1,7 +1,8 @@
 // Merge bench: the merge stage on a 400-page book, correction and label included, must take under 1 s.
 //
 // Setup (not timed): real old-books scans (../shared/eval/old-books, two runs of consecutive pages) go
-// through the real source, OCR, correction and label stages (the last two in their deterministic modes).
+// through the default pipeline's source, OCR, correction and label stages (`createBookPipeline`, the last
+// two in their deterministic modes).
 // These 11 pages are repeated into a 400-page scan, written through the real storage (page files and
 // journals, as the stages write them), with a label/page-numbers.json numbering the 400 pages.
 //
@@ -19,14 +20,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createBookPipeline } from '@bookpipe/book-pipeline';
 import { OcrPageSchema, Pipeline, createLogger, loadConfig, silentLogger, type OcrPage } from '@bookpipe/core';
-import { SourceStage } from '@bookpipe/source';
-import { OcrStage } from '@bookpipe/stage-ocr';
+import { MergeStage } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
-// Not (yet) dependencies of bench/package.json: the built packages, by path.
-import { MergeStage } from '../../packages/stage-merge/dist/index.js';
-import { LabelStage } from '../../packages/stage-label/dist/index.js';
-import { CorrectionStage } from '../../packages/stage-correction/dist/index.js';
 
 const PAGES = 400;
 const RUNS = 5;
@@ -61,17 +58,16 @@ try {
   const labels: unknown[] = [];
   for (const ids of SOURCE_RUNS) {
     const scan = openScan({ root: join(dir, 'ocr'), scanId: ids[0]! });
-    await new Pipeline({
+    const { pipeline } = await createBookPipeline({
       scan,
+      inputs: ids.map((id) => join(oldBooks, `${id}.tiff`)),
+      stages: ['source', 'ocr', 'correction', 'label'],
       config,
       logger: silentLogger,
-      stages: [
-        new SourceStage({ inputs: ids.map((id) => join(oldBooks, `${id}.tiff`)) }),
-        new OcrStage({ maxWorkers: 2 }),
-        new CorrectionStage({ llm: false }),
-        new LabelStage({ llm: false }),
-      ],
-    }).run();
+      llm: false,
+      ocrWorkers: 2,
+    });
+    await pipeline.run();
     for (let page = 1; page <= ids.length; page += 1) {
       ocrPages.push(await scan.stage('ocr').loadPage<OcrPage>(page, OcrPageSchema));
       corrections.push(await scan.stage('correction').loadPage(page));

@@ -1,8 +1,9 @@
 // Quality bench: how close bookpipe's text comes to the book, on every scan of ../shared/eval that has
 // ground truth, for the OCR alone and for the deterministic correction, labelling and merge.
 //
-// Each scan goes through the real stages (source, OCR with tesseract.js and 2 workers, correction and
-// label in their deterministic modes, merge), then `evaluateScan` of @bookpipe/eval scores it. Scans are
+// Each scan goes through bookpipe's default pipeline (`createBookPipeline`: source, OCR with tesseract.js
+// and 2 workers, correction and label in their deterministic modes, merge), then `evaluateScan` of
+// @bookpipe/eval scores it. Scans are
 // kept in bench/results/quality/scans (git-ignored; BOOKPIPE_BENCH_QUALITY_DIR overrides it): a rerun
 // resumes them and OCRs nothing again. Delete that folder to start afresh.
 //
@@ -10,13 +11,9 @@
 // normalised text (see @bookpipe/eval's README); overall = total edits / total truth length.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { createBookPipeline } from '@bookpipe/book-pipeline';
+import { loadConfig, silentLogger } from '@bookpipe/core';
 import { evaluateScan, SCORED_CLASSES, totalErrorRate, addClassCounts, precisionRecall, type EvalResult, type TextStage } from '@bookpipe/eval';
-import { SourceStage } from '@bookpipe/source';
-import { CorrectionStage } from '@bookpipe/stage-correction';
-import { LabelStage } from '@bookpipe/stage-label';
-import { MergeStage } from '@bookpipe/stage-merge';
-import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 
 const here = import.meta.dirname;
@@ -77,18 +74,8 @@ const t0 = performance.now();
 for (const bench of scans) {
   const t = performance.now();
   const scan = openScan({ root: workDir, scanId: bench.scanId });
-  const run = await new Pipeline({
-    scan,
-    config,
-    logger: silentLogger,
-    stages: [
-      new SourceStage({ inputs: bench.images }),
-      new OcrStage({ engine: 'tesseract.js', maxWorkers: 2 }),
-      new CorrectionStage({ llm: false }),
-      new LabelStage({ llm: false }),
-      new MergeStage(),
-    ],
-  }).run();
+  const { pipeline } = await createBookPipeline({ scan, inputs: bench.images, config, logger: silentLogger, llm: false, ocrWorkers: 2 });
+  const run = await pipeline.run();
   const seconds = (performance.now() - t) / 1000;
   const failed = Object.values(run.stages).reduce((n, s) => n + (s.status === 'done' ? s.stats.pagesFailed : 0), 0);
   const stageFailures = Object.entries(run.stages).flatMap(([name, s]) => (s.status === 'failed' ? [`${name}: ${s.error}`] : []));

@@ -1,21 +1,24 @@
 // Runs source -> ocr -> reading-stats on a book and prints where the results are.
-//   pnpm --filter @bookpipe/example-custom-stage start [pdf-or-images...]
-// Without arguments it typesets the sample book from examples/sample-book first (offline).
-import { resolve } from 'node:path';
+//   npm start -- book.pdf            (or: pnpm --filter @bookpipe/example-custom-stage start book.pdf)
+// Scans go to ./scans beside this example, or to BOOKPIPE_ROOT when set.
+import { basename, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Pipeline, loadConfig } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
 import { ReadingStatsStage } from './reading-stats-stage.js';
 
-const config = loadConfig();
-let inputs = process.argv.slice(2).map((p) => resolve(p));
+const inputs = process.argv.slice(2).map((path) => resolve(path));
 if (inputs.length === 0) {
-  const { path } = await generateSampleBook(resolve(config.root, 'sample-book.pdf'));
-  inputs = [path];
+  console.error('Give the PDF, page images or folders of page images to read, in book order: npm start -- book.pdf');
+  process.exit(2);
 }
-const scan = openScan({ root: config.root, scanId: 'custom-stage-example' });
+const config = loadConfig();
+const root = process.env['BOOKPIPE_ROOT'] ? resolve(process.env['BOOKPIPE_ROOT']) : fileURLToPath(new URL('../scans', import.meta.url));
+// One scan per book, named after the first input: a rerun on the same book resumes it.
+const scanId = basename(inputs[0]!, extname(inputs[0]!)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'book';
+const scan = openScan({ root, scanId });
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 
@@ -30,6 +33,8 @@ const pipeline = new Pipeline({
   },
 });
 const result = await pipeline.run({ signal: controller.signal });
+const failed = Object.values(result.stages).reduce((n, outcome) => n + (outcome.status === 'done' ? outcome.stats.pagesFailed : 0), 0);
+process.exitCode = result.aborted || failed > 0 ? 1 : 0;
 if (result.aborted) {
   console.log('Stopped. Run the same command again to resume where it stopped.');
 } else {

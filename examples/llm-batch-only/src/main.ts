@@ -1,19 +1,19 @@
-// @bookpipe/llm-batch on its own: index terms for every paragraph of the sample book.
-//   pnpm --filter @bookpipe/example-llm-batch-only start
+// @bookpipe/llm-batch on its own: index terms for every paragraph of a text file.
+//   npm start                        the sample book's text (sample.txt beside this example)
+//   npm start -- my-text.txt         your own: `# Title` starts a chapter, blank lines separate paragraphs
 // It runs offline against the package's fake provider (a real HTTP server on 127.0.0.1 speaking the
 // OpenAI wire format), so it needs no key and costs nothing. To use a real provider, replace the
 // `provider` below with openaiCompatible({ apiKey: process.env.OPENAI_API_KEY }) and drop the fake.
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
-import { SAMPLE_BOOK_TEXT, parseBookText } from '@bookpipe/example-sample-book';
 import { fakeKeywordModel } from './fake-model.js';
-import { indexParagraphs, type Paragraph } from './paragraph-keywords.js';
+import { indexParagraphs } from './paragraph-keywords.js';
+import { parseParagraphs } from './paragraphs.js';
 
-const book = parseBookText(await readFile(SAMPLE_BOOK_TEXT, 'utf8'));
-const paragraphs: Paragraph[] = book.chapters.flatMap((chapter, c) =>
-  chapter.paragraphs.map((text, p) => ({ id: `ch${c + 1}-${p + 1}`, chapter: chapter.title, text: text.replace(/\[\^\w+\]/g, '') })),
-);
+const file = process.argv[2] === undefined ? new URL('../sample.txt', import.meta.url) : resolve(process.argv[2]);
+const paragraphs = parseParagraphs(await readFile(file, 'utf8'));
 
 await using fake = await startFakeProvider({ respond: fakeKeywordModel() });
 const client = new LlmBatchClient({

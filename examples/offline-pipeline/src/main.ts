@@ -1,21 +1,29 @@
 // The whole pipeline offline (no LLM, no network), then where book.md is.
-//   pnpm --filter @bookpipe/example-offline-pipeline start [pdf-or-images...]
-// Without arguments it typesets the sample book from examples/sample-book first.
-import { resolve } from 'node:path';
+//   npm start -- book.pdf            (or: pnpm --filter @bookpipe/example-offline-pipeline start book.pdf)
+//   npm start -- scans-folder/ more.pdf
+// Scans go to ./scans beside this example, or to BOOKPIPE_ROOT when set.
+import { basename, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
 import { runOfflinePipeline } from './offline-pipeline.js';
 
+const inputs = process.argv.slice(2).map((path) => resolve(path));
+if (inputs.length === 0) {
+  console.error('Give the PDF, page images or folders of page images to read, in book order: npm start -- book.pdf');
+  process.exit(2);
+}
 const config = loadConfig();
-let inputs = process.argv.slice(2).map((path) => resolve(path));
-if (inputs.length === 0) inputs = [(await generateSampleBook(resolve(config.root, 'sample-book.pdf'))).path];
+const root = process.env['BOOKPIPE_ROOT'] ? resolve(process.env['BOOKPIPE_ROOT']) : fileURLToPath(new URL('../scans', import.meta.url));
+// One scan per book, named after the first input: a rerun on the same book resumes it.
+const scanId = basename(inputs[0]!, extname(inputs[0]!)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'book';
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 
+console.log(`scan "${scanId}" in ${root}`);
 const { result, bookMd } = await runOfflinePipeline({
   inputs,
-  root: config.root,
-  scanId: 'offline-example',
+  root,
+  scanId,
   config,
   signal: controller.signal,
   onEvent: (event) => {
@@ -25,4 +33,7 @@ const { result, bookMd } = await runOfflinePipeline({
     if (event.type === 'page:failed') console.log(`${event.stage}: page ${event.page} FAILED: ${event.error}`);
   },
 });
-console.log(result.aborted ? 'Stopped. Run the same command again to resume where it stopped.' : `book.md: ${bookMd}`);
+const failed = Object.values(result.stages).reduce((n, outcome) => n + (outcome.status === 'done' ? outcome.stats.pagesFailed : 0), 0);
+if (result.aborted) console.log('Stopped. Run the same command again to resume where it stopped.');
+else console.log(`book.md: ${bookMd}${failed > 0 ? ` (${failed} page(s) failed: run the same command again to retry them)` : ''}`);
+process.exitCode = result.aborted || failed > 0 ? 1 : 0;

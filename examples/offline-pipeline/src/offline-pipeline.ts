@@ -1,10 +1,6 @@
+import { createBookPipeline } from '@bookpipe/book-pipeline';
 import { BOOK_MD } from '@bookpipe/contracts';
-import { Pipeline, type Config, type EmitFn, type PipelineResult } from '@bookpipe/core';
-import { SourceStage } from '@bookpipe/source';
-import { CorrectionStage } from '@bookpipe/stage-correction';
-import { LabelStage } from '@bookpipe/stage-label';
-import { MergeStage } from '@bookpipe/stage-merge';
-import { OcrStage } from '@bookpipe/stage-ocr';
+import type { Config, EmitFn, PipelineResult } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 
 export interface OfflinePipelineOptions {
@@ -21,26 +17,22 @@ export interface OfflinePipelineOptions {
 }
 
 /**
- * The whole pipeline with no model and no network, whatever keys the environment holds:
- * source -> ocr -> correction and label (side by side, `llm: false`: a word list joins the words broken
- * at line ends; the layout labeller finds running heads, page numbers, headings and footnotes, and the
- * printed page numbers are reconciled across the book) -> merge (book.json, book.md).
+ * The whole pipeline with no model and no network, whatever keys the environment holds: bookpipe's
+ * default pipeline (`createBookPipeline`) with `llm: false`. source -> ocr -> correction and label (side
+ * by side: a word list joins the words broken at line ends; the layout labeller finds running heads,
+ * page numbers, headings and footnotes, and the printed page numbers are reconciled across the book)
+ * -> merge (book.json, book.md). The OCR stage reads the book's metadata from its title pages without a model.
  */
-export async function runOfflinePipeline(options: OfflinePipelineOptions): Promise<{ result: PipelineResult; bookMd: string }> {
+export async function runOfflinePipeline(options: OfflinePipelineOptions): Promise<{ result: PipelineResult; bookMd: string; notes: string[] }> {
   const scan = openScan({ root: options.root, scanId: options.scanId });
-  const pipeline = new Pipeline({
+  const { pipeline, notes } = await createBookPipeline({
     scan,
+    inputs: options.inputs,
     config: options.config,
-    stages: [
-      new SourceStage({ inputs: options.inputs }),
-      // llm: false — the book metadata is read from the title pages without a model, whatever keys are set.
-      new OcrStage({ llm: false, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }),
-      new CorrectionStage({ llm: false }),
-      new LabelStage({ llm: false }),
-      new MergeStage(),
-    ],
+    llm: false,
+    ...(options.ocrWorkers === undefined ? {} : { ocrWorkers: options.ocrWorkers }),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   const result = await pipeline.run(options.signal ? { signal: options.signal } : {});
-  return { result, bookMd: scan.stage('merge').filePath(BOOK_MD) };
+  return { result, bookMd: scan.stage('merge').filePath(BOOK_MD), notes };
 }

@@ -1,40 +1,19 @@
-import { DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
-import { BookpipeError, ErrorCode, type Config, type ProviderName } from '@bookpipe/core';
+import { decideLlm as decideLlmFromConfig, type LlmDecision, type LlmSettingNames } from '@bookpipe/book-pipeline';
+import type { Config } from '@bookpipe/core';
 
-/** Whether the LLM stages can run, and against what. */
-export type LlmMode =
-  | { kind: 'llm'; provider: ProviderName; model: string; baseURL: string | undefined }
-  | { kind: 'none'; reason: string };
+/** Whether the LLM stages can run, and against what (@bookpipe/book-pipeline's `LlmDecision`). */
+export type LlmMode = LlmDecision;
 
-const KEY_VARIABLES = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as const;
+/** The flags of `bookpipe run` that set the LLM (the environment variables stay valid under them). */
+export const CLI_LLM_SETTINGS: Readonly<LlmSettingNames> = Object.freeze({ provider: '--provider', model: '--model', baseURL: '--base-url' });
 
 /**
- * Decides from the configuration (environment, then flags) whether an LLM can be reached, with the
- * rules the LLM stages apply (`configuredProvider` of @bookpipe/stage-correction): the provider asked
- * for, else the one whose API key is set (Anthropic, OpenRouter, OpenAI in that order), else an
- * OpenAI-compatible local server when only a base URL is given. Keys come from the environment only:
- * never from arguments, which the scan's lock file records.
+ * Decides from the configuration (environment, then flags) whether an LLM can be reached: `decideLlm`
+ * of @bookpipe/book-pipeline, which `createBookPipeline` applies, with errors that name the flags.
+ * Keys come from the environment only: never from arguments, which the scan's lock file records.
  * @throws BookpipeError CONFIG_INVALID when a provider is asked for without its key or a base URL, or
  *   when a local server is given no model.
  */
 export function decideLlm(config: Config): LlmMode {
-  const { provider, baseURL, apiKeys } = config.llm;
-  if (provider !== undefined && provider !== 'ollama' && apiKeys[provider] === undefined && baseURL === undefined) {
-    throw new BookpipeError(
-      ErrorCode.CONFIG_INVALID,
-      `--provider ${provider} needs ${KEY_VARIABLES[provider]} in the environment (API keys are never taken as arguments), or --base-url for a local server.`,
-      { details: { provider } },
-    );
-  }
-  const name = configuredProvider(config);
-  if (name === undefined) {
-    return { kind: 'none', reason: 'no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no --base-url' };
-  }
-  const model = config.llm.model ?? DEFAULT_MODELS[name];
-  if (model === undefined) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `A local server (--base-url ${baseURL ?? ''}) has no default model: give the vision model it serves with --model.`, {
-      details: { provider: name },
-    });
-  }
-  return { kind: 'llm', provider: name, model, baseURL };
+  return decideLlmFromConfig(config, CLI_LLM_SETTINGS);
 }

@@ -1,7 +1,8 @@
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
+import { API_KEY_VARIABLES } from '@bookpipe/book-pipeline';
+import { BookpipeError, ErrorCode, loadConfig, type Config, type EmitFn, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
@@ -10,7 +11,7 @@ import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, TerminalReporter, type Reporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
 import { scanIdFromInput } from './scan-id.js';
-import { parseStageList, planStages } from './stage-plan.js';
+import { parseStageList, planRun } from './stage-plan.js';
 
 /** The options of `bookpipe run`. */
 export interface RunFlags {
@@ -77,12 +78,15 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     throw new BookpipeError(ErrorCode.CONFIG_INVALID, 'Give the PDF or folder of page images to read (`bookpipe run book.pdf`), or --scan-id to work on an existing scan.');
   }
   const scan = openScan({ root: config.root, scanId });
-  const plan = await planStages({
+  // Events go to the reporter, which is set up once the run's notes are known.
+  let report: EmitFn = () => {};
+  const plan = await planRun({
     inputs: inputs.map((input) => resolve(input)),
     wanted: flags.stages === undefined ? undefined : parseStageList(flags.stages),
     scan,
-    llm,
-    ocrWorkers: config.ocr.maxWorkers,
+    config,
+    resume: !flags.clean,
+    onEvent: (event) => report(event),
   });
 
   const reporter: Reporter = flags.json
@@ -114,9 +118,8 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // A stage's failure as the progress lines show it gets the same CLI next steps as the final error
     // (runCommand); --json events keep the library's words.
     const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
-    const onEvent = (event: PipelineEvent) => reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
-    const pipeline = new Pipeline({ scan, config, stages: plan.stages, resume: !flags.clean, onEvent });
-    result = await pipeline.run({ signal: controller.signal });
+    report = (event: PipelineEvent) => reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
+    result = await plan.pipeline.run({ signal: controller.signal });
   } catch (error) {
     thrown = error;
   } finally {
@@ -178,12 +181,10 @@ function reasonOf(error: string): string {
     .replace(/\.$/, '');
 }
 
-const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' };
-
 /** What to check for a refused key (HTTP 401/403): the provider's key variable. */
 function keyHint(reason: string, llm: LlmMode): string {
   if (!/\bHTTP 40[13]\b/.test(reason)) return '';
-  const variable = llm.kind === 'llm' ? KEY_VARIABLES[llm.provider] : undefined;
+  const variable = llm.kind === 'llm' && llm.provider !== 'ollama' ? API_KEY_VARIABLES[llm.provider] : undefined;
   return variable ? ` — check ${variable}` : ' — check the API key (or the server at --base-url)';
 }
 

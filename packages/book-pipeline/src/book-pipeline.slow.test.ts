@@ -9,7 +9,7 @@ import { openaiCompatible } from '@bookpipe/llm-batch';
 import { exampleFromSchema, startFakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFullPipeline } from './full-pipeline.js';
+import { createBookPipeline } from './book-pipeline.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,19 +41,19 @@ function slowNeutralModel() {
   return { state, respond };
 }
 
-describe('the full pipeline with the LLM stages, against the fake provider', () => {
+describe('the default pipeline with the LLM stages, against the fake provider', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bookpipe-full-'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('runs correction and label side by side on one client (never more requests in flight than its workers), then merges', async () => {
+  it('runs correction and label side by side on the one client it builds (never more requests in flight than its workers), then merges', async () => {
     const model = slowNeutralModel();
     await using fake = await startFakeProvider({ respond: model.respond });
     const { path } = await generateSampleBook(join(dir, 'sample-book.pdf'));
     const scan = openScan({ root: join(dir, 'scans'), scanId: 'sample' });
-    const { pipeline, client } = buildFullPipeline({
+    const { pipeline, llm } = await createBookPipeline({
       scan,
       inputs: [path],
       config: loadConfig({}),
@@ -63,7 +63,7 @@ describe('the full pipeline with the LLM stages, against the fake provider', () 
     const result = await pipeline.run();
 
     expect(Object.values(result.stages).map((outcome) => outcome.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
-    expect(client?.options.maxWorkers).toBe(3);
+    expect(llm.kind === 'llm' && llm.client.options.maxWorkers).toBe(3);
     expect(fake.requests.filter((r) => r.schemaName === 'page_correction')).toHaveLength(8);
     expect(fake.requests.filter((r) => r.schemaName === 'page_label')).toHaveLength(8);
     // The OCR stage asks the same model once for the book's metadata (the schema's example answer, which

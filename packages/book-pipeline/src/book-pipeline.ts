@@ -1,0 +1,212 @@
+import { CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE, type BuiltinStageName } from '@bookpipe/contracts';
+import { BookpipeError, ErrorCode, Pipeline, loadConfig, type AnyStage, type BookStorage, type Config, type EmitFn, type Logger } from '@bookpipe/core';
+import type { LlmBatchClient, LlmProvider } from '@bookpipe/llm-batch';
+import { SourceStage } from '@bookpipe/source';
+import { CorrectionStage } from '@bookpipe/stage-correction';
+import { LabelStage } from '@bookpipe/stage-label';
+import { MergeStage } from '@bookpipe/stage-merge';
+import { OcrStage } from '@bookpipe/stage-ocr';
+import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
+import { chooseLlm, type LlmChoice } from './llm-choice.js';
+
+/** The stages of the default pipeline, in pipeline order. */
+export const BOOK_STAGES = [SOURCE_STAGE, OCR_STAGE, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE] as const satisfies readonly BuiltinStageName[];
+export type BookStageName = (typeof BOOK_STAGES)[number];
+
+/** A batch client you built, to share with the pipeline's LLM stages (and with your own code). */
+export interface SharedLlm {
+  /** Used as is: its provider, concurrency, rate limit, retries and timeout cover every LLM request of the run. */
+  client: LlmBatchClient;
+  /** A vision model the client's provider serves, e.g. "gpt-4o-mini". */
+  model: string;
+}
+
+/** Settings of the one batch client `createBookPipeline` builds. Every field falls back to the config. */
+export interface LlmSettings {
+  /**
+   * Where requests go: `openaiCompatible({...})`, `anthropic({...})` or your own `LlmProvider`.
+   * @default the provider the config points at (`providerFromConfig` of @bookpipe/stage-kit: BOOKPIPE_PROVIDER,
+   *   else the provider whose API key is set, else a local server at BOOKPIPE_BASE_URL)
+   */
+  provider?: LlmProvider;
+  /**
+   * A vision model the provider serves. Required with `provider` unless BOOKPIPE_MODEL is set.
+   * @default config.llm.model (BOOKPIPE_MODEL), else the configured provider's `DEFAULT_MODELS` entry
+   */
+  model?: string;
+  /** Requests in flight at once, all stages together. @default config.llm.maxWorkers, else 30 (@bookpipe/llm-batch) */
+  maxWorkers?: number;
+  /** Requests started per minute, all stages together. @default config.llm.requestsPerMinute, else 150 (@bookpipe/llm-batch) */
+  requestsPerMinute?: number;
+  /** Retries after a failed attempt. @default config.llm.maxRetries, else 3 (@bookpipe/llm-batch) */
+  maxRetries?: number;
+  /** Timeout of one attempt in ms. @default config.llm.timeoutMs, else 120000 (@bookpipe/llm-batch) */
+  timeoutMs?: number;
+}
+
+/**
+ * The model of the run: `false` for none (every stage's deterministic mode, no request sent, whatever
+ * keys the environment holds), a {@link SharedLlm} to use your own client, or {@link LlmSettings} for
+ * the client to build.
+ */
+export type BookPipelineLlm = false | SharedLlm | LlmSettings;
+
+export interface BookPipelineOptions {
+  /** The scan to work on: `openScan({ root, scanId })` of @bookpipe/storage, or another `BookStorage`. */
+  scan: BookStorage;
+  /**
+   * PDFs, page images or folders of page images, in book order (absolute, or relative to the working
+   * directory). Required when the source stage runs.
+   * @default [] (enough for a run without "source" on a scan that has its pages)
+   */
+  inputs?: readonly string[];
+  /**
+   * The stages to run, any subset of {@link BOOK_STAGES} (order does not matter). A stage left out
+   * that another needs must have completed in the scan before, or the pipeline refuses to start.
+   * @default every stage: source, ocr, correction, label, merge
+   */
+  stages?: readonly BookStageName[];
+  /** @default loadConfig() (the BOOKPIPE_* environment variables) */
+  config?: Config;
+  /** OCR worker threads. @default config.ocr.maxWorkers (BOOKPIPE_OCR_WORKERS), else the number of CPUs */
+  ocrWorkers?: number;
+  /**
+   * The model that OCR (book metadata, one request), correction and label ask, through ONE batch client
+   * built here (or yours): one concurrency budget and one rate limit cover the stages running side by side.
+   * @default the configured LLM (`{}`) when the config has one (an API key or BOOKPIPE_BASE_URL), else `false`
+   */
+  llm?: BookPipelineLlm;
+  /**
+   * How the user sets provider, model and base URL, for the words of errors and notes.
+   * @default ENV_SETTING_NAMES (BOOKPIPE_PROVIDER, BOOKPIPE_MODEL, BOOKPIPE_BASE_URL)
+   */
+  llmSettingNames?: LlmSettingNames;
+  /** Where logs go. @default the pipeline's: a JSON-lines file per stage in the scan */
+  logger?: Logger;
+  /** Receives every progress event (stage start and end, pages done and failed, LLM retries). */
+  onEvent?: EmitFn;
+  /** Keep finished pages and do only the rest; `false` removes each stage's outputs first. @default true */
+  resume?: boolean;
+}
+
+/** What merge reads besides the OCR pages. */
+export interface MergeInputs {
+  correction: boolean;
+  label: boolean;
+}
+
+export interface BookPipeline {
+  /** Ready to `run({ signal })`. */
+  pipeline: Pipeline;
+  /** The stage instances, in pipeline order. */
+  stages: AnyStage[];
+  /** The model of the run, with the client every LLM stage shares, or why there is none. */
+  llm: LlmChoice;
+  /** What merge reads, when merge runs. */
+  mergeInputs: MergeInputs | undefined;
+  /** Lines for the user about how the run was set up: LLM or not, what merge reads. */
+  notes: string[];
+}
+
+/**
+ * bookpipe's default pipeline, built in one place (the CLI, the examples and the benchmarks use it):
+ *
+ *   source -> ocr -> correction \
+ *                 -> label      -> merge (book.json, book.md)
+ *
+ * Correction and label depend only on source and OCR, so the pipeline runs them side by side. They (and
+ * the OCR stage's one book-metadata request) share ONE `LlmBatchClient`, created here from `llm` and the
+ * config, or yours: so the stages together never exceed the provider's limits. Without a model every
+ * stage runs its deterministic mode. Merge reads correction and label when they run in this pipeline or
+ * have completed in the scan before; otherwise it merges the OCR text alone, and a note says so.
+ *
+ * Async because it looks at the scan (which stages completed before); nothing is run or written.
+ * @throws BookpipeError CONFIG_INVALID for an unknown stage, "source" without inputs, or an LLM that
+ *   cannot work (a provider without its key, a local server without a model).
+ * @example
+ * const { pipeline, notes } = await createBookPipeline({ scan: openScan({ root: './scans', scanId: 'my-book' }), inputs: ['my-book.pdf'] });
+ * notes.forEach((note) => console.log(note));
+ * const result = await pipeline.run();
+ */
+export async function createBookPipeline(options: BookPipelineOptions): Promise<BookPipeline> {
+  const config = options.config ?? loadConfig();
+  const wanted = checkStages(options.stages ?? BOOK_STAGES);
+  const has = (name: BookStageName) => wanted.includes(name);
+  // A client only when some stage may ask a model: `stages: ['merge']` builds none.
+  const llm: LlmChoice =
+    has(OCR_STAGE) || has(CORRECTION_STAGE) || has(LABEL_STAGE)
+      ? chooseLlm(config, options.llm, options.llmSettingNames ?? ENV_SETTING_NAMES)
+      : { kind: 'none', reason: 'no stage of this run asks a model' };
+  const stageLlm = llm.kind === 'llm' ? { client: llm.client, model: llm.model } : false;
+  const notes: string[] = [];
+  const stages: AnyStage[] = [];
+
+  if (has(SOURCE_STAGE)) {
+    const inputs = options.inputs ?? [];
+    if (inputs.length === 0) {
+      throw new BookpipeError(
+        ErrorCode.CONFIG_INVALID,
+        'The source stage has no inputs: give the PDF, page images or folders of page images to read (`inputs`), or leave "source" out of `stages` to work on a scan that has its pages.',
+      );
+    }
+    stages.push(new SourceStage({ inputs }));
+  }
+  // The OCR stage asks the same model for the book's metadata (title, author, year...): one request.
+  if (has(OCR_STAGE)) stages.push(new OcrStage({ llm: stageLlm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }));
+  if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: stageLlm }));
+  if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: stageLlm }));
+  const llmStages = ([CORRECTION_STAGE, LABEL_STAGE] as const).filter((name) => has(name));
+  if (llmStages.length > 0) notes.push(llmNote(llmStages, llm));
+
+  let mergeInputs: MergeInputs | undefined;
+  if (has(MERGE_STAGE)) {
+    mergeInputs = {
+      correction: has(CORRECTION_STAGE) || (await completeInScan(options.scan, CORRECTION_STAGE)),
+      label: has(LABEL_STAGE) || (await completeInScan(options.scan, LABEL_STAGE)),
+    };
+    stages.push(new MergeStage({ use: mergeInputs }));
+    const without = Object.entries(mergeInputs).filter(([, used]) => !used).map(([name]) => name);
+    if (without.length > 0) {
+      notes.push(
+        `merge: without ${without.join(' and ')} (not in this run, not complete in the scan): the OCR text is merged as read${mergeInputs.label ? '' : '; running heads and page numbers stay in the text'}.`,
+      );
+    }
+  }
+
+  const pipeline = new Pipeline({
+    scan: options.scan,
+    config,
+    stages,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.resume === undefined ? {} : { resume: options.resume }),
+  });
+  return { pipeline, stages, llm, mergeInputs, notes };
+}
+
+/** The stage names in pipeline order. @throws BookpipeError CONFIG_INVALID naming an unknown or missing stage. */
+function checkStages(names: readonly string[]): BookStageName[] {
+  if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `\`stages\` is empty: give some of ${BOOK_STAGES.join(', ')}.`);
+  for (const name of names) {
+    if (!(BOOK_STAGES as readonly string[]).includes(name)) {
+      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in \`stages\`. Stages: ${BOOK_STAGES.join(', ')}.`, { details: { stage: name } });
+    }
+  }
+  return BOOK_STAGES.filter((name) => (names as readonly string[]).includes(name));
+}
+
+/**
+ * True when the stage has completed in the scan (a dependency outside this run).
+ * The one place that asks: it becomes the checkpoint's `isComplete()` with optional dependencies.
+ */
+async function completeInScan(scan: BookStorage, stage: string): Promise<boolean> {
+  if (!(await scan.exists())) return false;
+  return (await scan.stage(stage).checkpoint.status()).complete;
+}
+
+/** "correction and label: openai, model gpt-4o-mini at http://...", or what they do without a model. */
+function llmNote(stages: readonly string[], llm: LlmChoice): string {
+  if (llm.kind === 'llm') return `${stages.join(' and ')}: ${llm.provider}, model ${llm.model}${llm.baseURL ? ` at ${llm.baseURL}` : ''}.`;
+  const modes = stages.map((name) => (name === CORRECTION_STAGE ? 'correction joins words broken at line ends with a word list' : 'label classifies blocks and reads page numbers from the layout'));
+  return `${stages.join(' and ')}: without an LLM (${llm.reason}): ${modes.join('; ')}.`;
+}
