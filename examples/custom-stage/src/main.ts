@@ -1,12 +1,12 @@
 // Runs source -> ocr -> reading-stats on a book and prints where the results are.
 //   pnpm --filter @bookpipe/example-custom-stage start [pdf-or-images...]
-// Without arguments it typesets the sample book from examples/sample-book first (offline).
+// Without arguments it typesets the sample book from packages/testkit/src/sample-book first (offline).
 import { resolve } from 'node:path';
 import { Pipeline, loadConfig } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { ReadingStatsStage } from './reading-stats-stage.js';
 
 const config = loadConfig();

@@ -2,12 +2,12 @@
 //   pnpm --filter @bookpipe/example-full-pipeline start [pdf-or-images...]
 // With OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY (or BOOKPIPE_BASE_URL and BOOKPIPE_MODEL for a
 // local server) the LLM stages ask that model; without, they run their deterministic modes. Without
-// arguments it typesets the sample book from examples/sample-book first.
+// arguments it typesets the sample book from packages/testkit/src/sample-book first.
 import { BOOK_MD } from '@bookpipe/contracts';
 import { DEFAULT_MODELS, configuredProvider, providerFromConfig } from '@bookpipe/stage-kit';
 import { resolve } from 'node:path';
 import { hasLlm, loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { openScan } from '@bookpipe/storage';
 import { buildFullPipeline, type FullPipelineLlm } from './full-pipeline.js';
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
-import { SAMPLE_BOOK_TEXT, parseBookText } from '@bookpipe/example-sample-book';
+import { SAMPLE_BOOK_TEXT, parseBookText } from '@bookpipe/testkit/sample-book';
 import { fakeKeywordModel } from './fake-model.js';
 import { indexParagraphs, type Paragraph } from './paragraph-keywords.js';
 

@@ -1,9 +1,9 @@
 // The whole pipeline offline (no LLM, no network), then where book.md is.
 //   pnpm --filter @bookpipe/example-offline-pipeline start [pdf-or-images...]
-// Without arguments it typesets the sample book from examples/sample-book first.
+// Without arguments it typesets the sample book from packages/testkit/src/sample-book first.
 import { resolve } from 'node:path';
 import { loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { runOfflinePipeline } from './offline-pipeline.js';
 
 const config = loadConfig();

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSampleBook } from './generate.js';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');
 
 describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, offline (pnpm demo)', () => {

@@ -1,4 +1,4 @@
-/** Test support: renders PDF pages to PNG with mupdf, as the source stage does. */
+/** Renders every page of a PDF to a grayscale PNG with mupdf, as the source stage does. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as mupdf from 'mupdf';
 
 /** The text of the sample book, shipped beside this file. */
-export const SAMPLE_BOOK_TEXT = join(dirname(fileURLToPath(import.meta.url)), '..', 'book.txt');
+export const SAMPLE_BOOK_TEXT = join(dirname(fileURLToPath(import.meta.url)), 'book.txt');
 
 interface Chapter {
   title: string;

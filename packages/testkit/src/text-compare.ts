@@ -1,6 +1,7 @@
 /**
- * Test support: character error rates between OCR texts and truth texts.
+ * Character error rates between OCR texts and truth texts, for the OCR tests and the OCR bench.
  */
+import { editDistance } from '@bookpipe/text';
 
 /**
  * Normalises text for comparison: Unicode compatibility forms (ligatures), typographic quotes and dashes
@@ -17,23 +18,6 @@ export function normalizeText(text: string): string {
     .replace(/(\p{L})-[ \t]*\n\s*(?=\p{Ll})/gu, '$1')
     .replace(/\s+/g, ' ')
     .trim();
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions of UTF-16 units: fine for Latin text). */
-export function editDistance(a: string, b: string): number {
-  if (a.length < b.length) [a, b] = [b, a];
-  let prev = new Uint32Array(b.length + 1).map((_, j) => j);
-  let cur = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= b.length; j++) {
-      const sub = prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1);
-      cur[j] = Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length]!;
 }
 
 /** Character error rate of `hypothesis` against `reference`: edits / reference length. */
