@@ -15,9 +15,9 @@ import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpi
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelAnswer } from './label-answer.js';
-import { LabelStage } from './label-stage.js';
-import { evalDir, hasEval, makeRealScan, noteSkip, type RealScan } from './test-support/real-scan.js';
+import { LabelStage, type LabelAnswer } from '@bookpipe/stage-label';
+import { evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
+import { makeRealScan, type RealScan } from '../support/real-scan.js';
 
 noteSkip('label stage with a model (fake provider)');
 

@@ -8,10 +8,10 @@ import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MergeStage } from './merge-stage.js';
-import { loadOcrPages, runDeterministicStages } from './test-support/deterministic-inputs.js';
+import { MergeStage } from '@bookpipe/stage-merge';
+import { loadOcrPages, runDeterministicStages } from '../support/deterministic-inputs.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const oldBooks = path.resolve(repoRoot, '../shared/eval/old-books');
 const present = existsSync(oldBooks);
 if (!present) console.warn(`[stage-merge] ${oldBooks} is absent: skipping the merge tests on real pages.`);
@@ -215,11 +215,11 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
   });
 });
 
-describe('merge on the sample book (typeset from examples/sample-book, OCR by the real stages)', () => {
+describe('merge on the sample book (typeset from the testkit sample book, OCR by the real stages)', () => {
   let dir: string;
   let run: MergedRun;
   beforeAll(async () => {
-    const { generateSampleBook } = await import('@bookpipe/example-sample-book');
+    const { generateSampleBook } = await import('@bookpipe/testkit/sample-book');
     dir = await mkdtemp(path.join(tmpdir(), 'bookpipe-merge-sample-'));
     const { path: pdf } = await generateSampleBook(path.join(dir, 'sample-book.pdf'));
     const scan = openScan({ root: path.join(dir, 'scans'), scanId: 'sample' });

@@ -11,9 +11,8 @@ import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CorrectionAnswer } from './correction-answer.js';
-import { CorrectionStage, type CorrectionStageOptions } from './correction-stage.js';
-import { REAL_PAGES, copyOf, hasEval, makeRealScan, noteSkip, type RealScan } from './test-support/real-scan.js';
+import { CorrectionStage, type CorrectionAnswer, type CorrectionStageOptions } from '@bookpipe/stage-correction';
+import { REAL_PAGES, copyOf, hasEval, makeRealScan, noteSkip, type RealScan } from '../support/real-scan.js';
 
 noteSkip('correction stage with a model (fake provider)');
 

@@ -24,10 +24,10 @@ import { openScan } from '@bookpipe/storage';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderView, type RenderViewResult } from './render-view.js';
-import { inkShares, paperLevel, sitsOnInk, type GreyImage, type ScreenBox } from './test-support/ink-shares.js';
+import { renderView, type RenderViewResult } from '@bookpipe/view';
+import { inkShares, paperLevel, sitsOnInk, type GreyImage, type ScreenBox } from './ink-shares.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval/old-books');
 const haveEval = existsSync(evalDir);
 

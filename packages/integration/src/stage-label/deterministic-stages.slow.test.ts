@@ -11,13 +11,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabelStage } from './label-stage.js';
+import { LabelStage } from '@bookpipe/stage-label';
 
 describe('correction and label stages in deterministic mode, through Pipeline on the sample book', () => {
   let dir: string;
@@ -101,7 +101,7 @@ describe('correction and label stages in deterministic mode, through Pipeline on
   });
 });
 
-const evalDir = path.resolve(import.meta.dirname, '../../../../shared/eval/old-books');
+const evalDir = path.resolve(import.meta.dirname, '../../../../../shared/eval/old-books');
 const haveEval = existsSync(evalDir);
 if (!haveEval) console.warn(`Skipping the old-books pipeline test: ${evalDir} is absent (see /work/shared/eval/README.md).`);
 
