@@ -12,3 +12,6 @@ export { truncatedCopy, pdfWithBrokenPage, encryptedPdf } from './damaged-files.
 export { renderPdf } from './render-pdf.js';
 export { scanWithSourcePages, type SourcePage } from './source-pages.js';
 export { normalizeText, cer, bodyCer, wordRecall } from './text-compare.js';
+export { runChild, deadPid, memoryLogger, type ChildFixture } from './child-process.js';
+export { SquareStage, SquarePageSchema, SquareMetricsSchema, type SquarePage, type SquareMetrics, type SquareStageOptions } from './square-stage.js';
+export { memoryIo, type MemoryIo, type MemoryStream } from './memory-io.js';

@@ -1,4 +1,4 @@
-// A tiny real stage for the resume and crash tests: page n -> { page, square }, with deterministic
+// A tiny real stage for tests of storage and the pipeline (resume, crash): page n -> { page, square }, with deterministic
 // metrics so report.csv can be checked to the byte. It records every page it is asked to produce.
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';

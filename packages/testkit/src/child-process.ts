@@ -1,21 +1,13 @@
-// Shared by this package's tests: temp folders, child processes running the fixtures, real eval data.
+/**
+ * Child processes for tests that must kill, race or starve a real process: a script run with
+ * `node --import tsx` that speaks JSON lines on stdout. Also a pid certainly dead and a logger that
+ * keeps its lines.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@bookpipe/core';
-
-export const fixturesDir = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = resolve(fixturesDir, '../../../..');
-export const evalDir = resolve(repoRoot, '../shared/eval');
-
-/** A fresh folder under the OS temp dir; `cleanup()` removes it. */
-export async function tempRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'bookpipe-storage-'));
-  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
-}
+import { repoRoot } from './eval-data.js';
 
 /** A pid that certainly belonged to a process which has exited (a child we ran to completion). */
 export function deadPid(): number {
@@ -29,7 +21,7 @@ export function memoryLogger(): { logger: Logger; lines: Array<Record<string, un
   return { logger: createLogger({ level: 'debug', destination: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }), lines };
 }
 
-export interface Fixture {
+export interface ChildFixture {
   child: ChildProcess;
   /** Resolves with the first JSON line the child printed (or prints) that satisfies `match`. */
   waitFor(match?: (msg: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
@@ -40,12 +32,13 @@ export interface Fixture {
 }
 
 /**
- * Runs `test-fixtures/<name>.ts` in a real child process (node --import tsx), from the repo root so
- * that tsx resolves. The child speaks JSON lines on stdout. `prefix` wraps the command (e.g. `ulimit`).
+ * Runs the TypeScript file `script` (a path, or a URL such as `new URL('./x.ts', import.meta.url)`) in
+ * a real child process (node --import tsx), from the repository root so that tsx resolves. The child
+ * speaks JSON lines on stdout. `shellPrefix` wraps the command in bash (e.g. `ulimit -f 50`).
  */
-export function runFixture(name: string, args: readonly string[], options: { shellPrefix?: string } = {}): Fixture {
-  const script = join(fixturesDir, `${name}.ts`);
-  const nodeArgs = ['--import', 'tsx', script, ...args];
+export function runChild(script: string | URL, args: readonly string[], options: { shellPrefix?: string } = {}): ChildFixture {
+  const name = typeof script === 'string' ? script : fileURLToPath(script);
+  const nodeArgs = ['--import', 'tsx', name, ...args];
   const child = options.shellPrefix
     ? spawn('bash', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, ...nodeArgs], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, nodeArgs, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -79,7 +72,7 @@ export function runFixture(name: string, args: readonly string[], options: { she
       if (seen) return Promise.resolve(seen);
       return new Promise((res, rej) => {
         waiters.push({ match, resolve: res });
-        void exited.then(({ code, signal }) => rej(new Error(`fixture ${name} exited (code ${code}, signal ${signal}) before the expected message. stderr:\n${err}`)));
+        void exited.then(({ code, signal }) => rej(new Error(`child ${name} exited (code ${code}, signal ${signal}) before the expected message. stderr:\n${err}`)));
       });
     },
   };
