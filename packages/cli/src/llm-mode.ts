@@ -1,12 +1,10 @@
-import { DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
+import { DEFAULT_MODELS, KEY_VARIABLES, configuredProvider } from '@bookpipe/stage-kit';
 import { BookpipeError, ErrorCode, type Config, type ProviderName } from '@bookpipe/core';
 
 /** Whether the LLM stages can run, and against what. */
 export type LlmMode =
   | { kind: 'llm'; provider: ProviderName; model: string; baseURL: string | undefined }
   | { kind: 'none'; reason: string };
-
-const KEY_VARIABLES = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as const;
 
 /**
  * Decides from the configuration (environment, then flags) whether an LLM can be reached, with the

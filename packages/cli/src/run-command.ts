@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
+import { KEY_VARIABLES } from '@bookpipe/stage-kit';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
 import { ExitCode, cliNextSteps } from './print-error.js';
@@ -177,8 +178,6 @@ function reasonOf(error: string): string {
     .trim()
     .replace(/\.$/, '');
 }
-
-const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' };
 
 /** What to check for a refused key (HTTP 401/403): the provider's key variable. */
 function keyHint(reason: string, llm: LlmMode): string {

@@ -56,7 +56,8 @@ export const DEFAULT_BASE_URLS = Object.freeze({
   ollama: 'http://localhost:11434/v1',
 });
 
-const KEY_VARIABLES = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as const;
+/** The environment variable holding each provider's API key (a local server needs none). */
+export const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = Object.freeze({ openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' });
 
 /**
  * The provider the configuration points at: BOOKPIPE_PROVIDER when set, else the one whose API key
