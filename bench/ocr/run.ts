@@ -26,9 +26,8 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createOcrEngine, ocrPageText, type OcrEngineOptions, type OcrModel } from '@bookpipe/stage-ocr';
-// Test support of the package (plain functions): the eval data loader and the error-rate measures.
-import { evalDir, hasEval, ocrmypdf, pagesIn, spread, toPng } from '../../packages/stage-ocr/src/test-support/eval-data.js';
-import { bodyCer } from '../../packages/stage-ocr/src/test-support/text-compare.js';
+// The shared test helpers: the eval data loader and the error-rate measures.
+import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 
 const MEMORY_PAGES = Number(process.env.BENCH_OCR_MEMORY_PAGES ?? 200);
 const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'speed,osd,models,memory').split(','));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOfflinePipeline } from './offline-pipeline.js';
 

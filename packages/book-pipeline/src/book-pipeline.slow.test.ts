@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { openaiCompatible } from '@bookpipe/llm-batch';
 import { exampleFromSchema, startFakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';

@@ -12,4 +12,6 @@ export {
   type MergeInputs,
 } from './book-pipeline.js';
 export { chooseLlm, type LlmChoice } from './llm-choice.js';
-export { decideLlm, ENV_SETTING_NAMES, API_KEY_VARIABLES, type LlmDecision, type LlmSettingNames } from './llm-decision.js';
+export { decideLlm, ENV_SETTING_NAMES, type LlmDecision, type LlmSettingNames } from './llm-decision.js';
+// The key variables are stage-kit's; re-exported so that tools on this package need not depend on the kit.
+export { API_KEY_VARIABLES } from '@bookpipe/stage-kit';

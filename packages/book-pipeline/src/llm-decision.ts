@@ -1,5 +1,5 @@
 import { BookpipeError, ErrorCode, type Config, type ProviderName } from '@bookpipe/core';
-import { DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
+import { API_KEY_VARIABLES, DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
 
 /** Whether the LLM stages can run, and against what. */
 export type LlmDecision =
@@ -18,13 +18,6 @@ export interface LlmSettingNames {
 
 /** The BOOKPIPE_* variables `loadConfig()` reads. */
 export const ENV_SETTING_NAMES: Readonly<LlmSettingNames> = Object.freeze({ provider: 'BOOKPIPE_PROVIDER', model: 'BOOKPIPE_MODEL', baseURL: 'BOOKPIPE_BASE_URL' });
-
-/** The environment variable holding each hosted provider's API key (a local server needs none). */
-export const API_KEY_VARIABLES: Readonly<Record<Exclude<ProviderName, 'ollama'>, string>> = Object.freeze({
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  openrouter: 'OPENROUTER_API_KEY',
-});
 
 /** "--provider anthropic" for a flag, "BOOKPIPE_PROVIDER=anthropic" for a variable. */
 function setting(name: string, value: string): string {

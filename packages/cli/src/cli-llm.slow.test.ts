@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/example-sample-book';
+import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/testkit/sample-book';
 import { exampleFromSchema, startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -15,7 +15,7 @@ import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const work = path.resolve(repoRoot, '../shared/eval/vd-sbb/baltdiss_77478492X');

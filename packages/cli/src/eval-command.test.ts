@@ -7,7 +7,7 @@ import { EvalResultSchema } from '@bookpipe/eval';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 
 /** An OCR page of one block per text, one line each, stacked down the page. */
 function ocrPage(pageNumber: number, texts: string[]): OcrPage {

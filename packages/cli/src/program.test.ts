@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 
 /** A one-line OCR page: what the OCR stage writes, enough for the merge stage. */
 function ocrPage(pageNumber: number, text: string): OcrPage {

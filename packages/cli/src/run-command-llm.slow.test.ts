@@ -8,7 +8,7 @@ import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printError } from './print-error.js';
 import { runCommand } from './run-command.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');

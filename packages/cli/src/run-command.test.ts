@@ -6,7 +6,7 @@ import { ErrorCode, type PipelineResult, type StageStats } from '@bookpipe/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
 import { failureAdvice, pageFailureSummary, runCommand } from './run-command.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');

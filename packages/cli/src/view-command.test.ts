@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { memoryIo } from '@bookpipe/testkit';
 import { viewCommand } from './view-command.js';
 
 /** A one-line OCR page, as the OCR stage writes it. */

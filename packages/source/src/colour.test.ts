@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { checkColour, COLOUR_CHECK_SIZE } from './colour.js';
 import { PdfDocument } from './pdf-document.js';
-import { evalFile, hasEval, noteSkip } from './test-support.js';
+import { evalFile, hasEval, noteSkip } from '@bookpipe/testkit';
 
 noteSkip('colour');
 

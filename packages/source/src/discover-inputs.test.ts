@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverInputs } from './discover-inputs.js';
-import { evalFile, hasEval, noteSkip, tempDir } from './test-support.js';
+import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 
 noteSkip('discover-inputs');
 

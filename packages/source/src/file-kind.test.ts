@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kindOfBytes, sniffFileKind } from './file-kind.js';
-import { evalFile, hasEval, noteSkip, tempDir } from './test-support.js';
+import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 
 noteSkip('file-kind');
 

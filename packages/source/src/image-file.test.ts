@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImagePage, probeImageFile, verifyImageFile } from './image-file.js';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from './pixel-budget.js';
-import { evalFile, hasEval, noteSkip, tempDir, truncatedCopy } from './test-support.js';
+import { evalFile, hasEval, noteSkip, tempDir, truncatedCopy } from '@bookpipe/testkit';
 
 noteSkip('image-file');
 

@@ -7,7 +7,7 @@
  */
 import { openScan } from '@bookpipe/storage';
 import { SourceStage } from './source-stage.js';
-import { runStage } from './test-support.js';
+import { runStage } from '@bookpipe/testkit';
 
 const [root, scanId, options, ...inputs] = process.argv.slice(2);
 const scan = openScan({ root: root!, scanId: scanId! });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from './pixel-budget.js';
 import { PdfDocument, type PdfRenderOptions } from './pdf-document.js';
-import { encryptedPdf, evalFile, hasEval, noteSkip, pdfWithBrokenPage, tempDir, truncatedCopy } from './test-support.js';
+import { encryptedPdf, evalFile, hasEval, noteSkip, pdfWithBrokenPage, tempDir, truncatedCopy } from '@bookpipe/testkit';
 
 noteSkip('pdf-document');
 

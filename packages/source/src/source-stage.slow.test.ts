@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PIXELS } from './pixel-budget.js';
 import type { SourcePageMetrics } from './source-metrics.js';
-import { evalFile, hasEval, noteSkip, repoRoot, tempDir } from './test-support.js';
+import { evalFile, hasEval, noteSkip, repoRoot, tempDir } from '@bookpipe/testkit';
 
 noteSkip('source-stage (slow)');
 

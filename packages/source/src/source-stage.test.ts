@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceStage } from './source-stage.js';
 import type { SourcePageMetrics } from './source-metrics.js';
-import { evalFile, hasEval, noteSkip, pdfWithBrokenPage, runStage, tempDir, truncatedCopy } from './test-support.js';
+import { evalFile, hasEval, noteSkip, pdfWithBrokenPage, runStage, tempDir, truncatedCopy } from '@bookpipe/testkit';
 
 noteSkip('source-stage');
 
@@ -102,7 +102,7 @@ describe.skipIf(!hasEval)('SourceStage', () => {
       }
       controller.abort();
     };
-    const [stats] = await Promise.all([runStage(scan, first, controller.signal), stopAfterTwo()]);
+    const [stats] = await Promise.all([runStage(scan, first, { signal: controller.signal }), stopAfterTwo()]);
     expect(stats.aborted).toBe(true);
     const done = await source.listPages();
     expect(done.length).toBeGreaterThanOrEqual(2);

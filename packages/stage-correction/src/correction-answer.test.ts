@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { correctionResponseSchemaFor } from './correction-answer.js';
-import { smallPage } from './test-support/small-page.js';
+import { smallPage } from '@bookpipe/testkit';
 
 type Node = Record<string, any>;
 

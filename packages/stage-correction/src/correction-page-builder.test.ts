@@ -1,7 +1,7 @@
 import { dehyphenate, editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
-import { smallPage } from './test-support/small-page.js';
+import { smallPage } from '@bookpipe/testkit';
 
 const page = smallPage(3, [[['The cam-', 'paign began.'], ['A well-', 'known tale.']], [['Tbe end.']]], ['Tbe']);
 const paragraphs = prepareParagraphs(page, dehyphenate(page));

@@ -6,6 +6,7 @@ export {
   providerFromConfig,
   DEFAULT_MODELS,
   DEFAULT_BASE_URLS,
+  API_KEY_VARIABLES,
   type StageLlmOptions,
   type ResolvedLlm,
 } from './llm-settings.js';

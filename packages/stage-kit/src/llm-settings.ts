@@ -56,7 +56,12 @@ export const DEFAULT_BASE_URLS = Object.freeze({
   ollama: 'http://localhost:11434/v1',
 });
 
-const KEY_VARIABLES = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' } as const;
+/** The environment variable holding each provider's API key (a local server needs none). */
+export const API_KEY_VARIABLES: Readonly<Record<Exclude<ProviderName, 'ollama'>, string>> = Object.freeze({
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
+});
 
 /**
  * The provider the configuration points at: BOOKPIPE_PROVIDER when set, else the one whose API key
@@ -70,7 +75,7 @@ export function configuredProvider(config: Config): ProviderName | undefined {
     if (provider !== 'ollama' && apiKeys[provider] === undefined && baseURL === undefined) {
       throw new BookpipeError(
         ErrorCode.CONFIG_INVALID,
-        `BOOKPIPE_PROVIDER=${provider} needs ${KEY_VARIABLES[provider]} in the environment, or BOOKPIPE_BASE_URL for a local server. Set one of them, or unset BOOKPIPE_PROVIDER.`,
+        `BOOKPIPE_PROVIDER=${provider} needs ${API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES]} in the environment, or BOOKPIPE_BASE_URL for a local server. Set one of them, or unset BOOKPIPE_PROVIDER.`,
         { details: { provider } },
       );
     }

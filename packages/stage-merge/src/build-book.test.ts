@@ -4,11 +4,11 @@ import { buildBook } from './build-book.js';
 import { linkPages } from './continuation.js';
 import { mergePage } from './merge-page.js';
 import { renderMarkdown } from './render-markdown.js';
-import { ocrPage } from './test-support/small-pages.js';
+import { smallPage } from '@bookpipe/testkit';
 
 type Class = LabelPage['blocks'][number]['classification'];
 function labelled(pageNumber: number, printed: string | null, blocks: Array<[Class, string[][]]>) {
-  const ocr = ocrPage(pageNumber, blocks.map(([, paragraphs]) => paragraphs));
+  const ocr = smallPage(pageNumber, blocks.map(([, paragraphs]) => paragraphs));
   const label: LabelPage = {
     printedPageNumber: printed,
     numberingStyle: printed === null ? 'none' : 'arabic',

@@ -1,10 +1,10 @@
 import { type LabelPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { mergePage } from './merge-page.js';
-import { ocrPage } from './test-support/small-pages.js';
+import { smallPage } from '@bookpipe/testkit';
 
 const page = () =>
-  ocrPage(7, [
+  smallPage(7, [
     [['THE PATIENT PAGE']],
     [['  The compositor worked against the clock. A line that was too long was', 'broken, and the word was divided by a compo-', 'sitor who read backwards']],
     [['12']],

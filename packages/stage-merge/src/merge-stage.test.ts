@@ -6,13 +6,13 @@ import { Pipeline, loadConfig, silentLogger, type BookStorage, type PipelineEven
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MergeStage } from './merge-stage.js';
-import { ocrPage } from './test-support/small-pages.js';
+import { smallPage } from '@bookpipe/testkit';
 
 const config = loadConfig({});
 const pages = [
-  ocrPage(1, [[['CHAPTER ONE']], [['  It was a dark and stormy', 'night; the rain fell in']]]),
-  ocrPage(2, [[['torrents, except at occasional intervals.']], [['2']]]),
-  ocrPage(3, [[['  A new paragraph starts here.']], [['3']]]),
+  smallPage(1, [[['CHAPTER ONE']], [['  It was a dark and stormy', 'night; the rain fell in']]]),
+  smallPage(2, [[['torrents, except at occasional intervals.']], [['2']]]),
+  smallPage(3, [[['  A new paragraph starts here.']], [['3']]]),
 ];
 
 async function scanWithOcr(root: string): Promise<BookStorage> {

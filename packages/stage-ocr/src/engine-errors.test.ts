@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BookpipeError } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
-import { hasEval, noteSkip, ocrmypdf } from './test-support/eval-data.js';
+import { hasEval, noteSkip, ocrmypdf } from '@bookpipe/testkit';
 
 noteSkip('engine-errors.test.ts (damaged image)');
 

@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
 import { ocrPageText } from './page-text.js';
-import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, spread, toPng } from './test-support/eval-data.js';
-import { bodyCer, cer } from './test-support/text-compare.js';
+import { bodyCer, cer, evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 
 noteSkip('engines.slow.test.ts');
 

@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrPageMetricsSchema } from './metrics.js';
 import { OcrStage } from './ocr-stage.js';
-import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, repoRoot, spread, toPng } from './test-support/eval-data.js';
-import { renderPdf } from './test-support/render-pdf.js';
-import { scanWithSourcePages } from './test-support/scan-fixture.js';
+import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, renderPdf, repoRoot, scanWithSourcePages, spread, toPng } from '@bookpipe/testkit';
 
 noteSkip('ocr-stage.slow.test.ts');
 
@@ -31,7 +30,7 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
   it('reads every page, keeps an empty page, fails a damaged page alone and writes report.csv', async () => {
     const [blank] = await renderPdf(ocrmypdf('blank.pdf'), tmp);
     const linn = await readFile(ocrmypdf('linn.png'));
-    const scan = await scanWithSourcePages(join(tmp, 'scans'), 'four-pages', [
+    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'four-pages' }), [
       { png: ocrmypdf('typewriter.png') },
       { png: blank },
       // A PNG cut short on disk: its header is fine, its image data ends half-way.
@@ -91,7 +90,7 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
   it('resumes a run killed mid-book with only the missing pages', async () => {
     const pages = spread(pagesIn(join(evalDir, 'old-books')), 10);
     const root = join(tmp, 'scans');
-    const scan = await scanWithSourcePages(root, 'killed', await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const scan = await scanWithSourcePages(openScan({ root, scanId: 'killed' }), await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
     const ocrDir = join(scan.dir, 'ocr');
 
     // First run in a child process, killed with SIGKILL once a few pages are saved.
@@ -138,7 +137,7 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
 
   it('stops on abort at once: the page in flight is cut short and stays to do, nothing fails', async () => {
     const pages = spread(pagesIn(join(evalDir, 'old-books')), 8);
-    const scan = await scanWithSourcePages(join(tmp, 'scans'), 'aborted', await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'aborted' }), await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
     const controller = new AbortController();
     let doneBeforeAbort = 0;
     const doneAfterAbort: number[] = [];

@@ -10,9 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngineName } from './options.js';
 import { ocrPageText } from './page-text.js';
-import { hasEval, noteSkip, ocrmypdf } from './test-support/eval-data.js';
-import { renderPdf } from './test-support/render-pdf.js';
-import { cer, wordRecall } from './test-support/text-compare.js';
+import { cer, hasEval, noteSkip, ocrmypdf, renderPdf, wordRecall } from '@bookpipe/testkit';
 
 noteSkip('orientation.slow.test.ts');
 

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openScan, type FsBookStorage } from './index.js';
-import { memoryLogger, tempRoot } from './test-fixtures/helpers.js';
+import { memoryLogger, tempDir } from '@bookpipe/testkit';
 
 const PageSchema = z.object({ n: z.number() });
 let root: string;
 let cleanup: () => Promise<void>;
 let scan: FsBookStorage;
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   scan = openScan({ root, scanId: 'book' });
   await scan.init();
   await scan.updateMetadata({ totalPages: 5 });

@@ -3,8 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openScan } from './index.js';
-import { runFixture, tempRoot, type Fixture } from './test-fixtures/helpers.js';
-import { SquareMetricsSchema, SquarePageSchema } from './test-fixtures/square-stage.js';
+import { type ChildFixture, runChild, SquareMetricsSchema, SquarePageSchema, tempDir } from '@bookpipe/testkit';
 
 // Slow: real child processes running a real pipeline, killed with SIGKILL at different moments.
 const PAGES = 60;
@@ -13,9 +12,9 @@ const KILL_AFTER = [1, 6, 17, 29];
 
 let root: string;
 let cleanup: () => Promise<void>;
-const children: Fixture[] = [];
+const children: ChildFixture[] = [];
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   const scan = openScan({ root, scanId: 'book' });
   await scan.init();
   await scan.updateMetadata({ totalPages: PAGES });
@@ -40,7 +39,7 @@ describe('crash safety', () => {
     for (const [run, killAfter] of [...KILL_AFTER, undefined].entries()) {
       const doneBefore = await validPages();
       const startLog = join(root, `starts-${run}.log`);
-      const child = runFixture('crash-run', [root, 'book', startLog]);
+      const child = runChild(new URL('./test-fixtures/crash-run.ts', import.meta.url), [root, 'book', startLog]);
       children.push(child);
       if (killAfter !== undefined) {
         await child.waitFor((m) => m.event === 'page' && child.messages.filter((x) => x.event === 'page').length >= killAfter);

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
 import { openFolder, writeFileAtomic } from './index.js';
-import { tempRoot } from './test-fixtures/helpers.js';
+import { tempDir } from '@bookpipe/testkit';
 
 let root: string;
 let cleanup: () => Promise<void>;
-beforeEach(async () => ({ root, cleanup } = await tempRoot()));
+beforeEach(async () => ({ dir: root, remove: cleanup } = await tempDir()));
 afterEach(() => cleanup());
 
 describe('openFolder: a report folder outside any scan', () => {

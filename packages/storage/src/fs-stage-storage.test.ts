@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BasePageMetricsSchema, ErrorCode } from '@bookpipe/core';
 import { STAGE_FILE, openScan, type FsBookStorage } from './index.js';
-import { deadPid, evalDir, runFixture, tempRoot } from './test-fixtures/helpers.js';
+import { deadPid, evalDir, runChild, tempDir } from '@bookpipe/testkit';
 
 const PageSchema = z.object({ text: z.string(), words: z.number().int() });
 const m = (pageNum: number) => ({ pageNum, processingTimeSeconds: 0.5, costUsd: 0 });
@@ -14,7 +14,7 @@ let root: string;
 let cleanup: () => Promise<void>;
 let scan: FsBookStorage;
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   scan = openScan({ root, scanId: 'book' });
   await scan.init();
 });
@@ -103,7 +103,7 @@ describe('atomic writes', () => {
     const stage = scan.stage('pages', { schema: z.object({ text: z.string() }) });
     await stage.savePage(1, { text: 'old' }, { pageNum: 1 });
     // A real failure in the middle of the write: the child may not write files over 16 KiB.
-    const child = runFixture('save-page', [root, 'book', '1', String(100_000)], { shellPrefix: 'ulimit -f 16' });
+    const child = runChild(new URL('./test-fixtures/save-page.ts', import.meta.url), [root, 'book', '1', String(100_000)], { shellPrefix: 'ulimit -f 16' });
     const result = await child.waitFor();
     await child.exited;
     expect(result).toMatchObject({ event: 'failed', code: ErrorCode.STORAGE_ERROR, message: expect.stringContaining('EFBIG') });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorCode } from '@bookpipe/core';
 import { openScan } from './index.js';
-import { deadPid, memoryLogger, runFixture, tempRoot, type Fixture } from './test-fixtures/helpers.js';
+import { type ChildFixture, deadPid, memoryLogger, runChild, tempDir } from '@bookpipe/testkit';
 
 // savePage writes the temp file, journals the page (metrics and byte length), then renames: a page file
 // never exists without its metrics, and a kill between the append and the rename leaves a complete temp
@@ -12,9 +12,9 @@ import { deadPid, memoryLogger, runFixture, tempRoot, type Fixture } from './tes
 const PageSchema = z.object({ text: z.string() });
 let root: string;
 let cleanup: () => Promise<void>;
-const children: Fixture[] = [];
+const children: ChildFixture[] = [];
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   const scan = openScan({ root, scanId: 'book' });
   await scan.init();
   await scan.updateMetadata({ totalPages: 4 });
@@ -43,7 +43,7 @@ async function journalledTemp(page: number, content: string, options: { pid?: nu
 describe('journal before rename', () => {
   it('SIGKILL between the journal append and the rename: resume renames the temp file into place, keeps the metrics, redoes nothing', async () => {
     // Page 2 is saved, then redone with a longer text (killed before its rename: the old file stays); page 3 is killed before its first rename.
-    const child = runFixture('kill-before-rename', [root, 'book', '1:one:ok', '2:two:ok', '2:two-redone:hang', '3:three:hang']);
+    const child = runChild(new URL('./test-fixtures/kill-before-rename.ts', import.meta.url), [root, 'book', '1:one:ok', '2:two:ok', '2:two-redone:hang', '3:three:hang']);
     children.push(child);
     await child.waitFor((m) => m.event === 'ready');
     child.child.kill('SIGKILL');

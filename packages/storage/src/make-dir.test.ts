@@ -4,11 +4,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDir } from './make-dir.js';
-import { tempRoot } from './test-fixtures/helpers.js';
+import { tempDir } from '@bookpipe/testkit';
 
 let root: string;
 let cleanup: () => Promise<void>;
-beforeEach(async () => ({ root, cleanup } = await tempRoot()));
+beforeEach(async () => ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-')));
 afterEach(() => cleanup());
 
 /** Mounts a read-only tmpfs on `dir` when this process may mount (root on a plain machine); undefined otherwise. */

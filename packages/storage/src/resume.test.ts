@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaseStage, ErrorCode, Pipeline, loadConfig, processPages, silentLogger, type PipelineEvent, type StageContext, type StageStats } from '@bookpipe/core';
 import { openScan } from './index.js';
-import { memoryLogger, tempRoot } from './test-fixtures/helpers.js';
-import { SquarePageSchema, SquareStage, type SquarePage } from './test-fixtures/square-stage.js';
+import { memoryLogger, type SquarePage, SquarePageSchema, SquareStage, tempDir } from '@bookpipe/testkit';
 
 /** A stage that reads each page of "up" (validated by its schema) and copies it. */
 class ReadingStage extends BaseStage<SquarePage> {
@@ -19,7 +18,7 @@ class ReadingStage extends BaseStage<SquarePage> {
 let root: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   const scan = openScan({ root, scanId: 'book' });
   await scan.init();
   await scan.updateMetadata({ totalPages: 8 });

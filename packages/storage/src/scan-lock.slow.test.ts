@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
 import { openScan, type FsBookStorage, type ScanLockInfo } from './index.js';
-import { deadPid, runFixture, tempRoot, type Fixture } from './test-fixtures/helpers.js';
+import { type ChildFixture, deadPid, runChild, tempDir } from '@bookpipe/testkit';
 
 // Slow (a few seconds): four real processes start, line up on a wall-clock instant, then race.
 let root: string;
 let cleanup: () => Promise<void>;
 let scan: FsBookStorage;
-const children: Fixture[] = [];
+const children: ChildFixture[] = [];
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   scan = openScan({ root, scanId: 'book' });
 });
 afterEach(async () => {
@@ -29,7 +29,7 @@ describe('scan lock under a real race', () => {
     await scan.init();
     await writeFile(lockPath(), JSON.stringify(staleLock(deadPid())));
     const startAt = Date.now() + 2500; // all children up and spinning by then, so they collide
-    const racers = Array.from({ length: 4 }, () => runFixture('hold-lock', [root, 'book', String(startAt)]));
+    const racers = Array.from({ length: 4 }, () => runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book', String(startAt)]));
     children.push(...racers);
     const outcomes = await Promise.all(racers.map((r) => r.waitFor((m) => m.event === 'locked' || m.event === 'refused')));
     const winners = outcomes.filter((o) => o.event === 'locked');

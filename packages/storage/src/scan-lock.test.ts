@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
 import { openScan, type FsBookStorage, type FsScanLock, type ScanLockInfo } from './index.js';
-import { deadPid, runFixture, tempRoot, type Fixture } from './test-fixtures/helpers.js';
+import { type ChildFixture, deadPid, runChild, tempDir } from '@bookpipe/testkit';
 
 let root: string;
 let cleanup: () => Promise<void>;
 let scan: FsBookStorage;
-const children: Fixture[] = [];
+const children: ChildFixture[] = [];
 beforeEach(async () => {
-  ({ root, cleanup } = await tempRoot());
+  ({ dir: root, remove: cleanup } = await tempDir('bookpipe-storage-'));
   scan = openScan({ root, scanId: 'book' });
 });
 afterEach(async () => {
@@ -37,7 +37,7 @@ describe('scan lock', () => {
   });
 
   it('refuses a second runner (a real child process holding the lock), then takes over once it is killed', async () => {
-    const holder = runFixture('hold-lock', [root, 'book']);
+    const holder = runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book']);
     children.push(holder);
     const locked = await holder.waitFor((m) => m.event === 'locked' || m.event === 'refused');
     expect(locked.event).toBe('locked');
@@ -57,7 +57,7 @@ describe('scan lock', () => {
   });
 
   it('a child that finishes normally releases, and the parent can then lock', async () => {
-    const holder = runFixture('hold-lock', [root, 'book']);
+    const holder = runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book']);
     children.push(holder);
     await holder.waitFor((m) => m.event === 'locked');
     holder.child.stdin!.end();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from './styles.js';
 import { pageHtml, type PageContext } from './page-html.js';
 import { buildPageModel, type PageInputs } from './page-model.js';
-import { smallPage } from './test-support/small-page.js';
+import { smallPage } from '@bookpipe/testkit';
 
 const ctx = (missingStages: string[] = []): PageContext => ({ scanId: 'book', title: null, pages: [1, 2, 3], missingStages });
 const inputs = (extra: Partial<PageInputs>): PageInputs => ({ page: 2, failures: [], unreadable: [], image: { href: '../images/page_0002.webp', width: 800, height: 1200 }, lowConfidence: 0.6, ...extra });

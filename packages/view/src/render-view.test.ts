@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileFolder } from '@bookpipe/core';
 import { renderView } from './render-view.js';
-import { smallPage } from './test-support/small-page.js';
+import { smallPage } from '@bookpipe/testkit';
 
 /** A page image with a dark bar where each OCR word is: enough for sharp to decode, resize and encode. */
 async function pagePng(page: OcrPage): Promise<Buffer> {

@@ -22,7 +22,7 @@ describe('what makes an example a standalone app', () => {
       ].join('\n'),
     );
     await writeFile(join(app, 'src', 'lib', 'side-effect.ts'), "import 'tsx/esm';\n");
-    await writeFile(join(app, 'src', 'main.test.ts'), "import { generateSampleBook } from '@bookpipe/example-sample-book';\n");
+    await writeFile(join(app, 'src', 'main.test.ts'), "import { generateSampleBook } from '@bookpipe/testkit/sample-book';\n");
   });
   afterAll(() => rm(app, { recursive: true, force: true }));
 
@@ -40,7 +40,7 @@ describe('what makes an example a standalone app', () => {
     const pkg = {
       name: 'app',
       dependencies: { '@bookpipe/core': 'workspace:^', zod: '^4.6.7' },
-      devDependencies: { '@bookpipe/example-sample-book': 'workspace:*', typescript: '~5.9.3' },
+      devDependencies: { '@bookpipe/testkit': 'workspace:*', typescript: '~5.9.3' },
     };
     expect(standalonePackageJson(pkg, tarballs)).toEqual({
       name: 'app',
@@ -48,8 +48,8 @@ describe('what makes an example a standalone app', () => {
       devDependencies: { typescript: '~5.9.3' },
       overrides: { '@bookpipe/core': 'file:/t/core.tgz', '@bookpipe/contracts': 'file:/t/contracts.tgz' },
     });
-    expect(() => standalonePackageJson({ name: 'app', dependencies: { '@bookpipe/example-sample-book': 'workspace:*' } }, tarballs)).toThrow(
-      'app depends on @bookpipe/example-sample-book, which is not published (private or unknown): an app outside the monorepo cannot install it.',
+    expect(() => standalonePackageJson({ name: 'app', dependencies: { '@bookpipe/testkit': 'workspace:*' } }, tarballs)).toThrow(
+      'app depends on @bookpipe/testkit, which is not published (private or unknown): an app outside the monorepo cannot install it.',
     );
   });
 });

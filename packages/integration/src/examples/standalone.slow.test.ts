@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { generateSampleBook } from '@bookpipe/example-sample-book';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importedPackages, standalonePackageJson, type PackageJson } from './standalone-app.js';
 

@@ -21,8 +21,9 @@ export async function ocrImages(images: ReadonlyArray<{ file: string; pageNumber
   const engine = await createOcrEngine({ engine: evalEngine(), maxWorkers: 2 });
   try {
     return await Promise.all(
-      images.map(async ({ file, pageNumber }) => {
-        const png = path.join(folder, `page_${String(pageNumber).padStart(4, '0')}_${path.basename(file)}.png`);
+      images.map(async ({ file, pageNumber }, index) => {
+        // The list's index keeps names apart: two books' images can share a page number and a file name.
+        const png = path.join(folder, `${index}_page_${String(pageNumber).padStart(4, '0')}_${path.basename(file)}.png`);
         await sharp(file).png().toFile(png);
         const { page } = await engine.recognize(png, pageNumber);
         return page;

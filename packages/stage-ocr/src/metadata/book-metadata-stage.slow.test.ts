@@ -1,6 +1,6 @@
 /**
  * OcrStage.after() reading the book's metadata, end to end on the repository's sample book
- * (examples/sample-book: a generated PDF with a title page and a copyright page, rendered at 300 DPI
+ * (the testkit's sample book: a generated PDF with a title page and a copyright page, rendered at 300 DPI
  * and read by native tesseract). The eval folder holds no real title page (see
  * read-metadata.slow.test.ts), so this generated one is the positive case; its truth is book.txt.
  * With a model: the real openai SDK against the fake provider of @bookpipe/llm-batch/testing.
@@ -10,14 +10,13 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
-import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/example-sample-book';
+import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/testkit/sample-book';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrStage, type OcrStageOptions } from '../ocr-stage.js';
-import { renderPdf } from '../test-support/render-pdf.js';
-import { scanWithSourcePages } from '../test-support/scan-fixture.js';
+import { renderPdf, scanWithSourcePages } from '@bookpipe/testkit';
 import { BOOK_METADATA_FILE } from './book-metadata-step.js';
 import type { LlmMetadataAnswer } from './llm-metadata.js';
 
@@ -33,7 +32,7 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
     truth = parseBookText(await readFile(SAMPLE_BOOK_TEXT, 'utf8')).meta;
     const { path: pdf } = await generateSampleBook(join(tmp, 'sample.pdf'));
     const pngs = await renderPdf(pdf, tmp);
-    const scan = await scanWithSourcePages(join(tmp, 'scans'), 'base', pngs.slice(0, 6).map((png) => ({ png })));
+    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'base' }), pngs.slice(0, 6).map((png) => ({ png })));
     // The base scan: every page read, no metadata yet.
     await runOcr(scan, { metadata: false });
   }, 600_000);

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evalDir, hasEval, noteSkip } from '../test-support/eval-data.js';
+import { evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
 import { guessLanguage, languageOfTesseractCode } from './language-guess.js';
 
 noteSkip('language-guess.test.ts');

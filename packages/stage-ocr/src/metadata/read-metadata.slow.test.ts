@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from '../create-ocr-engine.js';
 import type { OcrEngine } from '../engine.js';
-import { evalDir, hasEval, noteSkip, pagesIn, toPng } from '../test-support/eval-data.js';
+import { evalDir, hasEval, noteSkip, pagesIn, toPng } from '@bookpipe/testkit';
 import { DEFAULT_MIN_METADATA_CONFIDENCE } from './book-metadata.js';
 import { readMetadata } from './read-metadata.js';
 

@@ -3,7 +3,7 @@
 // argv: <root> <scanId> <startLog> — startLog receives "<page>\n" each time a page starts.
 import { Pipeline, loadConfig } from '@bookpipe/core';
 import { openScan } from '../index.js';
-import { SquareStage } from './square-stage.js';
+import { SquareStage } from '@bookpipe/testkit';
 
 const [root, scanId, startLog] = process.argv.slice(2) as [string, string, string];
 const print = (msg: Record<string, unknown>) => process.stdout.write(JSON.stringify(msg) + '\n');

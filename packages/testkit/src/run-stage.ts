@@ -1,0 +1,35 @@
+/**
+ * Runs one stage on a scan the way `Pipeline` runs it (before -> run -> after -> stage-complete
+ * record), without the pipeline's "already complete" skip, so that a test can run a stage again on
+ * the same scan and see what a resumed or repeated run does.
+ */
+import { loadConfig, silentLogger, type AnyStage, type BookStorage, type Config, type Logger, type StageContext, type StageStats } from '@bookpipe/core';
+
+export interface RunStageOptions {
+  /** Aborts the run (take no new page). @default never */
+  signal?: AbortSignal;
+  /** @default loadConfig({}) */
+  config?: Config;
+  /** @default silentLogger */
+  logger?: Logger;
+}
+
+export async function runStage(scan: BookStorage, stage: AnyStage, options: RunStageOptions = {}): Promise<StageStats> {
+  const output = scan.stage(stage.name, { schema: stage.outputSchema, metricsSchema: stage.checkpointSchema, pageFormat: stage.pageFormat });
+  const ctx: StageContext = {
+    scan,
+    output,
+    checkpoint: output.checkpoint,
+    logger: options.logger ?? silentLogger,
+    config: options.config ?? loadConfig({}),
+    signal: options.signal ?? new AbortController().signal,
+    emit: () => {},
+  };
+  await stage.before(ctx);
+  const stats = await stage.run(ctx);
+  if (!stats.aborted) {
+    await stage.after(ctx, stats);
+    await output.checkpoint.markStageComplete({ ...stats });
+  }
+  return stats;
+}
