@@ -9,7 +9,7 @@ import { evalFile, hasEval, noteSkip, repoRoot, tempDir } from '@bookpipe/testki
 noteSkip('source-stage (slow)');
 
 const pdf = (name: string) => evalFile('ocrmypdf-resources', name);
-const probe = join(repoRoot, 'packages/source/src/memory-probe.ts');
+const probe = join(repoRoot, 'packages/source/test-programs/memory-probe.ts');
 /** Peak RSS allowed for one ingest: mupdf's WASM heap at a 67 Mpx page plus Node and sharp. */
 const RSS_CEILING_MIB = 1536;
 

@@ -94,7 +94,7 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
     const ocrDir = join(scan.dir, 'ocr');
 
     // First run in a child process, killed with SIGKILL once a few pages are saved.
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./test-support/ocr-child.ts', import.meta.url)), root, 'killed', '2'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../test-programs/ocr-child.ts', import.meta.url)), root, 'killed', '2'], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -39,7 +39,7 @@ describe('crash safety', () => {
     for (const [run, killAfter] of [...KILL_AFTER, undefined].entries()) {
       const doneBefore = await validPages();
       const startLog = join(root, `starts-${run}.log`);
-      const child = runChild(new URL('./test-fixtures/crash-run.ts', import.meta.url), [root, 'book', startLog]);
+      const child = runChild(new URL('../test-programs/crash-run.ts', import.meta.url), [root, 'book', startLog]);
       children.push(child);
       if (killAfter !== undefined) {
         await child.waitFor((m) => m.event === 'page' && child.messages.filter((x) => x.event === 'page').length >= killAfter);

@@ -103,7 +103,7 @@ describe('atomic writes', () => {
     const stage = scan.stage('pages', { schema: z.object({ text: z.string() }) });
     await stage.savePage(1, { text: 'old' }, { pageNum: 1 });
     // A real failure in the middle of the write: the child may not write files over 16 KiB.
-    const child = runChild(new URL('./test-fixtures/save-page.ts', import.meta.url), [root, 'book', '1', String(100_000)], { shellPrefix: 'ulimit -f 16' });
+    const child = runChild(new URL('../test-programs/save-page.ts', import.meta.url), [root, 'book', '1', String(100_000)], { shellPrefix: 'ulimit -f 16' });
     const result = await child.waitFor();
     await child.exited;
     expect(result).toMatchObject({ event: 'failed', code: ErrorCode.STORAGE_ERROR, message: expect.stringContaining('EFBIG') });

@@ -43,7 +43,7 @@ async function journalledTemp(page: number, content: string, options: { pid?: nu
 describe('journal before rename', () => {
   it('SIGKILL between the journal append and the rename: resume renames the temp file into place, keeps the metrics, redoes nothing', async () => {
     // Page 2 is saved, then redone with a longer text (killed before its rename: the old file stays); page 3 is killed before its first rename.
-    const child = runChild(new URL('./test-fixtures/kill-before-rename.ts', import.meta.url), [root, 'book', '1:one:ok', '2:two:ok', '2:two-redone:hang', '3:three:hang']);
+    const child = runChild(new URL('../test-programs/kill-before-rename.ts', import.meta.url), [root, 'book', '1:one:ok', '2:two:ok', '2:two-redone:hang', '3:three:hang']);
     children.push(child);
     await child.waitFor((m) => m.event === 'ready');
     child.child.kill('SIGKILL');

@@ -29,7 +29,7 @@ describe('scan lock under a real race', () => {
     await scan.init();
     await writeFile(lockPath(), JSON.stringify(staleLock(deadPid())));
     const startAt = Date.now() + 2500; // all children up and spinning by then, so they collide
-    const racers = Array.from({ length: 4 }, () => runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book', String(startAt)]));
+    const racers = Array.from({ length: 4 }, () => runChild(new URL('../test-programs/hold-lock.ts', import.meta.url), [root, 'book', String(startAt)]));
     children.push(...racers);
     const outcomes = await Promise.all(racers.map((r) => r.waitFor((m) => m.event === 'locked' || m.event === 'refused')));
     const winners = outcomes.filter((o) => o.event === 'locked');

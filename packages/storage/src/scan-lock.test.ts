@@ -37,7 +37,7 @@ describe('scan lock', () => {
   });
 
   it('refuses a second runner (a real child process holding the lock), then takes over once it is killed', async () => {
-    const holder = runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book']);
+    const holder = runChild(new URL('../test-programs/hold-lock.ts', import.meta.url), [root, 'book']);
     children.push(holder);
     const locked = await holder.waitFor((m) => m.event === 'locked' || m.event === 'refused');
     expect(locked.event).toBe('locked');
@@ -57,7 +57,7 @@ describe('scan lock', () => {
   });
 
   it('a child that finishes normally releases, and the parent can then lock', async () => {
-    const holder = runChild(new URL('./test-fixtures/hold-lock.ts', import.meta.url), [root, 'book']);
+    const holder = runChild(new URL('../test-programs/hold-lock.ts', import.meta.url), [root, 'book']);
     children.push(holder);
     await holder.waitFor((m) => m.event === 'locked');
     holder.child.stdin!.end();

@@ -2,7 +2,7 @@
 // it under `ulimit -f` and watch the write fail half-way (EFBIG) for real.
 // argv: <root> <scanId> <page> <textLength>
 import { z } from 'zod';
-import { openScan } from '../index.js';
+import { openScan } from '../src/index.js';
 
 const [root, scanId, page, length] = process.argv.slice(2) as [string, string, string, string];
 const stage = openScan({ root, scanId }).stage('pages', { schema: z.object({ text: z.string() }) });

@@ -2,7 +2,7 @@
 // line per finished page, so the parent can SIGKILL it mid-run.
 // argv: <root> <scanId> <startLog> — startLog receives "<page>\n" each time a page starts.
 import { Pipeline, loadConfig } from '@bookpipe/core';
-import { openScan } from '../index.js';
+import { openScan } from '../src/index.js';
 import { SquareStage } from '@bookpipe/testkit';
 
 const [root, scanId, startLog] = process.argv.slice(2) as [string, string, string];

@@ -8,8 +8,8 @@ import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { parseTempFileName } from '../atomic-write.js';
-import { openScan } from '../index.js';
+import { parseTempFileName } from '../src/atomic-write.js';
+import { openScan } from '../src/index.js';
 
 const [root, scanId, ...steps] = process.argv.slice(2) as [string, string, ...string[]];
 const print = (msg: Record<string, unknown>) => process.stdout.write(JSON.stringify(msg) + '\n');

@@ -6,7 +6,7 @@
  * Usage: node --import tsx memory-probe.ts <root> <scanId> <options as JSON> <input>...
  */
 import { openScan } from '@bookpipe/storage';
-import { SourceStage } from './source-stage.js';
+import { SourceStage } from '../src/source-stage.js';
 import { runStage } from '@bookpipe/testkit';
 
 const [root, scanId, options, ...inputs] = process.argv.slice(2);

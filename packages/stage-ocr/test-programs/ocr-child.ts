@@ -4,7 +4,7 @@
  */
 import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
-import { OcrStage } from '../ocr-stage.js';
+import { OcrStage } from '../src/ocr-stage.js';
 
 const [root, scanId, workers] = process.argv.slice(2);
 const scan = openScan({ root: root!, scanId: scanId! });

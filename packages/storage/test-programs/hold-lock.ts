@@ -1,6 +1,6 @@
 // Child process for the lock tests: takes a scan's lock and holds it until stdin closes or it is killed.
 // argv: <root> <scanId> [startAtEpochMs]. With startAt, busy-waits until then, so racing children collide.
-import { openScan } from '../index.js';
+import { openScan } from '../src/index.js';
 
 const [root, scanId, startAt] = process.argv.slice(2) as [string, string, string | undefined];
 const scan = openScan({ root, scanId });
