@@ -9,7 +9,7 @@ import type { PipelineEvent } from '@bookpipe/core';
 import { startFakeProvider, type FakeProvider } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, describeTrigger, evalDir, hasBin, hasEval, runCli, type CliRun, type KillTrigger } from './cli-child.js';
-import { RequestLedger, pageFile } from './request-ledger.js';
+import { RequestLedger, savedOrJournalled } from './request-ledger.js';
 import { compareScans, metadataOfStages } from './scan-compare.js';
 import { scriptedModel } from './scripted-model.js';
 import { caseSeed, seededRandom, suiteSeed } from '../support/seeded.js';
@@ -133,7 +133,7 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
           if (start >= 0 && !stageEnded) landedInStage++;
           // Requests answered in this run for pages it did not save: paid, but lost with the process.
           const asked = ledger.for(scanDir).filter((e) => e.attempt === attempt);
-          lost += asked.filter((e) => !existsSync(pageFile(scanDir, e.stage, e.page))).length;
+          lost += asked.filter((e) => !savedOrJournalled(scanDir, e.stage, e.page)).length;
           log.push(`run ${attempt}: killed ${describeTrigger(trigger!)}, after ${run.killedAfter}; ${asked.length} model requests`);
         } else {
           expect(run.code, `${c.stage} run ${attempt} (${trigger ? describeTrigger(trigger) : 'no kill'}) failed:\n${run.stderr}`).toBe(0);
