@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCode, type PipelineResult, type StageStats } from '@bookpipe/core';
+import { ErrorCode, pipelineResult, type PipelineResult, type StageStats } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
 import { failureAdvice, pageFailureSummary, runCommand } from './run-command.js';
@@ -20,7 +20,7 @@ const http401 = (stage: string, page: number) =>
 function stats(stage: string, failures: StageStats['failures'], processed = 0): StageStats {
   return { stage, pagesProcessed: processed, pagesFailed: failures.length, pagesSkipped: 0, totalCostUsd: 0, durationSeconds: 1, failures, aborted: false };
 }
-const result = (stages: PipelineResult['stages']): PipelineResult => ({ scanId: 'book', aborted: false, stages });
+const result = (stages: PipelineResult['stages']): PipelineResult => pipelineResult('book', false, Object.entries(stages));
 
 describe('page failures: the cause once per stage, and the next step that can work', () => {
   it('every page of an LLM stage refused with HTTP 401: one line per stage, the reason once, the key variable to check', () => {

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, silentLogger, type BookStorage, type StageContext, type StageStats } from '@bookpipe/core';
+import { createStageContext, loadConfig, silentLogger, type BookStorage, type StageStats } from '@bookpipe/core';
 import type { SourceStage } from './source-stage.js';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -78,16 +78,8 @@ export async function encryptedPdf(dest: string): Promise<string> {
  * without the pipeline's "already complete" skip, so a test can run it again on the same scan.
  */
 export async function runStage(scan: BookStorage, stage: SourceStage, signal: AbortSignal = new AbortController().signal): Promise<StageStats> {
-  const output = scan.stage(stage.name, { metricsSchema: stage.checkpointSchema, pageFormat: stage.pageFormat });
-  const ctx: StageContext = {
-    scan,
-    output,
-    checkpoint: output.checkpoint,
-    logger: silentLogger,
-    config: loadConfig({}),
-    signal,
-    emit: () => {},
-  };
+  const ctx = await createStageContext(stage, { scan, logger: silentLogger, config: loadConfig({}), signal });
+  const output = ctx.output;
   await stage.before(ctx);
   const stats = await stage.run(ctx);
   if (!stats.aborted) {

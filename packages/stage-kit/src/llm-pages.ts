@@ -1,3 +1,4 @@
+import type { BasePageMetrics } from '@bookpipe/contracts';
 import { BookpipeError, ErrorCode, describeError, type StageContext, type StageStats } from '@bookpipe/core';
 import type { LlmRequest, LlmResult, LlmSuccess } from '@bookpipe/llm-batch';
 import type { ResolvedLlm } from './llm-settings.js';
@@ -86,7 +87,7 @@ export async function runLlmPages<Value>(ctx: StageContext, options: RunLlmPages
 
   const save = async (page: number, output: PageOutput, t0: number) => {
     const metrics: Record<string, unknown> & { pageNum: number } = { ...output.metrics, pageNum: page };
-    await ctx.output.savePage(page, output.data, metrics);
+    await ctx.output.savePage(page, output.data, metrics as typeof metrics & BasePageMetrics);
     stats.pagesProcessed++;
     const cost = typeof metrics['costUsd'] === 'number' ? metrics['costUsd'] : metrics['costUsd'] === undefined ? 0 : null;
     stats.totalCostUsd = stats.totalCostUsd === null || cost === null ? null : stats.totalCostUsd + cost;
