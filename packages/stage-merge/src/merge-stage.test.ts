@@ -197,6 +197,9 @@ describe('MergeStage', () => {
     await rm(ocr.pagePath(2));
     const first = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
     expect(first.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 2, pagesFailed: 1 } });
+    // The run resolves, but says the book has a hole and where.
+    expect(first.ok).toBe(false);
+    expect(first.failedPages).toEqual([{ stage: 'merge', page: 2, error: expect.stringContaining('Page 2 of stage "ocr" is missing'), code: 'DEPENDENCY_MISSING' }]);
     const merge = scan.stage('merge', { schema: MergePageSchema });
     expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(false);
     expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('<!-- page 2 of the scan is missing: Page 2 of stage "ocr" is missing');
@@ -204,6 +207,7 @@ describe('MergeStage', () => {
     await ocr.savePage(2, JSON.parse(page2), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
     const second = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
     expect(second.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 1, pagesSkipped: 2 } });
+    expect([second.ok, second.failedPages]).toEqual([true, []]);
     expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(true);
     expect((await merge.loadPage<MergePage>(2)).continuation.fromPrevious).toBe(true);
   });
