@@ -81,6 +81,14 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   let next = 0;
   let inFlight = 0;
   let fatal: unknown;
+  // What processPage sees: aborts with the run, and on a storage failure, so that pages in flight stop
+  // early (an LLM request not yet sent is not paid for a page that could not be saved anyway).
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const stopOn = (error: unknown) => {
+    fatal ??= error;
+    stop.abort(error);
+  };
   const progress = () =>
     ctx.emit({
       type: 'stage:progress',
@@ -98,7 +106,7 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
       inFlight++;
       const t0 = performance.now();
       try {
-        const result = await options.processPage(page, ctx.signal);
+        const result = await options.processPage(page, signal);
         const metrics = fillPageMetrics<Metrics>(page, result.metrics, (performance.now() - t0) / 1000);
         await ctx.output.savePage(page, result.data, metrics);
         stats.pagesProcessed++;
@@ -107,8 +115,8 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
         ctx.emit({ type: 'page:done', stage, page, durationMs: performance.now() - t0, costUsd: cost });
       } catch (error) {
         if (isFatal(error)) {
-          fatal ??= error;
-        } else if (!ctx.signal.aborted) {
+          stopOn(error);
+        } else if (!signal.aborted) {
           // An abort mid-page is not the page's fault: it stays remaining, not failed.
           const message = describeError(error);
           stats.pagesFailed++;
@@ -118,7 +126,7 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
           try {
             await ctx.checkpoint.markFailed(page, message);
           } catch (journalError) {
-            fatal ??= journalError;
+            stopOn(journalError);
           }
         }
       } finally {

@@ -109,9 +109,9 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
     prepare: (page: number) => Promise<{ ocr: OcrPage; paragraphs: ReturnType<typeof prepareParagraphs> }>,
   ): Promise<StageStats> {
     const o = this.#options;
-    return runLlmPages<CorrectionAnswer>(ctx, {
+    return runLlmPages(ctx, {
       llm,
-      prepare: async (page): Promise<LlmPagePlan<CorrectionAnswer>> => {
+      prepare: async (page): Promise<LlmPagePlan<CorrectionAnswer, CorrectionPage, CorrectionPageMetrics>> => {
         const t0 = performance.now();
         const { ocr, paragraphs } = await prepare(page);
         if (paragraphs.length === 0) {

@@ -122,9 +122,9 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
 
   #runLlm(ctx: LabelContext, llm: ResolvedLlm): Promise<StageStats> {
     const o = this.#options;
-    return runLlmPages<LabelAnswer>(ctx, {
+    return runLlmPages(ctx, {
       llm,
-      prepare: async (page): Promise<LlmPagePlan<LabelAnswer>> => {
+      prepare: async (page): Promise<LlmPagePlan<LabelAnswer, LabelPage, LabelPageMetrics>> => {
         const t0 = performance.now();
         const ocr = await ctx.input(OCR_STAGE).load(page);
         if (ocr.blocks.length === 0) {
