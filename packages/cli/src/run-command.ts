@@ -2,6 +2,7 @@ import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BookpipeError, ErrorCode, Pipeline, loadConfig, type Config, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
+import { KEY_VARIABLES } from '@bookpipe/stage-kit';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
@@ -185,12 +186,11 @@ function reasonOf(error: string): string {
     .replace(/\.$/, '');
 }
 
-const KEY_VARIABLES: Readonly<Partial<Record<ProviderName, string>>> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', openrouter: 'OPENROUTER_API_KEY' };
 
 /** What to check for a refused key (HTTP 401/403): the provider's key variable. */
 function keyHint(reason: string, llm: LlmMode): string {
   if (!/\bHTTP 40[13]\b/.test(reason)) return '';
-  const variable = llm.kind === 'llm' ? KEY_VARIABLES[llm.provider] : undefined;
+  const variable = llm.kind === 'llm' && llm.provider in KEY_VARIABLES ? KEY_VARIABLES[llm.provider as keyof typeof KEY_VARIABLES] : undefined;
   return variable ? ` — check ${variable}` : ' — check the API key (or the server at --base-url)';
 }
 

@@ -6,6 +6,9 @@ export {
   providerFromConfig,
   DEFAULT_MODELS,
   DEFAULT_BASE_URLS,
+  KEY_VARIABLES,
+  createLlmClient,
+  type LlmClientOptions,
   type StageLlmOptions,
   type ResolvedLlm,
 } from './llm-settings.js';

@@ -6,8 +6,8 @@ import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
 import { OcrPageMetricsSchema, OcrReportSchema, pageMetrics, type OcrPageMetrics } from './metrics.js';
 import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
-import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions } from './metadata/book-metadata-step.js';
-import { resolveMetadataLlm, type MetadataLlmOptions } from './metadata/llm-settings.js';
+import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions, type MetadataLlmOptions } from './metadata/book-metadata-step.js';
+import { resolveLlm } from '@bookpipe/stage-kit';
 
 /** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
 export interface OcrStageOptions extends OcrEngineOptions {
@@ -62,7 +62,7 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     if (o.detectOrientation) resolveOsdFile();
     if (o.engine === 'native') await nativeTesseractVersion(o.tesseractPath);
     // An LLM configuration that cannot work (no model to ask) fails now, not after the whole book.
-    if (this.#options.metadata !== false) resolveMetadataLlm(ctx.config, this.#options.llm);
+    if (this.#options.metadata !== false) resolveLlm(ctx.config, this.#options.llm, this.name);
   }
 
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
