@@ -1,4 +1,4 @@
-import { BaseStage, BasePageMetricsSchema, OcrPageSchema, processPages, type BasePageMetrics, type OcrPage, type StageContext, type StageStats } from '@bookpipe/core';
+import { BaseStage, BasePageMetricsSchema, processPages, type OcrPage, type StageContext, type StageStats } from '@bookpipe/core';
 import { z } from 'zod';
 
 /** What this stage writes for each page: `reading-stats/page_NNNN.json`. */
@@ -17,7 +17,9 @@ const MetricsSchema = BasePageMetricsSchema.extend({
   words: z.number().int(),
   doubtfulWords: z.number().int(),
 });
-type Metrics = z.infer<typeof MetricsSchema> & BasePageMetrics;
+type Metrics = z.infer<typeof MetricsSchema>;
+/** What this stage's run() gets: `savePage` and `processPages` are typed by its page and metrics. */
+type Context = StageContext<ReadingStatsPage, Metrics>;
 
 export interface ReadingStatsOptions {
   /** Reading speed used for the estimate. @default 238 (adult silent reading, non-fiction) */
@@ -48,7 +50,6 @@ export function readingStats(page: OcrPage, options: ReadingStatsOptions = {}): 
 export class ReadingStatsStage extends BaseStage<ReadingStatsPage, Metrics> {
   readonly name = 'reading-stats';
   readonly dependencies = ['ocr'] as const;
-  override readonly inputSchema = OcrPageSchema;
   override readonly outputSchema = ReadingStatsPageSchema;
   override readonly checkpointSchema = MetricsSchema;
   override readonly reportSchema = MetricsSchema.pick({ pageNum: true, words: true, doubtfulWords: true });
@@ -57,27 +58,20 @@ export class ReadingStatsStage extends BaseStage<ReadingStatsPage, Metrics> {
     super();
   }
 
-  run(ctx: StageContext): Promise<StageStats> {
-    const ocr = ctx.scan.stage('ocr');
+  run(ctx: Context): Promise<StageStats> {
+    // The OCR pages, validated against the OCR page schema: the reader knows the built-in stages' formats.
+    const ocr = ctx.input('ocr');
     return processPages(ctx, {
       concurrency: 4,
       processPage: async (page) => {
-        const t0 = performance.now();
-        const stats = readingStats(await ocr.loadPage(page, OcrPageSchema), this.options);
-        return {
-          data: stats,
-          metrics: {
-            processingTimeSeconds: (performance.now() - t0) / 1000,
-            costUsd: 0,
-            words: stats.words,
-            doubtfulWords: stats.doubtfulWords.length,
-          },
-        };
+        const stats = readingStats(await ocr.load(page), this.options);
+        // pageNum, the time taken and a zero cost are filled in by processPages.
+        return { data: stats, metrics: { words: stats.words, doubtfulWords: stats.doubtfulWords.length } };
       },
     });
   }
 
-  override async after(ctx: StageContext, stats: StageStats): Promise<void> {
+  override async after(ctx: Context, stats: StageStats): Promise<void> {
     await super.after(ctx, stats); // report.csv
     let words = 0;
     let seconds = 0;

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCode, type PipelineResult, type StageStats } from '@bookpipe/core';
+import { ErrorCode, pipelineResult, type PipelineResult, type StageStats } from '@bookpipe/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
-import { failureAdvice, pageFailureSummary, runCommand } from './run-command.js';
+import { failureAdvice, pageFailureSummary, runCommand, runExitCode } from './run-command.js';
 import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -20,7 +20,7 @@ const http401 = (stage: string, page: number) =>
 function stats(stage: string, failures: StageStats['failures'], processed = 0): StageStats {
   return { stage, pagesProcessed: processed, pagesFailed: failures.length, pagesSkipped: 0, totalCostUsd: 0, durationSeconds: 1, failures, aborted: false };
 }
-const result = (stages: PipelineResult['stages']): PipelineResult => ({ scanId: 'book', aborted: false, stages });
+const result = (stages: PipelineResult['stages']): PipelineResult => pipelineResult('book', false, Object.entries(stages));
 
 describe('page failures: the cause once per stage, and the next step that can work', () => {
   it('every page of an LLM stage refused with HTTP 401: one line per stage, the reason once, the key variable to check', () => {
@@ -59,6 +59,15 @@ describe('page failures: the cause once per stage, and the next step that can wo
     expect(failureAdvice(outage, ['run', 'book.pdf'], {})).toBe('Run the same command again to retry them: bookpipe run book.pdf');
     const both = result({ source: refused.stages['source']!, correction: outage.stages['correction']! });
     expect(failureAdvice(both, ['run', 'book.pdf'], {}).split('\n')).toEqual([expect.stringMatching(/^That input page was refused/), 'Run the same command again to retry the other failed pages: bookpipe run book.pdf']);
+  });
+});
+
+describe('the exit code of a run comes from the pipeline result', () => {
+  it('0 only when the result is ok; 1 for failed pages or a stage that did not run; 130 when stopped', () => {
+    expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'skipped', reason: 'already complete' } }))).toBe(0);
+    expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [{ page: 2, error: 'unreadable' }], 2) } }))).toBe(1);
+    expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'not-run', reason: 'stage "label" did not finish' } }))).toBe(1);
+    expect(runExitCode(pipelineResult('book', true, [['ocr', { status: 'done', stats: { ...stats('ocr', [], 1), aborted: true } }]]))).toBe(130);
   });
 });
 

@@ -147,11 +147,18 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     reporter.message(`book.json: ${merge.filePath(BOOK_JSON)}`);
     reporter.message(`book.md:   ${bookMd}`);
   }
-  if (failed.length > 0) {
-    reporter.message(`Some pages failed:\n  ${failed.join('\n  ')}\n${failureAdvice(result, args, io.env)}`);
-    return ExitCode.ERROR;
-  }
-  return ExitCode.OK;
+  if (failed.length > 0) reporter.message(`Some pages failed:\n  ${failed.join('\n  ')}\n${failureAdvice(result, args, io.env)}`);
+  return runExitCode(result);
+}
+
+/**
+ * The exit code of a run that resolved: 0 only when the pipeline says the book came out whole
+ * (`result.ok`), 130 when it was stopped, 1 otherwise (failed pages, a stage that did not run), so a
+ * script never takes a book with holes for a good one.
+ */
+export function runExitCode(result: PipelineResult): number {
+  if (result.ok) return ExitCode.OK;
+  return result.aborted ? ExitCode.INTERRUPTED : ExitCode.ERROR;
 }
 
 type PageFailure = StageStats['failures'][number];

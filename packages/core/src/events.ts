@@ -3,7 +3,7 @@ import type { StageStats } from './stage.js';
 /** Typed progress events emitted by the pipeline and by stages. Consumers switch on `type`. */
 export type PipelineEvent =
   | { type: 'pipeline:start'; scanId: string; stages: string[] }
-  | { type: 'pipeline:done'; scanId: string; aborted: boolean; stages: Record<string, StageOutcome> }
+  | { type: 'pipeline:done'; scanId: string; ok: boolean; aborted: boolean; stages: Record<string, StageOutcome> }
   | { type: 'stage:start'; stage: string; totalPages: number; remainingPages: number }
   | { type: 'stage:skipped'; stage: string; reason: string }
   | { type: 'stage:progress'; stage: string; done: number; failed: number; inFlight: number; total: number; costUsd: number | null }

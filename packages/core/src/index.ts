@@ -33,9 +33,19 @@ export type {
   ScanLockHandle,
 } from './storage.js';
 export type { FileFolder } from './storage.js';
-export { BaseStage, writeReport, type StageContext, type StageStats } from './stage.js';
-export { processPages, type ProcessPagesOptions, type PageResult } from './process-pages.js';
+export { BaseStage, writeReport, type StageContext, type StageStats, type StageInputs, type TypedStageStorage } from './stage.js';
+export {
+  openStageInput,
+  resolveDependency,
+  dependenciesOf,
+  isStageComplete,
+  type DependencyDeclaration,
+  type Dependency,
+  type StageInput,
+} from './stage-input.js';
+export { createStageContext, type StageContextOptions } from './stage-context.js';
+export { processPages, fillPageMetrics, type ProcessPagesOptions, type PageResult, type PageMetricsInput } from './process-pages.js';
 export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';
-export { Pipeline, type PipelineOptions, type PipelineResult, type RunOptions, type AnyStage } from './pipeline.js';
+export { Pipeline, pipelineResult, type PipelineOptions, type PipelineResult, type FailedPage, type RunOptions, type AnyStage } from './pipeline.js';
 export { pageFileName, parsePageFileName, assertScanId } from './paths.js';
 export { mapLimit } from './map-limit.js';

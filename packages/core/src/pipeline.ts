@@ -2,8 +2,10 @@ import { configSecrets, loadConfig, type Config } from './config.js';
 import { BookpipeError, ErrorCode, describeError } from './errors.js';
 import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import type { BaseStage, StageContext, StageStats } from './stage.js';
-import type { BookStorage, CheckpointManager } from './storage.js';
+import type { BaseStage, StageStats } from './stage.js';
+import { createStageContext } from './stage-context.js';
+import { dependenciesOf, isStageComplete } from './stage-input.js';
+import type { BookStorage } from './storage.js';
 
 // Stages of any output and metrics type run side by side in one pipeline.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,10 +31,26 @@ export interface PipelineOptions {
   lock?: boolean;
 }
 
+/** A page that failed in a run, with the stage it failed in. */
+export interface FailedPage {
+  stage: string;
+  page: number;
+  error: string;
+  /** The error code when the error was a BookpipeError (INPUT_INVALID: fix the input, a retry cannot help). */
+  code?: string;
+}
+
 export interface PipelineResult {
   scanId: string;
+  /**
+   * True when the book came out whole: every stage ran to the end (or was already complete), no page
+   * failed, and the run was not aborted. Check this rather than each stage's stats.
+   */
+  ok: boolean;
   aborted: boolean;
   stages: Record<string, StageOutcome>;
+  /** Every page that failed in this run, in pipeline order. */
+  failedPages: FailedPage[];
 }
 
 export interface RunOptions {
@@ -83,7 +101,7 @@ export class Pipeline {
     const config = this.#options.config ?? loadConfig();
     const signal = runOptions.signal ?? new AbortController().signal;
     const emit: EmitFn = (event) => this.#options.onEvent?.(event);
-    await this.#checkExternalDependencies();
+    const availableOptional = await this.#checkExternalDependencies();
 
     const lock = this.#options.lock === false ? undefined : await scan.acquireLock();
     const outcomes: Record<string, StageOutcome> = {};
@@ -95,14 +113,14 @@ export class Pipeline {
         if (!p) {
           const stage = this.#stages.get(name)!;
           p = (async () => {
-            const deps = stage.dependencies.filter((d) => this.#stages.has(d));
+            const deps = dependenciesOf(stage).map((d) => d.stage).filter((d) => this.#stages.has(d));
             const depOutcomes = await Promise.all(deps.map(start));
             const blocked = deps.find((d, i) => depOutcomes[i]!.status === 'failed' || depOutcomes[i]!.status === 'not-run' || (depOutcomes[i]!.status === 'done' && (depOutcomes[i] as { stats: StageStats }).stats.aborted));
             const outcome: StageOutcome = blocked
               ? { status: 'not-run', reason: `stage "${blocked}" did not finish` }
               : signal.aborted
                 ? { status: 'not-run', reason: 'aborted' }
-                : await this.#runStage(stage, config, signal, emit);
+                : await this.#runStage(stage, config, signal, emit, availableOptional.get(name) ?? []);
             outcomes[name] = outcome;
             return outcome;
           })();
@@ -114,12 +132,8 @@ export class Pipeline {
     } finally {
       await lock?.release();
     }
-    const result: PipelineResult = {
-      scanId: scan.scanId,
-      aborted: signal.aborted,
-      stages: Object.fromEntries(this.order.map((n) => [n, outcomes[n]!])),
-    };
-    emit({ type: 'pipeline:done', scanId: scan.scanId, aborted: result.aborted, stages: result.stages });
+    const result = pipelineResult(scan.scanId, signal.aborted, this.order.map((n) => [n, outcomes[n]!] as const));
+    emit({ type: 'pipeline:done', scanId: scan.scanId, ok: result.ok, aborted: result.aborted, stages: result.stages });
     const failed = Object.entries(result.stages).filter(([, o]) => o.status === 'failed');
     if (failed.length > 0) {
       throw new BookpipeError(
@@ -131,7 +145,7 @@ export class Pipeline {
     return result;
   }
 
-  async #runStage(stage: AnyStage, config: Config, signal: AbortSignal, emit: EmitFn): Promise<StageOutcome> {
+  async #runStage(stage: AnyStage, config: Config, signal: AbortSignal, emit: EmitFn, availableOptional: readonly string[]): Promise<StageOutcome> {
     const { scan } = this.#options;
     const logger =
       this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ??
@@ -141,15 +155,10 @@ export class Pipeline {
         bindings: { scanId: scan.scanId, stage: stage.name },
         redact: configSecrets(config),
       });
-    // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
-    const output = scan.stage(stage.name, {
-      schema: stage.outputSchema,
-      metricsSchema: stage.checkpointSchema,
-      pageFormat: stage.pageFormat,
-      logger,
-    });
-    const ctx: StageContext = { scan, output, checkpoint: output.checkpoint, logger, config, signal, emit };
     try {
+      // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
+      const ctx = await createStageContext(stage, { scan, config, logger, signal, emit, availableOptional });
+      const output = ctx.output;
       if (this.#options.resume === false) await output.clean();
       // before() runs even for a complete stage: it is where a stage notices that its inputs changed
       // (the source stage refuses different files) instead of being skipped as done.
@@ -178,24 +187,46 @@ export class Pipeline {
     }
   }
 
-  async #checkExternalDependencies(): Promise<void> {
+  /**
+   * Refuses a required dependency outside the pipeline that has not completed in the scan. Returns, per
+   * stage, the optional dependencies it reads: those in the pipeline and those complete in the scan.
+   */
+  async #checkExternalDependencies(): Promise<Map<string, string[]>> {
     const { scan } = this.#options;
+    const availableOptional = new Map<string, string[]>();
     for (const stage of this.#stages.values()) {
-      for (const dep of stage.dependencies) {
-        if (this.#stages.has(dep)) continue;
-        if (!(await isComplete(scan.stage(dep).checkpoint))) {
+      const available: string[] = [];
+      for (const dep of dependenciesOf(stage)) {
+        if (this.#stages.has(dep.stage)) {
+          if (dep.optional) available.push(dep.stage);
+          continue;
+        }
+        const complete = await isStageComplete(scan.stage(dep.stage).checkpoint);
+        if (dep.optional) {
+          if (complete) available.push(dep.stage);
+        } else if (!complete) {
           throw graphError(
-            `Stage "${stage.name}" depends on "${dep}", which is not in this pipeline and has not completed in scan "${scan.scanId}". Add the ${dep} stage to the pipeline or run it first.`,
+            `Stage "${stage.name}" depends on "${dep.stage}", which is not in this pipeline and has not completed in scan "${scan.scanId}". Add the ${dep.stage} stage to the pipeline or run it first.`,
           );
         }
       }
+      availableOptional.set(stage.name, available);
     }
+    return availableOptional;
   }
 }
 
-/** Whether a stage that ran earlier completed, from its journal alone (see `CheckpointManager.isComplete`). */
-function isComplete(checkpoint: CheckpointManager): Promise<boolean> {
-  return checkpoint.isComplete();
+/** The run's result from the stages' outcomes: `ok` and the failed pages, so a caller need not dig through each stage's stats. */
+export function pipelineResult(scanId: string, aborted: boolean, outcomes: ReadonlyArray<readonly [string, StageOutcome]>): PipelineResult {
+  const failedPages: FailedPage[] = [];
+  let whole = !aborted;
+  for (const [, outcome] of outcomes) {
+    if (outcome.status === 'failed' || outcome.status === 'not-run') whole = false;
+    if (outcome.status !== 'done') continue;
+    if (outcome.stats.aborted || outcome.stats.pagesFailed > 0) whole = false;
+    for (const f of outcome.stats.failures) failedPages.push({ stage: outcome.stats.stage, page: f.page, error: f.error, ...(f.code === undefined ? {} : { code: f.code }) });
+  }
+  return { scanId, ok: whole && failedPages.length === 0, aborted, stages: Object.fromEntries(outcomes), failedPages };
 }
 
 function graphError(message: string): BookpipeError {
@@ -206,7 +237,7 @@ function graphError(message: string): BookpipeError {
 function topologicalOrder(stages: Map<string, AnyStage>): string[] {
   const indegree = new Map<string, number>();
   for (const [name, stage] of stages) {
-    indegree.set(name, stage.dependencies.filter((d) => stages.has(d)).length);
+    indegree.set(name, dependenciesOf(stage).filter((d) => stages.has(d.stage)).length);
   }
   const ready = [...stages.keys()].filter((n) => indegree.get(n) === 0);
   const order: string[] = [];
@@ -214,7 +245,7 @@ function topologicalOrder(stages: Map<string, AnyStage>): string[] {
     const name = ready.shift()!;
     order.push(name);
     for (const [other, stage] of stages) {
-      if (stage.dependencies.includes(name)) {
+      if (dependenciesOf(stage).some((d) => d.stage === name)) {
         const d = indegree.get(other)! - 1;
         indegree.set(other, d);
         if (d === 0) ready.push(other);

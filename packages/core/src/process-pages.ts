@@ -1,13 +1,31 @@
+import type { BasePageMetrics } from '@bookpipe/contracts';
 import { BookpipeError, ErrorCode, describeError } from './errors.js';
 import type { StageContext, StageStats } from './stage.js';
 
-export interface PageResult<T> {
-  data: T;
-  /** Journalled with the page; `pageNum` is filled in when missing. */
-  metrics: Record<string, unknown>;
+/** The bookkeeping fields of every page's metrics, which `processPages` fills in. */
+type FilledMetrics = 'pageNum' | 'processingTimeSeconds' | 'costUsd';
+
+/**
+ * The metrics a stage gives for one page: its own fields, exactly; `pageNum` is filled in, and
+ * `processingTimeSeconds` (measured around `processPage`) and `costUsd` (0) when not given. A
+ * `costUsd` of null says the page's price is unknown.
+ */
+export type PageMetricsInput<Metrics extends BasePageMetrics = BasePageMetrics> = Omit<Metrics, FilledMetrics> & Partial<Pick<Metrics, 'processingTimeSeconds' | 'costUsd'>>;
+
+/** One page as a stage produced it: the page file's data and the page's metrics. */
+export interface PageResult<Output, Metrics extends BasePageMetrics = BasePageMetrics> {
+  data: Output;
+  metrics: PageMetricsInput<Metrics>;
 }
 
-export interface ProcessPagesOptions<T> {
+/**
+ * `Given` with every field the stage's metrics do not have typed `never`: TypeScript does not check a
+ * callback's returned object literal for excess fields, so a misspelt optional metric would otherwise
+ * pass and be dropped (or refused) at run time.
+ */
+export type NoExtraMetrics<Given, Metrics> = Given & { [K in Exclude<keyof Given, keyof Metrics>]: never };
+
+export interface ProcessPagesOptions<Output, Metrics extends BasePageMetrics = BasePageMetrics, Given extends PageMetricsInput<Metrics> = PageMetricsInput<Metrics>> {
   /** Pages this stage should have when done. @default every page of the scan */
   pages?: readonly number[];
   /** Pages in flight at once. @default 1 */
@@ -16,7 +34,17 @@ export interface ProcessPagesOptions<T> {
    * Produces one page. Throwing fails that page only: the failure is journalled, counted and the
    * other pages go on. `signal` aborts with the run.
    */
-  processPage: (page: number, signal: AbortSignal) => Promise<PageResult<T>>;
+  processPage: (page: number, signal: AbortSignal) => Promise<{ data: Output; metrics: NoExtraMetrics<Given, Metrics> }>;
+}
+
+/** A page's full metrics from what its stage gave: see `PageMetricsInput`. */
+export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, given: PageMetricsInput<Metrics>, measuredSeconds: number): Metrics {
+  const metrics: Record<string, unknown> = { pageNum: page, ...given };
+  metrics['pageNum'] = page;
+  if (metrics['processingTimeSeconds'] === undefined) metrics['processingTimeSeconds'] = measuredSeconds;
+  // A page that reports no cost cost nothing; `null` means its price is unknown.
+  if (metrics['costUsd'] === undefined) metrics['costUsd'] = 0;
+  return metrics as Metrics;
 }
 
 /**
@@ -24,8 +52,15 @@ export interface ProcessPagesOptions<T> {
  * `concurrency` at a time, saves each one as soon as it is done, isolates per-page failures and stops
  * taking new pages when `ctx.signal` aborts. Storage failures (disk full, permissions) are not page
  * failures: they stop the stage, since every later page would fail the same way.
+ *
+ * Typed by the stage's context: `processPage` must return the stage's page data and its own metric
+ * fields, exactly (a wrong field or a misspelt metric is a compile error); `pageNum`, the time taken
+ * and the cost (0 unless given) are filled in here.
  */
-export async function processPages<T>(ctx: StageContext, options: ProcessPagesOptions<T>): Promise<StageStats> {
+export async function processPages<Output, Metrics extends BasePageMetrics, Given extends PageMetricsInput<Metrics> = PageMetricsInput<Metrics>>(
+  ctx: StageContext<Output, Metrics>,
+  options: ProcessPagesOptions<NoInfer<Output>, NoInfer<Metrics>, Given>,
+): Promise<StageStats> {
   const started = performance.now();
   const stage = ctx.output.stageName;
   const expected = options.pages ?? (await ctx.scan.pageNumbers());
@@ -46,6 +81,14 @@ export async function processPages<T>(ctx: StageContext, options: ProcessPagesOp
   let next = 0;
   let inFlight = 0;
   let fatal: unknown;
+  // What processPage sees: aborts with the run, and on a storage failure, so that pages in flight stop
+  // early (an LLM request not yet sent is not paid for a page that could not be saved anyway).
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const stopOn = (error: unknown) => {
+    fatal ??= error;
+    stop.abort(error);
+  };
   const progress = () =>
     ctx.emit({
       type: 'stage:progress',
@@ -63,18 +106,17 @@ export async function processPages<T>(ctx: StageContext, options: ProcessPagesOp
       inFlight++;
       const t0 = performance.now();
       try {
-        const result = await options.processPage(page, ctx.signal);
-        const metrics: Record<string, unknown> & { pageNum: number } = { pageNum: page, ...result.metrics };
+        const result = await options.processPage(page, signal);
+        const metrics = fillPageMetrics<Metrics>(page, result.metrics, (performance.now() - t0) / 1000);
         await ctx.output.savePage(page, result.data, metrics);
         stats.pagesProcessed++;
-        // A page that reports no cost cost nothing; `null` means its price is unknown.
-        const cost = typeof metrics.costUsd === 'number' ? metrics.costUsd : metrics.costUsd === undefined ? 0 : null;
+        const cost = metrics.costUsd;
         stats.totalCostUsd = stats.totalCostUsd === null || cost === null ? null : stats.totalCostUsd + cost;
         ctx.emit({ type: 'page:done', stage, page, durationMs: performance.now() - t0, costUsd: cost });
       } catch (error) {
         if (isFatal(error)) {
-          fatal ??= error;
-        } else if (!ctx.signal.aborted) {
+          stopOn(error);
+        } else if (!signal.aborted) {
           // An abort mid-page is not the page's fault: it stays remaining, not failed.
           const message = describeError(error);
           stats.pagesFailed++;
@@ -84,7 +126,7 @@ export async function processPages<T>(ctx: StageContext, options: ProcessPagesOp
           try {
             await ctx.checkpoint.markFailed(page, message);
           } catch (journalError) {
-            fatal ??= journalError;
+            stopOn(journalError);
           }
         }
       } finally {

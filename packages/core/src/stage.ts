@@ -1,4 +1,4 @@
-import { type PageFormat } from '@bookpipe/contracts';
+import type { BuiltinStageName, PageFormat, StagePage } from '@bookpipe/contracts';
 import type { ZodObject, ZodType } from 'zod';
 import type { Config } from './config.js';
 import { BookpipeError, ErrorCode } from './errors.js';
@@ -6,16 +6,41 @@ import type { EmitFn } from './events.js';
 import type { Logger } from './logger.js';
 import { buildReport, type ReportFailure } from './report.js';
 import { BasePageMetricsSchema, type BasePageMetrics } from '@bookpipe/contracts';
+import { dependenciesOf, type DependencyDeclaration, type StageInput } from './stage-input.js';
 import type { BookStorage, CheckpointManager, StageStorage } from './storage.js';
 
-/** Everything a stage may touch while it runs. */
-export interface StageContext {
-  /** The whole scan: metadata and other stages' storage (for reading dependencies). */
+/**
+ * A stage's own storage, typed by the stage: `savePage` takes exactly the stage's page data and
+ * metrics, so that a wrong field is a compile error rather than a PAGE_INVALID at run time. The same
+ * object as the untyped `StageStorage` underneath (the schemas still validate every save).
+ */
+export type TypedStageStorage<Output = unknown, Metrics extends BasePageMetrics = BasePageMetrics> = Omit<StageStorage, 'savePage'> & {
+  /** Validates, writes atomically (temp + rename) and journals the page's metrics. */
+  savePage(page: number, data: Output, metrics: Metrics): Promise<void>;
+};
+
+/** Reads a dependency's pages; see `StageContext.input`. */
+export interface StageInputs {
+  /** A built-in stage's pages, typed: `input('ocr').load(page)` is an `OcrPage`, `input('source').load(page)` PNG bytes. */
+  <Name extends BuiltinStageName>(stage: Name): StageInput<StagePage<Name>>;
+  /** A user's stage's pages, validated against the schema its declaration gives. */
+  <Page = unknown>(stage: string): StageInput<Page>;
+}
+
+/** Everything a stage may touch while it runs. `Output` and `Metrics` are the stage's own page types. */
+export interface StageContext<Output = unknown, Metrics extends BasePageMetrics = BasePageMetrics> {
+  /** The whole scan: metadata and other stages' storage. */
   scan: BookStorage;
   /** This stage's own storage, validating against the stage's `outputSchema`. */
-  output: StageStorage;
+  output: TypedStageStorage<Output, Metrics>;
   /** Same as `output.checkpoint`. */
   checkpoint: CheckpointManager;
+  /**
+   * The reader of a declared dependency's pages, with its format and schema from the declaration
+   * (the built-in stages' from @bookpipe/contracts). @throws BookpipeError GRAPH_INVALID for a stage
+   * not declared in `dependencies`.
+   */
+  input: StageInputs;
   logger: Logger;
   config: Config;
   /** Aborted when the run must stop: take no new page, leave everything consistent. */
@@ -52,10 +77,12 @@ export interface StageStats {
 export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetrics = BasePageMetrics> {
   /** Folder name of the stage: "ocr", "correction"... Must be unique within a pipeline. */
   abstract readonly name: string;
-  /** Names of the stages whose page files this stage reads. */
-  abstract readonly dependencies: readonly string[];
-  /** What the dependencies' page files hold (documentation and validation of inputs). */
-  readonly inputSchema?: ZodType;
+  /**
+   * The stages whose page files this stage reads: names (`'ocr'`), or declarations giving a user
+   * stage's schema or format, or making one optional (see `DependencyDeclaration`). Read them with
+   * `ctx.input(name)`.
+   */
+  abstract readonly dependencies: readonly DependencyDeclaration[];
   /** Exactly what one page file of this stage holds; validated on every save and on resume. */
   readonly outputSchema?: ZodType<Output>;
   /** Per-page metrics journalled with each page. */
@@ -66,30 +93,27 @@ export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetric
   readonly pageFormat: PageFormat = 'json';
 
   /**
-   * Validates inputs before any page runs. The default checks that every dependency has produced
-   * page files and says which stage to run first.
+   * Validates inputs before any page runs. The default checks that every required dependency has
+   * produced page files and says which stage to run first.
    */
-  async before(ctx: StageContext): Promise<void> {
-    for (const dep of this.dependencies) {
-      // The dependency's page format is its own business (source writes PNG, the others JSON).
-      const pages =
-        (await ctx.scan.stage(dep).listPages()).length ||
-        (await ctx.scan.stage(dep, { pageFormat: 'png' }).listPages()).length;
-      if (pages === 0) {
+  async before(ctx: StageContext<Output, Metrics>): Promise<void> {
+    for (const dep of dependenciesOf(this)) {
+      if (dep.optional) continue;
+      if (!(await ctx.input(dep.stage).hasPages())) {
         throw new BookpipeError(
           ErrorCode.DEPENDENCY_MISSING,
-          `Stage "${this.name}" needs pages from stage "${dep}" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/${dep}/ has none. Run the ${dep} stage first.`,
-          { details: { scanId: ctx.scan.scanId, stage: this.name, dependency: dep } },
+          `Stage "${this.name}" needs ${dep.format === 'json' ? 'pages' : 'page images'} from stage "${dep.stage}" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/${dep.stage}/ has none. Run the ${dep.stage} stage first.`,
+          { details: { scanId: ctx.scan.scanId, stage: this.name, dependency: dep.stage } },
         );
       }
     }
   }
 
   /** Processes `ctx.checkpoint.remainingPages()`; see `processPages` for the usual loop. */
-  abstract run(ctx: StageContext): Promise<StageStats>;
+  abstract run(ctx: StageContext<Output, Metrics>): Promise<StageStats>;
 
   /** Book-level work after all pages. The default writes report.csv from the journalled metrics and the run's failures. */
-  async after(ctx: StageContext, stats: StageStats): Promise<void> {
+  async after(ctx: StageContext<Output, Metrics>, stats: StageStats): Promise<void> {
     await writeReport(ctx, this.reportSchema ?? BasePageMetricsSchema, stats.failures);
   }
 }
@@ -103,7 +127,7 @@ export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetric
  * The failures come from the run rather than from `checkpoint.status()`, which would also read every
  * page file: a rerun retries every failed page, so the run's failures are the stage's.
  */
-export async function writeReport(ctx: StageContext, reportSchema: ZodObject, failures: readonly ReportFailure[] = []): Promise<string> {
+export async function writeReport(ctx: Pick<StageContext, 'checkpoint' | 'logger' | 'emit'> & { output: Pick<StageStorage, 'stageName' | 'writeFile'> }, reportSchema: ZodObject, failures: readonly ReportFailure[] = []): Promise<string> {
   const metrics = await ctx.checkpoint.metrics();
   const report = buildReport(metrics, reportSchema, failures);
   for (const w of report.warnings) {

@@ -106,7 +106,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
     this.#plans.set(ctx.scan.dir, plan);
   }
 
-  override async run(ctx: StageContext): Promise<StageStats> {
+  override async run(ctx: StageContext<Uint8Array, SourcePageMetrics>): Promise<StageStats> {
     let plan = this.#plans.get(ctx.scan.dir);
     if (!plan) {
       await this.before(ctx);

@@ -2,6 +2,8 @@ import { relativeBox } from '@bookpipe/stage-kit';
 import { type BBox, type OcrPage, type CorrectionPage, type ParagraphCorrection } from '@bookpipe/contracts';
 import { type DehyphenateResult, type ParagraphJoin, editDistance, similarity, lineTokens } from '@bookpipe/text';
 import type { CorrectionAnswer } from './correction-answer.js';
+import type { PageMetricsInput } from '@bookpipe/core';
+import type { CorrectionPageMetrics } from './correction-metrics.js';
 
 /** One OCR paragraph, with its text before and after the deterministic pass. */
 export interface PreparedParagraph {
@@ -74,7 +76,7 @@ export function correctionPromptJson(page: OcrPage, paragraphs: readonly Prepare
 export interface BuiltCorrectionPage {
   data: CorrectionPage;
   /** The page's quality metrics (see `CorrectionPageMetricsSchema`), without the LLM bookkeeping. */
-  metrics: Record<string, unknown>;
+  metrics: PageMetricsInput<CorrectionPageMetrics>;
 }
 
 /**

@@ -1,11 +1,13 @@
-import { CorrectionPageSchema, type CorrectionPage, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
-import { resolveLlm, type ResolvedLlm, type StageLlmOptions, runLlmPages, type LlmPagePlan, bookVocabulary, loadOcrPage, checkPageImageOptions, pageImage } from '@bookpipe/stage-kit';
+import { CorrectionPageSchema, type CorrectionPage, OCR_STAGE, SOURCE_STAGE, type OcrPage } from '@bookpipe/contracts';
+import { resolveLlm, type ResolvedLlm, type StageLlmOptions, runLlmPages, type LlmPagePlan, bookVocabulary, checkPageImageOptions, pageImage } from '@bookpipe/stage-kit';
 import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
 import { BaseStage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { CorrectionAnswerSchema, correctionResponseSchemaFor, type CorrectionAnswer } from './correction-answer.js';
 import { CorrectionPageMetricsSchema, CorrectionReportSchema, type CorrectionPageMetrics } from './correction-metrics.js';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
 import { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';
+
+type CorrectionContext = StageContext<CorrectionPage, CorrectionPageMetrics>;
 
 export interface CorrectionStageOptions {
   /**
@@ -73,29 +75,28 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
   }
 
   /** Fails fast on missing inputs and on an LLM configuration that cannot work (no model, no key). */
-  override async before(ctx: StageContext): Promise<void> {
+  override async before(ctx: CorrectionContext): Promise<void> {
     await super.before(ctx);
     resolveLlm(ctx.config, this.#options.llm, this.name);
   }
 
-  override async run(ctx: StageContext): Promise<StageStats> {
+  override async run(ctx: CorrectionContext): Promise<StageStats> {
     const llm = resolveLlm(ctx.config, this.#options.llm, this.name);
     const lexicon = this.#options.lexicon ?? englishLexicon();
     const vocabulary = await bookVocabulary(ctx);
     ctx.logger.info('correction mode', llm ? { method: 'llm', model: llm.model, provider: llm.client.options.provider.name } : { method: 'deterministic' });
 
     const prepare = async (page: number) => {
-      const ocr = await loadOcrPage(ctx, page);
+      const ocr = await ctx.input(OCR_STAGE).load(page);
       return { ocr, paragraphs: prepareParagraphs(ocr, dehyphenate(ocr, { lexicon, vocabulary })) };
     };
     if (!llm) {
       return processPages(ctx, {
         concurrency: this.#options.concurrency ?? 4,
         processPage: async (page) => {
-          const t0 = performance.now();
           const { paragraphs } = await prepare(page);
-          const built = buildCorrectionPage(page, paragraphs, null);
-          return { data: built.data, metrics: { ...built.metrics, processingTimeSeconds: (performance.now() - t0) / 1000, costUsd: 0 } };
+          // processPages adds the time taken and a zero cost.
+          return buildCorrectionPage(page, paragraphs, null);
         },
       });
     }
@@ -103,14 +104,14 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
   }
 
   #runLlm(
-    ctx: StageContext,
+    ctx: CorrectionContext,
     llm: ResolvedLlm,
-    prepare: (page: number) => Promise<{ ocr: Awaited<ReturnType<typeof loadOcrPage>>; paragraphs: ReturnType<typeof prepareParagraphs> }>,
+    prepare: (page: number) => Promise<{ ocr: OcrPage; paragraphs: ReturnType<typeof prepareParagraphs> }>,
   ): Promise<StageStats> {
     const o = this.#options;
-    return runLlmPages<CorrectionAnswer>(ctx, {
+    return runLlmPages(ctx, {
       llm,
-      prepare: async (page): Promise<LlmPagePlan<CorrectionAnswer>> => {
+      prepare: async (page): Promise<LlmPagePlan<CorrectionAnswer, CorrectionPage, CorrectionPageMetrics>> => {
         const t0 = performance.now();
         const { ocr, paragraphs } = await prepare(page);
         if (paragraphs.length === 0) {

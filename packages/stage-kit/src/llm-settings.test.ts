@@ -1,7 +1,7 @@
 import { BookpipeError, loadConfig } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { describe, expect, it } from 'vitest';
-import { configuredProvider, resolveLlm } from './llm-settings.js';
+import { configuredProvider, createLlmClient, resolveLlm } from './llm-settings.js';
 
 const code = (fn: () => unknown) => {
   try {
@@ -52,17 +52,21 @@ describe('resolveLlm', () => {
     expect([fromOptions.maxWorkers, fromOptions.maxRetries, fromOptions.requestsPerMinute]).toEqual([3, 0, 60]);
   });
 
-  it('shares one client between stages given the same config (or provider) and limits', () => {
-    const config = loadConfig({ OPENAI_API_KEY: 'k' });
-    const correction = resolveLlm(config, undefined, 'correction')!;
-    const label = resolveLlm(config, {}, 'label')!;
-    expect(label.client).toBe(correction.client);
-    expect(resolveLlm(config, { maxWorkers: 2 }, 'label')!.client).not.toBe(correction.client);
-    expect(resolveLlm(loadConfig({ OPENAI_API_KEY: 'k' }), undefined, 'label')!.client).not.toBe(correction.client);
-    const provider = openaiCompatible({ baseURL: 'http://127.0.0.1:1/v1' });
-    const a = resolveLlm(loadConfig({}), { provider, model: 'm' }, 'correction')!;
-    const b = resolveLlm(loadConfig({}), { provider, model: 'm' }, 'label')!;
-    expect(b.client).toBe(a.client);
+  it('shares a client only when one is passed in: createLlmClient builds it once for several stages', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'k', BOOKPIPE_LLM_MAX_WORKERS: '6' });
+    // No hidden sharing: each stage given no client builds its own.
+    expect(resolveLlm(config, {}, 'label')!.client).not.toBe(resolveLlm(config, undefined, 'correction')!.client);
+    const client = createLlmClient(config);
+    expect([client.options.provider.name, client.options.maxWorkers]).toEqual(['openai', 6]);
+    expect(createLlmClient(config, { maxWorkers: 2 }).options.maxWorkers).toBe(2);
+    const correction = resolveLlm(config, { client }, 'correction')!;
+    const label = resolveLlm(config, { client }, 'label')!;
+    expect([correction.client, label.client]).toEqual([client, client]);
+    expect(correction.model).toBe('gpt-4o-mini');
+    // A resolved setting is itself a valid `llm` option: resolve once, hand it to every LLM stage.
+    const shared = resolveLlm(config, undefined, 'pipeline')!;
+    expect(resolveLlm(config, shared, 'label')).toEqual(shared);
+    expect(code(() => createLlmClient(loadConfig({})))).toMatch(/^CONFIG_INVALID: No LLM is configured/);
   });
 
   it('uses a given client as is, and refuses client settings next to it', () => {

@@ -10,8 +10,7 @@ export interface StageLlmOptions {
    * A batch client to use as is, e.g. one shared by the correction and label stages so that one
    * concurrency budget and one rate limit cover both. When set, `provider`, `maxWorkers`,
    * `requestsPerMinute`, `maxRetries` and `timeoutMs` are the client's business and must not be given.
-   * @default a client built from the other options; stages given the same `Config` object and the
-   *   same settings share it
+   * @default a client of the stage's own, built from the other options (see `createLlmClient`)
    */
   client?: LlmBatchClient;
   /**
@@ -113,18 +112,34 @@ export function providerFromConfig(config: Config): LlmProvider {
   }
 }
 
-// Clients built from settings, per Config object (or per provider object given in the options):
-// stages of one pipeline receive the same Config, so correction and label share one client, one
-// concurrency budget and one rate limit, without the user wiring it.
-const sharedClients = new WeakMap<object, Map<string, LlmBatchClient>>();
+/** Settings of a client built from the configuration: `StageLlmOptions` without `client` and `model`. */
+export type LlmClientOptions = Pick<StageLlmOptions, 'provider' | 'maxWorkers' | 'requestsPerMinute' | 'maxRetries' | 'timeoutMs'>;
+
+/**
+ * A batch client built from the options, then the configuration: the provider (see
+ * {@link providerFromConfig}) and its limits. Build one and pass it as `llm: { client }` to every LLM
+ * stage of a pipeline so that one concurrency budget and one rate limit cover them all; a stage given
+ * no client builds its own.
+ * @throws BookpipeError CONFIG_INVALID when no provider is given and none is configured.
+ */
+export function createLlmClient(config: Config, options: LlmClientOptions = {}): LlmBatchClient {
+  const limits = {
+    maxWorkers: options.maxWorkers ?? config.llm.maxWorkers,
+    requestsPerMinute: options.requestsPerMinute ?? config.llm.requestsPerMinute,
+    maxRetries: options.maxRetries ?? config.llm.maxRetries,
+    retryJitter: config.llm.retryJitter,
+    timeoutMs: options.timeoutMs ?? config.llm.timeoutMs,
+  };
+  return new LlmBatchClient({ provider: options.provider ?? providerFromConfig(config), ...stripUndefined(limits) });
+}
 
 /**
  * Resolves an LLM stage's `llm` option against the configuration. Returns null when the stage runs
  * without a model: `llm: false`, or no `llm` option and no LLM configured (`hasLlm(config)` false).
  *
- * The batch client is `options.client` when given; otherwise one is built from the provider and the
- * limits (options first, then config) and shared by every caller passing the same `Config` object
- * (or the same `provider` object) with the same limits.
+ * The batch client is `options.client` when given; otherwise a new one is built from the provider
+ * and the limits (options first, then config) by {@link createLlmClient}. Stages that should share
+ * one budget are given one client: the result of this function is itself a valid `llm` option.
  *
  * @param stage the calling stage's name, for error messages
  * @throws BookpipeError CONFIG_INVALID when the model is unknown (a local server has no default model),
@@ -144,7 +159,10 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
       );
     }
   }
-  const model = o.model ?? config.llm.model ?? (o.provider || o.client ? undefined : DEFAULT_MODELS[configuredProvider(config) ?? 'ollama']);
+  // The default model is the provider's: the configured one, or the one a given client was built for
+  // (createLlmClient's); a provider object given alone names no model of its own.
+  const providerName = o.client ? o.client.options.provider.name : o.provider ? undefined : (configuredProvider(config) ?? 'ollama');
+  const model = o.model ?? config.llm.model ?? (providerName === undefined ? undefined : (DEFAULT_MODELS as Readonly<Record<string, string | undefined>>)[providerName]);
   if (model === undefined) {
     throw new BookpipeError(
       ErrorCode.CONFIG_INVALID,
@@ -152,26 +170,7 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
       { details: { stage } },
     );
   }
-  if (o.client) return { client: o.client, model };
-
-  const limits = {
-    maxWorkers: o.maxWorkers ?? config.llm.maxWorkers,
-    requestsPerMinute: o.requestsPerMinute ?? config.llm.requestsPerMinute,
-    maxRetries: o.maxRetries ?? config.llm.maxRetries,
-    retryJitter: config.llm.retryJitter,
-    timeoutMs: o.timeoutMs ?? config.llm.timeoutMs,
-  };
-  const owner: object = o.provider ?? config;
-  // A provider built from the config is a fresh object each time: key it by what built it.
-  const key = JSON.stringify({ provider: o.provider ? 'given' : [configuredProvider(config), config.llm.baseURL], ...limits });
-  let clients = sharedClients.get(owner);
-  if (!clients) sharedClients.set(owner, (clients = new Map()));
-  let client = clients.get(key);
-  if (!client) {
-    client = new LlmBatchClient({ provider: o.provider ?? providerFromConfig(config), ...stripUndefined(limits) });
-    clients.set(key, client);
-  }
-  return { client, model };
+  return { client: o.client ?? createLlmClient(config, o), model };
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {

@@ -1,5 +1,5 @@
 import { SOURCE_STAGE } from '@bookpipe/contracts';
-import type { BookStorage } from '@bookpipe/core';
+import { openStageInput, type BookStorage } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
 import sharp from 'sharp';
 
@@ -33,7 +33,7 @@ export function pageImage(scan: BookStorage, page: number, options: PageImageOpt
 /** The JPEG bytes `pageImage` sends. */
 export async function pageImageJpeg(scan: BookStorage, page: number, options: PageImageOptions = {}): Promise<Uint8Array> {
   const maxSide = options.maxSide ?? 1024;
-  const png = await scan.stage(SOURCE_STAGE, { pageFormat: 'png' }).loadPageBytes(page);
+  const png = await openStageInput(scan, SOURCE_STAGE).loadBytes(page);
   const jpeg = await sharp(png)
     .rotate(options.rotation ?? 0)
     .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })

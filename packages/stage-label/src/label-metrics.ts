@@ -1,3 +1,4 @@
+import type { PageMetricsInput } from '@bookpipe/core';
 import { BasePageMetricsSchema, LlmPageMetricsSchema, NumberingStyleSchema, PageRegionSchema, type LabelPage } from '@bookpipe/contracts';
 import { z } from 'zod';
 
@@ -43,7 +44,7 @@ export const LabelReportSchema = LabelPageMetricsSchema.pick({
 });
 
 /** The quality fields of a label page's metrics. */
-export function labelQuality(page: LabelPage, method: 'llm' | 'deterministic'): Record<string, unknown> {
+export function labelQuality(page: LabelPage, method: 'llm' | 'deterministic'): PageMetricsInput<LabelPageMetrics> {
   const count = (classification: string) => page.blocks.filter((block) => block.classification === classification).length;
   return {
     method,

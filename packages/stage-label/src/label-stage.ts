@@ -1,5 +1,5 @@
 import { type OcrPage, OCR_STAGE, SOURCE_STAGE, LabelPageSchema, labelPageSchemaFor, type LabelPage } from '@bookpipe/contracts';
-import { checkPageImageOptions, loadOcrPage, pageImage, resolveLlm, runLlmPages, type LlmPagePlan, type ResolvedLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { checkPageImageOptions, pageImage, resolveLlm, runLlmPages, type LlmPagePlan, type ResolvedLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
 import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { labelDeterministic, type LabelOptions } from './deterministic-labeller.js';
 import { LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
@@ -8,6 +8,8 @@ import { labelPromptJson } from './label-request.js';
 import { writePageNumbers } from './page-numbers-file.js';
 import { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
 import type { ReconcileOptions } from './reconcile-page-numbers.js';
+
+type LabelContext = StageContext<LabelPage, LabelPageMetrics>;
 
 export interface LabelStageOptions {
   /**
@@ -68,19 +70,19 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
   }
 
   /** Fails fast on missing inputs and on an LLM configuration that cannot work (no model, no key). */
-  override async before(ctx: StageContext): Promise<void> {
+  override async before(ctx: LabelContext): Promise<void> {
     await super.before(ctx);
     resolveLlm(ctx.config, this.#options.llm, this.name);
   }
 
-  override async run(ctx: StageContext): Promise<StageStats> {
+  override async run(ctx: LabelContext): Promise<StageStats> {
     const llm = resolveLlm(ctx.config, this.#options.llm, this.name);
     ctx.logger.info('label mode', llm ? { method: 'llm', model: llm.model, provider: llm.client.options.provider.name } : { method: 'deterministic' });
     return llm ? this.#runLlm(ctx, llm) : this.#runDeterministic(ctx);
   }
 
   /** `report.csv`, then `page-numbers.json` (the book-level reconciliation of printed page numbers). */
-  override async after(ctx: StageContext, stats: StageStats): Promise<void> {
+  override async after(ctx: LabelContext, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     await writePageNumbers(ctx, this.#options.reconcile);
   }
@@ -89,7 +91,7 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
    * The layout labeller needs the whole book (running heads repeat across pages): all OCR pages are
    * read and labelled once, when the first remaining page asks, and the remaining pages saved.
    */
-  #runDeterministic(ctx: StageContext): Promise<StageStats> {
+  #runDeterministic(ctx: LabelContext): Promise<StageStats> {
     let book: Promise<{ labels: Map<number, LabelPage>; unreadable: Map<number, unknown>; secondsPerPage: number }> | undefined;
     const labelBook = async () => {
       const t0 = performance.now();
@@ -97,7 +99,7 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
       const unreadable = new Map<number, unknown>();
       for (const page of await ctx.scan.pageNumbers()) {
         try {
-          pages.push(await loadOcrPage(ctx, page));
+          pages.push(await ctx.input(OCR_STAGE).load(page));
         } catch (error) {
           unreadable.set(page, error);
           ctx.logger.warn('OCR page unreadable: left out of the labelling', { page, error: describeError(error) });
@@ -118,13 +120,13 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
     });
   }
 
-  #runLlm(ctx: StageContext, llm: ResolvedLlm): Promise<StageStats> {
+  #runLlm(ctx: LabelContext, llm: ResolvedLlm): Promise<StageStats> {
     const o = this.#options;
-    return runLlmPages<LabelAnswer>(ctx, {
+    return runLlmPages(ctx, {
       llm,
-      prepare: async (page): Promise<LlmPagePlan<LabelAnswer>> => {
+      prepare: async (page): Promise<LlmPagePlan<LabelAnswer, LabelPage, LabelPageMetrics>> => {
         const t0 = performance.now();
-        const ocr = await loadOcrPage(ctx, page);
+        const ocr = await ctx.input(OCR_STAGE).load(page);
         if (ocr.blocks.length === 0) {
           // Nothing OCR read (a blank page, a plate): no block to label; the reconciliation numbers it from its neighbours.
           const label: LabelPage = { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none', pageNumberConfidence: 0.5, pageRegion: 'uncertain', pageRegionConfidence: 0.3, blocks: [] };

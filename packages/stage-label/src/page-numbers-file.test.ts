@@ -3,7 +3,8 @@ import { LabelPageSchema, type LabelPage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, silentLogger, type StageContext } from '@bookpipe/core';
+import { createStageContext, loadConfig, silentLogger } from '@bookpipe/core';
+import { LabelStage } from './label-stage.js';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePageNumbers } from './page-numbers-file.js';
@@ -35,7 +36,7 @@ describe('writePageNumbers (label/page-numbers.json)', () => {
     for (const [page, printed] of Object.entries(reads)) {
       await output.savePage(Number(page), label(printed), { pageNum: Number(page), processingTimeSeconds: 0, costUsd: 0 });
     }
-    const ctx = { scan, output, checkpoint: output.checkpoint, logger: silentLogger, config: loadConfig({}), signal: new AbortController().signal, emit: () => {} } satisfies StageContext;
+    const ctx = await createStageContext(new LabelStage(), { scan, logger: silentLogger, config: loadConfig({}) });
     await writePageNumbers(ctx);
     const file = PageNumbersFileSchema.parse(JSON.parse(await readFile(output.filePath('page-numbers.json'), 'utf8')));
     expect(file.map((e) => [e.page, e.printedPageNumber, e.inferred])).toEqual([

@@ -2,12 +2,15 @@ import { BookpipeError, ErrorCode } from '@bookpipe/core';
 
 export interface MergeStageOptions {
   /**
-   * Which stages the merge reads besides "ocr". Each one used is a dependency of the stage, so a
-   * pipeline runs it first (and a scan without it is refused with the next step). Leave a stage out
-   * to merge without it: with `{ correction: false, label: false }` the merge is OCR-only, every block
-   * BODY with confidence 0 and `labelMissing: true`, every paragraph with its OCR text.
-   * @default { correction: true, label: true }
-   * @example new MergeStage({ use: { correction: false, label: true } }) // OCR text, labelled blocks
+   * Overrides how the merge reads correction and label, which are optional dependencies by default:
+   * read when in the pipeline (which runs them first) or complete in the scan, left out otherwise.
+   * `true` makes one required (a scan without it is refused with the next step); `false` merges
+   * without it even when it is there: with `{ correction: false, label: false }` the merge is
+   * OCR-only, every block BODY with confidence 0 and `labelMissing: true`, every paragraph with its
+   * OCR text.
+   * @default { correction: undefined, label: undefined } (both optional)
+   * @deprecated Leave it out: the optional dependencies decide. Kept for scripts that pin the inputs.
+   * @example new MergeStage({ use: { correction: false } }) // OCR text, labelled blocks when there
    */
   use?: { correction?: boolean; label?: boolean };
   /**
@@ -18,7 +21,8 @@ export interface MergeStageOptions {
 }
 
 export interface ResolvedMergeOptions {
-  use: { correction: boolean; label: boolean };
+  /** Per input: true = required, false = not read, undefined = optional (read when available). */
+  use: { correction: boolean | undefined; label: boolean | undefined };
   concurrency: number;
 }
 
@@ -29,9 +33,9 @@ export function resolveMergeOptions(options: MergeStageOptions = {}): ResolvedMe
       details: { option: name },
     });
   if (typeof options !== 'object' || options === null) throw invalid('options', options, 'an object');
-  const use = { correction: options.use?.correction ?? true, label: options.use?.label ?? true };
+  const use = { correction: options.use?.correction, label: options.use?.label };
   for (const [name, value] of Object.entries(use)) {
-    if (typeof value !== 'boolean') throw invalid(`use.${name}`, value, 'true or false');
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(`use.${name}`, value, 'true or false');
   }
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency', concurrency, 'an integer >= 1');

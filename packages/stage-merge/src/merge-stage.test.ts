@@ -32,11 +32,43 @@ describe('MergeStage', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it('depends on ocr, and on correction and label unless told not to use them', () => {
-    expect(new MergeStage().dependencies).toEqual(['ocr', 'correction', 'label']);
-    expect(new MergeStage({ use: { correction: false } }).dependencies).toEqual(['ocr', 'label']);
+  it('depends on ocr, and optionally on correction and label; `use` makes one required or leaves it out', () => {
+    const optional = (stage: string) => ({ stage, optional: true });
+    expect(new MergeStage().dependencies).toEqual(['ocr', optional('correction'), optional('label')]);
+    expect(new MergeStage({ use: { correction: false } }).dependencies).toEqual(['ocr', optional('label')]);
+    expect(new MergeStage({ use: { correction: true, label: false } }).dependencies).toEqual(['ocr', 'correction']);
     expect(new MergeStage({ use: { correction: false, label: false } }).dependencies).toEqual(['ocr']);
     expect(() => new MergeStage({ concurrency: 0 })).toThrow(/Invalid option `concurrency`: 0/);
+  });
+
+  it('reads an optional input complete in the scan, and leaves out one that is not complete', async () => {
+    const scan = await scanWithOcr(root);
+    const label = scan.stage('label', { schema: LabelPageSchema });
+    const labelPage: LabelPage = {
+      printedPageNumber: null,
+      numberingStyle: 'none',
+      pageNumberLocation: 'none',
+      pageNumberConfidence: 0.5,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.6,
+      blocks: [{ blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.9 }],
+    };
+    await label.savePage(1, labelPage, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const merge = scan.stage('merge', { schema: MergePageSchema });
+    const bookInputs = async () => BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8'))).inputs;
+
+    // Label has a page but never completed: not read (and not refused, as a required input would be).
+    await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage()] }).run();
+    expect(await bookInputs()).toEqual({ correction: false, label: false });
+    await expect(new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { label: true } })] }).run()).rejects.toThrow(
+      /depends on "label", which is not in this pipeline and has not completed/,
+    );
+
+    await label.checkpoint.markStageComplete({});
+    const result = await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage()] }).run();
+    expect(result.ok).toBe(true);
+    expect(await bookInputs()).toEqual({ correction: false, label: true });
+    expect((await merge.loadPage<MergePage>(1)).blocks[0]!.classification).toBe('CHAPTER_HEADING');
   });
 
   it('OCR-only: a page per OCR page, continuation across the breaks, report.csv, book.json and book.md', async () => {
@@ -165,6 +197,9 @@ describe('MergeStage', () => {
     await rm(ocr.pagePath(2));
     const first = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
     expect(first.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 2, pagesFailed: 1 } });
+    // The run resolves, but says the book has a hole and where.
+    expect(first.ok).toBe(false);
+    expect(first.failedPages).toEqual([{ stage: 'merge', page: 2, error: expect.stringContaining('Page 2 of stage "ocr" is missing'), code: 'DEPENDENCY_MISSING' }]);
     const merge = scan.stage('merge', { schema: MergePageSchema });
     expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(false);
     expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('<!-- page 2 of the scan is missing: Page 2 of stage "ocr" is missing');
@@ -172,6 +207,7 @@ describe('MergeStage', () => {
     await ocr.savePage(2, JSON.parse(page2), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
     const second = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
     expect(second.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 1, pagesSkipped: 2 } });
+    expect([second.ok, second.failedPages]).toEqual([true, []]);
     expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(true);
     expect((await merge.loadPage<MergePage>(2)).continuation.fromPrevious).toBe(true);
   });

@@ -1,5 +1,5 @@
-import { BOOK_JSON, BOOK_MD, OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage, MergePageSchema, type Continuation, type MergePage } from '@bookpipe/contracts';
-import { BaseStage, BookpipeError, ErrorCode, describeError, processPages, type StageContext, type StageStats, mapLimit } from '@bookpipe/core';
+import { BOOK_JSON, BOOK_MD, OCR_STAGE, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage, MergePageSchema, type Continuation, type MergePage } from '@bookpipe/contracts';
+import { BaseStage, BookpipeError, ErrorCode, describeError, processPages, type DependencyDeclaration, type StageContext, type StageInput, type StageStats, mapLimit } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { buildBook } from './build-book.js';
 import { continues } from './continuation.js';
@@ -10,6 +10,9 @@ import { parseJsonBytes } from './parse-json-bytes.js';
 import { renderMarkdown } from './render-markdown.js';
 
 type Built = { ok: true; merged: MergedPage; seconds: number } | { ok: false; error: unknown };
+type MergeContext = StageContext<MergePage, MergePageMetrics>;
+/** The inputs the merge may read besides the OCR pages. */
+type MergeInput = 'correction' | 'label';
 
 /**
  * The "merge" stage: deterministic, no model. For every page it takes the OCR page's blocks and
@@ -18,15 +21,16 @@ type Built = { ok: true; merged: MergedPage; seconds: number } | { ok: false; er
  * book (`label/page-numbers.json`, else the label page), and decides whether the body text runs on
  * across each page break. Then `after()` writes `merge/book.json` and `merge/book.md`.
  *
- * Correction and label are optional: see `use`. A block or paragraph they have nothing for keeps its
- * OCR text and says what was missing (`labelMissing`, `correctionMissing`).
+ * Correction and label are optional dependencies: read when they are in the pipeline (which runs them
+ * first) or complete in the scan, left out otherwise. A block or paragraph they have nothing for keeps
+ * its OCR text and says what was missing (`labelMissing`, `correctionMissing`).
  *
  * @example
- * new Pipeline({ scan, stages: [new SourceStage({ inputs: ['book.pdf'] }), new OcrStage(), new MergeStage({ use: { correction: false, label: false } })] })
+ * new Pipeline({ scan, stages: [new SourceStage({ inputs: ['book.pdf'] }), new OcrStage(), new MergeStage()] }) // OCR text alone
  */
 export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   readonly name = 'merge';
-  readonly dependencies: readonly string[];
+  readonly dependencies: readonly DependencyDeclaration[];
   override readonly outputSchema = MergePageSchema;
   override readonly checkpointSchema = MergePageMetricsSchema;
   override readonly reportSchema = MergeReportSchema;
@@ -38,12 +42,15 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     super();
     this.#options = resolveMergeOptions(options);
     const { use } = this.#options;
-    this.dependencies = ['ocr', ...(use.correction ? ['correction'] : []), ...(use.label ? ['label'] : [])];
+    const input = (stage: MergeInput): DependencyDeclaration[] => (use[stage] === false ? [] : [use[stage] ? stage : { stage, optional: true }]);
+    this.dependencies = ['ocr', ...input('correction'), ...input('label')];
   }
 
-  /** Which of correction and label this merge reads. */
-  get uses(): { correction: boolean; label: boolean } {
-    return { ...this.#options.use };
+  /** The correction or label pages when this run reads them (declared, and in the pipeline or complete in the scan). */
+  #input(ctx: MergeContext, stage: MergeInput): StageInput | undefined {
+    if (this.#options.use[stage] === false) return undefined;
+    const input = ctx.input(stage);
+    return input.available ? input : undefined;
   }
 
   /**
@@ -52,7 +59,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
    * used that was not). Then the merge starts again from scratch (it takes about a second for 400
    * pages), since `Pipeline` would otherwise skip a complete stage.
    */
-  override async before(ctx: StageContext): Promise<void> {
+  override async before(ctx: MergeContext): Promise<void> {
     await super.before(ctx);
     const reason = await this.#staleReason(ctx);
     if (reason === undefined) {
@@ -69,7 +76,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
    * written again from its merge pages: `Pipeline` skips a complete stage, and the run would otherwise
    * end "done" with no book. A merge with pages left to do writes the book in after() anyway.
    */
-  async #restoreBook(ctx: StageContext): Promise<void> {
+  async #restoreBook(ctx: MergeContext): Promise<void> {
     const missing: string[] = [];
     for (const name of [BOOK_JSON, BOOK_MD]) {
       try {
@@ -87,13 +94,13 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'merge:warning', message } });
   }
 
-  async #staleReason(ctx: StageContext): Promise<string | undefined> {
-    const used = (['correction', 'label'] as const).filter((stage) => this.#options.use[stage]);
+  async #staleReason(ctx: MergeContext): Promise<string | undefined> {
+    const used = (['correction', 'label'] as const).filter((stage) => this.#input(ctx, stage) !== undefined);
     if (used.length === 0) return undefined;
     const merged = await ctx.output.listPages();
     if (merged.length === 0) return undefined;
     const available = new Map<string, Set<number>>();
-    for (const stage of used) available.set(stage, new Set(await ctx.scan.stage(stage).listPages()));
+    for (const stage of used) available.set(stage, new Set(await ctx.input(stage).listPages()));
     for (const page of merged) {
       let inputs: MergePage['inputs'] | undefined;
       try {
@@ -110,12 +117,13 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     return undefined;
   }
 
-  override async run(ctx: StageContext): Promise<StageStats> {
-    const { use, concurrency } = this.#options;
+  override async run(ctx: MergeContext): Promise<StageStats> {
+    const { concurrency } = this.#options;
     const expected = await ctx.scan.pageNumbers();
     const remaining = await ctx.checkpoint.remainingPages(expected);
     const known = new Set(expected);
-    const numbers = use.label ? await this.#readPageNumbers(ctx) : undefined;
+    const label = this.#input(ctx, 'label');
+    const numbers = label ? await this.#readPageNumbers(ctx, label) : undefined;
 
     // Continuation needs each page's neighbours, done or not. Every page is read and merged first, in
     // memory (merge pages are small: no word boxes), then saved: measured faster than reading pages
@@ -163,7 +171,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     };
 
     const saved = new Map<number, MergePage>();
-    const stats = await processPages<MergePage>(ctx, {
+    const stats = await processPages(ctx, {
       pages: expected,
       concurrency,
       processPage: async (page) => {
@@ -196,7 +204,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   }
 
   /** report.csv, then `book.json` and `book.md` from every merged page. */
-  override async after(ctx: StageContext, stats: StageStats): Promise<void> {
+  override async after(ctx: MergeContext, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     const started = performance.now();
     const saved = this.#saved;
@@ -206,19 +214,20 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'merge:book', bookJson, bookMd } });
   }
 
-  async #build(ctx: StageContext, page: number, pageNumber: PageNumberEntry | undefined): Promise<Built> {
+  async #build(ctx: MergeContext, page: number, pageNumber: PageNumberEntry | undefined): Promise<Built> {
     const started = performance.now();
-    const { use } = this.#options;
+    const correctionInput = this.#input(ctx, 'correction');
+    const labelInput = this.#input(ctx, 'label');
     try {
-      const ocr = await loadOcrPage(ctx, page);
-      const correction = use.correction ? await this.#optionalPage<CorrectionPage>(ctx, 'correction', page, CorrectionPageSchema) : undefined;
-      const label = use.label ? await this.#optionalPage<LabelPage>(ctx, 'label', page, LabelPageSchema) : undefined;
+      const ocr = await loadOcrPage(ctx.input(OCR_STAGE), page);
+      const correction = correctionInput ? await this.#optionalPage<CorrectionPage>(ctx, correctionInput, page, CorrectionPageSchema) : undefined;
+      const label = labelInput ? await this.#optionalPage<LabelPage>(ctx, labelInput, page, LabelPageSchema) : undefined;
       let merged: MergedPage;
       try {
         merged = mergePage({ ocr, correction, label, ...(pageNumber ? { pageNumber } : {}) });
       } catch (error) {
         // The OCR page was read unvalidated (see loadOcrPage): a page that does not fit the schema says how.
-        await ctx.scan.stage('ocr').loadPage(page, OcrPageSchema);
+        await ctx.input(OCR_STAGE).load(page);
         throw error;
       }
       if (merged.counts.unmatched.length > 0) {
@@ -234,8 +243,8 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
    * A correction or label page, or null when the stage has none for this page (it failed there) or
    * its file is damaged: the merge then keeps the OCR text and says the input is missing.
    */
-  async #optionalPage<T>(ctx: StageContext, stage: string, page: number, schema: ZodType<T>): Promise<T | null> {
-    const storage = ctx.scan.stage(stage);
+  async #optionalPage<T>(ctx: MergeContext, input: StageInput, page: number, schema: ZodType<T>): Promise<T | null> {
+    const { storage, stage } = input;
     try {
       // Parsed from bytes like the OCR pages (the correction's text makes UTF-8 decoding slow), then validated.
       const bytes = await storage.loadPageBytes(page);
@@ -256,8 +265,8 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   }
 
   /** `label/page-numbers.json` by page, or undefined when the label stage wrote none (or a damaged one). */
-  async #readPageNumbers(ctx: StageContext): Promise<Map<number, PageNumberEntry> | undefined> {
-    const label = ctx.scan.stage('label');
+  async #readPageNumbers(ctx: MergeContext, input: StageInput): Promise<Map<number, PageNumberEntry> | undefined> {
+    const label = input.storage;
     let text: string;
     try {
       text = await label.readFile(PAGE_NUMBERS_FILE);
@@ -286,14 +295,13 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
  * it against OcrPageSchema when it was written, and again when a run resumed. A page that does not fit
  * fails in `mergePage`, and is then validated to say why.
  */
-async function loadOcrPage(ctx: StageContext, page: number): Promise<OcrPage> {
-  const ocr = ctx.scan.stage('ocr');
-  const bytes = await ocr.loadPageBytes(page);
+async function loadOcrPage(ocr: StageInput<OcrPage>, page: number): Promise<OcrPage> {
+  const bytes = await ocr.loadBytes(page);
   try {
     return parseJsonBytes(bytes) as OcrPage;
   } catch {
-    // Not JSON: storage's own reading says so, naming the file and the next step.
-    return ocr.loadPage<OcrPage>(page, OcrPageSchema);
+    // Not JSON: the validating reader says so, naming the file and the next step.
+    return ocr.load(page);
   }
 }
 

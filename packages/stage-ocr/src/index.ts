@@ -29,6 +29,6 @@ export {
 } from './metadata/book-metadata.js';
 export { readMetadata, type ReadMetadataOptions } from './metadata/read-metadata.js';
 export { BOOK_METADATA_FILE, DEFAULT_METADATA_PAGES, type BookMetadataOptions } from './metadata/book-metadata-step.js';
-export type { MetadataLlmOptions } from './metadata/llm-settings.js';
+export type { MetadataLlmOptions } from './metadata/book-metadata-step.js';
 export { isUserValue, mergeMetadata, type MetadataDecision } from './metadata/update-metadata.js';
 export { isValidIsbn10, isValidIsbn13, normaliseIsbn } from './metadata/isbn.js';

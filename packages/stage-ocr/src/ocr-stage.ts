@@ -1,13 +1,13 @@
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
-import { BaseStage, BookpipeError, ErrorCode, processPages, type StageContext, type StageStats } from '@bookpipe/core';
+import { OcrPageSchema, SOURCE_STAGE, type OcrPage } from '@bookpipe/contracts';
+import { BaseStage, BookpipeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { startOcrEngine } from './create-ocr-engine.js';
 import { nativeTesseractVersion } from './native-engine.js';
 import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
 import { OcrPageMetricsSchema, OcrReportSchema, pageMetrics, type OcrPageMetrics } from './metrics.js';
 import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
-import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions } from './metadata/book-metadata-step.js';
-import { resolveMetadataLlm, type MetadataLlmOptions } from './metadata/llm-settings.js';
+import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions, type MetadataLlmOptions } from './metadata/book-metadata-step.js';
+import { resolveLlm } from '@bookpipe/stage-kit';
 
 /** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
 export interface OcrStageOptions extends OcrEngineOptions {
@@ -25,9 +25,6 @@ export interface OcrStageOptions extends OcrEngineOptions {
    */
   llm?: MetadataLlmOptions | false;
 }
-
-/** The stage whose page images the OCR stage reads, and their format. */
-const SOURCE_STAGE = 'source';
 
 /**
  * The "ocr" stage: reads `source/page_NNNN.png` and writes `ocr/page_NNNN.json` (core's `OcrPageSchema`):
@@ -58,25 +55,17 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   }
 
   /** Fails fast, before any page: no source pages, a missing language package or tesseract program. */
-  override async before(ctx: StageContext): Promise<void> {
-    // BaseStage.before would look for source/*.json; the source stage writes PNG pages.
-    const pages = await ctx.scan.stage(SOURCE_STAGE, { pageFormat: 'png' }).listPages();
-    if (pages.length === 0) {
-      throw new BookpipeError(
-        ErrorCode.DEPENDENCY_MISSING,
-        `Stage "ocr" needs page images from stage "source" in scan "${ctx.scan.scanId}", but ${ctx.scan.dir}/source/ has none. Run the source stage first.`,
-        { details: { scanId: ctx.scan.scanId, stage: this.name, dependency: SOURCE_STAGE } },
-      );
-    }
+  override async before(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<void> {
+    await super.before(ctx);
     const o = this.#resolve(ctx);
     resolveLanguageFiles(o.languages, o.model);
     if (o.detectOrientation) resolveOsdFile();
     if (o.engine === 'native') await nativeTesseractVersion(o.tesseractPath);
     // An LLM configuration that cannot work (no model to ask) fails now, not after the whole book.
-    if (this.#options.metadata !== false) resolveMetadataLlm(ctx.config, this.#options.llm);
+    if (this.#options.metadata !== false) resolveLlm(ctx.config, this.#options.llm, this.name);
   }
 
-  override async run(ctx: StageContext): Promise<StageStats> {
+  override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
     const o = this.#resolve(ctx);
     const engine: OcrEngine = await startOcrEngine(o);
     // On abort, stop the workers at once (pages in flight stay remaining) rather than after their page.
@@ -92,7 +81,7 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
         workers: o.maxWorkers,
         detectOrientation: o.detectOrientation,
       });
-      const source = ctx.scan.stage(SOURCE_STAGE, { pageFormat: 'png' });
+      const source = ctx.input(SOURCE_STAGE);
       return await processPages(ctx, {
         concurrency: o.maxWorkers,
         processPage: async (page, signal) => {
@@ -123,7 +112,7 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
    * metadata.json and `ocr/book-metadata.json` (see `OcrStageOptions.metadata`). Idempotent. The
    * metadata request's cost, if a model was asked, is added to `stats.totalCostUsd`.
    */
-  override async after(ctx: StageContext, stats: StageStats): Promise<void> {
+  override async after(ctx: StageContext<OcrPage, OcrPageMetrics>, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     if (this.#options.metadata === false) return;
     const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, this.#resolve(ctx).language);

@@ -3,7 +3,7 @@
  * record), without the pipeline's "already complete" skip, so that a test can run a stage again on
  * the same scan and see what a resumed or repeated run does.
  */
-import { loadConfig, silentLogger, type AnyStage, type BookStorage, type Config, type Logger, type StageContext, type StageStats } from '@bookpipe/core';
+import { createStageContext, loadConfig, silentLogger, type AnyStage, type BookStorage, type Config, type Logger, type StageStats } from '@bookpipe/core';
 
 export interface RunStageOptions {
   /** Aborts the run (take no new page). @default never */
@@ -15,16 +15,14 @@ export interface RunStageOptions {
 }
 
 export async function runStage(scan: BookStorage, stage: AnyStage, options: RunStageOptions = {}): Promise<StageStats> {
-  const output = scan.stage(stage.name, { schema: stage.outputSchema, metricsSchema: stage.checkpointSchema, pageFormat: stage.pageFormat });
-  const ctx: StageContext = {
+  // The same context the pipeline builds: typed storage, the dependency readers, optional inputs.
+  const ctx = await createStageContext(stage, {
     scan,
-    output,
-    checkpoint: output.checkpoint,
     logger: options.logger ?? silentLogger,
     config: options.config ?? loadConfig({}),
     signal: options.signal ?? new AbortController().signal,
-    emit: () => {},
-  };
+  });
+  const output = ctx.output;
   await stage.before(ctx);
   const stats = await stage.run(ctx);
   if (!stats.aborted) {

@@ -39,7 +39,7 @@ export class SquareStage extends BaseStage<SquarePage, SquareMetrics> {
     this.#options = options;
   }
 
-  async run(ctx: StageContext): Promise<StageStats> {
+  async run(ctx: StageContext<SquarePage, SquareMetrics>): Promise<StageStats> {
     const { failPages = [], delayMs = 0 } = this.#options;
     return processPages(ctx, {
       concurrency: this.#options.concurrency ?? 2,

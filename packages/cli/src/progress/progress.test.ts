@@ -37,7 +37,7 @@ describe('ProgressState', () => {
     expect(state.stages.get('merge')!.status).toBe('waiting');
     state.apply({ type: 'stage:done', stage: 'ocr', stats: stats() });
     expect(ocr).toMatchObject({ status: 'done', done: 10, failed: 1, inFlight: 0 });
-    state.apply({ type: 'pipeline:done', scanId: 's', aborted: true, stages: { ocr: { status: 'done', stats: stats() }, merge: { status: 'not-run', reason: 'aborted' } } });
+    state.apply({ type: 'pipeline:done', scanId: 's', ok: false, aborted: true, stages: { ocr: { status: 'done', stats: stats() }, merge: { status: 'not-run', reason: 'aborted' } } });
     expect(state.stages.get('merge')).toMatchObject({ status: 'not-run', note: 'aborted' });
   });
 });

@@ -7,7 +7,7 @@ import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { describeError, type StageContext } from '@bookpipe/core';
 import { DEFAULT_MIN_METADATA_CONFIDENCE, type BookMetadataReading } from './book-metadata.js';
 import { MetadataLlmError, combineReadings, readMetadataWithLlm } from './llm-metadata.js';
-import { resolveMetadataLlm, type MetadataLlmOptions } from './llm-settings.js';
+import { resolveLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
 import { readMetadata } from './read-metadata.js';
 import { updateScanMetadata, type MetadataDecision } from './update-metadata.js';
 
@@ -53,6 +53,12 @@ export interface BookMetadataOutcome {
 }
 
 /**
+ * The model asked for the book's metadata: the LLM stages' settings (@bookpipe/stage-kit, the same
+ * provider, model and key rules), less the concurrency limits of a stage that sends one request per book.
+ */
+export type MetadataLlmOptions = Omit<StageLlmOptions, 'maxWorkers' | 'requestsPerMinute'>;
+
+/**
  * Reads the first pages' metadata and updates metadata.json. A model that fails (HTTP errors after
  * retries, an answer that breaks the schema) is logged as a warning and the deterministic reading is
  * used: the OCR of the book is done and must not be lost to it. Running it again on the same pages
@@ -78,7 +84,7 @@ export async function readBookMetadata(ctx: StageContext, options: BookMetadataO
   let llmReading: BookMetadataReading | undefined;
   let llmError: string | undefined;
   let costUsd: number | null = 0;
-  const llm = resolveMetadataLlm(ctx.config, llmOptions);
+  const llm = resolveLlm(ctx.config, llmOptions, stage);
   if (llm && pages.length > 0) {
     try {
       const { reading: fromModel, result } = await readMetadataWithLlm(pages, llm, { signal: ctx.signal });

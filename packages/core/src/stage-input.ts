@@ -1,0 +1,117 @@
+import { BUILTIN_STAGE_PAGES, pageFormatOf, type BuiltinStageName, type PageFormat } from '@bookpipe/contracts';
+import type { ZodType } from 'zod';
+import { BookpipeError, ErrorCode } from './errors.js';
+import type { BookStorage, CheckpointManager, StageStorage } from './storage.js';
+
+/**
+ * A dependency as a stage declares it in `dependencies`: the stage's name, or an object saying more.
+ * A built-in stage's format and schema come from `BUILTIN_STAGE_PAGES` (@bookpipe/contracts), so
+ * `'ocr'` alone is enough; a user's own stage is JSON unless `format` says otherwise.
+ *
+ * @example
+ * readonly dependencies = ['ocr', { stage: 'label', optional: true }, { stage: 'reading-stats', schema: ReadingStatsPageSchema }];
+ */
+export type DependencyDeclaration =
+  | string
+  | {
+      readonly stage: string;
+      /** What its JSON page files hold; `input(stage).load()` validates against it. @default the built-in stage's schema, else any JSON */
+      readonly schema?: ZodType;
+      /** How its page files are stored. @default the built-in stage's format, else "json" */
+      readonly format?: PageFormat;
+      /**
+       * Read when there, not required. In a pipeline holding that stage it runs first (and a failure
+       * there stops this stage, as for a required one); outside the pipeline it is read when it is
+       * complete in the scan, and left out otherwise. `input(stage).available` says which.
+       * @default false
+       */
+      readonly optional?: boolean;
+    };
+
+/** A dependency with every default filled in. */
+export interface Dependency {
+  readonly stage: string;
+  readonly format: PageFormat;
+  readonly schema?: ZodType | undefined;
+  readonly optional: boolean;
+}
+
+/** A declaration with the built-in stage's format and schema (or JSON, no schema) filled in. */
+export function resolveDependency(declaration: DependencyDeclaration): Dependency {
+  const d = typeof declaration === 'string' ? { stage: declaration } : declaration;
+  const builtin = d.stage in BUILTIN_STAGE_PAGES ? BUILTIN_STAGE_PAGES[d.stage as BuiltinStageName] : undefined;
+  return { stage: d.stage, format: d.format ?? pageFormatOf(d.stage), schema: d.schema ?? builtin?.schema, optional: d.optional ?? false };
+}
+
+/** Every dependency of a stage, resolved, in declaration order. */
+export function dependenciesOf(stage: { readonly dependencies: readonly DependencyDeclaration[] }): Dependency[] {
+  return stage.dependencies.map(resolveDependency);
+}
+
+/**
+ * The page files of one dependency, read the way its declaration says: `load()` parses and validates
+ * a JSON page against its schema (or returns an image page's bytes), so no reader restates a format
+ * or a schema.
+ */
+export interface StageInput<Page = unknown> {
+  readonly stage: string;
+  readonly format: PageFormat;
+  readonly optional: boolean;
+  /**
+   * Whether this stage reads the dependency in this run: always for a required one (`before()` has
+   * checked it has pages); for an optional one, when it is in the pipeline or complete in the scan.
+   */
+  readonly available: boolean;
+  /** The dependency's folder, for what the reader does not cover (its stage-level files). */
+  readonly storage: StageStorage;
+  /** Page numbers that have a page file. */
+  listPages(): Promise<number[]>;
+  /** Whether it has at least one page file. */
+  hasPages(): Promise<boolean>;
+  /** Whether it completed in the scan (its journal says so). */
+  isComplete(): Promise<boolean>;
+  /** Path of a page file: `<stage>/page_0001.png`. */
+  pagePath(page: number): string;
+  /** One page: validated JSON, or the bytes of an image page. @throws BookpipeError naming the file when it is missing or invalid. */
+  load(page: number): Promise<Page>;
+  /** Raw bytes of a page file. */
+  loadBytes(page: number): Promise<Uint8Array>;
+}
+
+/** The reader of a dependency's pages in `scan`. `available` is the caller's knowledge (see StageInput). */
+export function openStageInput<Page = unknown>(scan: BookStorage, declaration: DependencyDeclaration, available = true): StageInput<Page> {
+  const dependency = resolveDependency(declaration);
+  const storage = scan.stage(dependency.stage, { pageFormat: dependency.format });
+  return {
+    stage: dependency.stage,
+    format: dependency.format,
+    optional: dependency.optional,
+    available,
+    storage,
+    listPages: () => storage.listPages(),
+    hasPages: async () => (await storage.listPages()).length > 0,
+    isComplete: () => isStageComplete(storage.checkpoint),
+    pagePath: (page) => storage.pagePath(page),
+    load: async (page) => (dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page)),
+    loadBytes: (page) => storage.loadPageBytes(page),
+  };
+}
+
+/**
+ * Whether a stage that ran earlier completed, from its journal. `status().complete` says the same but
+ * `status()` also reads and validates every page file for its page lists (~0.45 s for 400 OCR pages),
+ * which this question does not use; storage that can answer from the journal alone offers
+ * `isComplete()` (@bookpipe/storage does). A page file damaged since is found when the stage reads it.
+ */
+export async function isStageComplete(checkpoint: CheckpointManager & { isComplete?: () => Promise<boolean> }): Promise<boolean> {
+  return typeof checkpoint.isComplete === 'function' ? checkpoint.isComplete() : (await checkpoint.status()).complete;
+}
+
+/** The error of `ctx.input(name)` for a stage the reading stage did not declare. */
+export function undeclaredInput(stage: string, dependency: string): BookpipeError {
+  return new BookpipeError(
+    ErrorCode.GRAPH_INVALID,
+    `Stage "${stage}" reads the pages of stage "${dependency}" but does not declare it: add "${dependency}" (or { stage: "${dependency}", optional: true }) to its dependencies, so that the pipeline runs it first.`,
+    { details: { stage, dependency } },
+  );
+}

@@ -1,0 +1,112 @@
+import { BasePageMetricsSchema } from '@bookpipe/contracts';
+import { loadConfig, silentLogger, type PipelineEvent, type StageContext } from '@bookpipe/core';
+import { LlmBatchClient, type LlmProvider, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LLM_REQUEST_FAILED, runLlmPages, type LlmPagePlan } from './llm-pages.js';
+
+const MetricsSchema = BasePageMetricsSchema.extend({ letters: z.number() }).passthrough();
+type Metrics = z.infer<typeof MetricsSchema>;
+type Page = { text: string };
+
+/** A stage context in memory: saved pages, journalled failures and events are kept for the test to read. */
+function memoryContext(pages: number[], signal: AbortSignal = new AbortController().signal) {
+  const saved = new Map<number, { data: Page; metrics: Metrics }>();
+  const failed = new Map<number, string>();
+  const events: PipelineEvent[] = [];
+  const ctx = {
+    scan: { scanId: 'book', pageNumbers: async () => pages },
+    output: {
+      stageName: 'proof',
+      savePage: async (page: number, data: Page, metrics: Metrics) => void saved.set(page, { data, metrics }),
+    },
+    checkpoint: {
+      remainingPages: async (expected: readonly number[]) => expected.filter((page) => !saved.has(page)),
+      markFailed: async (page: number, error: string) => void failed.set(page, error),
+    },
+    logger: silentLogger,
+    config: loadConfig({}),
+    signal,
+    emit: (event: PipelineEvent) => void events.push(event),
+  } as unknown as StageContext<Page, Metrics>;
+  return { ctx, saved, failed, events };
+}
+
+/** A model that answers `{ text }` in upper case, or refuses the pages in `refuse`; it counts requests in flight. */
+function fakeModel(refuse: number[] = [], onSend?: (page: number) => void) {
+  const state = { inFlight: 0, maxInFlight: 0, sent: [] as string[] };
+  const provider: LlmProvider = {
+    name: 'fake',
+    redact: (text) => text,
+    async send(call: ProviderCall, context: SendContext) {
+      state.sent.push(call.id);
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      const page = Number(call.id.split('_')[1]);
+      onSend?.(page);
+      try {
+        // As the SDKs do, a send in flight is cancelled by the batch's signal.
+        await sleep(5, undefined, { signal: context.signal });
+      } finally {
+        state.inFlight--;
+      }
+      const prompt = String(call.messages[0]!.content);
+      return { output: { value: refuse.includes(page) ? { wrong: true } : { text: prompt.toUpperCase() } }, usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 }, costUsd: 0.01 };
+    },
+  };
+  return { provider, state };
+}
+
+const schema = { name: 'page', schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false } };
+
+function plan(page: number): LlmPagePlan<{ text: string }, Page, Metrics> {
+  // Page 4 has nothing to ask about: saved directly, no request.
+  if (page === 4) return { direct: { data: { text: '' }, metrics: { letters: 0 } } };
+  return {
+    llm: {
+      request: { messages: [{ role: 'user', content: `page ${page}` }], responseSchema: schema as never },
+      finish: (value) => ({ data: { text: value.text }, metrics: { letters: value.text.length } }),
+    },
+  };
+}
+
+describe('runLlmPages', () => {
+  it('sends each page through the client (its maxWorkers bounding what is in flight), saves answers with the LLM metrics, fails a refused page alone', async () => {
+    const { provider, state } = fakeModel([3]);
+    const client = new LlmBatchClient({ provider, maxWorkers: 2, maxRetries: 0 });
+    const { ctx, saved, failed, events } = memoryContext([1, 2, 3, 4, 5, 6]);
+    const stats = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
+
+    expect(stats).toMatchObject({ stage: 'proof', pagesProcessed: 5, pagesFailed: 1, pagesSkipped: 0, aborted: false });
+    expect(stats.totalCostUsd).toBeCloseTo(0.04, 6); // four answered pages; the direct page cost nothing
+    expect(state.sent.sort()).toEqual(['proof_0001', 'proof_0002', 'proof_0003', 'proof_0005', 'proof_0006']);
+    expect(state.maxInFlight).toBeLessThanOrEqual(2);
+    expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1' });
+    expect(saved.get(1)!.metrics).toMatchObject({ pageNum: 1, letters: 6, costUsd: 0.01, attempts: 1, model: 'm', provider: 'fake', promptTokens: 10, completionTokens: 5 });
+    expect(saved.get(4)!.metrics).toMatchObject({ pageNum: 4, letters: 0, costUsd: 0 });
+    expect(stats.failures).toEqual([{ page: 3, error: expect.stringMatching(/^Scan "book", stage "proof", page 3: the fake model m gave no usable answer after 1 attempt\(s\) \(\$0\.010000\): .*Run the stage again to retry this page\.$/), code: LLM_REQUEST_FAILED }]);
+    expect(failed.get(3)).toBe(stats.failures[0]!.error);
+    expect(events.filter((e) => e.type === 'page:done')).toHaveLength(5);
+    expect(events.find((e) => e.type === 'stage:event' && e.event.type === 'failed')).toMatchObject({ stage: 'proof', event: { id: 'proof_0003', page: 3 } });
+
+    // A rerun sends only the failed page.
+    const again = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
+    expect(again).toMatchObject({ pagesProcessed: 0, pagesFailed: 1, pagesSkipped: 5 });
+    expect(state.sent.filter((id) => id === 'proof_0003')).toHaveLength(2);
+  });
+
+  it('on abort takes no new page and leaves the unfinished pages remaining, not failed', async () => {
+    const controller = new AbortController();
+    const { provider, state } = fakeModel([], (page) => {
+      if (page === 2) controller.abort();
+    });
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved, failed } = memoryContext([1, 2, 3, 4, 5], controller.signal);
+    const stats = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
+    expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 0, aborted: true });
+    expect([...saved.keys()]).toEqual([1]);
+    expect(failed.size).toBe(0);
+    expect(state.sent).toEqual(['proof_0001', 'proof_0002']);
+  });
+});
