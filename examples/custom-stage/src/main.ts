@@ -33,8 +33,9 @@ const pipeline = new Pipeline({
   },
 });
 const result = await pipeline.run({ signal: controller.signal });
-const failed = Object.values(result.stages).reduce((n, outcome) => n + (outcome.status === 'done' ? outcome.stats.pagesFailed : 0), 0);
-process.exitCode = result.aborted || failed > 0 ? 1 : 0;
+const failed = result.failedPages.length;
+// ok is false when a page failed, a stage did not run or the run was stopped.
+process.exitCode = result.ok ? 0 : 1;
 if (result.aborted) {
   console.log('Stopped. Run the same command again to resume where it stopped.');
 } else {

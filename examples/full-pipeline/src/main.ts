@@ -42,7 +42,8 @@ for (const note of notes) console.log(note);
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 const result = await pipeline.run({ signal: controller.signal });
-const failed = Object.values(result.stages).reduce((n, outcome) => n + (outcome.status === 'done' ? outcome.stats.pagesFailed : 0), 0);
+const failed = result.failedPages.length;
 if (result.aborted) console.log('Stopped. Run the same command again to resume where it stopped.');
 else console.log(`book.md: ${scan.stage('merge').filePath(BOOK_MD)}${failed > 0 ? ` (${failed} page(s) failed: run the same command again to retry them)` : ''}`);
-process.exitCode = result.aborted || failed > 0 ? 1 : 0;
+// ok is false when a page failed, a stage did not run or the run was stopped.
+process.exitCode = result.ok ? 0 : 1;

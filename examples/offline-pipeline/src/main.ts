@@ -33,7 +33,8 @@ const { result, bookMd } = await runOfflinePipeline({
     if (event.type === 'page:failed') console.log(`${event.stage}: page ${event.page} FAILED: ${event.error}`);
   },
 });
-const failed = Object.values(result.stages).reduce((n, outcome) => n + (outcome.status === 'done' ? outcome.stats.pagesFailed : 0), 0);
+const failed = result.failedPages.length;
 if (result.aborted) console.log('Stopped. Run the same command again to resume where it stopped.');
 else console.log(`book.md: ${bookMd}${failed > 0 ? ` (${failed} page(s) failed: run the same command again to retry them)` : ''}`);
-process.exitCode = result.aborted || failed > 0 ? 1 : 0;
+// ok is false when a page failed, a stage did not run or the run was stopped.
+process.exitCode = result.ok ? 0 : 1;

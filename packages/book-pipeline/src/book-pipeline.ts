@@ -164,7 +164,9 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
       correction: has(CORRECTION_STAGE) || (await completeInScan(options.scan, CORRECTION_STAGE)),
       label: has(LABEL_STAGE) || (await completeInScan(options.scan, LABEL_STAGE)),
     };
-    stages.push(new MergeStage({ use: mergeInputs }));
+    // Correction and label are merge's optional dependencies: the pipeline gives them to it when they
+    // run here or completed before, the same rule as `mergeInputs` above.
+    stages.push(new MergeStage());
     const without = Object.entries(mergeInputs).filter(([, used]) => !used).map(([name]) => name);
     if (without.length > 0) {
       notes.push(
@@ -196,12 +198,12 @@ function checkStages(names: readonly string[]): BookStageName[] {
 }
 
 /**
- * True when the stage has completed in the scan (a dependency outside this run).
- * The one place that asks: it becomes the checkpoint's `isComplete()` with optional dependencies.
+ * True when the stage has completed in the scan (a dependency outside this run): the rule by which the
+ * pipeline hands merge its optional correction and label inputs, asked here only for the run's notes.
  */
 async function completeInScan(scan: BookStorage, stage: string): Promise<boolean> {
   if (!(await scan.exists())) return false;
-  return (await scan.stage(stage).checkpoint.status()).complete;
+  return scan.stage(stage).checkpoint.isComplete();
 }
 
 /** "correction and label: openai, model gpt-4o-mini at http://...", or what they do without a model. */

@@ -38,7 +38,6 @@ export {
   openStageInput,
   resolveDependency,
   dependenciesOf,
-  isStageComplete,
   type DependencyDeclaration,
   type Dependency,
   type StageInput,

@@ -4,7 +4,7 @@ import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BaseStage, StageStats } from './stage.js';
 import { createStageContext } from './stage-context.js';
-import { dependenciesOf, isStageComplete } from './stage-input.js';
+import { dependenciesOf } from './stage-input.js';
 import type { BookStorage } from './storage.js';
 
 // Stages of any output and metrics type run side by side in one pipeline.
@@ -201,7 +201,7 @@ export class Pipeline {
           if (dep.optional) available.push(dep.stage);
           continue;
         }
-        const complete = await isStageComplete(scan.stage(dep.stage).checkpoint);
+        const complete = await scan.stage(dep.stage).checkpoint.isComplete();
         if (dep.optional) {
           if (complete) available.push(dep.stage);
         } else if (!complete) {

@@ -90,21 +90,11 @@ export function openStageInput<Page = unknown>(scan: BookStorage, declaration: D
     storage,
     listPages: () => storage.listPages(),
     hasPages: async () => (await storage.listPages()).length > 0,
-    isComplete: () => isStageComplete(storage.checkpoint),
+    isComplete: () => storage.checkpoint.isComplete(),
     pagePath: (page) => storage.pagePath(page),
     load: async (page) => (dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page)),
     loadBytes: (page) => storage.loadPageBytes(page),
   };
-}
-
-/**
- * Whether a stage that ran earlier completed, from its journal. `status().complete` says the same but
- * `status()` also reads and validates every page file for its page lists (~0.45 s for 400 OCR pages),
- * which this question does not use; storage that can answer from the journal alone offers
- * `isComplete()` (@bookpipe/storage does). A page file damaged since is found when the stage reads it.
- */
-export async function isStageComplete(checkpoint: CheckpointManager & { isComplete?: () => Promise<boolean> }): Promise<boolean> {
-  return typeof checkpoint.isComplete === 'function' ? checkpoint.isComplete() : (await checkpoint.status()).complete;
 }
 
 /** The error of `ctx.input(name)` for a stage the reading stage did not declare. */
