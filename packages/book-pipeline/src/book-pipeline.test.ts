@@ -1,14 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BookpipeError, ErrorCode, loadConfig, type AnyStage } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, dependenciesOf as resolvedDependencies, loadConfig, type AnyStage } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBookPipeline } from './book-pipeline.js';
 
 const names = (stages: AnyStage[]) => stages.map((stage) => stage.name);
-const dependenciesOf = (stages: AnyStage[], name: string) => stages.find((stage) => stage.name === name)?.dependencies;
+/** A stage's dependencies as `name` or `name?` (optional), as core resolves its declarations. */
+const dependenciesOf = (stages: AnyStage[], name: string) => {
+  const stage = stages.find((s) => s.name === name);
+  return stage && resolvedDependencies(stage).map((dep) => (dep.optional ? `${dep.stage}?` : dep.stage));
+};
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
@@ -30,7 +34,7 @@ describe('createBookPipeline', () => {
   it('builds every stage by default, without a model when none is configured, and says so', async () => {
     const built = await createBookPipeline({ scan: scan('plain'), inputs: ['/books/a.pdf'], config: loadConfig({}) });
     expect(names(built.stages)).toEqual(['source', 'ocr', 'correction', 'label', 'merge']);
-    expect(dependenciesOf(built.stages, 'merge')).toEqual(['ocr', 'correction', 'label']);
+    expect(dependenciesOf(built.stages, 'merge')).toEqual(['ocr', 'correction?', 'label?']);
     expect(built.mergeInputs).toEqual({ correction: true, label: true });
     expect(built.llm).toEqual({ kind: 'none', reason: 'no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL' });
     expect(built.notes).toEqual([
@@ -63,7 +67,9 @@ describe('createBookPipeline', () => {
 
   it('merges without correction and label when they neither run nor completed in the scan, and with them once completed', async () => {
     const alone = await createBookPipeline({ scan: scan('merge-only'), config: loadConfig({}), stages: ['merge'] });
-    expect(dependenciesOf(alone.stages, 'merge')).toEqual(['ocr']);
+    // The declaration is merge's own; the pipeline decides at run time which optional inputs it reads.
+    expect(dependenciesOf(alone.stages, 'merge')).toEqual(['ocr', 'correction?', 'label?']);
+    expect(alone.mergeInputs).toEqual({ correction: false, label: false });
     expect(alone.llm).toEqual({ kind: 'none', reason: 'no stage of this run asks a model' });
     expect(alone.notes).toEqual([
       'merge: without correction and label (not in this run, not complete in the scan): the OCR text is merged as read; running heads and page numbers stay in the text.',
