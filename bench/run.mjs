@@ -1,7 +1,7 @@
 // Runs the benchmarks: `pnpm bench` runs every bench/<name>/run.ts, `pnpm bench ocr` only that one.
 // Each script prints its own figures and its baseline measured in the same run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

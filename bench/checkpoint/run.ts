@@ -15,7 +15,7 @@
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BasePageMetricsSchema, OcrPageSchema, type OcrPage } from '@bookpipe/core';
+import { BasePageMetricsSchema, type OcrPage, OcrPageSchema } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 
 const MAX_RATIO = 12;
@@ -38,7 +38,17 @@ const page = (p: number): OcrPage => ({
           bbox: box,
           text: `Page ${p}`,
           confidence: 0.93,
-          lines: [{ bbox: box, text: `Page ${p}`, confidence: 0.93, words: [{ text: 'Page', bbox: box, confidence: 0.95 }, { text: String(p), bbox: box, confidence: 0.91 }] }],
+          lines: [
+            {
+              bbox: box,
+              text: `Page ${p}`,
+              confidence: 0.93,
+              words: [
+                { text: 'Page', bbox: box, confidence: 0.95 },
+                { text: String(p), bbox: box, confidence: 0.91 },
+              ],
+            },
+          ],
         },
       ],
     },
@@ -96,8 +106,8 @@ async function measure(n: number): Promise<SaveFigures> {
     await mkdir(bare);
     const [baselineMs] = await timed(async () => {
       for (let p = 1; p <= n; p++) {
-        await writeFile(join(bare, `page_${String(p).padStart(4, '0')}.json`), JSON.stringify(page(p)) + '\n');
-        await appendFile(join(bare, 'checkpoint.jsonl'), JSON.stringify({ page: p, metrics: metrics(p) }) + '\n');
+        await writeFile(join(bare, `page_${String(p).padStart(4, '0')}.json`), `${JSON.stringify(page(p))}\n`);
+        await appendFile(join(bare, 'checkpoint.jsonl'), `${JSON.stringify({ page: p, metrics: metrics(p) })}\n`);
       }
     });
     return { saveMs, blockMs, resumeMs, resumeAgainMs, metricsMs, baselineMs };
@@ -108,12 +118,17 @@ async function measure(n: number): Promise<SaveFigures> {
 
 const us = (ms: number, n: number) => `${((ms / n) * 1000).toFixed(0).padStart(5)} us/page`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 function print(label: string, n: number, f: SaveFigures): void {
   console.log(`${label} (n=${n.toLocaleString('en')})`);
   console.log(`  savePage + journal : ${f.saveMs.toFixed(0).padStart(7)} ms ${us(f.saveMs, n)}  (${(f.saveMs / n).toFixed(3)} ms/page)`);
-  console.log(`  baseline bare write: ${f.baselineMs.toFixed(0).padStart(7)} ms ${us(f.baselineMs, n)}  (writeFile + appendFile: no validation, temp file or fsync)`);
+  console.log(
+    `  baseline bare write: ${f.baselineMs.toFixed(0).padStart(7)} ms ${us(f.baselineMs, n)}  (writeFile + appendFile: no validation, temp file or fsync)`,
+  );
   console.log(`  resume, new process: ${f.resumeMs.toFixed(0).padStart(7)} ms ${us(f.resumeMs, n)}  (remainingPages(): journal read, every page file checked)`);
   console.log(`  resume, same object: ${f.resumeAgainMs.toFixed(0).padStart(7)} ms ${us(f.resumeAgainMs, n)}  (unchanged files only stat'ed)`);
   console.log(`  metrics()          : ${f.metricsMs.toFixed(1).padStart(7)} ms`);
@@ -125,7 +140,9 @@ small.push(await measure(1_000));
 print('1k, run 1', 1_000, small[0]!);
 const large = await measure(10_000);
 print('10k', 10_000, large);
-console.log(`  per block of 1,000 saves: ${large.blockMs.map((b) => b.toFixed(0)).join(', ')} ms (first ${large.blockMs[0]!.toFixed(0)}, last ${large.blockMs.at(-1)!.toFixed(0)})`);
+console.log(
+  `  per block of 1,000 saves: ${large.blockMs.map((b) => b.toFixed(0)).join(', ')} ms (first ${large.blockMs[0]!.toFixed(0)}, last ${large.blockMs.at(-1)!.toFixed(0)})`,
+);
 for (const run of [2, 3]) {
   small.push(await measure(1_000));
   print(`1k, run ${run}`, 1_000, small.at(-1)!);
@@ -142,7 +159,9 @@ console.log(
     `last / first block of the 10k run: ${blockGrowth.toFixed(2)}x (1x = O(1) appends)`,
 );
 if (saveRatio > MAX_RATIO) {
-  console.log(`FAIL: saving 10,000 pages cost ${saveRatio.toFixed(2)}x saving 1,000 (limit about ${MAX_RATIO}x). If the baseline ratio is as high, the disk was busy: run again on a quiet machine.`);
+  console.log(
+    `FAIL: saving 10,000 pages cost ${saveRatio.toFixed(2)}x saving 1,000 (limit about ${MAX_RATIO}x). If the baseline ratio is as high, the disk was busy: run again on a quiet machine.`,
+  );
   process.exitCode = 1;
 } else {
   console.log(`OK: saving 10,000 pages cost ${saveRatio.toFixed(2)}x saving 1,000 (limit about ${MAX_RATIO}x).`);

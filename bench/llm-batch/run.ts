@@ -15,11 +15,11 @@
 // Exits non-zero only when a run is wrong (a request not done, a window over the limit); the speed
 // targets (>= 90% of ideal, < 0.5 ms CPU a request) are printed as MET / NOT MET, since they depend
 // on how busy the machine is.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LlmBatchClient, openaiCompatible, type LlmRequest } from '@bookpipe/llm-batch';
+import { LlmBatchClient, type LlmRequest, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock } from '@bookpipe/llm-batch/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +39,11 @@ const schema = {
         minItems: 3,
         items: {
           type: 'object',
-          properties: { blockNum: { type: 'integer', minimum: 1 }, classification: { enum: ['BODY', 'HEADER', 'FOOTER'] }, confidence: { type: 'number', minimum: 0, maximum: 1 } },
+          properties: {
+            blockNum: { type: 'integer', minimum: 1 },
+            classification: { enum: ['BODY', 'HEADER', 'FOOTER'] },
+            confidence: { type: 'number', minimum: 0, maximum: 1 },
+          },
           required: ['blockNum', 'classification', 'confidence'],
           additionalProperties: false,
         },
@@ -134,11 +138,15 @@ async function throughput(): Promise<boolean> {
     const url = new URL(`${server.openaiBaseURL}/chat/completions`);
     const post = (body: string) =>
       new Promise<unknown>((resolve, reject) => {
-        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-        });
+        const req = http.request(
+          url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -148,7 +156,10 @@ async function throughput(): Promise<boolean> {
     const provider = openaiCompatible({ baseURL: server.openaiBaseURL, apiKey: 'bench' });
     const calls = requests(1, 'adapter');
     const context = { signal: new AbortController().signal, timeoutMs: 120_000, now: () => Date.now() };
-    const adapterOnly = report('baseline: adapter send() alone', await measure((n) => pool(n, (i) => provider.send({ ...(calls[0] as LlmRequest), id: `a${i}`, images: [] }, context))));
+    const adapterOnly = report(
+      'baseline: adapter send() alone',
+      await measure((n) => pool(n, (i) => provider.send({ ...(calls[0] as LlmRequest), id: `a${i}`, images: [] }, context))),
+    );
 
     const client = new LlmBatchClient({
       provider: openaiCompatible({ baseURL: server.openaiBaseURL, apiKey: 'bench' }),
@@ -156,13 +167,18 @@ async function throughput(): Promise<boolean> {
       requestsPerMinute: Number.POSITIVE_INFINITY,
     });
     const full = report('LlmBatchClient', await measure(async (n, prefix) => (await client.processBatch(requests(n, prefix))).done));
-    const images = report('LlmBatchClient, 64 KB image each', await measure(async (n, prefix) => (await client.processBatch(requests(n, `img-${prefix}`, 64 * 1024))).done));
+    const images = report(
+      'LlmBatchClient, 64 KB image each',
+      await measure(async (n, prefix) => (await client.processBatch(requests(n, `img-${prefix}`, 64 * 1024))).done),
+    );
 
     console.log(
       `batch machinery over the adapter alone: ${(full.cpuPerRequest - adapterOnly.cpuPerRequest).toFixed(3)} ms CPU/request; ` +
         `over bare node:http: ${(full.cpuPerRequest - floor.cpuPerRequest).toFixed(3)} ms`,
     );
-    console.log(`target >= 90% of ideal: ${full.share >= 0.9 ? 'MET' : 'NOT MET'} (${(full.share * 100).toFixed(1)}%); target < 0.5 ms CPU/request: ${full.cpuPerRequest < 0.5 ? 'MET' : 'NOT MET'} (${full.cpuPerRequest.toFixed(3)} ms)`);
+    console.log(
+      `target >= 90% of ideal: ${full.share >= 0.9 ? 'MET' : 'NOT MET'} (${(full.share * 100).toFixed(1)}%); target < 0.5 ms CPU/request: ${full.cpuPerRequest < 0.5 ? 'MET' : 'NOT MET'} (${full.cpuPerRequest.toFixed(3)} ms)`,
+    );
     // Every request must be done; speed depends on the machine and is reported, not enforced.
     return [floor, adapterOnly, full, images].every((r) => r.done === REQUESTS);
   } finally {
@@ -186,7 +202,12 @@ async function rateWindow(): Promise<boolean> {
   const server = await startServer(0);
   try {
     const clock = createVirtualClock();
-    const client = new LlmBatchClient({ provider: openaiCompatible({ baseURL: server.openaiBaseURL, apiKey: 'bench' }), maxWorkers: WORKERS, requestsPerMinute: rpm, clock });
+    const client = new LlmBatchClient({
+      provider: openaiCompatible({ baseURL: server.openaiBaseURL, apiKey: 'bench' }),
+      maxWorkers: WORKERS,
+      requestsPerMinute: rpm,
+      clock,
+    });
     const starts: number[] = [];
     const summary = await client.processBatch(requests(REQUESTS, 'w'), { onEvent: (e) => void (e.type === 'started' && starts.push(clock.now())) });
     const busiest = busiestWindow(starts);

@@ -15,13 +15,14 @@
 // page: 0.5-1 s); the stage's own time is printed too. Also timed: an OCR-only merge.
 // Baseline, in the same run: reading and JSON-parsing the 1,200 input files, and writing 400 merge-page-sized
 // files with write + fsync + rename (no validation, no journal): the floor of the I/O.
-import { LabelPageSchema } from '@bookpipe/contracts';
+
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createBookPipeline } from '@bookpipe/book-pipeline';
-import { OcrPageSchema, Pipeline, createLogger, loadConfig, silentLogger, type OcrPage } from '@bookpipe/core';
+import { LabelPageSchema } from '@bookpipe/contracts';
+import { createLogger, loadConfig, type OcrPage, OcrPageSchema, Pipeline, silentLogger } from '@bookpipe/core';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { openScan } from '@bookpipe/storage';
 
@@ -45,9 +46,11 @@ const ms = (t0: number) => performance.now() - t0;
 /** `items.map(fn)`, `limit` at a time. */
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 try {
@@ -74,7 +77,9 @@ try {
       labels.push(await scan.stage('label').loadPage(page));
     }
   }
-  console.log(`setup: source, OCR, correction and label (deterministic) of ${ocrPages.length} real pages (old-books ${SOURCE_RUNS.map((r) => `${r[0]}-${r.at(-1)}`).join(', ')}) in ${(ms(t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `setup: source, OCR, correction and label (deterministic) of ${ocrPages.length} real pages (old-books ${SOURCE_RUNS.map((r) => `${r[0]}-${r.at(-1)}`).join(', ')}) in ${(ms(t0) / 1000).toFixed(1)} s`,
+  );
 
   // --- a 400-page scan: the real pages repeated, with their correction and label pages
   const t1 = performance.now();
@@ -93,7 +98,16 @@ try {
   }
   await label.writeFile(
     'page-numbers.json',
-    JSON.stringify(Array.from({ length: PAGES }, (_, i) => ({ page: i + 1, printedPageNumber: String(i + 1), numberingStyle: 'arabic', inferred: false, read: String(i + 1), confidence: 0.9 }))),
+    JSON.stringify(
+      Array.from({ length: PAGES }, (_, i) => ({
+        page: i + 1,
+        printedPageNumber: String(i + 1),
+        numberingStyle: 'arabic',
+        inferred: false,
+        read: String(i + 1),
+        confidence: 0.9,
+      })),
+    ),
   );
   for (const stage of [ocr, correction, label]) await stage.checkpoint.markStageComplete({});
   const inputBytes = (await Promise.all([1, 2, 3].map((p) => readFile(ocr.pagePath(p))))).reduce((s, b) => s + b.length, 0) / 3;
@@ -148,31 +162,49 @@ try {
   const readSeconds = (performance.now() - tb) / 1000;
   await mkdir(join(dir, 'bare'), { recursive: true });
   const tw = performance.now();
-  await mapLimit(Array.from({ length: PAGES }, (_, i) => i), 16, async (i) => {
-    const path = join(dir, 'bare', `page_${i + 1}.json`);
-    const handle = await open(`${path}.tmp`, 'w');
-    await handle.writeFile(mergePage);
-    await handle.sync();
-    await handle.close();
-    await rename(`${path}.tmp`, path);
-  });
+  await mapLimit(
+    Array.from({ length: PAGES }, (_, i) => i),
+    16,
+    async (i) => {
+      const path = join(dir, 'bare', `page_${i + 1}.json`);
+      const handle = await open(`${path}.tmp`, 'w');
+      await handle.writeFile(mergePage);
+      await handle.sync();
+      await handle.close();
+      await rename(`${path}.tmp`, path);
+    },
+  );
   const writeSeconds = (performance.now() - tw) / 1000;
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = (s: number) => `${s.toFixed(3)} s`;
   const line = (name: string, runs: typeof full) => {
     const pipeline = runs.map((r) => r.pipeline);
-    return `${name}: whole pipeline ${f(median(pipeline))} median (min ${f(Math.min(...pipeline))}, max ${f(Math.max(...pipeline))}; runs ${pipeline.map(f).join(', ')}); ` +
-      `the stage alone ${f(median(runs.map((r) => r.stage)))}: read and merge ${f(median(runs.map((r) => r.read)))}, save pages + report.csv + book.json + book.md ${f(median(runs.map((r) => r.save)))}; CPU time of the process during the stage ${f(median(runs.map((r) => r.cpu)))}`;
+    return (
+      `${name}: whole pipeline ${f(median(pipeline))} median (min ${f(Math.min(...pipeline))}, max ${f(Math.max(...pipeline))}; runs ${pipeline.map(f).join(', ')}); ` +
+      `the stage alone ${f(median(runs.map((r) => r.stage)))}: read and merge ${f(median(runs.map((r) => r.read)))}, save pages + report.csv + book.json + book.md ${f(median(runs.map((r) => r.save)))}; CPU time of the process during the stage ${f(median(runs.map((r) => r.cpu)))}`
+    );
   };
   console.log('');
   console.log(line(`merge of ${PAGES} pages with correction and label`, full));
   console.log(line(`merge of ${PAGES} pages, OCR only`, ocrOnly));
-  console.log(`book: ${book.stats.paragraphs} paragraphs, ${book.stats.words} words, ${book.stats.pageBreakJoins} paragraphs joined across pages; book.md ${Math.round(md.length / 1024)} KB; merge page ~${Math.round(mergePage.length / 1024)} KB`);
-  console.log(`baseline (same run): read + JSON.parse of the ${PAGES * 3} input files ${f(readSeconds)}; write + fsync + rename of ${PAGES} merge-page-sized files (16 at a time) ${f(writeSeconds)}`);
-  console.log(`load average before the timed runs ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores; other processes slow every figure)`);
+  console.log(
+    `book: ${book.stats.paragraphs} paragraphs, ${book.stats.words} words, ${book.stats.pageBreakJoins} paragraphs joined across pages; book.md ${Math.round(md.length / 1024)} KB; merge page ~${Math.round(mergePage.length / 1024)} KB`,
+  );
+  console.log(
+    `baseline (same run): read + JSON.parse of the ${PAGES * 3} input files ${f(readSeconds)}; write + fsync + rename of ${PAGES} merge-page-sized files (16 at a time) ${f(writeSeconds)}`,
+  );
+  console.log(
+    `load average before the timed runs ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (2 cores; other processes slow every figure)`,
+  );
   const ok = median(full.map((r) => r.pipeline)) < LIMIT_SECONDS;
-  console.log(ok ? `OK: merging ${PAGES} pages (the whole pipeline) takes under ${LIMIT_SECONDS} s` : `OVER the ${LIMIT_SECONDS} s budget for ${PAGES} pages (the whole pipeline)`);
+  console.log(
+    ok
+      ? `OK: merging ${PAGES} pages (the whole pipeline) takes under ${LIMIT_SECONDS} s`
+      : `OVER the ${LIMIT_SECONDS} s budget for ${PAGES} pages (the whole pipeline)`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -20,12 +20,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { createOcrEngine, ocrPageText, type OcrEngineOptions, type OcrModel } from '@bookpipe/stage-ocr';
+import { gunzipSync } from 'node:zlib';
+import { createOcrEngine, type OcrEngineOptions, type OcrModel, ocrPageText } from '@bookpipe/stage-ocr';
 // The shared test helpers: the eval data loader and the error-rate measures.
 import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 
@@ -92,7 +92,10 @@ async function timedRun(pages: readonly BenchPage[], options: OcrEngineOptions):
 }
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** Rounds of every configuration, in turn, so that a burst of other work on the machine hits all alike. */
 const ROUNDS = Number(process.env.BENCH_OCR_ROUNDS ?? 3);
@@ -153,7 +156,9 @@ async function speed(pages: readonly BenchPage[]) {
     const ratios: number[] = [];
     for (let i = 0; i < ROUNDS; i++) ratios.push(await headToHead(pages, workers));
     ratios.sort((a, b) => a - b);
-    console.log(`${workers} worker(s) each: median ${fmt(ratios[Math.floor(ratios.length / 2)]!)}x (rounds: ${ratios.map((x) => fmt(x)).join(' ')}; aim: <= 1.30x)   load ${load()}`);
+    console.log(
+      `${workers} worker(s) each: median ${fmt(ratios[Math.floor(ratios.length / 2)]!)}x (rounds: ${ratios.map((x) => fmt(x)).join(' ')}; aim: <= 1.30x)   load ${load()}`,
+    );
   }
 
   // The pages twice: with more pages, the last page's wait for a free worker weighs less.
@@ -168,7 +173,9 @@ async function speed(pages: readonly BenchPage[]) {
   console.log('engine        workers  pages/s  s/page  CPU s/page  (pages/s of each round)');
   for (const [name, res] of Object.entries(r)) {
     const [engine, workers] = name.split('/');
-    console.log(`${engine!.padEnd(13)} ${workers!.padStart(7)}  ${fmt(res.pagesPerSecond, 3).padStart(7)}  ${fmt(1 / res.pagesPerSecond).padStart(6)}  ${fmt(res.cpuPerPage).padStart(10)}  (${rounds(res.all)})`);
+    console.log(
+      `${engine!.padEnd(13)} ${workers!.padStart(7)}  ${fmt(res.pagesPerSecond, 3).padStart(7)}  ${fmt(1 / res.pagesPerSecond).padStart(6)}  ${fmt(res.cpuPerPage).padStart(10)}  (${rounds(res.all)})`,
+    );
   }
   for (const w of [1, 2]) {
     const wall = r[`native/${w}`]!.pagesPerSecond / r[`tesseract.js/${w}`]!.pagesPerSecond;
@@ -202,7 +209,9 @@ async function orientation(pages: readonly BenchPage[]) {
 
 async function models(pages: readonly BenchPage[]) {
   const scored = pages.filter((p) => p.truth !== undefined);
-  console.log(`\n## 3. Models, 2 workers, OCR only: speed on ${pages.length} pages (best of ${ROUNDS} interleaved rounds), body CER against the Gutenberg text on ${scored.length} old-books pages`);
+  console.log(
+    `\n## 3. Models, 2 workers, OCR only: speed on ${pages.length} pages (best of ${ROUNDS} interleaved rounds), body CER against the Gutenberg text on ${scored.length} old-books pages`,
+  );
   const configs: Record<string, OcrEngineOptions> = {};
   for (const engine of ['tesseract.js', 'native'] as const) {
     for (const model of ['4.0.0_best_int', '4.0.0'] as OcrModel[]) configs[`${engine}/${model}`] = { engine, model, maxWorkers: 2, detectOrientation: false };
@@ -214,7 +223,9 @@ async function models(pages: readonly BenchPage[]) {
     const cers = pages.flatMap((p, i) => (p.truth ? [bodyCer(readFileSync(p.truth, 'utf8'), res.texts[i]!)] : [])).sort((a, b) => a - b);
     const mean = cers.reduce((s, x) => s + x, 0) / cers.length;
     const median = cers[Math.floor(cers.length / 2)]!;
-    console.log(`${engine!.padEnd(13)} ${model!.padEnd(15)} ${fmt(res.pagesPerSecond, 3).padStart(8)}  ${fmt(mean * 100).padStart(7)}%  ${fmt(median * 100).padStart(9)}%`);
+    console.log(
+      `${engine!.padEnd(13)} ${model!.padEnd(15)} ${fmt(res.pagesPerSecond, 3).padStart(8)}  ${fmt(mean * 100).padStart(7)}%  ${fmt(median * 100).padStart(9)}%`,
+    );
   }
   console.log(`load average after: ${load()}`);
 }
@@ -273,9 +284,13 @@ async function memory(pages: readonly BenchPage[]) {
   console.log(`\n## 4. tesseract.js memory over ${MEMORY_PAGES} pages (the ${pages.length} pages repeated), 2 workers, OCR only`);
   console.log('RSS of the whole process (main thread + worker threads + WebAssembly heaps), sampled after each page.');
   for (const recycle of [Infinity, 50]) {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child', String(recycle), '2', String(MEMORY_PAGES), ...pages.map((p) => p.png)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child', String(recycle), '2', String(MEMORY_PAGES), ...pages.map((p) => p.png)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const code = await new Promise<number | null>((r) => child.on('exit', r));
@@ -295,10 +310,14 @@ async function memory(pages: readonly BenchPage[]) {
   writeFileSync(join(tessdata, 'eng.traineddata'), gunzipSync(readFileSync(join(dirname(engData), '4.0.0_best_int', 'eng.traineddata.gz'))));
   try {
     for (const p of pages.slice(0, 2)) {
-      const time = spawnSync('/usr/bin/time', ['-f', '%M', 'tesseract', p.png, 'stdout', '--tessdata-dir', tessdata, '--psm', '3', '--oem', '1', '-c', 'tessedit_create_tsv=1'], {
-        env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-        encoding: 'utf8',
-      });
+      const time = spawnSync(
+        '/usr/bin/time',
+        ['-f', '%M', 'tesseract', p.png, 'stdout', '--tessdata-dir', tessdata, '--psm', '3', '--oem', '1', '-c', 'tessedit_create_tsv=1'],
+        {
+          env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+          encoding: 'utf8',
+        },
+      );
       const kb = /(\d+)\s*$/.exec(time.stderr ?? '');
       if (kb) console.log(`native tesseract, one process on ${p.name} (same model): peak RSS ${fmt(Number(kb[1]) / 1024, 0)} MiB`);
     }

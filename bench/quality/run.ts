@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createBookPipeline } from '@bookpipe/book-pipeline';
 import { loadConfig, silentLogger } from '@bookpipe/core';
-import { evaluateScan, SCORED_CLASSES, totalErrorRate, addClassCounts, precisionRecall, type EvalResult, type TextStage } from '@bookpipe/eval';
+import { addClassCounts, type EvalResult, evaluateScan, precisionRecall, SCORED_CLASSES, type TextStage, totalErrorRate } from '@bookpipe/eval';
 import { openScan } from '@bookpipe/storage';
 
 const here = import.meta.dirname;
@@ -61,7 +61,15 @@ function discoverScans(): BenchScan[] {
   const ocrmypdf = join(evalDir, 'ocrmypdf-resources');
   for (const txt of imagesIn(ocrmypdf, /\.txt$/)) {
     const image = txt.replace(/\.txt$/, '.png');
-    if (existsSync(image)) scans.push({ scanId: `ocrmypdf-${image.split('/').pop()!.replace(/\.png$/, '')}`, images: [image], truth: ocrmypdf });
+    if (existsSync(image))
+      scans.push({
+        scanId: `ocrmypdf-${image
+          .split('/')
+          .pop()!
+          .replace(/\.png$/, '')}`,
+        images: [image],
+        truth: ocrmypdf,
+      });
   }
   return scans;
 }
@@ -89,7 +97,13 @@ for (const bench of scans) {
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '-' : `${(rate * 100).toFixed(1)}`);
 function print(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 const rate = (r: EvalResult, stage: TextStage, kind: 'cer' | 'wer') => r.overall[stage]?.normalized[kind].rate;
 const totals = (stage: TextStage, kind: 'cer' | 'wer') =>
@@ -127,7 +141,9 @@ rows.push([
 ]);
 print(rows);
 
-console.log(`\nRaw text (NFC and whitespace only), overall CER %: OCR ${pct(totalErrorRate(results.flatMap(({ result }) => result.pages.flatMap((p) => (p.text.ocr ? [p.text.ocr.raw.cer] : [])))).rate)}, merged ${pct(totalErrorRate(results.flatMap(({ result }) => result.pages.flatMap((p) => (p.text.merged ? [p.text.merged.raw.cer] : [])))).rate)}`);
+console.log(
+  `\nRaw text (NFC and whitespace only), overall CER %: OCR ${pct(totalErrorRate(results.flatMap(({ result }) => result.pages.flatMap((p) => (p.text.ocr ? [p.text.ocr.raw.cer] : [])))).rate)}, merged ${pct(totalErrorRate(results.flatMap(({ result }) => result.pages.flatMap((p) => (p.text.merged ? [p.text.merged.raw.cer] : [])))).rate)}`,
+);
 
 const labelled = results.filter(({ result }) => result.overall.labels);
 if (labelled.length > 0) {
@@ -143,4 +159,6 @@ if (labelled.length > 0) {
   print(lrows);
 }
 const pua = results.reduce((s, { result }) => s + result.pages.reduce((t, p) => t + p.truth.privateUseChars, 0), 0);
-console.log(`\n${results.length} scans in ${((performance.now() - t0) / 1000).toFixed(0)} s (scans cached in ${workDir}); ${pua} private-use truth characters (vd-sbb MUFI glyphs) count as errors.`);
+console.log(
+  `\n${results.length} scans in ${((performance.now() - t0) / 1000).toFixed(0)} s (scans cached in ${workDir}); ${pua} private-use truth characters (vd-sbb MUFI glyphs) count as errors.`,
+);

@@ -3,7 +3,7 @@
 // Scans go to ./scans beside this example, or to BOOKPIPE_ROOT when set.
 import { basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pipeline, loadConfig } from '@bookpipe/core';
+import { loadConfig, Pipeline } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
@@ -15,9 +15,13 @@ if (inputs.length === 0) {
   process.exit(2);
 }
 const config = loadConfig();
-const root = process.env['BOOKPIPE_ROOT'] ? resolve(process.env['BOOKPIPE_ROOT']) : fileURLToPath(new URL('../scans', import.meta.url));
+const root = process.env.BOOKPIPE_ROOT ? resolve(process.env.BOOKPIPE_ROOT) : fileURLToPath(new URL('../scans', import.meta.url));
 // One scan per book, named after the first input: a rerun on the same book resumes it.
-const scanId = basename(inputs[0]!, extname(inputs[0]!)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'book';
+const scanId =
+  basename(inputs[0]!, extname(inputs[0]!))
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'book';
 const scan = openScan({ root, scanId });
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
@@ -33,7 +37,7 @@ const pipeline = new Pipeline({
   },
 });
 const result = await pipeline.run({ signal: controller.signal });
-const failed = result.failedPages.length;
+const _failed = result.failedPages.length;
 // ok is false when a page failed, a stage did not run or the run was stopped.
 process.exitCode = result.ok ? 0 : 1;
 if (result.aborted) {

@@ -1,4 +1,4 @@
-import { BaseStage, BasePageMetricsSchema, processPages, type OcrPage, type StageContext, type StageStats } from '@bookpipe/core';
+import { BasePageMetricsSchema, BaseStage, type OcrPage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { z } from 'zod';
 
 /** What this stage writes for each page: `reading-stats/page_NNNN.json`. */
@@ -80,6 +80,6 @@ export class ReadingStatsStage extends BaseStage<ReadingStatsPage, Metrics> {
       words += p.words;
       seconds += p.readingSeconds;
     }
-    await ctx.output.writeFile('summary.json', JSON.stringify({ words, readingMinutes: Math.round(seconds / 6) / 10 }, null, 2) + '\n');
+    await ctx.output.writeFile('summary.json', `${JSON.stringify({ words, readingMinutes: Math.round(seconds / 6) / 10 }, null, 2)}\n`);
   }
 }

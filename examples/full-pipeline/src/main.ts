@@ -16,9 +16,13 @@ if (inputs.length === 0) {
   process.exit(2);
 }
 const config = loadConfig();
-const root = process.env['BOOKPIPE_ROOT'] ? resolve(process.env['BOOKPIPE_ROOT']) : fileURLToPath(new URL('../scans', import.meta.url));
+const root = process.env.BOOKPIPE_ROOT ? resolve(process.env.BOOKPIPE_ROOT) : fileURLToPath(new URL('../scans', import.meta.url));
 // One scan per book, named after the first input: a rerun on the same book resumes it.
-const scanId = basename(inputs[0]!, extname(inputs[0]!)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'book';
+const scanId =
+  basename(inputs[0]!, extname(inputs[0]!))
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'book';
 const scan = openScan({ root, scanId });
 
 // The default pipeline. The LLM comes from the environment; `llm: { client, model }` would share a client
@@ -44,6 +48,7 @@ process.once('SIGINT', () => controller.abort());
 const result = await pipeline.run({ signal: controller.signal });
 const failed = result.failedPages.length;
 if (result.aborted) console.log('Stopped. Run the same command again to resume where it stopped.');
-else console.log(`book.md: ${scan.stage('merge').filePath(BOOK_MD)}${failed > 0 ? ` (${failed} page(s) failed: run the same command again to retry them)` : ''}`);
+else
+  console.log(`book.md: ${scan.stage('merge').filePath(BOOK_MD)}${failed > 0 ? ` (${failed} page(s) failed: run the same command again to retry them)` : ''}`);
 // ok is false when a page failed, a stage did not run or the run was stopped.
 process.exitCode = result.ok ? 0 : 1;

@@ -1,6 +1,10 @@
 import type { FakeResponder } from '@bookpipe/llm-batch/testing';
 
-const STOP = new Set('the a an and or of to in on at by for with as is was were be been it its his her their this that these those who which from not no but so than then there he she they we you i if when while into up out one all any such'.split(' '));
+const STOP = new Set(
+  'the a an and or of to in on at by for with as is was were be been it its his her their this that these those who which from not no but so than then there he she they we you i if when while into up out one all any such'.split(
+    ' ',
+  ),
+);
 
 /**
  * A stand-in for a model, so the example runs offline with no key: it "reads" the paragraph in the
@@ -18,7 +22,10 @@ export function fakeKeywordModel(): FakeResponder {
     for (const word of paragraph.toLowerCase().match(/\p{L}+(?:['’-]\p{L}+)*/gu) ?? []) {
       if (word.length >= 5 && !STOP.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
     }
-    const keywords = [...counts].sort((a, b) => b[1] - a[1] || b[0].length - a[0].length).slice(0, 5).map(([word]) => word);
+    const keywords = [...counts]
+      .sort((a, b) => b[1] - a[1] || b[0].length - a[0].length)
+      .slice(0, 5)
+      .map(([word]) => word);
     return {
       json: { summary: summary || '(empty)', keywords: keywords.length > 0 ? keywords : ['(none)'] },
       usage: { promptTokens: Math.ceil(text.length / 4), completionTokens: 40 },

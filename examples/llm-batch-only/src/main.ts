@@ -30,7 +30,8 @@ const { results, summary } = await indexParagraphs(client, paragraphs, {
   signal: controller.signal,
   onEvent: (event) => {
     if (event.type === 'retrying') console.log(`  ${event.id}: attempt ${event.attempt} failed (${event.reason}); retrying in ${Math.round(event.delayMs)} ms`);
-    if (event.type === 'progress' && event.inFlight === 0 && event.queued === 0) console.log(`  progress: ${event.done}/${event.total} done, ${event.failed} failed`);
+    if (event.type === 'progress' && event.inFlight === 0 && event.queued === 0)
+      console.log(`  progress: ${event.done}/${event.total} done, ${event.failed} failed`);
   },
 });
 
@@ -38,6 +39,7 @@ for (const { paragraph, keywords, attempts } of results) {
   const answer = 'error' in keywords ? `FAILED: ${keywords.error}` : `${keywords.keywords.join(', ')} — ${keywords.summary}`;
   console.log(`${paragraph.id} (${attempts} attempt${attempts > 1 ? 's' : ''}): ${answer}`);
 }
-const cost = summary.unpricedAttempts > 0 ? 'unknown for some attempts' : `$${summary.costUsd.toFixed(5)} at gpt-4o-mini list prices (the fake provider charges nothing)`;
+const cost =
+  summary.unpricedAttempts > 0 ? 'unknown for some attempts' : `$${summary.costUsd.toFixed(5)} at gpt-4o-mini list prices (the fake provider charges nothing)`;
 console.log(`\n${summary.done} paragraphs indexed, ${summary.failed} failed, ${summary.attempts} sends in ${summary.durationMs.toFixed(0)} ms; cost ${cost}.`);
 if (summary.aborted) console.log(`Stopped: ${summary.notDone} paragraphs were not sent.`);

@@ -2,7 +2,7 @@ import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { describe, expect, it } from 'vitest';
 import { fakeKeywordModel } from './fake-model.js';
-import { KeywordsSchema, indexParagraphs, type Paragraph } from './paragraph-keywords.js';
+import { indexParagraphs, KeywordsSchema, type Paragraph } from './paragraph-keywords.js';
 
 const paragraphs: Paragraph[] = [
   { id: 'ch1-1', chapter: 'Chapter I', text: 'Every printed page began as a handful of small metal letters. The compositor set them.' },
@@ -25,7 +25,10 @@ describe('the llm-batch-only example, offline against the fake provider', () => 
 
     expect(results.map((r) => r.paragraph.id)).toEqual(paragraphs.map((p) => p.id));
     for (const result of results) expect(KeywordsSchema.safeParse(result.keywords).success).toBe(true);
-    expect(results[0]!.keywords).toMatchObject({ summary: 'Every printed page began as a handful of small metal letters.', keywords: expect.arrayContaining(['compositor']) });
+    expect(results[0]!.keywords).toMatchObject({
+      summary: 'Every printed page began as a handful of small metal letters.',
+      keywords: expect.arrayContaining(['compositor']),
+    });
     expect(results.find((r) => r.paragraph.id === 'ch1-4')!.attempts).toBe(2);
     expect(retries).toEqual(expect.arrayContaining([expect.stringContaining('HTTP 429'), expect.stringMatching(/^ch1-4: response violates schema/)]));
     expect(summary).toMatchObject({ total: 4, done: 4, failed: 0, attempts: 6, unpricedAttempts: 0 });
@@ -38,7 +41,9 @@ describe('the llm-batch-only example, offline against the fake provider', () => 
   });
 
   it('a paragraph that keeps failing is reported, the others are not held back', async () => {
-    await using fake = await startFakeProvider({ respond: (request) => (request.id === 'ch1-3' ? { fault: 'httpError', status: 400, message: 'bad request' } : fakeKeywordModel()(request)) });
+    await using fake = await startFakeProvider({
+      respond: (request) => (request.id === 'ch1-3' ? { fault: 'httpError', status: 400, message: 'bad request' } : fakeKeywordModel()(request)),
+    });
     const client = new LlmBatchClient({ provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }), retryBaseDelayMs: 10 });
     const { results, summary } = await indexParagraphs(client, paragraphs, { model: 'gpt-4o-mini' });
     expect(summary).toMatchObject({ done: 3, failed: 1 });

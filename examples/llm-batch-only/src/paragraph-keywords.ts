@@ -1,4 +1,4 @@
-import { LlmBatchClient, toStrictJsonSchema, type BatchSummary, type LlmBatchEvent, type LlmRequest } from '@bookpipe/llm-batch';
+import { type BatchSummary, type LlmBatchClient, type LlmBatchEvent, type LlmRequest, toStrictJsonSchema } from '@bookpipe/llm-batch';
 import { z } from 'zod';
 
 /** What the model is asked for, per paragraph. The client validates every answer against it. */

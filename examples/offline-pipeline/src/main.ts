@@ -13,9 +13,13 @@ if (inputs.length === 0) {
   process.exit(2);
 }
 const config = loadConfig();
-const root = process.env['BOOKPIPE_ROOT'] ? resolve(process.env['BOOKPIPE_ROOT']) : fileURLToPath(new URL('../scans', import.meta.url));
+const root = process.env.BOOKPIPE_ROOT ? resolve(process.env.BOOKPIPE_ROOT) : fileURLToPath(new URL('../scans', import.meta.url));
 // One scan per book, named after the first input: a rerun on the same book resumes it.
-const scanId = basename(inputs[0]!, extname(inputs[0]!)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'book';
+const scanId =
+  basename(inputs[0]!, extname(inputs[0]!))
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'book';
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 

@@ -1,7 +1,7 @@
-import { BookSchema } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BookSchema } from '@bookpipe/contracts';
 import { loadConfig } from '@bookpipe/core';
 import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,13 +1,13 @@
-import { BookSchema } from '@bookpipe/contracts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BookSchema } from '@bookpipe/contracts';
 import { loadConfig } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { openaiCompatible } from '@bookpipe/llm-batch';
-import { exampleFromSchema, startFakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { exampleFromSchema, type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBookPipeline } from './book-pipeline.js';
 
@@ -31,7 +31,7 @@ function slowNeutralModel() {
     state.inFlight -= 1;
     const answer = exampleFromSchema(request.schema) as Json & { blocks: Json[] };
     if (request.schemaName === 'page_correction') {
-      for (const block of answer.blocks) for (const paragraph of block['paragraphs'] as Json[]) Object.assign(paragraph, { text: null, notes: '', confidence: 1 });
+      for (const block of answer.blocks) for (const paragraph of block.paragraphs as Json[]) Object.assign(paragraph, { text: null, notes: '', confidence: 1 });
     } else if (request.schemaName === 'page_label') {
       for (const block of answer.blocks) Object.assign(block, { classification: 'BODY', confidence: 0.5 });
       Object.assign(answer, { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BookpipeError, ErrorCode, dependenciesOf as resolvedDependencies, loadConfig, type AnyStage } from '@bookpipe/core';
+import { type AnyStage, BookpipeError, loadConfig, dependenciesOf as resolvedDependencies } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,10 @@ describe('createBookPipeline', () => {
     expect(names(built.stages)).toEqual(['source', 'ocr', 'correction', 'label', 'merge']);
     expect(dependenciesOf(built.stages, 'merge')).toEqual(['ocr', 'correction?', 'label?']);
     expect(built.mergeInputs).toEqual({ correction: true, label: true });
-    expect(built.llm).toEqual({ kind: 'none', reason: 'no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL' });
+    expect(built.llm).toEqual({
+      kind: 'none',
+      reason: 'no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL',
+    });
     expect(built.notes).toEqual([
       'correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL): correction joins words broken at line ends with a word list; label classifies blocks and reads page numbers from the layout.',
     ]);
@@ -85,13 +88,21 @@ describe('createBookPipeline', () => {
 
   it('refuses what cannot run before building anything, with the next step', async () => {
     const config = loadConfig({});
-    expect(await refusal(createBookPipeline({ scan: scan('x'), config }))).toMatch(/^CONFIG_INVALID: The source stage has no inputs: give the PDF, page images or folders/);
+    expect(await refusal(createBookPipeline({ scan: scan('x'), config }))).toMatch(
+      /^CONFIG_INVALID: The source stage has no inputs: give the PDF, page images or folders/,
+    );
     expect(await refusal(createBookPipeline({ scan: scan('x'), config, stages: ['ocr', 'proofread' as never] }))).toBe(
       'CONFIG_INVALID: Unknown stage "proofread" in `stages`. Stages: source, ocr, correction, label, merge.',
     );
-    expect(await refusal(createBookPipeline({ scan: scan('x'), config, stages: ['ocr'], llm: {} }))).toMatch(/^CONFIG_INVALID: LLM settings are given \(`llm`\) but no LLM is configured/);
+    expect(await refusal(createBookPipeline({ scan: scan('x'), config, stages: ['ocr'], llm: {} }))).toMatch(
+      /^CONFIG_INVALID: LLM settings are given \(`llm`\) but no LLM is configured/,
+    );
     const provider = openaiCompatible({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'test' });
-    expect(await refusal(createBookPipeline({ scan: scan('x'), config, stages: ['label'], llm: { provider } }))).toMatch(/^CONFIG_INVALID: `llm.provider` \(openai-compatible\) is given without a model/);
-    expect(await refusal(createBookPipeline({ scan: scan('x'), config: loadConfig({ BOOKPIPE_PROVIDER: 'openai' }), stages: ['label'] }))).toMatch(/^CONFIG_INVALID: BOOKPIPE_PROVIDER=openai needs OPENAI_API_KEY/);
+    expect(await refusal(createBookPipeline({ scan: scan('x'), config, stages: ['label'], llm: { provider } }))).toMatch(
+      /^CONFIG_INVALID: `llm.provider` \(openai-compatible\) is given without a model/,
+    );
+    expect(await refusal(createBookPipeline({ scan: scan('x'), config: loadConfig({ BOOKPIPE_PROVIDER: 'openai' }), stages: ['label'] }))).toMatch(
+      /^CONFIG_INVALID: BOOKPIPE_PROVIDER=openai needs OPENAI_API_KEY/,
+    );
   });
 });

@@ -1,13 +1,13 @@
-import { CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE, type BuiltinStageName } from '@bookpipe/contracts';
-import { BookpipeError, ErrorCode, Pipeline, loadConfig, type AnyStage, type BookStorage, type Config, type EmitFn, type Logger } from '@bookpipe/core';
+import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
+import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
 import type { LlmBatchClient, LlmProvider } from '@bookpipe/llm-batch';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
-import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
 import { chooseLlm, type LlmChoice } from './llm-choice.js';
+import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
 
 /** The stages of the default pipeline, in pipeline order. */
 export const BOOK_STAGES = [SOURCE_STAGE, OCR_STAGE, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE] as const satisfies readonly BuiltinStageName[];
@@ -167,7 +167,9 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
     // Correction and label are merge's optional dependencies: the pipeline gives them to it when they
     // run here or completed before, the same rule as `mergeInputs` above.
     stages.push(new MergeStage());
-    const without = Object.entries(mergeInputs).filter(([, used]) => !used).map(([name]) => name);
+    const without = Object.entries(mergeInputs)
+      .filter(([, used]) => !used)
+      .map(([name]) => name);
     if (without.length > 0) {
       notes.push(
         `merge: without ${without.join(' and ')} (not in this run, not complete in the scan): the OCR text is merged as read${mergeInputs.label ? '' : '; running heads and page numbers stay in the text'}.`,
@@ -191,7 +193,9 @@ function checkStages(names: readonly string[]): BookStageName[] {
   if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `\`stages\` is empty: give some of ${BOOK_STAGES.join(', ')}.`);
   for (const name of names) {
     if (!(BOOK_STAGES as readonly string[]).includes(name)) {
-      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in \`stages\`. Stages: ${BOOK_STAGES.join(', ')}.`, { details: { stage: name } });
+      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in \`stages\`. Stages: ${BOOK_STAGES.join(', ')}.`, {
+        details: { stage: name },
+      });
     }
   }
   return BOOK_STAGES.filter((name) => (names as readonly string[]).includes(name));
@@ -209,6 +213,10 @@ async function completeInScan(scan: BookStorage, stage: string): Promise<boolean
 /** "correction and label: openai, model gpt-4o-mini at http://...", or what they do without a model. */
 function llmNote(stages: readonly string[], llm: LlmChoice): string {
   if (llm.kind === 'llm') return `${stages.join(' and ')}: ${llm.provider}, model ${llm.model}${llm.baseURL ? ` at ${llm.baseURL}` : ''}.`;
-  const modes = stages.map((name) => (name === CORRECTION_STAGE ? 'correction joins words broken at line ends with a word list' : 'label classifies blocks and reads page numbers from the layout'));
+  const modes = stages.map((name) =>
+    name === CORRECTION_STAGE
+      ? 'correction joins words broken at line ends with a word list'
+      : 'label classifies blocks and reads page numbers from the layout',
+  );
   return `${stages.join(' and ')}: without an LLM (${llm.reason}): ${modes.join('; ')}.`;
 }

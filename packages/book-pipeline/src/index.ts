@@ -1,17 +1,18 @@
 // bookpipe's default pipeline in one call, for the CLI, the examples, the benchmarks and your own app.
 // A tool-level package: it depends on every stage, and no stage depends on it.
+
+// The key variables are stage-kit's; re-exported so that tools on this package need not depend on the kit.
+export { API_KEY_VARIABLES } from '@bookpipe/stage-kit';
 export {
-  createBookPipeline,
   BOOK_STAGES,
-  type BookStageName,
-  type BookPipelineOptions,
-  type BookPipelineLlm,
   type BookPipeline,
-  type SharedLlm,
+  type BookPipelineLlm,
+  type BookPipelineOptions,
+  type BookStageName,
+  createBookPipeline,
   type LlmSettings,
   type MergeInputs,
+  type SharedLlm,
 } from './book-pipeline.js';
 export { chooseLlm, type LlmChoice } from './llm-choice.js';
 export { decideLlm, ENV_SETTING_NAMES, type LlmDecision, type LlmSettingNames } from './llm-decision.js';
-// The key variables are stage-kit's; re-exported so that tools on this package need not depend on the kit.
-export { API_KEY_VARIABLES } from '@bookpipe/stage-kit';

@@ -1,4 +1,4 @@
-import { BookpipeError, ErrorCode, type Config } from '@bookpipe/core';
+import { BookpipeError, type Config, ErrorCode } from '@bookpipe/core';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
 import { providerFromConfig } from '@bookpipe/stage-kit';
 import type { BookPipelineLlm } from './book-pipeline.js';
@@ -36,9 +36,13 @@ export function chooseLlm(config: Config, option: BookPipelineLlm | undefined, n
     provider = settings.provider.name;
     model = settings.model ?? config.llm.model;
     if (model === undefined) {
-      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `\`llm.provider\` (${provider}) is given without a model: pass \`llm.model\`, a vision model the provider serves, or set ${names.model}.`, {
-        details: { provider },
-      });
+      throw new BookpipeError(
+        ErrorCode.CONFIG_INVALID,
+        `\`llm.provider\` (${provider}) is given without a model: pass \`llm.model\`, a vision model the provider serves, or set ${names.model}.`,
+        {
+          details: { provider },
+        },
+      );
     }
   } else {
     // The model given here counts as if configured: a local server then needs no BOOKPIPE_MODEL.
@@ -46,7 +50,10 @@ export function chooseLlm(config: Config, option: BookPipelineLlm | undefined, n
     if (decision.kind === 'none') {
       // `llm: {}` or settings asked for a model explicitly: no model is an error, not a quiet fallback.
       if (option !== undefined) {
-        throw new BookpipeError(ErrorCode.CONFIG_INVALID, `LLM settings are given (\`llm\`) but no LLM is configured (${decision.reason}): set an API key, pass \`llm.provider\`, or \`llm: false\`.`);
+        throw new BookpipeError(
+          ErrorCode.CONFIG_INVALID,
+          `LLM settings are given (\`llm\`) but no LLM is configured (${decision.reason}): set an API key, pass \`llm.provider\`, or \`llm: false\`.`,
+        );
       }
       return decision;
     }

@@ -1,10 +1,8 @@
-import { BookpipeError, ErrorCode, type Config, type ProviderName } from '@bookpipe/core';
-import { API_KEY_VARIABLES, DEFAULT_MODELS, configuredProvider } from '@bookpipe/stage-kit';
+import { BookpipeError, type Config, ErrorCode, type ProviderName } from '@bookpipe/core';
+import { API_KEY_VARIABLES, configuredProvider, DEFAULT_MODELS } from '@bookpipe/stage-kit';
 
 /** Whether the LLM stages can run, and against what. */
-export type LlmDecision =
-  | { kind: 'llm'; provider: ProviderName; model: string; baseURL: string | undefined }
-  | { kind: 'none'; reason: string };
+export type LlmDecision = { kind: 'llm'; provider: ProviderName; model: string; baseURL: string | undefined } | { kind: 'none'; reason: string };
 
 /**
  * How the user sets each LLM setting, for the words of errors and notes: environment variables for a
@@ -17,7 +15,11 @@ export interface LlmSettingNames {
 }
 
 /** The BOOKPIPE_* variables `loadConfig()` reads. */
-export const ENV_SETTING_NAMES: Readonly<LlmSettingNames> = Object.freeze({ provider: 'BOOKPIPE_PROVIDER', model: 'BOOKPIPE_MODEL', baseURL: 'BOOKPIPE_BASE_URL' });
+export const ENV_SETTING_NAMES: Readonly<LlmSettingNames> = Object.freeze({
+  provider: 'BOOKPIPE_PROVIDER',
+  model: 'BOOKPIPE_MODEL',
+  baseURL: 'BOOKPIPE_BASE_URL',
+});
 
 /** "--provider anthropic" for a flag, "BOOKPIPE_PROVIDER=anthropic" for a variable. */
 function setting(name: string, value: string): string {
@@ -46,7 +48,12 @@ export function decideLlm(config: Config, names: LlmSettingNames = ENV_SETTING_N
   }
   const name = configuredProvider(config);
   if (name === undefined) {
-    return { kind: 'none', reason: `no ${Object.values(API_KEY_VARIABLES).join(', ').replace(/, (\w+)$/, ' or $1')} in the environment and no ${names.baseURL}` };
+    return {
+      kind: 'none',
+      reason: `no ${Object.values(API_KEY_VARIABLES)
+        .join(', ')
+        .replace(/, (\w+)$/, ' or $1')} in the environment and no ${names.baseURL}`,
+    };
   }
   const model = config.llm.model ?? DEFAULT_MODELS[name];
   if (model === undefined) {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/testkit/sample-book';
-import { exampleFromSchema, startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { exampleFromSchema, type FakeProvider, type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { generateSampleBook, parseBookText, SAMPLE_BOOK_TEXT } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = resolve(import.meta.dirname, '../dist/bin.js');
@@ -12,7 +12,10 @@ const KEY = 'sk-e2e-test-key-4b1d0c';
 type Json = Record<string, unknown>;
 
 /** The page JSON a stage put after its prompt's first line. */
-function promptPage(request: FakeRequest): { page: number; blocks: Array<{ blockNum: number; text?: string; box: number[]; paragraphs?: Array<{ parNum: number; text: string }> }> } {
+function promptPage(request: FakeRequest): {
+  page: number;
+  blocks: Array<{ blockNum: number; text?: string; box: number[]; paragraphs?: Array<{ parNum: number; text: string }> }>;
+} {
   const json = request.text.slice(request.text.indexOf('{', request.text.lastIndexOf('attached):')));
   return JSON.parse(json) as ReturnType<typeof promptPage>;
 }
@@ -22,7 +25,12 @@ let bookMeta: Record<string, string> = {};
 
 /** The line of the metadata prompt that contains `text`, without its type-size prefix, as a model would quote it. */
 function quoteLine(request: FakeRequest, text: string): string | null {
-  return request.text.split('\n').find((line) => line.includes(text))?.replace(/^\[[\d.]+\] /, '') ?? null;
+  return (
+    request.text
+      .split('\n')
+      .find((line) => line.includes(text))
+      ?.replace(/^\[[\d.]+\] /, '') ?? null
+  );
 }
 
 /**
@@ -34,10 +42,10 @@ function metadataAnswer(request: FakeRequest): Json {
   const answer = exampleFromSchema(request.schema) as Json;
   const found = (value: string | number, page: number, line: string) => ({ value, confidence: 0.95, page, line: quoteLine(request, line) });
   Object.assign(answer, {
-    title: found(bookMeta['title']!, 1, bookMeta['title']!.toUpperCase()),
-    author: found(bookMeta['author']!, 1, `by ${bookMeta['author']!}`),
-    year: found(Number(bookMeta['year']), 2, `First published in ${bookMeta['year']!}`),
-    publisher: found(bookMeta['publisher']!, 1, bookMeta['publisher']!),
+    title: found(bookMeta.title!, 1, bookMeta.title!.toUpperCase()),
+    author: found(bookMeta.author!, 1, `by ${bookMeta.author!}`),
+    year: found(Number(bookMeta.year), 2, `First published in ${bookMeta.year!}`),
+    publisher: found(bookMeta.publisher!, 1, bookMeta.publisher!),
     isbn: { value: null, confidence: 0, page: null, line: null },
     language: { value: 'en', confidence: 0.9, page: null, line: null },
   });
@@ -61,9 +69,13 @@ function fakeVisionModel(request: FakeRequest): FakeReply {
   if (request.schemaName === 'page_correction') {
     for (const block of answer.blocks as Array<{ blockNum: number; paragraphs: Json[] }>) {
       for (const paragraph of block.paragraphs) {
-        const given = page.blocks.find((b) => b.blockNum === block.blockNum)?.paragraphs?.find((p) => p.parNum === paragraph['parNum']);
+        const given = page.blocks.find((b) => b.blockNum === block.blockNum)?.paragraphs?.find((p) => p.parNum === paragraph.parNum);
         const marked = given?.text.startsWith('A footnote is a small voice');
-        Object.assign(paragraph, { text: marked ? `${given!.text} (checked by the model)` : null, notes: marked ? 'marked by the test model' : '', confidence: 0.95 });
+        Object.assign(paragraph, {
+          text: marked ? `${given!.text} (checked by the model)` : null,
+          notes: marked ? 'marked by the test model' : '',
+          confidence: 0.95,
+        });
       }
     }
   } else {
@@ -75,13 +87,14 @@ function fakeVisionModel(request: FakeRequest): FakeReply {
       // The chapter's title is the block just under its "CHAPTER n" line (box tops in thousandths of the page).
       const above = page.blocks.find((b) => b.blockNum === block.blockNum - 1);
       const underChapterNumber = above !== undefined && CHAPTER_NUMBER.test(above.text ?? '') && top - (above.box[1] ?? 0) < 80;
-      block.classification = CHAPTER_NUMBER.test(text) || underChapterNumber
-        ? 'CHAPTER_HEADING'
-        : top < 100 && text === text.toUpperCase()
-          ? 'HEADER'
-          : top > 780 && /^[*†‡§]/.test(text)
-            ? 'FOOTNOTE'
-            : 'BODY';
+      block.classification =
+        CHAPTER_NUMBER.test(text) || underChapterNumber
+          ? 'CHAPTER_HEADING'
+          : top < 100 && text === text.toUpperCase()
+            ? 'HEADER'
+            : top > 780 && /^[*†‡§]/.test(text)
+              ? 'FOOTNOTE'
+              : 'BODY';
       block.confidence = 0.9;
     }
     const printed = page.page >= 3 ? String(page.page - 2) : null;
@@ -176,9 +189,11 @@ describe('bookpipe run with the LLM stages, against the fake provider (child pro
     expect(page5).toMatchObject({ printedPageNumber: '3', inputs: { correction: 'used', label: 'used' } });
 
     // The model's metadata answer, checked against the OCR lines it quotes, is written to metadata.json.
-    const metadata = JSON.parse(await readFile(join(dir, 'scans', 'sample-book', 'metadata.json'), 'utf8')) as Json & { metadataSources?: Record<string, Json> };
-    expect(metadata).toMatchObject({ title: bookMeta['title'], author: bookMeta['author'], year: Number(bookMeta['year']), publisher: bookMeta['publisher'] });
-    expect(metadata.metadataSources?.['title']).toMatchObject({ method: 'llm', model: 'gpt-4o-mini', page: 1 });
+    const metadata = JSON.parse(await readFile(join(dir, 'scans', 'sample-book', 'metadata.json'), 'utf8')) as Json & {
+      metadataSources?: Record<string, Json>;
+    };
+    expect(metadata).toMatchObject({ title: bookMeta.title, author: bookMeta.author, year: Number(bookMeta.year), publisher: bookMeta.publisher });
+    expect(metadata.metadataSources?.title).toMatchObject({ method: 'llm', model: 'gpt-4o-mini', page: 1 });
 
     // The key went to the provider only: not into any file of the scan (logs, reports, pages).
     for (const file of await filesUnder(join(dir, 'scans'))) {

@@ -46,7 +46,9 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
   it('run ends with book.md and says where it is; a second run resumes with nothing to do', async () => {
     const first = await bookpipe(['run', 'sample-book.pdf', '--workers', '2'], dir);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toContain('correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no --base-url)');
+    expect(first.stderr).toContain(
+      'correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no --base-url)',
+    );
     expect(first.stderr).toMatch(/label: done in [\d.]+ s \(8 pages, 0 already done, 0 failed\)/);
     expect(first.stderr).toMatch(/ocr: done in [\d.]+ s \(8 pages, 0 already done, 0 failed\)/);
     const bookMd = join(dir, 'scans', 'sample-book', 'merge', 'book.md');
@@ -64,9 +66,13 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
 
     const status = await bookpipe(['status', 'sample-book'], dir);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/\n  ocr +8\/8 pages  complete\n  correction +8\/8 pages  complete\n  label +8\/8 pages  complete\n  merge +8\/8 pages  complete\n/);
+    expect(status.stdout).toMatch(
+      /\n {2}ocr +8\/8 pages {2}complete\n {2}correction +8\/8 pages {2}complete\n {2}label +8\/8 pages {2}complete\n {2}merge +8\/8 pages {2}complete\n/,
+    );
     const report = await bookpipe(['report', 'sample-book', '--stage', 'merge'], dir);
-    expect(report.stdout.split('\n')[0]).toBe('pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext');
+    expect(report.stdout.split('\n')[0]).toBe(
+      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext',
+    );
   }, 240_000);
 
   it('Ctrl-C stops cleanly, prints the command that resumes, and that command finishes the book', async () => {

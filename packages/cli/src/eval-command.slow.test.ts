@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { EvalResultSchema, evaluateScan } from '@bookpipe/eval';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
@@ -13,9 +13,9 @@ import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const work = path.resolve(repoRoot, '../shared/eval/vd-sbb/baltdiss_77478492X');
@@ -45,7 +45,9 @@ describe.skipIf(!present)('bookpipe eval on real pages (vd-sbb baltdiss, pages 1
   it('names the two truth pages that are not in the scan', async () => {
     await expect(evaluateScan({ scan: openScan({ root, scanId: 'baltdiss' }), truth: work, write: false })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
-      message: expect.stringContaining('2 truth page(s) match no page of scan "baltdiss" (2 pages, from OCR-D-IMG_00000024, OCR-D-IMG_00000025): OCR-D-GT-PAGE_00000026.xml, OCR-D-GT-PAGE_00000027.xml.'),
+      message: expect.stringContaining(
+        '2 truth page(s) match no page of scan "baltdiss" (2 pages, from OCR-D-IMG_00000024, OCR-D-IMG_00000025): OCR-D-GT-PAGE_00000026.xml, OCR-D-GT-PAGE_00000027.xml.',
+      ),
     });
   });
 
@@ -83,7 +85,7 @@ describe.skipIf(!present)('bookpipe eval on real pages (vd-sbb baltdiss, pages 1
     expect(io.out()).toMatch(/^2\s+OCR-D-GT-PAGE_00000025\s+\d+\.\d%/m);
     expect(io.out()).toMatch(/^all\s+2 pages/m);
     expect(io.out()).toContain('labels: header P ');
-    expect(io.out()).toContain('merged text compared with the truth\'s reading text');
+    expect(io.out()).toContain("merged text compared with the truth's reading text");
     expect(io.out()).toContain('not scored: 2 truth page(s) match no scan page');
     console.log(io.out());
   });

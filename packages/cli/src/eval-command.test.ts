@@ -1,13 +1,14 @@
 // Needs the `eval` command registered in program.ts (and @bookpipe/eval in packages/cli/package.json).
-import { OcrPageSchema, type BBox, type OcrPage } from '@bookpipe/contracts';
+
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BBox, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { EvalResultSchema } from '@bookpipe/eval';
 import { openScan } from '@bookpipe/storage';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from '@bookpipe/testkit';
 
 /** An OCR page of one block per text, one line each, stacked down the page. */
 function ocrPage(pageNumber: number, texts: string[]): OcrPage {

@@ -48,7 +48,7 @@ export interface RunTarget {
 
 /** `bookpipe run <inputs> --scan-id ID [--root R]`, with a placeholder for inputs the CLI does not know. */
 function runCommandFor(target: RunTarget | undefined, scanId: string): string {
-  const inputs = target?.inputs && target.inputs.length > 0 ? target.inputs.map(shellQuote).join(' ') : '<the book\'s PDF or page images>';
+  const inputs = target?.inputs && target.inputs.length > 0 ? target.inputs.map(shellQuote).join(' ') : "<the book's PDF or page images>";
   return `bookpipe run ${inputs} --scan-id ${shellQuote(target?.scanId ?? scanId)}${target?.root ? ` --root ${shellQuote(target.root)}` : ''}`;
 }
 

@@ -1,11 +1,11 @@
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { openScan } from '@bookpipe/storage';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from '@bookpipe/testkit';
 
 /** A one-line OCR page: what the OCR stage writes, enough for the merge stage. */
 function ocrPage(pageNumber: number, text: string): OcrPage {
@@ -50,7 +50,11 @@ describe('bookpipe (in process)', () => {
   it('run --json: one JSON pipeline event per line on stdout', async () => {
     const io = memoryIo();
     expect(await main(['run', '--scan-id', 'tiny', '--root', root, '--stages', 'merge', '--json'], io)).toBe(0);
-    const events = io.out().trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    const events = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
     expect(events[0]).toMatchObject({ type: 'pipeline:start', stages: ['merge'] });
     expect(events.at(-1)).toMatchObject({ type: 'pipeline:done', aborted: false });
     expect(events.map((e) => e.type)).toContain('page:done');
@@ -60,7 +64,7 @@ describe('bookpipe (in process)', () => {
     await main(['run', '--scan-id', 'tiny', '--root', root, '--stages', 'merge'], memoryIo());
     const status = memoryIo();
     expect(await main(['status', 'tiny', '--root', root], status)).toBe(0);
-    expect(status.out()).toContain("  ocr    2/2 pages  complete\n  merge  2/2 pages  complete\n");
+    expect(status.out()).toContain('  ocr    2/2 pages  complete\n  merge  2/2 pages  complete\n');
     expect(status.out()).toContain(`book.md: ${join(root, 'tiny', 'merge', 'book.md')}`);
 
     const report = memoryIo();

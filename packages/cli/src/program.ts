@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
-import { evalCommand, type EvalFlags } from './eval-command.js';
+import { type EvalFlags, evalCommand } from './eval-command.js';
 import { ExitCode, printError } from './print-error.js';
-import { runCommand, type RunFlags } from './run-command.js';
-import { cleanCommand, reportCommand, statusCommand, type ScanFlags } from './scan-commands.js';
-import { viewCommand, type ViewFlags } from './view-command.js';
+import { type RunFlags, runCommand } from './run-command.js';
+import { cleanCommand, reportCommand, type ScanFlags, statusCommand } from './scan-commands.js';
 import { KNOWN_STAGES } from './stage-plan.js';
+import { type ViewFlags, viewCommand } from './view-command.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -87,12 +87,17 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
 
   program
     .command('eval')
-    .description("Score a scan against ground truth (CER/WER of the OCR, corrected and merged text, labels, page numbers); writes <scan>/eval/eval.json")
+    .description('Score a scan against ground truth (CER/WER of the OCR, corrected and merged text, labels, page numbers); writes <scan>/eval/eval.json')
     .argument('<scanId>')
     .requiredOption('--truth <folder>', 'folder of ground-truth pages: <page>.txt, PAGE-XML <page>.xml, or <page>.regions.jsonl + <page>.lines.jsonl')
     .addOption(root())
     .option('--ignore-unmatched', 'score the truth pages that match a scan page instead of failing on the others')
-    .addOption(new Option('--truth-scope <scope>', 'what plain-text truth covers (default: body, the reading text without running heads and page numbers)').choices(['body', 'page']))
+    .addOption(
+      new Option('--truth-scope <scope>', 'what plain-text truth covers (default: body, the reading text without running heads and page numbers)').choices([
+        'body',
+        'page',
+      ]),
+    )
     .addOption(json('print eval.json instead of the table'))
     .action(async (scanId: string, flags: EvalFlags) => {
       result.code = await evalCommand(scanId, flags, io);
@@ -100,7 +105,9 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
 
   program
     .command('view')
-    .description("Write a static HTML report of a scan (page images with the OCR blocks by class, corrected text, confidence, cost) and print the path of its index.html")
+    .description(
+      'Write a static HTML report of a scan (page images with the OCR blocks by class, corrected text, confidence, cost) and print the path of its index.html',
+    )
     .argument('<scanId>')
     .addOption(root())
     .option('--out <dir>', 'folder to write the report into (default: <scan>/view)')
@@ -126,7 +133,9 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.OK;
       if (error.code === 'commander.unknownOption' && /key/i.test(error.message)) {
-        io.stderr.write('API keys are never taken as arguments (a scan\'s .lock file records the command line): set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment.\n');
+        io.stderr.write(
+          "API keys are never taken as arguments (a scan's .lock file records the command line): set OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment.\n",
+        );
       }
       return ExitCode.USAGE;
     }

@@ -8,7 +8,10 @@ export function shellQuote(arg: string): string {
  * finished pages), through pnpm when the run came from a pnpm script.
  */
 export function resumeCommand(args: readonly string[], env: Record<string, string | undefined>): string {
-  const kept = args.filter((arg) => arg !== '--clean').map(shellQuote).join(' ');
+  const kept = args
+    .filter((arg) => arg !== '--clean')
+    .map(shellQuote)
+    .join(' ');
   const script = env.npm_lifecycle_event;
   if (script === 'bookpipe') return `pnpm bookpipe ${kept}`;
   // A script that runs bookpipe with its own arguments (pnpm demo): running it again resumes.

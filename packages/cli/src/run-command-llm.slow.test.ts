@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printError } from './print-error.js';
 import { runCommand } from './run-command.js';
-import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');
@@ -25,7 +25,7 @@ describe.skipIf(!hasEval)('bookpipe run: every LLM page refused with HTTP 401', 
   }, 120_000);
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it('prints the upstream failures (count, the 401 once, OPENAI_API_KEY) before merge\'s error', async () => {
+  it("prints the upstream failures (count, the 401 once, OPENAI_API_KEY) before merge's error", async () => {
     await using fake = await startFakeProvider({ respond: () => ({ fault: 'httpError', status: 401, message: 'invalid api key' }) });
     const io = memoryIo({ OPENAI_API_KEY: 'sk-bad-key-for-test', BOOKPIPE_LLM_RETRY_JITTER: '0' });
     const flags = { root, scanId: 'book', stages: 'correction,label,merge', provider: 'openai' as const, baseUrl: fake.openaiBaseURL, model: 'gpt-4o-mini' };

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCode, pipelineResult, type PipelineResult, type StageStats } from '@bookpipe/core';
+import { ErrorCode, type PipelineResult, pipelineResult, type StageStats } from '@bookpipe/core';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
 import { failureAdvice, pageFailureSummary, runCommand, runExitCode } from './run-command.js';
-import { memoryIo } from '@bookpipe/testkit';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');
@@ -27,12 +27,23 @@ describe('page failures: the cause once per stage, and the next step that can wo
     const pages = [1, 2, 3, 4, 5, 6, 7, 8];
     const lines = pageFailureSummary(
       result({
-        correction: { status: 'done', stats: stats('correction', pages.map((p) => ({ page: p, error: http401('correction', p) }))) },
-        merge: { status: 'failed', error: 'Stage "merge" needs pages from stage "correction" in scan "book", but correction/ has none. Run the correction stage first.' },
+        correction: {
+          status: 'done',
+          stats: stats(
+            'correction',
+            pages.map((p) => ({ page: p, error: http401('correction', p) })),
+          ),
+        },
+        merge: {
+          status: 'failed',
+          error: 'Stage "merge" needs pages from stage "correction" in scan "book", but correction/ has none. Run the correction stage first.',
+        },
       }),
       openai,
     );
-    expect(lines).toEqual(['correction: 8 of 8 pages failed: the openai-compatible model gpt-4o-mini gave no usable answer: openai-compatible: HTTP 401 invalid api key — check OPENAI_API_KEY (pages 1-8)']);
+    expect(lines).toEqual([
+      'correction: 8 of 8 pages failed: the openai-compatible model gpt-4o-mini gave no usable answer: openai-compatible: HTTP 401 invalid api key — check OPENAI_API_KEY (pages 1-8)',
+    ]);
   });
 
   it('lists distinct reasons with their pages, at most three', () => {
@@ -54,11 +65,16 @@ describe('page failures: the cause once per stage, and the next step that can wo
     expect(advice).not.toMatch(/Run the same command again/);
     // The code decides, not the wording: the same message without INPUT_INVALID keeps the retry advice.
     const { code: _, ...withoutCode } = input;
-    expect(failureAdvice(result({ source: { status: 'done', stats: stats('source', [withoutCode], 1) } }), ['run', 'book.pdf'], {})).toMatch(/Run the same command again/);
+    expect(failureAdvice(result({ source: { status: 'done', stats: stats('source', [withoutCode], 1) } }), ['run', 'book.pdf'], {})).toMatch(
+      /Run the same command again/,
+    );
     const outage = result({ correction: { status: 'done', stats: stats('correction', [{ page: 1, error: http401('correction', 1) }], 3) } });
     expect(failureAdvice(outage, ['run', 'book.pdf'], {})).toBe('Run the same command again to retry them: bookpipe run book.pdf');
-    const both = result({ source: refused.stages['source']!, correction: outage.stages['correction']! });
-    expect(failureAdvice(both, ['run', 'book.pdf'], {}).split('\n')).toEqual([expect.stringMatching(/^That input page was refused/), 'Run the same command again to retry the other failed pages: bookpipe run book.pdf']);
+    const both = result({ source: refused.stages.source!, correction: outage.stages.correction! });
+    expect(failureAdvice(both, ['run', 'book.pdf'], {}).split('\n')).toEqual([
+      expect.stringMatching(/^That input page was refused/),
+      'Run the same command again to retry the other failed pages: bookpipe run book.pdf',
+    ]);
   });
 });
 
@@ -66,7 +82,9 @@ describe('the exit code of a run comes from the pipeline result', () => {
   it('0 only when the result is ok; 1 for failed pages or a stage that did not run; 130 when stopped', () => {
     expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'skipped', reason: 'already complete' } }))).toBe(0);
     expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [{ page: 2, error: 'unreadable' }], 2) } }))).toBe(1);
-    expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'not-run', reason: 'stage "label" did not finish' } }))).toBe(1);
+    expect(
+      runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'not-run', reason: 'stage "label" did not finish' } })),
+    ).toBe(1);
     expect(runExitCode(pipelineResult('book', true, [['ocr', { status: 'done', stats: { ...stats('ocr', [], 1), aborted: true } }]]))).toBe(130);
   });
 });
@@ -75,8 +93,12 @@ describe('next steps that work with the CLI as it is', () => {
   const corrupt = '/s/book/metadata.json of scan "book" is corrupt: it is not valid JSON (x). Fix it by hand, or delete it and run the source stage again.';
   it('a corrupt metadata.json: no "run the source stage", no "force", but the command that remakes it', () => {
     const text = cliNextSteps(corrupt);
-    expect(text).toContain("delete it and remake it from the files the scan was made from: `bookpipe run <the book's PDF or page images> --scan-id book --stages source --clean`");
-    expect(cliNextSteps(corrupt, { inputs: ['My Book.pdf'], scanId: 'book', root: '/s' })).toContain("`bookpipe run 'My Book.pdf' --scan-id book --root /s --stages source --clean`");
+    expect(text).toContain(
+      "delete it and remake it from the files the scan was made from: `bookpipe run <the book's PDF or page images> --scan-id book --stages source --clean`",
+    );
+    expect(cliNextSteps(corrupt, { inputs: ['My Book.pdf'], scanId: 'book', root: '/s' })).toContain(
+      "`bookpipe run 'My Book.pdf' --scan-id book --root /s --stages source --clean`",
+    );
     const noSources = `Scan "book" already holds 4 source pages, but metadata.json does not say which files they came from; pass force to replace them (this deletes the downstream stages' outputs).`;
     expect(cliNextSteps(noSources, { inputs: ['a.pdf'], scanId: 'book' })).not.toContain('force');
   });

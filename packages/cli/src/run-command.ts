@@ -1,14 +1,24 @@
-import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { API_KEY_VARIABLES } from '@bookpipe/book-pipeline';
-import { BookpipeError, ErrorCode, loadConfig, type Config, type EmitFn, type PipelineEvent, type PipelineResult, type ProviderName, type StageStats } from '@bookpipe/core';
+import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
+import {
+  BookpipeError,
+  type Config,
+  type EmitFn,
+  ErrorCode,
+  loadConfig,
+  type PipelineEvent,
+  type PipelineResult,
+  type ProviderName,
+  type StageStats,
+} from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
-import { ExitCode, cliNextSteps } from './print-error.js';
+import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
-import { JsonReporter, PlainReporter, TerminalReporter, type Reporter } from './progress/reporters.js';
+import { JsonReporter, PlainReporter, type Reporter, TerminalReporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
 import { scanIdFromInput } from './scan-id.js';
 import { parseStageList, planRun } from './stage-plan.js';
@@ -36,7 +46,10 @@ export interface RunFlags {
 export function runConfig(env: CliIo['env'], flags: RunFlags): Config {
   const base = loadConfig(env);
   if (flags.baseUrl !== undefined && !URL.canParse(flags.baseUrl)) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--base-url ${JSON.stringify(flags.baseUrl)} is not a URL. Give the server's address, e.g. http://localhost:11434/v1.`);
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `--base-url ${JSON.stringify(flags.baseUrl)} is not a URL. Give the server's address, e.g. http://localhost:11434/v1.`,
+    );
   }
   return {
     ...base,
@@ -75,7 +88,10 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
   const llm = decideLlm(config);
   const scanId = flags.scanId ?? (inputs[0] === undefined ? undefined : scanIdFromInput(inputs[0]));
   if (scanId === undefined) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, 'Give the PDF or folder of page images to read (`bookpipe run book.pdf`), or --scan-id to work on an existing scan.');
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      'Give the PDF or folder of page images to read (`bookpipe run book.pdf`), or --scan-id to work on an existing scan.',
+    );
   }
   const scan = openScan({ root: config.root, scanId });
   // Events go to the reporter, which is set up once the run's notes are known.
@@ -118,7 +134,8 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // A stage's failure as the progress lines show it gets the same CLI next steps as the final error
     // (runCommand); --json events keep the library's words.
     const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
-    report = (event: PipelineEvent) => reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
+    report = (event: PipelineEvent) =>
+      reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
     result = await plan.pipeline.run({ signal: controller.signal });
   } catch (error) {
     thrown = error;
@@ -129,9 +146,11 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
   if (result === undefined) {
     // A stage that failed because an upstream stage's pages all failed (merge: "correction has none")
     // hides the cause: say what the upstream pages failed of first; the stage's own error follows.
-    const partial = BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.['result'] as PipelineResult | undefined) : undefined;
+    const partial =
+      BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.result as PipelineResult | undefined) : undefined;
     const summary = partial?.stages ? pageFailureSummary(partial, llm) : [];
-    if (summary.length > 0) reporter.message(`Some pages failed, before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
+    if (summary.length > 0)
+      reporter.message(`Some pages failed, before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
     throw thrown;
   }
 
@@ -165,7 +184,9 @@ type PageFailure = StageStats['failures'][number];
 
 /** The stages that ran and had failed pages, in pipeline order. */
 function failedStages(result: PipelineResult): Array<[string, StageStats]> {
-  return Object.entries(result.stages ?? {}).flatMap(([name, outcome]) => (outcome?.status === 'done' && outcome.stats.pagesFailed > 0 ? [[name, outcome.stats] as [string, StageStats]] : []));
+  return Object.entries(result.stages ?? {}).flatMap(([name, outcome]) =>
+    outcome?.status === 'done' && outcome.stats.pagesFailed > 0 ? [[name, outcome.stats] as [string, StageStats]] : [],
+  );
 }
 
 /**
@@ -240,6 +261,7 @@ export function failureAdvice(result: PipelineResult, args: readonly string[], e
       `${input.length === 1 ? 'That input page was' : `Those ${input.length} input pages were`} refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out), then run the command again.`,
     );
   }
-  if (input.length < all.length) lines.push(`Run the same command again to retry ${input.length > 0 ? 'the other failed pages' : 'them'}: ${resumeCommand(args, env)}`);
+  if (input.length < all.length)
+    lines.push(`Run the same command again to retry ${input.length > 0 ? 'the other failed pages' : 'them'}: ${resumeCommand(args, env)}`);
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
-import { BOOK_MD } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BookpipeError, ErrorCode, loadConfig, type BookStorage } from '@bookpipe/core';
+import { BOOK_MD } from '@bookpipe/contracts';
+import { BookpipeError, type BookStorage, ErrorCode, loadConfig } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';
@@ -19,9 +19,13 @@ async function existingScan(scanId: string, flags: ScanFlags, io: CliIo): Promis
   const root = flags.root ?? loadConfig(io.env).root;
   const scan = openScan({ root, scanId });
   if (!(await scan.exists())) {
-    throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scanId}" in ${scan.root}. Start one with \`bookpipe run <pdf-or-folder> --scan-id ${scanId}\`, or give --root.`, {
-      details: { scanId, root: scan.root },
-    });
+    throw new BookpipeError(
+      ErrorCode.SCAN_NOT_FOUND,
+      `There is no scan "${scanId}" in ${scan.root}. Start one with \`bookpipe run <pdf-or-folder> --scan-id ${scanId}\`, or give --root.`,
+      {
+        details: { scanId, root: scan.root },
+      },
+    );
   }
   return scan;
 }
@@ -62,7 +66,22 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
   const book = existsSync(bookMd) ? bookMd : null;
 
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ scanId, dir: scan.dir, title: metadata.title ?? null, totalPages: total, sourceFiles: metadata.sourceFiles ?? [], stages, lock: lock ?? null, bookMd: book }, null, 2) + '\n');
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          scanId,
+          dir: scan.dir,
+          title: metadata.title ?? null,
+          totalPages: total,
+          sourceFiles: metadata.sourceFiles ?? [],
+          stages,
+          lock: lock ?? null,
+          bookMd: book,
+        },
+        null,
+        2,
+      )}\n`,
+    );
     return ExitCode.OK;
   }
   const out: string[] = [`Scan "${scanId}" in ${scan.dir}`];
@@ -78,9 +97,12 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     if (s.failedPages.length > 10) out.push(`    ... and ${s.failedPages.length - 10} more failed pages`);
     for (const w of s.warnings) out.push(`    note: ${w}`);
   }
-  if (lock) out.push(`  lock: held by pid ${lock.pid ?? '?'} on ${lock.hostname ?? '?'} since ${lock.startedAt ?? '?'} (a run is going on, or it was killed: the next run checks)`);
+  if (lock)
+    out.push(
+      `  lock: held by pid ${lock.pid ?? '?'} on ${lock.hostname ?? '?'} since ${lock.startedAt ?? '?'} (a run is going on, or it was killed: the next run checks)`,
+    );
   out.push(book ? `  book.md: ${book}` : '  book.md: not written yet');
-  io.stdout.write(out.join('\n') + '\n');
+  io.stdout.write(`${out.join('\n')}\n`);
   return ExitCode.OK;
 }
 
@@ -106,7 +128,7 @@ export async function reportCommand(scanId: string, flags: ScanFlags & { stage: 
     const [header = '', ...rows] = csv.trimEnd().split('\n');
     const columns = header.split(',');
     const records = rows.map((row) => Object.fromEntries(parseCsvRow(row).map((cell, i) => [columns[i] ?? `column${i + 1}`, csvValue(cell)])));
-    io.stdout.write(JSON.stringify(records, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
   } else if (io.stdout.isTTY) {
     io.stdout.write(`${stage.filePath('report.csv')}\n${alignTable(csv)}`);
   } else {
@@ -118,13 +140,20 @@ export async function reportCommand(scanId: string, flags: ScanFlags & { stage: 
 /** `bookpipe clean <scanId> --stage <name>`: removes a stage's pages, journal and files (its logs stay), under the scan's lock. */
 export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: string }, io: CliIo): Promise<number> {
   const scan = await existingScan(scanId, flags, io);
-  const names = flags.stage.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = flags.stage
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const existing = await scan.stageNames();
   const unknown = names.filter((name) => !existing.includes(name));
   if (unknown.length > 0) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Scan "${scanId}" has no stage ${unknown.map((n) => `"${n}"`).join(', ')}. Its stages: ${existing.join(', ') || 'none'}.`, {
-      details: { scanId, stages: unknown },
-    });
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `Scan "${scanId}" has no stage ${unknown.map((n) => `"${n}"`).join(', ')}. Its stages: ${existing.join(', ') || 'none'}.`,
+      {
+        details: { scanId, stages: unknown },
+      },
+    );
   }
   const lock = await scan.acquireLock();
   try {
@@ -135,8 +164,13 @@ export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: s
   } finally {
     await lock.release();
   }
-  const later = KNOWN_STAGES.slice(Math.min(...names.map((n) => KNOWN_STAGES.indexOf(n as never)).filter((i) => i >= 0)) + 1).filter((n) => existing.includes(n) && !names.includes(n));
-  if (later.length > 0) io.stdout.write(`Stages made from it keep their outputs: ${later.join(', ')}. Clean them too (--stage ${later.join(',')}) to redo them from the new ones.\n`);
+  const later = KNOWN_STAGES.slice(Math.min(...names.map((n) => KNOWN_STAGES.indexOf(n as never)).filter((i) => i >= 0)) + 1).filter(
+    (n) => existing.includes(n) && !names.includes(n),
+  );
+  if (later.length > 0)
+    io.stdout.write(
+      `Stages made from it keep their outputs: ${later.join(', ')}. Clean them too (--stage ${later.join(',')}) to redo them from the new ones.\n`,
+    );
   return ExitCode.OK;
 }
 
@@ -175,6 +209,12 @@ export function parseCsvRow(row: string): string[] {
 export function alignTable(csv: string): string {
   const rows = csv.trimEnd().split('\n').map(parseCsvRow);
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
-

@@ -1,5 +1,5 @@
-import { BOOK_STAGES, createBookPipeline, type BookPipeline, type BookStageName } from '@bookpipe/book-pipeline';
-import { BookpipeError, ErrorCode, type BookStorage, type Config, type EmitFn } from '@bookpipe/core';
+import { BOOK_STAGES, type BookPipeline, type BookStageName, createBookPipeline } from '@bookpipe/book-pipeline';
+import { BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode } from '@bookpipe/core';
 import { CLI_LLM_SETTINGS } from './llm-mode.js';
 
 /** Every stage the CLI knows, in pipeline order: those of the default pipeline. */
@@ -21,11 +21,17 @@ export interface PlanOptions {
 
 /** Parses `--stages source,ocr,merge`. @throws BookpipeError CONFIG_INVALID naming an unknown stage. */
 export function parseStageList(value: string): KnownStage[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--stages is empty: give stage names separated by commas, e.g. --stages ${KNOWN_STAGES.join(',')}.`);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--stages is empty: give stage names separated by commas, e.g. --stages ${KNOWN_STAGES.join(',')}.`);
   for (const name of names) {
     if (!(KNOWN_STAGES as readonly string[]).includes(name)) {
-      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in --stages. Stages: ${KNOWN_STAGES.join(', ')}.`, { details: { stage: name } });
+      throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Unknown stage "${name}" in --stages. Stages: ${KNOWN_STAGES.join(', ')}.`, {
+        details: { stage: name },
+      });
     }
   }
   return KNOWN_STAGES.filter((name) => names.includes(name));

@@ -1,12 +1,12 @@
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { openScan } from '@bookpipe/storage';
+import { memoryIo } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from './program.js';
-import { memoryIo } from '@bookpipe/testkit';
 import { viewCommand } from './view-command.js';
 
 /** A one-line OCR page, as the OCR stage writes it. */
@@ -45,7 +45,9 @@ describe('bookpipe view', () => {
     const html = await readFile(index, 'utf8');
     expect(html).toContain('href="pages/page_0002.html"');
     expect(await readFile(join(root, 'tiny', 'view', 'pages', 'page_0001.html'), 'utf8')).toContain('&lt;script&gt;dark&lt;/script&gt;');
-    expect(await readFile(join(root, 'tiny', 'view', 'pages', 'page_0002.html'), 'utf8')).toContain('<strong>ocr</strong> failed: tesseract exited with code 1');
+    expect(await readFile(join(root, 'tiny', 'view', 'pages', 'page_0002.html'), 'utf8')).toContain(
+      '<strong>ocr</strong> failed: tesseract exited with code 1',
+    );
   });
 
   it('--out writes elsewhere; --open hands the index to the opener and says so when none can start', async () => {

@@ -116,13 +116,15 @@ export const ScanMetadataSchema = z
     totalPages: z.number().int().nonnegative().optional(),
     sourceFiles: z
       .array(
-        z.object({
-          path: z.string(),
-          sha256: z.string(),
-          sizeBytes: z.number().int().nonnegative(),
-          pages: z.number().int().nonnegative(),
-          firstPage: z.number().int().nonnegative(),
-        }).loose(),
+        z
+          .object({
+            path: z.string(),
+            sha256: z.string(),
+            sizeBytes: z.number().int().nonnegative(),
+            pages: z.number().int().nonnegative(),
+            firstPage: z.number().int().nonnegative(),
+          })
+          .loose(),
       )
       .optional(),
     /** Resolution PDFs were rendered at; images keep their own (see the source stage's per-page metrics). */

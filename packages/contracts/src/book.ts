@@ -1,5 +1,5 @@
-import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
 import { z } from 'zod';
+import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
 
 /** Where a piece of book text comes from: an OCR paragraph of a page. `start`/`end` are offsets in the item's `text`. */
 export const BookTextPartSchema = z.object({

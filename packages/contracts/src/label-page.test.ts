@@ -1,5 +1,5 @@
-import { OcrPageSchema } from './base-schemas.js';
 import { describe, expect, it } from 'vitest';
+import { OcrPageSchema } from './base-schemas.js';
 import { BLOCK_CLASSES, BlockClassSchema, LabelPageSchema, labelPageSchemaFor } from './index.js';
 
 const label = {

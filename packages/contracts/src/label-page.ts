@@ -1,5 +1,5 @@
-import type { OcrPage } from './base-schemas.js';
 import { z } from 'zod';
+import type { OcrPage } from './base-schemas.js';
 
 /** Every class a block of a book page can get (DESIGN.md, "Label page"). BODY is the default. */
 export const BLOCK_CLASSES = [

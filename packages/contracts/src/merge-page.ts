@@ -1,6 +1,6 @@
+import { z } from 'zod';
 import { BBoxSchema } from './base-schemas.js';
 import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
-import { z } from 'zod';
 
 const confidence = z.number().min(0).max(1);
 

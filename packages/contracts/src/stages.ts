@@ -1,8 +1,8 @@
 import type { ZodType } from 'zod';
-import { OcrPageSchema, type OcrPage } from './base-schemas.js';
-import { CorrectionPageSchema, type CorrectionPage } from './correction-page.js';
-import { LabelPageSchema, type LabelPage } from './label-page.js';
-import { MergePageSchema, type MergePage } from './merge-page.js';
+import { type OcrPage, OcrPageSchema } from './base-schemas.js';
+import { type CorrectionPage, CorrectionPageSchema } from './correction-page.js';
+import { type LabelPage, LabelPageSchema } from './label-page.js';
+import { type MergePage, MergePageSchema } from './merge-page.js';
 
 /** How a stage's page files are stored: validated JSON, or an image (the source stage's PNG pages). */
 export type PageFormat = 'json' | 'png';

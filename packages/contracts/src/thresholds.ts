@@ -5,4 +5,3 @@
  * 16-29% of the words under 0.5 are right, 45% at 0.5-0.6, 57% at 0.6-0.7, 78% at 0.8-0.9, 99% from 0.95.
  */
 export const LOW_CONFIDENCE_THRESHOLD = 0.6;
-

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BookpipeError, ErrorCode } from './errors.js';
 import { configSecrets, hasLlm, loadConfig } from './config.js';
+import { BookpipeError, ErrorCode } from './errors.js';
 
 describe('loadConfig', () => {
   it('applies defaults and leaves package-owned defaults unset', () => {

@@ -78,11 +78,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       const value = name.endsWith('_API_KEY') ? '<redacted>' : JSON.stringify(env[name]);
       return `${name}=${value}: ${issue.message}`;
     });
-    throw new BookpipeError(
-      ErrorCode.CONFIG_INVALID,
-      `Invalid bookpipe configuration: ${problems.join('; ')}. Fix or unset these environment variables.`,
-      { details: { variables: parsed.error.issues.map((i) => String(i.path[0])) } },
-    );
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `Invalid bookpipe configuration: ${problems.join('; ')}. Fix or unset these environment variables.`, {
+      details: { variables: parsed.error.issues.map((i) => String(i.path[0])) },
+    });
   }
   const e = parsed.data;
   const apiKeys: Config['llm']['apiKeys'] = {};

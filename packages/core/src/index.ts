@@ -1,50 +1,50 @@
-export { BookpipeError, ErrorCode, describeError, type BookpipeErrorOptions } from './errors.js';
 export {
-  BBoxSchema,
-  BasePageMetricsSchema,
-  LlmPageMetricsSchema,
-  OcrWordSchema,
-  OcrLineSchema,
-  OcrParagraphSchema,
-  OcrBlockSchema,
-  OcrPageSchema,
-  ScanMetadataSchema,
-  type BBox,
   type BasePageMetrics,
+  BasePageMetricsSchema,
+  type BBox,
+  BBoxSchema,
   type LlmPageMetrics,
-  type OcrWord,
-  type OcrLine,
-  type OcrParagraph,
+  LlmPageMetricsSchema,
   type OcrBlock,
+  OcrBlockSchema,
+  type OcrLine,
+  OcrLineSchema,
   type OcrPage,
+  OcrPageSchema,
+  type OcrParagraph,
+  OcrParagraphSchema,
+  type OcrWord,
+  OcrWordSchema,
   type ScanMetadata,
+  ScanMetadataSchema,
 } from '@bookpipe/contracts';
-export { loadConfig, configSecrets, hasLlm, type Config, type LogLevel, type ProviderName } from './config.js';
-export { createLogger, silentLogger, safeStringify, type Logger, type LoggerOptions } from './logger.js';
-export type { PipelineEvent, PipelineEventType, StageOutcome, EmitFn } from './events.js';
+export { type Config, configSecrets, hasLlm, type LogLevel, loadConfig, type ProviderName } from './config.js';
+export { BookpipeError, type BookpipeErrorOptions, describeError, ErrorCode } from './errors.js';
+export type { EmitFn, PipelineEvent, PipelineEventType, StageOutcome } from './events.js';
+export { createLogger, type Logger, type LoggerOptions, safeStringify, silentLogger } from './logger.js';
+export { mapLimit } from './map-limit.js';
+export { assertScanId, pageFileName, parsePageFileName } from './paths.js';
+export { type AnyStage, type FailedPage, Pipeline, type PipelineOptions, type PipelineResult, pipelineResult, type RunOptions } from './pipeline.js';
+export { fillPageMetrics, type PageMetricsInput, type PageResult, type ProcessPagesOptions, processPages } from './process-pages.js';
+export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';
+export { BaseStage, type StageContext, type StageInputs, type StageStats, type TypedStageStorage, writeReport } from './stage.js';
+export { createStageContext, type StageContextOptions } from './stage-context.js';
+export {
+  type Dependency,
+  type DependencyDeclaration,
+  dependenciesOf,
+  openStageInput,
+  resolveDependency,
+  type StageInput,
+} from './stage-input.js';
 export type {
   BookStorage,
-  StageStorage,
-  StageStorageOptions,
   CheckpointManager,
-  StageStatus,
+  FileFolder,
   PageFailure,
   PageFormat,
   ScanLockHandle,
+  StageStatus,
+  StageStorage,
+  StageStorageOptions,
 } from './storage.js';
-export type { FileFolder } from './storage.js';
-export { BaseStage, writeReport, type StageContext, type StageStats, type StageInputs, type TypedStageStorage } from './stage.js';
-export {
-  openStageInput,
-  resolveDependency,
-  dependenciesOf,
-  type DependencyDeclaration,
-  type Dependency,
-  type StageInput,
-} from './stage-input.js';
-export { createStageContext, type StageContextOptions } from './stage-context.js';
-export { processPages, fillPageMetrics, type ProcessPagesOptions, type PageResult, type PageMetricsInput } from './process-pages.js';
-export { buildReport, csvCell, type Report, type ReportFailure, type ReportWarning } from './report.js';
-export { Pipeline, pipelineResult, type PipelineOptions, type PipelineResult, type FailedPage, type RunOptions, type AnyStage } from './pipeline.js';
-export { pageFileName, parsePageFileName, assertScanId } from './paths.js';
-export { mapLimit } from './map-limit.js';

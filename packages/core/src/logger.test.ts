@@ -53,7 +53,12 @@ describe('createLogger', () => {
     const logger = createLogger({ destination: file });
     logger.info('a');
     logger.info('b');
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).msg)).toEqual(['a', 'b']);
+    expect(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(['a', 'b']);
   });
 
   it('a file it cannot write (a parent is a file, as on a full or read-only disk) drops lines instead of throwing, and says so once', () => {

@@ -49,7 +49,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const onWriteError =
       options.onWriteError ??
       ((error: unknown, file: string) =>
-        process.emitWarning(`bookpipe: could not write the log file ${file} (${describeError(error)}); its later lines may be missing.`, { code: 'BOOKPIPE_LOG_WRITE' }));
+        process.emitWarning(`bookpipe: could not write the log file ${file} (${describeError(error)}); its later lines may be missing.`, {
+          code: 'BOOKPIPE_LOG_WRITE',
+        }));
     let failed = false;
     const fail = (error: unknown) => {
       if (failed) return;
@@ -63,7 +65,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }
     write = (line) => {
       try {
-        appendFileSync(dest, line + '\n');
+        appendFileSync(dest, `${line}\n`);
       } catch (error) {
         fail(error);
       }

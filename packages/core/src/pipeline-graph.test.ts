@@ -17,7 +17,13 @@ class Named extends BaseStage {
 
 describe('Pipeline graph checks (before anything runs)', () => {
   it('orders stages by dependency whatever order they are given in', () => {
-    const stages = [new Named('merge', ['correction', 'label']), new Named('label', ['ocr']), new Named('correction', ['ocr']), new Named('ocr', ['source']), new Named('source')];
+    const stages = [
+      new Named('merge', ['correction', 'label']),
+      new Named('label', ['ocr']),
+      new Named('correction', ['ocr']),
+      new Named('ocr', ['source']),
+      new Named('source'),
+    ];
     const order = Pipeline.checkGraph(stages);
     const names = [...order.keys()];
     expect(names).toHaveLength(5);

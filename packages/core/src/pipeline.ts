@@ -1,5 +1,5 @@
-import { configSecrets, loadConfig, type Config } from './config.js';
-import { BookpipeError, ErrorCode, describeError } from './errors.js';
+import { type Config, configSecrets, loadConfig } from './config.js';
+import { BookpipeError, describeError, ErrorCode } from './errors.js';
 import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BaseStage, StageStats } from './stage.js';
@@ -113,9 +113,16 @@ export class Pipeline {
         if (!p) {
           const stage = this.#stages.get(name)!;
           p = (async () => {
-            const deps = dependenciesOf(stage).map((d) => d.stage).filter((d) => this.#stages.has(d));
+            const deps = dependenciesOf(stage)
+              .map((d) => d.stage)
+              .filter((d) => this.#stages.has(d));
             const depOutcomes = await Promise.all(deps.map(start));
-            const blocked = deps.find((d, i) => depOutcomes[i]!.status === 'failed' || depOutcomes[i]!.status === 'not-run' || (depOutcomes[i]!.status === 'done' && (depOutcomes[i] as { stats: StageStats }).stats.aborted));
+            const blocked = deps.find(
+              (d, i) =>
+                depOutcomes[i]!.status === 'failed' ||
+                depOutcomes[i]!.status === 'not-run' ||
+                (depOutcomes[i]!.status === 'done' && (depOutcomes[i] as { stats: StageStats }).stats.aborted),
+            );
             const outcome: StageOutcome = blocked
               ? { status: 'not-run', reason: `stage "${blocked}" did not finish` }
               : signal.aborted
@@ -132,7 +139,11 @@ export class Pipeline {
     } finally {
       await lock?.release();
     }
-    const result = pipelineResult(scan.scanId, signal.aborted, this.order.map((n) => [n, outcomes[n]!] as const));
+    const result = pipelineResult(
+      scan.scanId,
+      signal.aborted,
+      this.order.map((n) => [n, outcomes[n]!] as const),
+    );
     emit({ type: 'pipeline:done', scanId: scan.scanId, ok: result.ok, aborted: result.aborted, stages: result.stages });
     const failed = Object.entries(result.stages).filter(([, o]) => o.status === 'failed');
     if (failed.length > 0) {
@@ -224,7 +235,8 @@ export function pipelineResult(scanId: string, aborted: boolean, outcomes: Reado
     if (outcome.status === 'failed' || outcome.status === 'not-run') whole = false;
     if (outcome.status !== 'done') continue;
     if (outcome.stats.aborted || outcome.stats.pagesFailed > 0) whole = false;
-    for (const f of outcome.stats.failures) failedPages.push({ stage: outcome.stats.stage, page: f.page, error: f.error, ...(f.code === undefined ? {} : { code: f.code }) });
+    for (const f of outcome.stats.failures)
+      failedPages.push({ stage: outcome.stats.stage, page: f.page, error: f.error, ...(f.code === undefined ? {} : { code: f.code }) });
   }
   return { scanId, ok: whole && failedPages.length === 0, aborted, stages: Object.fromEntries(outcomes), failedPages };
 }

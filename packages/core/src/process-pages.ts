@@ -1,5 +1,5 @@
 import type { BasePageMetrics } from '@bookpipe/contracts';
-import { BookpipeError, ErrorCode, describeError } from './errors.js';
+import { BookpipeError, describeError, ErrorCode } from './errors.js';
 import type { StageContext, StageStats } from './stage.js';
 
 /** The bookkeeping fields of every page's metrics, which `processPages` fills in. */
@@ -10,7 +10,8 @@ type FilledMetrics = 'pageNum' | 'processingTimeSeconds' | 'costUsd';
  * `processingTimeSeconds` (measured around `processPage`) and `costUsd` (0) when not given. A
  * `costUsd` of null says the page's price is unknown.
  */
-export type PageMetricsInput<Metrics extends BasePageMetrics = BasePageMetrics> = Omit<Metrics, FilledMetrics> & Partial<Pick<Metrics, 'processingTimeSeconds' | 'costUsd'>>;
+export type PageMetricsInput<Metrics extends BasePageMetrics = BasePageMetrics> = Omit<Metrics, FilledMetrics> &
+  Partial<Pick<Metrics, 'processingTimeSeconds' | 'costUsd'>>;
 
 /** One page as a stage produced it: the page file's data and the page's metrics. */
 export interface PageResult<Output, Metrics extends BasePageMetrics = BasePageMetrics> {
@@ -25,7 +26,11 @@ export interface PageResult<Output, Metrics extends BasePageMetrics = BasePageMe
  */
 export type NoExtraMetrics<Given, Metrics> = Given & { [K in Exclude<keyof Given, keyof Metrics>]: never };
 
-export interface ProcessPagesOptions<Output, Metrics extends BasePageMetrics = BasePageMetrics, Given extends PageMetricsInput<Metrics> = PageMetricsInput<Metrics>> {
+export interface ProcessPagesOptions<
+  Output,
+  Metrics extends BasePageMetrics = BasePageMetrics,
+  Given extends PageMetricsInput<Metrics> = PageMetricsInput<Metrics>,
+> {
   /** Pages this stage should have when done. @default every page of the scan */
   pages?: readonly number[];
   /** Pages in flight at once. @default 1 */
@@ -40,10 +45,10 @@ export interface ProcessPagesOptions<Output, Metrics extends BasePageMetrics = B
 /** A page's full metrics from what its stage gave: see `PageMetricsInput`. */
 export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, given: PageMetricsInput<Metrics>, measuredSeconds: number): Metrics {
   const metrics: Record<string, unknown> = { pageNum: page, ...given };
-  metrics['pageNum'] = page;
-  if (metrics['processingTimeSeconds'] === undefined) metrics['processingTimeSeconds'] = measuredSeconds;
+  metrics.pageNum = page;
+  if (metrics.processingTimeSeconds === undefined) metrics.processingTimeSeconds = measuredSeconds;
   // A page that reports no cost cost nothing; `null` means its price is unknown.
-  if (metrics['costUsd'] === undefined) metrics['costUsd'] = 0;
+  if (metrics.costUsd === undefined) metrics.costUsd = 0;
   return metrics as Metrics;
 }
 

@@ -60,7 +60,7 @@ export function buildReport(metrics: Map<number, Record<string, unknown>>, schem
     for (const k of keys) if (!bad.has(k) && k in m) row[k] = m[k];
     rows.push({ ...row, ...status });
   }
-  const csv = [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+  const csv = `${[columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n')}\n`;
   return { columns, rows, csv, warnings };
 }
 

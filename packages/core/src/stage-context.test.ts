@@ -83,7 +83,9 @@ describe('ctx.input: dependency readers', () => {
     const { scan } = fakeScan({ source: { pages: {} } });
     const stage = new Reader(['source', { stage: 'label', optional: true }]);
     const ctx = await createStageContext(stage, { scan, config: loadConfig({}) });
-    await expect(stage.before(ctx)).rejects.toThrow(/Stage "reader" needs page images from stage "source" in scan "book", but \/scans\/book\/source\/ has none\. Run the source stage first\./);
+    await expect(stage.before(ctx)).rejects.toThrow(
+      /Stage "reader" needs page images from stage "source" in scan "book", but \/scans\/book\/source\/ has none\. Run the source stage first\./,
+    );
   });
 
   it('an optional dependency is available when complete in the scan (or when the pipeline says so)', async () => {

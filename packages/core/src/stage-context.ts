@@ -1,9 +1,9 @@
 import type { BasePageMetrics } from '@bookpipe/contracts';
-import { loadConfig, type Config } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import type { EmitFn } from './events.js';
-import { silentLogger, type Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 import type { BaseStage, StageContext, StageInputs, TypedStageStorage } from './stage.js';
-import { dependenciesOf, openStageInput, undeclaredInput, type StageInput } from './stage-input.js';
+import { dependenciesOf, openStageInput, type StageInput, undeclaredInput } from './stage-input.js';
 import type { BookStorage } from './storage.js';
 
 export interface StageContextOptions {

@@ -1,8 +1,8 @@
-import { BasePageMetricsSchema, type BasePageMetrics, type OcrPage } from '@bookpipe/contracts';
+import { type BasePageMetrics, BasePageMetricsSchema, type OcrPage } from '@bookpipe/contracts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { fillPageMetrics, processPages } from './process-pages.js';
 import { pipelineResult } from './pipeline.js';
+import { fillPageMetrics, processPages } from './process-pages.js';
 import { BaseStage, type StageContext, type StageStats } from './stage.js';
 import { resolveDependency } from './stage-input.js';
 
@@ -60,7 +60,12 @@ describe('the stage contract', () => {
 
   it('fills pageNum, the measured time and a zero cost; keeps what the stage gives (null = unknown price)', () => {
     expect(fillPageMetrics<WordsMetrics>(3, { words: 7 }, 1.5)).toEqual({ pageNum: 3, words: 7, processingTimeSeconds: 1.5, costUsd: 0 });
-    expect(fillPageMetrics<WordsMetrics>(3, { words: 7, processingTimeSeconds: 9, costUsd: null }, 1.5)).toEqual({ pageNum: 3, words: 7, processingTimeSeconds: 9, costUsd: null });
+    expect(fillPageMetrics<WordsMetrics>(3, { words: 7, processingTimeSeconds: 9, costUsd: null }, 1.5)).toEqual({
+      pageNum: 3,
+      words: 7,
+      processingTimeSeconds: 9,
+      costUsd: null,
+    });
     const sneaky = { words: 7, pageNum: 99 } as { words: number };
     expect(fillPageMetrics<WordsMetrics>(3, sneaky, 0).pageNum).toBe(3);
     const base: BasePageMetrics = fillPageMetrics(1, {}, 0);

@@ -1,7 +1,7 @@
-import { BUILTIN_STAGE_PAGES, pageFormatOf, type BuiltinStageName, type PageFormat } from '@bookpipe/contracts';
+import { BUILTIN_STAGE_PAGES, type BuiltinStageName, type PageFormat, pageFormatOf } from '@bookpipe/contracts';
 import type { ZodType } from 'zod';
 import { BookpipeError, ErrorCode } from './errors.js';
-import type { BookStorage, CheckpointManager, StageStorage } from './storage.js';
+import type { BookStorage, StageStorage } from './storage.js';
 
 /**
  * A dependency as a stage declares it in `dependencies`: the stage's name, or an object saying more.
@@ -92,7 +92,8 @@ export function openStageInput<Page = unknown>(scan: BookStorage, declaration: D
     hasPages: async () => (await storage.listPages()).length > 0,
     isComplete: () => storage.checkpoint.isComplete(),
     pagePath: (page) => storage.pagePath(page),
-    load: async (page) => (dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page)),
+    load: async (page) =>
+      dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page),
     loadBytes: (page) => storage.loadPageBytes(page),
   };
 }

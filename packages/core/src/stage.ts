@@ -1,12 +1,12 @@
 import type { BuiltinStageName, PageFormat, StagePage } from '@bookpipe/contracts';
+import { type BasePageMetrics, BasePageMetricsSchema } from '@bookpipe/contracts';
 import type { ZodObject, ZodType } from 'zod';
 import type { Config } from './config.js';
 import { BookpipeError, ErrorCode } from './errors.js';
 import type { EmitFn } from './events.js';
 import type { Logger } from './logger.js';
 import { buildReport, type ReportFailure } from './report.js';
-import { BasePageMetricsSchema, type BasePageMetrics } from '@bookpipe/contracts';
-import { dependenciesOf, type DependencyDeclaration, type StageInput } from './stage-input.js';
+import { type DependencyDeclaration, dependenciesOf, type StageInput } from './stage-input.js';
 import type { BookStorage, CheckpointManager, StageStorage } from './storage.js';
 
 /**
@@ -127,7 +127,11 @@ export abstract class BaseStage<Output = unknown, Metrics extends BasePageMetric
  * The failures come from the run rather than from `checkpoint.status()`, which would also read every
  * page file: a rerun retries every failed page, so the run's failures are the stage's.
  */
-export async function writeReport(ctx: Pick<StageContext, 'checkpoint' | 'logger' | 'emit'> & { output: Pick<StageStorage, 'stageName' | 'writeFile'> }, reportSchema: ZodObject, failures: readonly ReportFailure[] = []): Promise<string> {
+export async function writeReport(
+  ctx: Pick<StageContext, 'checkpoint' | 'logger' | 'emit'> & { output: Pick<StageStorage, 'stageName' | 'writeFile'> },
+  reportSchema: ZodObject,
+  failures: readonly ReportFailure[] = [],
+): Promise<string> {
   const metrics = await ctx.checkpoint.metrics();
   const report = buildReport(metrics, reportSchema, failures);
   for (const w of report.warnings) {

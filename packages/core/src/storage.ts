@@ -1,6 +1,6 @@
+import type { PageFormat, ScanMetadata } from '@bookpipe/contracts';
 import type { ZodType } from 'zod';
 import type { Logger } from './logger.js';
-import type { PageFormat, ScanMetadata } from '@bookpipe/contracts';
 
 export type { PageFormat };
 

@@ -6,7 +6,15 @@ import { normalizeText } from './normalize-text.js';
 
 describe('cer', () => {
   it('kitten -> sitting: 2 substitutions and 1 insertion over 6 characters', () => {
-    expect(cer('kitten', 'sitting')).toMatchObject({ edits: 3, substitutions: 2, deletions: 0, insertions: 1, referenceLength: 6, hypothesisLength: 7, rate: 0.5 });
+    expect(cer('kitten', 'sitting')).toMatchObject({
+      edits: 3,
+      substitutions: 2,
+      deletions: 0,
+      insertions: 1,
+      referenceLength: 6,
+      hypothesisLength: 7,
+      rate: 0.5,
+    });
   });
 
   it('counts deletions and insertions apart', () => {
@@ -73,7 +81,7 @@ describe('overall rates', () => {
 describe('editCounts', () => {
   it('agrees with fastest-levenshtein and its split adds up, on random strings', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const word = (n: number) => Array.from({ length: n }, () => 'abcde '[Math.floor(random() * 6)]!).join('');
     for (let i = 0; i < 200; i += 1) {
       const a = Array.from(word(Math.floor(random() * 40)));

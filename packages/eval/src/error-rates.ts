@@ -1,5 +1,5 @@
-import { editCounts, errorRate, type EditCounts } from './edit-counts.js';
-import { normalizeText, wordsOf, type TextForm } from './normalize-text.js';
+import { type EditCounts, editCounts, errorRate } from './edit-counts.js';
+import { normalizeText, type TextForm, wordsOf } from './normalize-text.js';
 
 /** An error rate with the counts it comes from. */
 export interface ErrorRate extends EditCounts {

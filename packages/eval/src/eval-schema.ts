@@ -33,7 +33,8 @@ export type TextStage = z.infer<typeof TextStageSchema>;
 
 export const ClassCountsSchema = z.object({ predicted: count, correct: count, regions: count, found: count });
 export const ScoredClassSchema = z.enum(SCORED_CLASSES);
-const perClass = <T extends z.ZodType>(schema: T) => z.object(Object.fromEntries(SCORED_CLASSES.map((c) => [c, schema])) as Record<(typeof SCORED_CLASSES)[number], T>);
+const perClass = <T extends z.ZodType>(schema: T) =>
+  z.object(Object.fromEntries(SCORED_CLASSES.map((c) => [c, schema])) as Record<(typeof SCORED_CLASSES)[number], T>);
 
 export const EvalPageSchema = z.object({
   /** Scan page number (1-based). */

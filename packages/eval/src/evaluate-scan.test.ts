@@ -1,7 +1,7 @@
-import { OcrPageSchema, type BBox, type OcrPage, MergePageSchema, type MergeBlock, type MergePage } from '@bookpipe/contracts';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type BBox, type MergeBlock, type MergePage, MergePageSchema, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EvalResultSchema } from './eval-schema.js';
@@ -25,7 +25,12 @@ function ocrPage(pageNumber: number, lines: string[]): OcrPage {
             bbox,
             text: lines.join('\n'),
             confidence: 0.9,
-            lines: lines.map((text, i) => ({ bbox: { ...bbox, y: 100 + 40 * i, height: 40 }, text, confidence: 0.9, words: text.split(' ').map((w) => ({ text: w, bbox, confidence: 0.9 })) })),
+            lines: lines.map((text, i) => ({
+              bbox: { ...bbox, y: 100 + 40 * i, height: 40 },
+              text,
+              confidence: 0.9,
+              words: text.split(' ').map((w) => ({ text: w, bbox, confidence: 0.9 })),
+            })),
           },
         ],
       },
@@ -43,7 +48,9 @@ describe('evaluateScan and eval.json', () => {
     const scan = openScan({ root, scanId: 'book' });
     await scan.init();
     await scan.updateMetadata({ totalPages: 1 });
-    await scan.stage('ocr', { schema: OcrPageSchema }).savePage(1, ocrPage(1, ['a careful in-', 'vestigation'], ), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    await scan
+      .stage('ocr', { schema: OcrPageSchema })
+      .savePage(1, ocrPage(1, ['a careful in-', 'vestigation']), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
     await writeFile(path.join(truth, 'page_0001.txt'), 'a careful investigation\n');
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
@@ -66,7 +73,10 @@ describe('evaluateScan and eval.json', () => {
     const scan = openScan({ root, scanId: 'book' });
     const result = await evaluateScan({ scan, truth });
     await scan.stage(EVAL_FOLDER).writeFile(EVAL_FILE, JSON.stringify({ ...result, pages: [{ page: 0 }] }));
-    await expect(readEvalResult(scan)).rejects.toMatchObject({ code: 'FILE_CORRUPT', message: expect.stringContaining(path.join(root, 'book', 'eval', 'eval.json')) });
+    await expect(readEvalResult(scan)).rejects.toMatchObject({
+      code: 'FILE_CORRUPT',
+      message: expect.stringContaining(path.join(root, 'book', 'eval', 'eval.json')),
+    });
     expect(EvalResultSchema.safeParse({ ...result, overall: { ...result.overall, ocr: { pages: 1 } } }).success).toBe(false);
     expect(EvalResultSchema.safeParse({ ...result, schemaVersion: 2 }).success).toBe(false);
   });
@@ -76,19 +86,35 @@ describe('evaluateScan and eval.json', () => {
     await evaluateScan({ scan, truth, write: false });
     expect(await scan.stageNames()).not.toContain('eval');
     await writeFile(path.join(truth, '1.txt'), 'another\n');
-    await expect(evaluateScan({ scan, truth })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('Truth pages "1" and "page_0001" both match page 1 of scan "book"') });
+    await expect(evaluateScan({ scan, truth })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('Truth pages "1" and "page_0001" both match page 1 of scan "book"'),
+    });
   });
 
   it('a plain-text page that holds the running head is scored as the whole page; one that does not, as the reading text', async () => {
     const scan = openScan({ root, scanId: 'book' });
     const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
     const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
-      blockNum, bbox, classification, classConfidence: 0.9, labelMissing: false,
-      paragraphs: [{ parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null }],
+      blockNum,
+      bbox,
+      classification,
+      classConfidence: 0.9,
+      labelMissing: false,
+      paragraphs: [
+        { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
+      ],
     });
     const merge: MergePage = {
-      pageNumber: 1, width: 1000, height: 1400, printedPageNumber: '14', numberingStyle: 'arabic', pageNumberInferred: false, pageNumberSource: 'label-page',
-      inputs: { correction: 'not-used', label: 'used' }, continuation: { fromPrevious: false, toNext: false, endsWithHyphen: false },
+      pageNumber: 1,
+      width: 1000,
+      height: 1400,
+      printedPageNumber: '14',
+      numberingStyle: 'arabic',
+      pageNumberInferred: false,
+      pageNumberSource: 'label-page',
+      inputs: { correction: 'not-used', label: 'used' },
+      continuation: { fromPrevious: false, toNext: false, endsWithHyphen: false },
       blocks: [block(1, 'HEADER', 'THE BOY APPRENTICED'), block(2, 'BODY', 'a careful investigation')],
     };
     await scan.stage('merge', { schema: MergePageSchema }).savePage(1, merge, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });

@@ -1,23 +1,23 @@
+import path from 'node:path';
 import {
+  blockRole,
   CORRECTION_STAGE,
+  type CorrectionPage,
   CorrectionPageSchema,
   LABEL_STAGE,
+  type LabelPage,
   LabelPageSchema,
   MERGE_STAGE,
+  type MergePage,
   MergePageSchema,
   OCR_STAGE,
-  OcrPageSchema,
-  blockRole,
-  type CorrectionPage,
-  type LabelPage,
-  type MergePage,
   type OcrPage,
+  OcrPageSchema,
 } from '@bookpipe/contracts';
-import path from 'node:path';
-import { BookpipeError, ErrorCode, type BookStorage } from '@bookpipe/core';
+import { BookpipeError, type BookStorage, ErrorCode } from '@bookpipe/core';
 import { cer, totalErrorRate, wer } from './error-rates.js';
-import { EvalResultSchema, TEXT_STAGES, type EvalPage, type EvalResult, type TextStage } from './eval-schema.js';
-import { addClassCounts, precisionRecall, scaleRegions, scoreLabels, SCORED_CLASSES, type ClassCounts, type ScoredClass } from './label-scores.js';
+import { type EvalPage, type EvalResult, EvalResultSchema, TEXT_STAGES, type TextStage } from './eval-schema.js';
+import { addClassCounts, type ClassCounts, precisionRecall, SCORED_CLASSES, type ScoredClass, scaleRegions, scoreLabels } from './label-scores.js';
 import { matchPages } from './match-pages.js';
 import { correctedText, mergedText, ocrText } from './page-texts.js';
 import { loadPageMapFile, loadTruthFolder } from './truth/load-truth.js';
@@ -94,11 +94,19 @@ function references(truth: TruthPage): { page: { text: string; scope: TruthScope
  * every block, so that removing them is not counted as deleting truth.
  */
 function truthHoldsFurniture(text: string, merge: MergePage): boolean {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const edges = [...lines.slice(0, 2), ...lines.slice(-2)];
   const furniture = merge.blocks
     .filter((block) => blockRole(block.classification) === 'furniture')
-    .map((block) => block.paragraphs.map((p) => p.text).join(' ').trim())
+    .map((block) =>
+      block.paragraphs
+        .map((p) => p.text)
+        .join(' ')
+        .trim(),
+    )
     .filter(Boolean);
   return furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25));
 }
@@ -117,9 +125,13 @@ const samePageNumber = (a: string, b: string) => a.trim().replace(/\.$/, '').toL
 export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalResult> {
   const { scan } = options;
   if (!(await scan.exists())) {
-    throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scan.scanId}" in ${scan.root}. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give --root.`, {
-      details: { scanId: scan.scanId, root: scan.root },
-    });
+    throw new BookpipeError(
+      ErrorCode.SCAN_NOT_FOUND,
+      `There is no scan "${scan.scanId}" in ${scan.root}. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give --root.`,
+      {
+        details: { scanId: scan.scanId, root: scan.root },
+      },
+    );
   }
   const truthFolder = path.resolve(options.truth);
   const truth = await loadTruthFolder(truthFolder, { plainTextScope: options.plainTextScope });
@@ -128,9 +140,13 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   const ocrStage = scan.stage(OCR_STAGE, { schema: OcrPageSchema });
   const ocrPages = new Set(await ocrStage.listPages());
   if (ocrPages.size === 0) {
-    throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no OCR output yet (no page file in ${ocrStage.dir}). Run \`bookpipe run\` first.`, {
-      details: { scanId: scan.scanId, stage: OCR_STAGE },
-    });
+    throw new BookpipeError(
+      ErrorCode.DEPENDENCY_MISSING,
+      `Scan "${scan.scanId}" has no OCR output yet (no page file in ${ocrStage.dir}). Run \`bookpipe run\` first.`,
+      {
+        details: { scanId: scan.scanId, stage: OCR_STAGE },
+      },
+    );
   }
   const metadata = await scan.readMetadata();
   const scanPages = await scan.pageNumbers();
@@ -217,12 +233,16 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
       ocr: overallText('ocr'),
       corrected: overallText('corrected'),
       merged: overallText('merged'),
-      labels: labelTotals
-        ? Object.fromEntries(SCORED_CLASSES.map((c) => [c, { ...labelTotals[c], ...precisionRecall(labelTotals[c]) }]))
-        : null,
+      labels: labelTotals ? Object.fromEntries(SCORED_CLASSES.map((c) => [c, { ...labelTotals[c], ...precisionRecall(labelTotals[c]) }])) : null,
       pageNumbers:
         numbered.length > 0
-          ? { pages: numbered.length, correct: correctNumbers, wrong: numbered.length - correctNumbers - missingNumbers, missing: missingNumbers, rate: correctNumbers / numbered.length }
+          ? {
+              pages: numbered.length,
+              correct: correctNumbers,
+              wrong: numbered.length - correctNumbers - missingNumbers,
+              missing: missingNumbers,
+              rate: correctNumbers / numbered.length,
+            }
           : null,
     },
     unmatchedTruth: unmatched,
@@ -244,9 +264,13 @@ export async function readEvalResult(scan: BookStorage): Promise<EvalResult> {
   const content = await stage.readFile(EVAL_FILE);
   const parsed = EvalResultSchema.safeParse(JSON.parse(content));
   if (!parsed.success) {
-    throw new BookpipeError(ErrorCode.FILE_CORRUPT, `${stage.filePath(EVAL_FILE)} does not match the eval.json schema (${parsed.error.issues[0]?.message ?? 'invalid'}). Run \`bookpipe eval\` again.`, {
-      details: { scanId: scan.scanId, file: stage.filePath(EVAL_FILE) },
-    });
+    throw new BookpipeError(
+      ErrorCode.FILE_CORRUPT,
+      `${stage.filePath(EVAL_FILE)} does not match the eval.json schema (${parsed.error.issues[0]?.message ?? 'invalid'}). Run \`bookpipe eval\` again.`,
+      {
+        details: { scanId: scan.scanId, file: stage.filePath(EVAL_FILE) },
+      },
+    );
   }
   return parsed.data;
 }

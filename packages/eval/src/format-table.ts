@@ -5,7 +5,12 @@ const pct = (rate: number | null | undefined) => (rate === null || rate === unde
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /**
@@ -30,16 +35,28 @@ export function formatEvalTable(result: EvalResult): string {
   }
   const o = result.overall;
   const numbers = o.pageNumbers ? `${o.pageNumbers.correct}/${o.pageNumbers.pages} right` : '';
-  rows.push(['all', `${result.pages.length} pages`, pct(o.ocr?.normalized.cer.rate), pct(o.ocr?.normalized.wer.rate), pct(o.corrected?.normalized.cer.rate), pct(o.corrected?.normalized.wer.rate), pct(o.merged?.normalized.cer.rate), pct(o.merged?.normalized.wer.rate), numbers]);
+  rows.push([
+    'all',
+    `${result.pages.length} pages`,
+    pct(o.ocr?.normalized.cer.rate),
+    pct(o.ocr?.normalized.wer.rate),
+    pct(o.corrected?.normalized.cer.rate),
+    pct(o.corrected?.normalized.wer.rate),
+    pct(o.merged?.normalized.cer.rate),
+    pct(o.merged?.normalized.wer.rate),
+    numbers,
+  ]);
   const lines = [`Scan "${result.scanId}" against ${result.truthFolder} (normalised text; overall = total edits / total truth length)`, ...table(rows)];
   const raw = (name: string, s: EvalResult['overall']['ocr']) => (s ? `${name} CER ${pct(s.raw.cer.rate)} WER ${pct(s.raw.wer.rate)}` : null);
   const raws = [raw('OCR', o.ocr), raw('corrected', o.corrected), raw('merged', o.merged)].filter(Boolean);
   if (raws.length > 0) lines.push(`raw (NFC, whitespace only): ${raws.join('; ')}`);
   const merged = result.pages.find((p) => p.text.merged)?.text.merged?.reference;
-  if (merged) lines.push(`merged text compared with the truth's ${merged === 'body' ? 'reading text (running heads, feet and page numbers left out)' : 'whole page'}`);
+  if (merged)
+    lines.push(`merged text compared with the truth's ${merged === 'body' ? 'reading text (running heads, feet and page numbers left out)' : 'whole page'}`);
   if (o.labels) {
     const cells = SCORED_CLASSES.filter((c) => o.labels![c].predicted + o.labels![c].regions > 0).map(
-      (c) => `${c} P ${pct(o.labels![c].precision)} (${o.labels![c].correct}/${o.labels![c].predicted}) R ${pct(o.labels![c].recall)} (${o.labels![c].found}/${o.labels![c].regions})`,
+      (c) =>
+        `${c} P ${pct(o.labels![c].precision)} (${o.labels![c].correct}/${o.labels![c].predicted}) R ${pct(o.labels![c].recall)} (${o.labels![c].found}/${o.labels![c].regions})`,
     );
     lines.push(`labels: ${cells.join('; ')}`);
   }

@@ -1,40 +1,40 @@
-export { evaluateScan, writeEvalResult, readEvalResult, EVAL_FOLDER, EVAL_FILE, NORMALIZATION_NOTE, type EvaluateScanOptions } from './evaluate-scan.js';
+export { type EditCounts, editCounts, errorRate } from './edit-counts.js';
+export { cer, type ErrorRate, type ErrorRateOptions, totalErrorRate, wer } from './error-rates.js';
 export {
-  EvalResultSchema,
-  EvalPageSchema,
-  ErrorRateSchema,
-  TextScoresSchema,
-  PageTextScoreSchema,
-  OverallTextScoreSchema,
   ClassCountsSchema,
   ClassScoreSchema,
-  ScoredClassSchema,
-  TextStageSchema,
-  TEXT_STAGES,
-  type EvalResult,
+  ErrorRateSchema,
   type EvalPage,
+  EvalPageSchema,
+  type EvalResult,
+  EvalResultSchema,
+  OverallTextScoreSchema,
+  PageTextScoreSchema,
+  ScoredClassSchema,
+  TEXT_STAGES,
+  TextScoresSchema,
   type TextStage,
+  TextStageSchema,
 } from './eval-schema.js';
-export { cer, wer, totalErrorRate, type ErrorRate, type ErrorRateOptions } from './error-rates.js';
-export { editCounts, errorRate, type EditCounts } from './edit-counts.js';
-export { normalizeText, countPrivateUse, TEXT_FORMS, type TextForm } from './normalize-text.js';
+export { EVAL_FILE, EVAL_FOLDER, type EvaluateScanOptions, evaluateScan, NORMALIZATION_NOTE, readEvalResult, writeEvalResult } from './evaluate-scan.js';
+export { formatEvalTable } from './format-table.js';
 export {
-  scoreLabels,
   addClassCounts,
-  precisionRecall,
   boxesOverlap,
-  scaleRegions,
-  scoredClassOf,
-  SCORED_CLASSES,
-  type ScoredClass,
   type ClassCounts,
   type LabelledBlock,
   type LabelScoreOptions,
+  precisionRecall,
+  SCORED_CLASSES,
+  type ScoredClass,
+  scaleRegions,
+  scoredClassOf,
+  scoreLabels,
 } from './label-scores.js';
-export { matchPages, type PageMatch, type MatchRule, type MatchPagesOptions, type MatchPagesResult } from './match-pages.js';
-export { ocrText, correctedText, mergedText } from './page-texts.js';
-export { loadTruthFolder, loadPageMapFile, PAGE_MAP_FILE, type LoadTruthOptions } from './truth/load-truth.js';
-export { parsePageXml, isPageXml } from './truth/page-xml.js';
-export { parseRegionsJsonl, parseLinesJsonl } from './truth/regions-jsonl.js';
-export { FURNITURE_KINDS, type TruthPage, type TruthRegion, type TruthKind, type TruthFormat, type TruthScope } from './truth/truth-page.js';
-export { formatEvalTable } from './format-table.js';
+export { type MatchPagesOptions, type MatchPagesResult, type MatchRule, matchPages, type PageMatch } from './match-pages.js';
+export { countPrivateUse, normalizeText, TEXT_FORMS, type TextForm } from './normalize-text.js';
+export { correctedText, mergedText, ocrText } from './page-texts.js';
+export { type LoadTruthOptions, loadPageMapFile, loadTruthFolder, PAGE_MAP_FILE } from './truth/load-truth.js';
+export { isPageXml, parsePageXml } from './truth/page-xml.js';
+export { parseLinesJsonl, parseRegionsJsonl } from './truth/regions-jsonl.js';
+export { FURNITURE_KINDS, type TruthFormat, type TruthKind, type TruthPage, type TruthRegion, type TruthScope } from './truth/truth-page.js';

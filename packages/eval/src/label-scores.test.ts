@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addClassCounts, boxesOverlap, precisionRecall, scaleRegions, scoreLabels, scoredClassOf } from './label-scores.js';
+import { addClassCounts, boxesOverlap, precisionRecall, scaleRegions, scoredClassOf, scoreLabels } from './label-scores.js';
 import type { TruthRegion } from './truth/truth-page.js';
 
 const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });

@@ -1,4 +1,4 @@
-import { type BBox, type BlockClass } from '@bookpipe/contracts';
+import type { BBox, BlockClass } from '@bookpipe/contracts';
 import type { TruthKind, TruthRegion } from './truth/truth-page.js';
 
 /** The classes scored: each truth kind that bookpipe labels, with the block classes that mean it. */
@@ -78,7 +78,11 @@ const empty = (): Record<ScoredClass, ClassCounts> =>
  * when it overlaps a truth region of that kind; a region of that kind is found when a block given the
  * class overlaps it.
  */
-export function scoreLabels(blocks: readonly LabelledBlock[], regions: readonly TruthRegion[], options: LabelScoreOptions = {}): Record<ScoredClass, ClassCounts> {
+export function scoreLabels(
+  blocks: readonly LabelledBlock[],
+  regions: readonly TruthRegion[],
+  options: LabelScoreOptions = {},
+): Record<ScoredClass, ClassCounts> {
   const minOverlap = options.minOverlap ?? 0.5;
   const counts = empty();
   const kinds = (cls: ScoredClass): TruthKind => cls;
@@ -122,7 +126,11 @@ export function precisionRecall(counts: ClassCounts): { precision: number | null
 }
 
 /** Truth boxes in the pixels of the OCR'd image, when the truth's image had another size. */
-export function scaleRegions(regions: readonly TruthRegion[], from: { width: number; height: number } | null, to: { width: number; height: number }): TruthRegion[] {
+export function scaleRegions(
+  regions: readonly TruthRegion[],
+  from: { width: number; height: number } | null,
+  to: { width: number; height: number },
+): TruthRegion[] {
   if (!from || (from.width === to.width && from.height === to.height)) return [...regions];
   const sx = to.width / from.width;
   const sy = to.height / from.height;

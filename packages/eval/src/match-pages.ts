@@ -1,5 +1,5 @@
-import { type ScanMetadata } from '@bookpipe/contracts';
 import path from 'node:path';
+import type { ScanMetadata } from '@bookpipe/contracts';
 import { BookpipeError, ErrorCode } from '@bookpipe/core';
 import type { TruthPage } from './truth/truth-page.js';
 
@@ -86,9 +86,13 @@ export function matchPages(
   for (const match of matches) {
     const other = seen.get(match.page);
     if (other) {
-      throw new BookpipeError(ErrorCode.INPUT_INVALID, `Truth pages "${other.truth.key}" and "${match.truth.key}" both match page ${match.page} of scan "${scan.scanId}". Keep one, or map them with truth-pages.json.`, {
-        details: { scanId: scan.scanId, page: match.page },
-      });
+      throw new BookpipeError(
+        ErrorCode.INPUT_INVALID,
+        `Truth pages "${other.truth.key}" and "${match.truth.key}" both match page ${match.page} of scan "${scan.scanId}". Keep one, or map them with truth-pages.json.`,
+        {
+          details: { scanId: scan.scanId, page: match.page },
+        },
+      );
     }
     seen.set(match.page, match);
   }

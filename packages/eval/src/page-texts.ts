@@ -1,5 +1,8 @@
-
-const paragraphLines = (paragraph: OcrParagraph) => paragraph.lines.map((line) => line.text.trim()).filter(Boolean).join('\n');
+const paragraphLines = (paragraph: OcrParagraph) =>
+  paragraph.lines
+    .map((line) => line.text.trim())
+    .filter(Boolean)
+    .join('\n');
 
 /** Everything OCR read on the page, in OCR order: lines by "\n", paragraphs and blocks by blank lines. */
 export function ocrText(page: OcrPage): string {
@@ -26,5 +29,6 @@ export function mergedText(page: MergePage, scope: 'body' | 'page'): string {
     .filter((block) => scope === 'page' || blockRole(block.classification) !== 'furniture')
     .map((block) => block.paragraphs.map((p) => p.text).join('\n'))
     .join('\n\n');
-}import { type OcrPage, type OcrParagraph, type CorrectionPage, blockRole, type MergePage } from '@bookpipe/contracts';
+}
 
+import { blockRole, type CorrectionPage, type MergePage, type OcrPage, type OcrParagraph } from '@bookpipe/contracts';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BaseStage, processPages, type PipelineEvent, type StageContext, type StageStats } from '@bookpipe/core';
+import { BaseStage, type PipelineEvent, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { z } from 'zod';
 
 /** A temporary storage root removed by `await using`. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, Pipeline, loadConfig } from '@bookpipe/core';
+import { ErrorCode, loadConfig, Pipeline } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { describe, expect, it } from 'vitest';
 import { CountingStage, collect, tempRoot } from './helpers.js';
@@ -153,7 +153,10 @@ describe('Pipeline over filesystem storage', () => {
     const { readdir } = await import('node:fs/promises');
     const logs = await readdir(join(scan.dir, 'a', 'logs'));
     expect(logs).toHaveLength(1);
-    const lines = (await readFile(join(scan.dir, 'a', 'logs', logs[0]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(scan.dir, 'a', 'logs', logs[0]!), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.msg)).toContain('stage done');
     expect(lines.every((l) => l.scanId === 'book' && l.stage === 'a')).toBe(true);
   });
@@ -165,10 +168,18 @@ describe('Pipeline over filesystem storage', () => {
     const hold = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    const slow = new CountingStage({ name: 'a', onPage: async () => { entered(); await hold; } });
+    const slow = new CountingStage({
+      name: 'a',
+      onPage: async () => {
+        entered();
+        await hold;
+      },
+    });
     const first = new Pipeline({ scan, stages: [slow], config }).run();
     await inside;
-    await expect(new Pipeline({ scan: openScan({ root: tmp.root, scanId: 'book' }), stages: [new CountingStage({ name: 'a' })], config }).run()).rejects.toMatchObject({
+    await expect(
+      new Pipeline({ scan: openScan({ root: tmp.root, scanId: 'book' }), stages: [new CountingStage({ name: 'a' })], config }).run(),
+    ).rejects.toMatchObject({
       code: ErrorCode.SCAN_LOCKED,
       message: expect.stringContaining(String(process.pid)),
     });

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { LlmBatchClient } from './client.js';
 import { DEFAULT_BATCH_OPTIONS } from './options.js';
 import { openaiCompatible } from './providers/openai-compatible.js';
+import { adapters, makeRequest } from './test-support.js';
 import { startFakeProvider } from './testing/fake-provider.js';
 import { createVirtualClock } from './testing/virtual-clock.js';
-import { adapters, makeRequest } from './test-support.js';
 import type { LlmBatchEvent, LlmRequest, LlmResult } from './types.js';
 
 async function tempDir(): Promise<AsyncDisposable & { path: string }> {
@@ -77,7 +77,7 @@ for (const adapter of adapters) {
       expect(slow?.queueMs).toBeGreaterThanOrEqual(0);
       expect(slow?.executionMs).toBeGreaterThanOrEqual(0);
       expect(summary).toMatchObject({ total: 2, done: 2, failed: 0, notDone: 0, results: 2, attempts: 2, unpricedAttempts: 0, aborted: false });
-      expect(summary.costUsd).toBeCloseTo(2 * (1000 * 0.15 + 100 * 0.6) / 1e6, 12);
+      expect(summary.costUsd).toBeCloseTo((2 * (1000 * 0.15 + 100 * 0.6)) / 1e6, 12);
       expect(summary.usage).toEqual({ promptTokens: 2000, completionTokens: 200, totalTokens: 2200 });
     });
 
@@ -138,15 +138,15 @@ for (const adapter of adapters) {
     it('throws before sending anything when two requests share an id', async () => {
       await using fake = await startFakeProvider();
       const client = new LlmBatchClient({ provider: adapter.create(fake) });
-      await expect(client.processBatch([makeRequest('a'), makeRequest('b'), makeRequest('a')])).rejects.toThrow(
-        /two requests share the id "a" \(index 2\)/,
-      );
+      await expect(client.processBatch([makeRequest('a'), makeRequest('b'), makeRequest('a')])).rejects.toThrow(/two requests share the id "a" \(index 2\)/);
       expect(fake.requests).toHaveLength(0);
     });
 
     it('loads images only when a request starts, once per attempt, so queued requests hold no bytes', async () => {
       const maxWorkers = 3;
-      await using fake = await startFakeProvider({ respond: ({ id, attempt }) => (id === 'r0' && attempt === 1 ? { fault: 'serverError' } : { json: { blocks: ['a', 'b'] }, latencyMs: 5 }) });
+      await using fake = await startFakeProvider({
+        respond: ({ id, attempt }) => (id === 'r0' && attempt === 1 ? { fault: 'serverError' } : { json: { blocks: ['a', 'b'] }, latencyMs: 5 }),
+      });
       const client = new LlmBatchClient({ provider: adapter.create(fake), maxWorkers, clock: createVirtualClock() });
       let loads = 0;
       let finished = 0;
@@ -183,7 +183,9 @@ for (const adapter of adapters) {
     });
 
     it('emits queued, started, retrying, completed / failed and progress events', async () => {
-      await using fake = await startFakeProvider({ respond: ({ id, attempt }) => (id === 'bad' ? { fault: 'httpError', status: 400 } : attempt === 1 ? { fault: 'serverError', status: 503 } : undefined) });
+      await using fake = await startFakeProvider({
+        respond: ({ id, attempt }) => (id === 'bad' ? { fault: 'httpError', status: 400 } : attempt === 1 ? { fault: 'serverError', status: 503 } : undefined),
+      });
       const client = new LlmBatchClient({ provider: adapter.create(fake), clock: createVirtualClock(), maxWorkers: 1 });
       const events: LlmBatchEvent[] = [];
       await client.processBatch([makeRequest('good'), makeRequest('bad')], { onEvent: (e) => events.push(e) });
@@ -202,7 +204,11 @@ for (const adapter of adapters) {
       await using fake = await startFakeProvider({
         respond: ({ id, attempt }) => {
           if (id === 'violates-first' && attempt === 1) return { fault: 'schemaViolation', usage: undefined };
-          return { json: { blocks: ['a', 'b'] }, usage: { promptTokens: 1_000_000, completionTokens: 1_000_000 }, ...(id === 'reported' ? { costUsd: 0.5 } : {}) };
+          return {
+            json: { blocks: ['a', 'b'] },
+            usage: { promptTokens: 1_000_000, completionTokens: 1_000_000 },
+            ...(id === 'reported' ? { costUsd: 0.5 } : {}),
+          };
         },
       });
       const client = new LlmBatchClient({
@@ -252,7 +258,12 @@ for (const adapter of adapters) {
         },
       });
       expect(summary).toMatchObject({ aborted: true, done: 1, failed: 0, notDone: 10, results: 1 });
-      expect(summary.notDoneIds.sort()).toEqual(requests.slice(1).map((r) => r.id).sort());
+      expect(summary.notDoneIds.sort()).toEqual(
+        requests
+          .slice(1)
+          .map((r) => r.id)
+          .sort(),
+      );
       expect(results.map((r) => r.id)).toEqual(['quick']);
       expect(events.some((e) => e.type === 'failed')).toBe(false);
       expect(fake.requests).toHaveLength(4);
@@ -291,12 +302,15 @@ for (const adapter of adapters) {
       const bug = new Error('cannot save page');
       const seen: string[] = [];
       await expect(
-        client.processBatch(Array.from({ length: 20 }, (_, i) => makeRequest(`r${i}`)), {
-          onResult: (r) => {
-            seen.push(r.id);
-            throw bug;
+        client.processBatch(
+          Array.from({ length: 20 }, (_, i) => makeRequest(`r${i}`)),
+          {
+            onResult: (r) => {
+              seen.push(r.id);
+              throw bug;
+            },
           },
-        }),
+        ),
       ).rejects.toBe(bug);
       expect(fake.requests.length).toBeLessThanOrEqual(4);
       expect(seen.length).toBe(fake.requests.length);
@@ -317,7 +331,9 @@ for (const adapter of adapters) {
 
     it('writes one JSON line per request to a new file in logDir, and a batch line', async () => {
       await using dir = await tempDir();
-      await using fake = await startFakeProvider({ respond: ({ id }) => (id === 'bad' ? { fault: 'httpError', status: 400, message: 'bad image' } : undefined) });
+      await using fake = await startFakeProvider({
+        respond: ({ id }) => (id === 'bad' ? { fault: 'httpError', status: 400, message: 'bad image' } : undefined),
+      });
       const client = new LlmBatchClient({ provider: adapter.create(fake), logDir: join(dir.path, 'logs') });
       const image = new Uint8Array(64).fill(7);
       const first = await client.processBatch([makeRequest('good', { images: [{ mediaType: 'image/png', data: image }] }), makeRequest('bad')]);
@@ -327,10 +343,21 @@ for (const adapter of adapters) {
       expect(first.logFile).not.toBe(second.logFile);
       expect(files.every((f) => /^llm-\d{4}-\d{2}-\d{2}T[\d-]+Z(-\d+)?\.jsonl$/.test(f))).toBe(true);
       const text = await readFile(first.logFile as string, 'utf8');
-      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toHaveLength(3);
-      const byId = new Map(lines.map((l) => [l['id'] ?? l['type'], l]));
-      expect(byId.get('good')).toMatchObject({ status: 'done', attempts: 1, model: 'gpt-4o-mini', usage: { totalTokens: expect.any(Number) }, costUsd: expect.any(Number), queueMs: expect.any(Number), executionMs: expect.any(Number) });
+      const byId = new Map(lines.map((l) => [l.id ?? l.type, l]));
+      expect(byId.get('good')).toMatchObject({
+        status: 'done',
+        attempts: 1,
+        model: 'gpt-4o-mini',
+        usage: { totalTokens: expect.any(Number) },
+        costUsd: expect.any(Number),
+        queueMs: expect.any(Number),
+        executionMs: expect.any(Number),
+      });
       expect(byId.get('bad')).toMatchObject({ status: 'failed', attempts: 1, httpStatus: 400, error: expect.stringContaining('bad image') });
       expect(byId.get('batch')).toMatchObject({ total: 2, done: 1, failed: 1 });
       expect(text).not.toContain(Buffer.from(image).toString('base64'));

@@ -1,10 +1,10 @@
-import PQueue from 'p-queue';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import PQueue from 'p-queue';
 import { ApiCallError } from './api-call-error.js';
 import { systemClock } from './clock.js';
 import { loadImages } from './images.js';
 import { checkResponseSchema } from './json-schema.js';
-import { resolveOptions, type LlmBatchClientOptions, type ResolvedOptions } from './options.js';
+import { type LlmBatchClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { attemptCost, DEFAULT_PRICING, type PricingTable } from './pricing.js';
 import type { ProviderResponse } from './provider.js';
 import { AdaptiveRateLimiter } from './rate-limiter.js';
@@ -178,7 +178,14 @@ export class LlmBatchClient {
       ...(run.log ? { logFile: run.log.path } : {}),
     };
     if (run.log) {
-      run.log.write({ type: 'batch', time: new Date().toISOString(), provider: this.options.provider.name, ...summary, notDoneIds: undefined, logFile: undefined });
+      run.log.write({
+        type: 'batch',
+        time: new Date().toISOString(),
+        provider: this.options.provider.name,
+        ...summary,
+        notDoneIds: undefined,
+        logFile: undefined,
+      });
       await run.log.close();
     }
     if (run.callbackError) throw run.callbackError.error;
@@ -393,7 +400,14 @@ export class LlmBatchClient {
   /** The batch was stopped before this request finished: no result, listed as not done. */
   #notDone(run: BatchRun, state: RequestState): void {
     run.notDoneIds.push(state.request.id);
-    run.log?.write({ time: new Date().toISOString(), id: state.request.id, model: state.model, provider: this.options.provider.name, status: 'not_done', attempts: state.sent });
+    run.log?.write({
+      time: new Date().toISOString(),
+      id: state.request.id,
+      model: state.model,
+      provider: this.options.provider.name,
+      status: 'not_done',
+      attempts: state.sent,
+    });
   }
 
   #progress(run: BatchRun): void {

@@ -1,13 +1,14 @@
 // The public API of @bookpipe/llm-batch. Everything else in src/ is internal.
-export { LlmBatchClient } from './client.js';
-export { DEFAULT_BATCH_OPTIONS, type LlmBatchClientOptions } from './options.js';
+
 export { ApiCallError, type ApiCallErrorOptions } from './api-call-error.js';
-export { openaiCompatible, type OpenAICompatibleSettings } from './providers/openai-compatible.js';
-export { anthropic, type AnthropicSettings } from './providers/anthropic.js';
-export type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from './provider.js';
-export { toStrictJsonSchema } from './json-schema.js';
-export { DEFAULT_PRICING, findPrice, type ModelPrice, type PricingTable } from './pricing.js';
+export { LlmBatchClient } from './client.js';
 export type { Clock } from './clock.js';
+export { toStrictJsonSchema } from './json-schema.js';
+export { DEFAULT_BATCH_OPTIONS, type LlmBatchClientOptions } from './options.js';
+export { DEFAULT_PRICING, findPrice, type ModelPrice, type PricingTable } from './pricing.js';
+export type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from './provider.js';
+export { type AnthropicSettings, anthropic } from './providers/anthropic.js';
+export { type OpenAICompatibleSettings, openaiCompatible } from './providers/openai-compatible.js';
 export type {
   BatchProgress,
   BatchSummary,

@@ -16,29 +16,37 @@ describe('toStrictJsonSchema', () => {
 
   it('makes every property required, forbids others, and turns optional into nullable', () => {
     const schema = toStrictJsonSchema(Page) as Record<string, any>;
-    expect(schema['$schema']).toBeUndefined();
-    expect(schema['type']).toBe('object');
-    expect(schema['additionalProperties']).toBe(false);
-    expect(schema['required']).toEqual(['printedPageNumber', 'blocks', 'notes', 'pair', 'extra', 'style', 'flag']);
-    expect(schema['properties'].notes).toEqual({ type: ['string', 'null'] });
-    expect(schema['properties'].printedPageNumber).toEqual({ type: ['string', 'null'] });
-    expect(schema['properties'].extra.type).toEqual(['object', 'null']);
-    expect(schema['properties'].extra.required).toEqual(['hint']);
-    expect(schema['properties'].extra.additionalProperties).toBe(false);
-    expect(schema['properties'].extra.properties.hint).toEqual({ type: ['string', 'null'] });
+    expect(schema.$schema).toBeUndefined();
+    expect(schema.type).toBe('object');
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(['printedPageNumber', 'blocks', 'notes', 'pair', 'extra', 'style', 'flag']);
+    expect(schema.properties.notes).toEqual({ type: ['string', 'null'] });
+    expect(schema.properties.printedPageNumber).toEqual({ type: ['string', 'null'] });
+    expect(schema.properties.extra.type).toEqual(['object', 'null']);
+    expect(schema.properties.extra.required).toEqual(['hint']);
+    expect(schema.properties.extra.additionalProperties).toBe(false);
+    expect(schema.properties.extra.properties.hint).toEqual({ type: ['string', 'null'] });
     // An enum cannot take a null type alongside: it is wrapped.
-    expect(schema['properties'].style).toEqual({ anyOf: [{ type: 'string', enum: ['arabic', 'roman'] }, { type: 'null' }] });
-    expect(schema['properties'].flag).toEqual({ type: 'boolean' });
-    const items = schema['properties'].blocks.items;
+    expect(schema.properties.style).toEqual({ anyOf: [{ type: 'string', enum: ['arabic', 'roman'] }, { type: 'null' }] });
+    expect(schema.properties.flag).toEqual({ type: 'boolean' });
+    const items = schema.properties.blocks.items;
     expect(items.additionalProperties).toBe(false);
     expect(items.required).toEqual(['blockNum', 'classification', 'confidence']);
     expect(items.properties.blockNum).toEqual({ type: 'integer', minimum: 1 });
-    expect(schema['properties'].pair.prefixItems).toEqual([{ type: 'string' }, { type: 'integer' }]);
+    expect(schema.properties.pair.prefixItems).toEqual([{ type: 'string' }, { type: 'integer' }]);
   });
 
   it('produces a schema that accepts the nulls a strict model sends and rejects what zod would reject', () => {
     const validate = new Ajv2020({ strict: false }).compile(toStrictJsonSchema(Page));
-    const answer = { printedPageNumber: null, blocks: [{ blockNum: 1, classification: 'BODY', confidence: 0.9 }], notes: null, pair: ['a', 1], extra: null, style: null, flag: true };
+    const answer = {
+      printedPageNumber: null,
+      blocks: [{ blockNum: 1, classification: 'BODY', confidence: 0.9 }],
+      notes: null,
+      pair: ['a', 1],
+      extra: null,
+      style: null,
+      flag: true,
+    };
     expect(validate(answer)).toBe(true);
     expect(validate({ ...answer, blocks: [] })).toBe(false);
     expect(validate({ ...answer, surprise: 1 })).toBe(false);

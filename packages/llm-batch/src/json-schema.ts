@@ -25,7 +25,7 @@ const MAP = ['properties', '$defs', 'definitions', 'patternProperties', 'depende
 export function toStrictJsonSchema(schema: z.ZodType): JsonSchema {
   const raw = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'throw' }) as Node;
   const strict = strictify(raw);
-  delete strict['$schema'];
+  delete strict.$schema;
   return strict;
 }
 
@@ -40,30 +40,30 @@ function strictify(node: Node): Node {
       out[keyword] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isNode(v) ? strictify(v) : v]));
     } else out[keyword] = value;
   }
-  if (isNode(out['properties'])) {
-    const properties = out['properties'];
-    const required = new Set(Array.isArray(out['required']) ? (out['required'] as string[]) : []);
+  if (isNode(out.properties)) {
+    const properties = out.properties;
+    const required = new Set(Array.isArray(out.required) ? (out.required as string[]) : []);
     for (const key of Object.keys(properties)) {
       if (!required.has(key)) properties[key] = nullable(properties[key] as Node);
     }
-    out['required'] = Object.keys(properties);
-    out['additionalProperties'] = false;
+    out.required = Object.keys(properties);
+    out.additionalProperties = false;
   }
   return out;
 }
 
 /** Adds `null` to what a subschema accepts, as simply as its shape allows. */
 function nullable(node: Node): Node {
-  const type = node['type'];
+  const type = node.type;
   if (typeof type === 'string' && !('enum' in node) && !('const' in node)) {
     return type === 'null' ? node : { ...node, type: [type, 'null'] };
   }
   if (Array.isArray(type) && !('enum' in node) && !('const' in node)) {
     return type.includes('null') ? node : { ...node, type: [...type, 'null'] };
   }
-  if (Array.isArray(node['anyOf'])) {
-    const options = node['anyOf'] as Node[];
-    return options.some((o) => o['type'] === 'null') ? node : { ...node, anyOf: [...options, { type: 'null' }] };
+  if (Array.isArray(node.anyOf)) {
+    const options = node.anyOf as Node[];
+    return options.some((o) => o.type === 'null') ? node : { ...node, anyOf: [...options, { type: 'null' }] };
   }
   return { anyOf: [node, { type: 'null' }] };
 }
@@ -81,8 +81,8 @@ export function checkResponseSchema(responseSchema: unknown): string | undefined
     return `responseSchema.name must match ${NAME.source}, got ${JSON.stringify(name)}`;
   }
   if (!isNode(schema)) return `responseSchema.schema of "${name}" must be a JSON Schema object`;
-  if (schema['type'] !== 'object') {
-    return `responseSchema.schema of "${name}" must have type "object" at its root (got ${JSON.stringify(schema['type'])}): wrap the value in an object`;
+  if (schema.type !== 'object') {
+    return `responseSchema.schema of "${name}" must have type "object" at its root (got ${JSON.stringify(schema.type)}): wrap the value in an object`;
   }
   return undefined;
 }

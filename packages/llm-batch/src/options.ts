@@ -79,7 +79,7 @@ export type ResolvedOptions = Required<Omit<LlmBatchClientOptions, 'logDir'>> & 
 
 /** Defaults first, then every option checked, with the value in the message (p-queue's habit). */
 export function resolveOptions(options: LlmBatchClientOptions, defaults: { random: () => number; clock: Clock }): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('[llm-batch] Expected an options object, got ' + String(options));
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[llm-batch] Expected an options object, got ${String(options)}`);
   const provider = options.provider;
   if (!provider || typeof provider.send !== 'function' || typeof provider.name !== 'string') {
     throw new TypeError('[llm-batch] Missing required option `provider`: pass openaiCompatible({...}), anthropic({...}) or an LlmProvider.');
@@ -99,9 +99,11 @@ export function resolveOptions(options: LlmBatchClientOptions, defaults: { rando
     throw new TypeError(`[llm-batch] \`requestsPerMinute\` must be an integer >= 1 or Infinity, got ${requestsPerMinute}`);
   }
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new TypeError(`[llm-batch] \`maxRetries\` must be an integer >= 0, got ${maxRetries}`);
-  if (!(typeof retryJitter === 'number' && retryJitter >= 0 && retryJitter <= 1)) throw new TypeError(`[llm-batch] \`retryJitter\` must be a number in [0, 1], got ${retryJitter}`);
+  if (!(typeof retryJitter === 'number' && retryJitter >= 0 && retryJitter <= 1))
+    throw new TypeError(`[llm-batch] \`retryJitter\` must be a number in [0, 1], got ${retryJitter}`);
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`[llm-batch] \`timeoutMs\` must be a positive number, got ${timeoutMs}`);
-  if (!(Number.isFinite(retryBaseDelayMs) && retryBaseDelayMs >= 0)) throw new TypeError(`[llm-batch] \`retryBaseDelayMs\` must be a number >= 0, got ${retryBaseDelayMs}`);
+  if (!(Number.isFinite(retryBaseDelayMs) && retryBaseDelayMs >= 0))
+    throw new TypeError(`[llm-batch] \`retryBaseDelayMs\` must be a number >= 0, got ${retryBaseDelayMs}`);
   if (!(Number.isFinite(retryMaxDelayMs) && retryMaxDelayMs >= retryBaseDelayMs)) {
     throw new TypeError(`[llm-batch] \`retryMaxDelayMs\` must be a number >= retryBaseDelayMs (${retryBaseDelayMs}), got ${retryMaxDelayMs}`);
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LlmBatchClient } from './client.js';
 import { AdaptiveRateLimiter } from './rate-limiter.js';
+import { adapters, makeRequest } from './test-support.js';
 import { startFakeProvider } from './testing/fake-provider.js';
 import { createVirtualClock } from './testing/virtual-clock.js';
-import { adapters, makeRequest } from './test-support.js';
 import type { LlmBatchEvent } from './types.js';
 
 /** The most start times found in any window of `windowMs` (windows start at a start time, where the maximum is). */
@@ -88,12 +88,15 @@ for (const adapter of adapters) {
       // When each send starts, on the client's clock. (The server's arrival times are no measure under a
       // virtual clock: it moves on while real I/O is in flight.)
       const starts: number[] = [];
-      const summary = await client.processBatch(Array.from({ length: 40 }, (_, i) => makeRequest(`r${i}`)), {
-        onEvent: (e) => {
-          events.push(e);
-          if (e.type === 'started') starts.push(clock.now());
+      const summary = await client.processBatch(
+        Array.from({ length: 40 }, (_, i) => makeRequest(`r${i}`)),
+        {
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === 'started') starts.push(clock.now());
+          },
         },
-      });
+      );
       expect(summary.done).toBe(40);
       expect(fake.requests).toHaveLength(44); // r3, r13, r23, r33 twice
       expect(starts).toHaveLength(44);
@@ -120,7 +123,10 @@ for (const adapter of adapters) {
       });
       const client = new LlmBatchClient({ provider: adapter.create(fake), requestsPerMinute: 1000, maxWorkers: 8, clock });
       const events: LlmBatchEvent[] = [];
-      const summary = await client.processBatch(Array.from({ length: 8 }, (_, i) => makeRequest(`r${i}`)), { onEvent: (e) => events.push(e) });
+      const summary = await client.processBatch(
+        Array.from({ length: 8 }, (_, i) => makeRequest(`r${i}`)),
+        { onEvent: (e) => events.push(e) },
+      );
       expect(summary.done).toBe(8);
       const throttles = events.filter((e) => e.type === 'throttled');
       // Eight 429s from sends made at the same rate: one slowdown, not eight.

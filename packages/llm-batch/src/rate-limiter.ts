@@ -48,9 +48,7 @@ export class AdaptiveRateLimiter {
 
   /** The rate currently allowed, per window. */
   get currentLimit(): number {
-    return this.#configured === Number.POSITIVE_INFINITY
-      ? this.#configured
-      : Math.max(1, Math.floor(this.#configured * this.#factor));
+    return this.#configured === Number.POSITIVE_INFINITY ? this.#configured : Math.max(1, Math.floor(this.#configured * this.#factor));
   }
 
   /** Changes each time the limiter slows down; attempts remember it to tell whose 429 is news. */

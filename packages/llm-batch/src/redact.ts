@@ -7,8 +7,6 @@ export function createRedactor(secrets: readonly (string | undefined | null)[]):
   return (text) => {
     let out = text;
     for (const secret of exact) out = out.split(secret).join('[REDACTED]');
-    return out
-      .replace(/(Bearer\s+)[^\s"',;]+/gi, '$1[REDACTED]')
-      .replace(/(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi, '$1[REDACTED]');
+    return out.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1[REDACTED]').replace(/(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi, '$1[REDACTED]');
   };
 }

@@ -2,9 +2,9 @@
 // sends, how long it waits, and what the results say.
 import { describe, expect, it } from 'vitest';
 import { LlmBatchClient } from './client.js';
-import { createVirtualClock } from './testing/virtual-clock.js';
-import { startFakeProvider, type FakeReply } from './testing/fake-provider.js';
 import { adapters, deepFreeze, makeRequest } from './test-support.js';
+import { type FakeReply, startFakeProvider } from './testing/fake-provider.js';
+import { createVirtualClock } from './testing/virtual-clock.js';
 import type { LlmBatchEvent, LlmResult } from './types.js';
 
 const MAX_RETRIES = 2;
@@ -21,7 +21,12 @@ const faults: { name: string; reply: FakeReply; reason: RegExp; status?: number 
   { name: 'output violating the schema', reply: { fault: 'schemaViolation' }, reason: /violates schema: \/ must have required property 'blocks'/ },
 ];
 
-async function runBatch(adapter: (typeof adapters)[number], respond: (id: string, attempt: number) => FakeReply | undefined, ids: string[], timeoutMs = 10_000) {
+async function runBatch(
+  adapter: (typeof adapters)[number],
+  respond: (id: string, attempt: number) => FakeReply | undefined,
+  ids: string[],
+  timeoutMs = 10_000,
+) {
   const fake = await startFakeProvider({ respond: ({ id, attempt }) => respond(id, attempt) });
   const clock = createVirtualClock();
   const client = new LlmBatchClient({
@@ -33,10 +38,13 @@ async function runBatch(adapter: (typeof adapters)[number], respond: (id: string
   });
   const results = new Map<string, LlmResult>();
   const events: LlmBatchEvent[] = [];
-  const summary = await client.processBatch(ids.map((id) => makeRequest(id)), {
-    onEvent: (e) => events.push(e),
-    onResult: (r) => void results.set(r.id, r),
-  });
+  const summary = await client.processBatch(
+    ids.map((id) => makeRequest(id)),
+    {
+      onEvent: (e) => events.push(e),
+      onResult: (r) => void results.set(r.id, r),
+    },
+  );
   return { fake, clock, results, events, summary };
 }
 

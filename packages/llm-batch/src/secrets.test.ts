@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LlmBatchClient } from './client.js';
-import { startFakeProvider, type FakeReply } from './testing/fake-provider.js';
-import { createVirtualClock } from './testing/virtual-clock.js';
 import { adapters, makeRequest } from './test-support.js';
+import { type FakeReply, startFakeProvider } from './testing/fake-provider.js';
+import { createVirtualClock } from './testing/virtual-clock.js';
 
 const KEY = 'sk-PLANTED-b7e1f0c4d2a94e6f8c3b5a7d9e1f2a4c';
 const IMAGE = new Uint8Array(Array.from({ length: 300 }, (_, i) => (i * 37) % 256));
@@ -17,7 +17,8 @@ for (const adapter of adapters) {
     it('never shows the key or image bytes in logs, events, results or errors', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'llm-batch-secrets-'));
       try {
-        const echo = (headers: Record<string, unknown>) => `echo: authorization=${String(headers['authorization'])} x-api-key=${String(headers['x-api-key'])} raw ${KEY}`;
+        const echo = (headers: Record<string, unknown>) =>
+          `echo: authorization=${String(headers.authorization)} x-api-key=${String(headers['x-api-key'])} raw ${KEY}`;
         await using fake = await startFakeProvider({
           respond: ({ id, attempt, headers }): FakeReply | undefined => {
             if (id === 'unauthorized') return { fault: 'httpError', status: 401, message: echo(headers) };
@@ -58,7 +59,16 @@ for (const adapter of adapters) {
         // Errors thrown by the adapter itself carry no key either, in message or stack.
         const provider = adapter.create(fake, KEY);
         const error = (await provider
-          .send({ id: 'unauthorized', model: 'm', messages: [{ role: 'user', content: 'x' }], images: [], responseSchema: { name: 'n', schema: { type: 'object' } } }, { signal: new AbortController().signal, timeoutMs: 5000, now: Date.now })
+          .send(
+            {
+              id: 'unauthorized',
+              model: 'm',
+              messages: [{ role: 'user', content: 'x' }],
+              images: [],
+              responseSchema: { name: 'n', schema: { type: 'object' } },
+            },
+            { signal: new AbortController().signal, timeoutMs: 5000, now: Date.now },
+          )
           .catch((e: unknown) => e)) as Error;
         expect(`${error.message}\n${error.stack}\n${JSON.stringify(error)}`).not.toContain(KEY);
       } finally {

@@ -1,7 +1,8 @@
 // Helpers shared by this package's tests. Not exported, not shipped.
+
+import type { LlmProvider } from './provider.js';
 import { anthropic } from './providers/anthropic.js';
 import { openaiCompatible } from './providers/openai-compatible.js';
-import type { LlmProvider } from './provider.js';
 import type { LlmRequest, LlmResponseSchema } from './types.js';
 
 export const blocksSchema: LlmResponseSchema = {

@@ -29,9 +29,7 @@ export type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/w
  * An image for a request, either in memory or loaded on demand. Prefer `load`: 10,000 queued
  * requests then hold no image bytes; the client loads them when the request starts and drops them after.
  */
-export type LlmImage =
-  | { mediaType: ImageMediaType; data: Uint8Array }
-  | { mediaType: ImageMediaType; load: () => Promise<Uint8Array> };
+export type LlmImage = { mediaType: ImageMediaType; data: Uint8Array } | { mediaType: ImageMediaType; load: () => Promise<Uint8Array> };
 
 export interface LlmRequest<Metadata = unknown> {
   /** Unique within a batch; reported back on the result and sent as the `x-bookpipe-request-id` header. */

@@ -22,10 +22,19 @@ describe('ResponseValidator', () => {
   it('enforces what providers ignore: exact item counts, tuples, formats', () => {
     const v = compile(schema);
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7] } })).toEqual({ ok: true, value: { blocks: [1, 2, 3, 4, 5, 6, 7] } });
-    expect(validator.check(v, { value: { blocks: [1, 2, 3] } })).toEqual({ ok: false, reason: 'response violates schema: /blocks must NOT have fewer than 7 items' });
-    expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], row: ['a', 'b'] } })).toMatchObject({ ok: false, reason: expect.stringContaining('/row/1 must be number') });
+    expect(validator.check(v, { value: { blocks: [1, 2, 3] } })).toEqual({
+      ok: false,
+      reason: 'response violates schema: /blocks must NOT have fewer than 7 items',
+    });
+    expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], row: ['a', 'b'] } })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('/row/1 must be number'),
+    });
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], row: ['a', 1, 2] } })).toMatchObject({ ok: false });
-    expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], email: 'nope' } })).toMatchObject({ ok: false, reason: expect.stringContaining('must match format "email"') });
+    expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], email: 'nope' } })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('must match format "email"'),
+    });
   });
 
   it('parses JSON text and says why it cannot, without quoting the answer', () => {

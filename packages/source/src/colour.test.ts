@@ -1,14 +1,18 @@
+import { evalFile, hasEval, noteSkip } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { checkColour, COLOUR_CHECK_SIZE } from './colour.js';
+import { COLOUR_CHECK_SIZE, checkColour } from './colour.js';
 import { PdfDocument } from './pdf-document.js';
-import { evalFile, hasEval, noteSkip } from '@bookpipe/testkit';
 
 noteSkip('colour');
 
 async function thumbnail(input: string | { data: Buffer; width: number; height: number }) {
   const image = typeof input === 'string' ? sharp(input) : sharp(input.data, { raw: { width: input.width, height: input.height, channels: 3 } });
-  const { data, info } = await image.resize(COLOUR_CHECK_SIZE, COLOUR_CHECK_SIZE, { fit: 'inside' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await image
+    .resize(COLOUR_CHECK_SIZE, COLOUR_CHECK_SIZE, { fit: 'inside' })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return checkColour(data, info.channels);
 }
 
@@ -31,7 +35,7 @@ describe.skipIf(!hasEval)('checkColour on real scans', () => {
     expect(check).toEqual({ coloured: false, colouredShare: 0, tintHue: null });
   });
 
-  it('keeps the colour of multipage.pdf\'s coloured line charts (pages 3 and 4), not of its sepia page 1', async () => {
+  it("keeps the colour of multipage.pdf's coloured line charts (pages 3 and 4), not of its sepia page 1", async () => {
     const doc = await PdfDocument.open(evalFile('ocrmypdf-resources', 'multipage.pdf'));
     try {
       const at = (i: number) => doc.renderPage(i, { dpi: 100, maxPixels: 2 ** 26, maxInputPixels: 2 ** 28, colour: 'rgb' }).pixels;

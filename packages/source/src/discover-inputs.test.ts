@@ -1,8 +1,8 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverInputs } from './discover-inputs.js';
-import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 
 noteSkip('discover-inputs');
 
@@ -13,7 +13,7 @@ describe.skipIf(!hasEval)('discoverInputs', () => {
   });
   afterEach(() => tmp.remove());
 
-  it('lists a folder in natural order, ignores non-images with a reason, and keeps the inputs\' order', async () => {
+  it("lists a folder in natural order, ignores non-images with a reason, and keeps the inputs' order", async () => {
     const folder = join(tmp.dir, 'pages');
     await mkdir(folder);
     // Real scans under page-like names (links, not copies).

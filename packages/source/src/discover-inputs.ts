@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { IMAGE_EXTENSIONS, sniffFileKind, type FileKind } from './file-kind.js';
+import { type FileKind, IMAGE_EXTENSIONS, sniffFileKind } from './file-kind.js';
 import { inputError } from './input-error.js';
 import { naturalCompare } from './natural-order.js';
 
@@ -51,7 +51,7 @@ export async function discoverInputs(inputs: readonly string[]): Promise<Discove
     if (info.isDirectory()) {
       const found = await listFolder(path, ignored);
       if (found.length === 0) {
-        const skipped = ignored.filter((f) => f.path.startsWith(path + '/')).map((f) => basename(f.path));
+        const skipped = ignored.filter((f) => f.path.startsWith(`${path}/`)).map((f) => basename(f.path));
         throw inputError(
           `Folder ${path} holds no page images (PNG, JPEG, TIFF, WebP)${skipped.length ? `; it holds ${preview(skipped)}` : ''}. Point to the folder of page images, or pass the files themselves.`,
           { file: path },
@@ -101,10 +101,9 @@ async function checkFile(path: string, sizeBytes: number): Promise<InputFile> {
   }
   const kind = await sniffFileKind(path);
   if (!kind) {
-    throw inputError(
-      `Input ${path} is not ${KINDS_TEXT}: its first bytes match none of these formats. Replace it with the real file or leave it out.`,
-      { file: path },
-    );
+    throw inputError(`Input ${path} is not ${KINDS_TEXT}: its first bytes match none of these formats. Replace it with the real file or leave it out.`, {
+      file: path,
+    });
   }
   return { path, kind, sizeBytes };
 }

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kindOfBytes, sniffFileKind } from './file-kind.js';
-import { evalFile, hasEval, noteSkip, tempDir } from '@bookpipe/testkit';
 
 noteSkip('file-kind');
 

@@ -47,10 +47,7 @@ export async function verifyImageFile(path: string, pages: number, limits: Image
   const sharp = await loadSharp();
   for (let page = 0; page < pages; page++) {
     try {
-      await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' })
-        .resize(64, 64, { fit: 'inside' })
-        .raw()
-        .toBuffer();
+      await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
     } catch (error) {
       throw imageError(path, page, pages, error);
     }

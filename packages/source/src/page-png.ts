@@ -1,4 +1,4 @@
-import { checkColour, COLOUR_CHECK_SIZE } from './colour.js';
+import { COLOUR_CHECK_SIZE, checkColour } from './colour.js';
 import type { RawPixels } from './raw-pixels.js';
 import { loadSharp } from './sharp-loader.js';
 
@@ -25,7 +25,10 @@ export async function encodePagePng(pixels: RawPixels, grayscale: GrayscaleOptio
   let toGray = pixels.channels === 1;
   let colouredShare: number | null = null;
   if (pixels.channels === 3 && grayscale === 'auto') {
-    const thumb = await sharp(pixels.data, raw).resize(COLOUR_CHECK_SIZE, COLOUR_CHECK_SIZE, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+    const thumb = await sharp(pixels.data, raw)
+      .resize(COLOUR_CHECK_SIZE, COLOUR_CHECK_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const check = checkColour(thumb.data, thumb.info.channels);
     colouredShare = check.colouredShare;
     toGray = !check.coloured;

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from './pixel-budget.js';
-import { PdfDocument, type PdfRenderOptions } from './pdf-document.js';
 import { encryptedPdf, evalFile, hasEval, noteSkip, pdfWithBrokenPage, tempDir, truncatedCopy } from '@bookpipe/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PdfDocument, type PdfRenderOptions } from './pdf-document.js';
+import { DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_PIXELS } from './pixel-budget.js';
 
 noteSkip('pdf-document');
 
@@ -93,7 +93,9 @@ describe.skipIf(!hasEval)('PdfDocument on real PDFs', () => {
   it('hugemono.pdf (a 116 x 116 in page, a 35000 x 35000 image) is refused before anything is decoded', async () => {
     const doc = await PdfDocument.open(pdf('hugemono.pdf'));
     try {
-      expect(() => doc.renderPage(0, at300)).toThrow(/hugemono\.pdf, page 1: the page is 116\.7 x 116\.7 in; at 300 DPI that is 35000 x 35000 px \(1225\.0 Mpx\), over the input limit of 268\.4 Mpx/);
+      expect(() => doc.renderPage(0, at300)).toThrow(
+        /hugemono\.pdf, page 1: the page is 116\.7 x 116\.7 in; at 300 DPI that is 35000 x 35000 px \(1225\.0 Mpx\), over the input limit of 268\.4 Mpx/,
+      );
       // At a DPI where the page itself is within the limit, its declared image still is not.
       expect(() => doc.renderPage(0, { ...at300, dpi: 100 })).toThrow(/holds an image of 35000 x 35000 px \(1225\.0 Mpx\), over the input limit/);
     } finally {
@@ -129,7 +131,7 @@ describe.skipIf(!hasEval)('PdfDocument on real PDFs', () => {
     try {
       expect(doc.pageCount).toBe(4);
       expect(doc.renderPage(0, at300).pixels.width).toBe(2550);
-      expect(() => doc.renderPage(1, at300)).toThrow(new RegExp(`broken-page-2\\.pdf, page 2: mupdf could not draw all of the page \\(error: .*jbig2`));
+      expect(() => doc.renderPage(1, at300)).toThrow(/broken-page-2\.pdf, page 2: mupdf could not draw all of the page \(error: .*jbig2/);
       expect(doc.renderPage(2, at300).pixels.width).toBe(2550);
       expect(meanLevel(doc.renderPage(3, at300).pixels.data)).toBeLessThan(254);
     } finally {

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { Document, PDFObject, Page } from 'mupdf';
+import type { Document, Page, PDFObject } from 'mupdf';
 import { inputError, reason } from './input-error.js';
 import { collectMupdfLog, loadMupdf, type MupdfModule } from './mupdf-loader.js';
 import { fitToBudget, megapixels } from './pixel-budget.js';
@@ -81,7 +81,11 @@ export class PdfDocument {
       try {
         pageCount = collectMupdfLog(() => doc.countPages()).value;
       } catch (error) {
-        throw inputError(`${path}: cannot read its page tree (mupdf: ${reason(error)}). Check that the file is complete, or export it again.`, { file: path }, error);
+        throw inputError(
+          `${path}: cannot read its page tree (mupdf: ${reason(error)}). Check that the file is complete, or export it again.`,
+          { file: path },
+          error,
+        );
       }
       if (pageCount === 0) {
         throw inputError(`${path} has no pages. Check that this is the right file.`, { file: path });
@@ -148,10 +152,13 @@ export class PdfDocument {
           mupdf.emptyStore();
           // mupdf draws what it can and logs the rest: on a scan the part it skipped is usually the
           // page image itself, so a page rendered with errors would be silently blank or partial.
-          throw inputError(`${where}: mupdf could not draw all of the page (${errors.join('; ')}); the page image would be incomplete. Check that the file is complete, or export it again.`, {
-            ...details,
-            mupdfLog: rendered.log,
-          });
+          throw inputError(
+            `${where}: mupdf could not draw all of the page (${errors.join('; ')}); the page image would be incomplete. Check that the file is complete, or export it again.`,
+            {
+              ...details,
+              mupdfLog: rendered.log,
+            },
+          );
         }
         const width = pixmap.getWidth();
         const height = pixmap.getHeight();

@@ -1,9 +1,9 @@
-import { type ScanMetadata } from '@bookpipe/contracts';
 import { basename } from 'node:path';
+import type { ScanMetadata } from '@bookpipe/contracts';
 import { discoverInputs, type IgnoredFile } from './discover-inputs.js';
 import { sha256File } from './file-hash.js';
 import type { FileKind } from './file-kind.js';
-import { probeImageFile, type ImageLimits } from './image-file.js';
+import { type ImageLimits, probeImageFile } from './image-file.js';
 import { PdfDocument } from './pdf-document.js';
 
 /** One input file with its place in the book. */

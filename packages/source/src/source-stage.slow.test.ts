@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { evalFile, hasEval, noteSkip, repoRoot, tempDir } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PIXELS } from './pixel-budget.js';
 import type { SourcePageMetrics } from './source-metrics.js';
-import { evalFile, hasEval, noteSkip, repoRoot, tempDir } from '@bookpipe/testkit';
 
 noteSkip('source-stage (slow)');
 

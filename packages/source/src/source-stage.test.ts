@@ -1,12 +1,12 @@
 import { mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Pipeline, silentLogger, type PipelineEvent } from '@bookpipe/core';
+import { Pipeline, type PipelineEvent, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
+import { evalFile, hasEval, noteSkip, pdfWithBrokenPage, runStage, tempDir, truncatedCopy } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SourceStage } from './source-stage.js';
 import type { SourcePageMetrics } from './source-metrics.js';
-import { evalFile, hasEval, noteSkip, pdfWithBrokenPage, runStage, tempDir, truncatedCopy } from '@bookpipe/testkit';
+import { SourceStage } from './source-stage.js';
 
 noteSkip('source-stage');
 
@@ -49,7 +49,17 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(await source.listPages()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const metrics = (await source.checkpoint.metrics()) as Map<number, SourcePageMetrics>;
     const origin = [...metrics.values()].map((m) => `${basename(m.sourceFile)}#${m.sourcePage}`);
-    expect(origin).toEqual(['cardinal.pdf#1', 'cardinal.pdf#2', 'cardinal.pdf#3', 'cardinal.pdf#4', 'page_1.tiff#1', 'page_2.tif#1', 'page_10.tiff#1', 'linn.pdf#1', 'typewriter.png#1']);
+    expect(origin).toEqual([
+      'cardinal.pdf#1',
+      'cardinal.pdf#2',
+      'cardinal.pdf#3',
+      'cardinal.pdf#4',
+      'page_1.tiff#1',
+      'page_2.tif#1',
+      'page_10.tiff#1',
+      'linn.pdf#1',
+      'typewriter.png#1',
+    ]);
 
     // Each PNG is what its metrics say, and the JPEG-in-TIFF became a PNG tesseract.js can read.
     for (const [page, m] of metrics) {
@@ -81,9 +91,15 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(linn.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     // The note in the folder was ignored, and said so.
-    expect(events).toContainEqual({ type: 'stage:event', stage: 'source', event: { type: 'source:ignored', file: join(folder, 'README.txt'), reason: 'not an image file' } });
+    expect(events).toContainEqual({
+      type: 'stage:event',
+      stage: 'source',
+      event: { type: 'source:ignored', file: join(folder, 'README.txt'), reason: 'not an image file' },
+    });
     const report = await source.readFile('report.csv');
-    expect(report.split('\n')[0]).toBe('pageNum,processingTimeSeconds,costUsd,sourceFile,sourcePage,width,height,dpi,downsampled,grayscale,pdfRotate,exifOrientation,pngBytes');
+    expect(report.split('\n')[0]).toBe(
+      'pageNum,processingTimeSeconds,costUsd,sourceFile,sourcePage,width,height,dpi,downsampled,grayscale,pdfRotate,exifOrientation,pngBytes',
+    );
     expect(report.trim().split('\n')).toHaveLength(10);
   });
 
@@ -137,7 +153,9 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     // The same files in another order are other inputs too.
     await expect(runStage(scan, new SourceStage({ inputs: [pdf('blank.pdf'), pdf('linn.pdf')] }))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
     // Other settings would mix two kinds of page.
-    await expect(runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), pdf('blank.pdf')], dpi: 200 }))).rejects.toThrow(/other settings \(dpi 300 -> 200\)/);
+    await expect(runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), pdf('blank.pdf')], dpi: 200 }))).rejects.toThrow(
+      /other settings \(dpi 300 -> 200\)/,
+    );
     expect(await ocr.listPages()).toEqual([1]);
 
     const stats = await runStage(scan, new SourceStage({ inputs: [pdf('cardinal.pdf')], force: true }));
@@ -186,7 +204,10 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     for (const [badInput, message] of cases) {
       const scan = openScan({ root, scanId: `bad-${basename(badInput).replace(/\W/g, '-')}` });
       // The bad file comes last: the good PDF before it must not have been written either.
-      await expect(runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), badInput] }))).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(message) });
+      await expect(runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), badInput] }))).rejects.toMatchObject({
+        code: 'INPUT_INVALID',
+        message: expect.stringMatching(message),
+      });
       expect(await scan.stage('source', { pageFormat: 'png' }).listPages()).toEqual([]);
       // Nothing written at all: not even the scan's metadata.json.
       expect(await scan.exists()).toBe(false);
@@ -220,11 +241,19 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect((await source.checkpoint.status()).failedPages.map((f) => f.page)).toEqual([2]);
   });
 
-  it('refuses hugemono.pdf\'s 35000 x 35000 px page as a page failure, with the numbers', async () => {
+  it("refuses hugemono.pdf's 35000 x 35000 px page as a page failure, with the numbers", async () => {
     const scan = openScan({ root, scanId: 'hugemono' });
     const stats = await runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), pdf('hugemono.pdf')] }));
     expect(stats.pagesProcessed).toBe(1);
-    expect(stats.failures).toEqual([{ page: 2, error: expect.stringContaining('hugemono.pdf, page 1: the page is 116.7 x 116.7 in; at 300 DPI that is 35000 x 35000 px (1225.0 Mpx), over the input limit of 268.4 Mpx'), code: 'INPUT_INVALID' }]);
+    expect(stats.failures).toEqual([
+      {
+        page: 2,
+        error: expect.stringContaining(
+          'hugemono.pdf, page 1: the page is 116.7 x 116.7 in; at 300 DPI that is 35000 x 35000 px (1225.0 Mpx), over the input limit of 268.4 Mpx',
+        ),
+        code: 'INPUT_INVALID',
+      },
+    ]);
   });
 
   it('downsamples a page over the pixel budget and records the effective DPI', async () => {
@@ -244,6 +273,12 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(() => new SourceStage({ inputs: [] })).toThrow(/inputs: give at least one PDF, image or folder/);
     expect(() => new SourceStage({ inputs: ['a.pdf'], dpi: 0 })).toThrow(/CONFIG|dpi/);
     expect(() => new SourceStage({ inputs: ['a.pdf'], grayscale: 'yes' as never })).toThrow(/grayscale/);
-    expect(new SourceStage({ inputs: ['a.pdf'] }).options).toMatchObject({ dpi: 300, maxPixels: 2 ** 26, maxInputPixels: 2 ** 28, grayscale: 'auto', force: false });
+    expect(new SourceStage({ inputs: ['a.pdf'] }).options).toMatchObject({
+      dpi: 300,
+      maxPixels: 2 ** 26,
+      maxInputPixels: 2 ** 28,
+      grayscale: 'auto',
+      force: false,
+    });
   });
 });

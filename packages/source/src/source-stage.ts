@@ -1,12 +1,12 @@
-import { type ScanMetadata } from '@bookpipe/contracts';
+import type { ScanMetadata } from '@bookpipe/contracts';
 import { BaseStage, BookpipeError, ErrorCode, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { decodeImagePage, verifyImageFile, type ImageLimits } from './image-file.js';
+import { decodeImagePage, type ImageLimits, verifyImageFile } from './image-file.js';
 import { inputError } from './input-error.js';
 import { encodePagePng } from './page-png.js';
 import { PdfDocument, type PdfPageRender } from './pdf-document.js';
-import { resolveSourceOptions, type ResolvedSourceOptions, type SourceStageOptions } from './source-options.js';
-import { SourcePageMetricsSchema, type SourcePageMetrics } from './source-metrics.js';
-import { describeFiles, locatePage, planSources, sameSources, sourceFilesMetadata, type SourceFile, type SourcePlan } from './source-plan.js';
+import { type SourcePageMetrics, SourcePageMetricsSchema } from './source-metrics.js';
+import { type ResolvedSourceOptions, resolveSourceOptions, type SourceStageOptions } from './source-options.js';
+import { describeFiles, locatePage, planSources, type SourceFile, type SourcePlan, sameSources, sourceFilesMetadata } from './source-plan.js';
 
 /** Settings that change the page images; a resume with other settings would mix two kinds of page. */
 interface SourceSettings {
@@ -91,7 +91,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
 
     if (conflict) {
       // force: the old pages, and everything made from them, go.
-      ctx.logger.warn('replacing the scan\'s source pages (force)', { previous: metadata.sourceFiles?.map((f) => f.path) });
+      ctx.logger.warn("replacing the scan's source pages (force)", { previous: metadata.sourceFiles?.map((f) => f.path) });
       for (const stage of await ctx.scan.stageNames()) await ctx.scan.stage(stage).clean();
       await ctx.output.clean();
     }
@@ -153,7 +153,8 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       );
       ({ pixels, dpi, downsampled } = render);
       pdfRotate = render.rotate;
-      if (render.warnings.length > 0) ctx.logger.warn('mupdf warnings while rendering', { page, file: file.path, sourcePage: index + 1, warnings: render.warnings });
+      if (render.warnings.length > 0)
+        ctx.logger.warn('mupdf warnings while rendering', { page, file: file.path, sourcePage: index + 1, warnings: render.warnings });
     } else {
       const decoded = await decodeImagePage(file.path, index, file.pages, this.#limits);
       ({ pixels, dpi, downsampled } = decoded);
@@ -185,7 +186,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
   async #conflict(ctx: StageContext, metadata: Partial<ScanMetadata>, plan: SourcePlan): Promise<string | undefined> {
     const recorded = metadata.sourceFiles ?? [];
     const scan = ctx.scan.scanId;
-    const consequence = 'pass force to replace them (this deletes the downstream stages\' outputs)';
+    const consequence = "pass force to replace them (this deletes the downstream stages' outputs)";
     if (recorded.length === 0) {
       const existing = await ctx.output.listPages();
       if (existing.length === 0) return undefined;

@@ -6,8 +6,8 @@
  * Usage: node --import tsx memory-probe.ts <root> <scanId> <options as JSON> <input>...
  */
 import { openScan } from '@bookpipe/storage';
-import { SourceStage } from '../src/source-stage.js';
 import { runStage } from '@bookpipe/testkit';
+import { SourceStage } from '../src/source-stage.js';
 
 const [root, scanId, options, ...inputs] = process.argv.slice(2);
 const scan = openScan({ root: root!, scanId: scanId! });

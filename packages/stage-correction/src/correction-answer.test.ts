@@ -1,6 +1,6 @@
+import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { correctionResponseSchemaFor } from './correction-answer.js';
-import { smallPage } from '@bookpipe/testkit';
 
 type Node = Record<string, any>;
 
@@ -8,7 +8,7 @@ type Node = Record<string, any>;
 function objects(node: unknown, out: Node[] = []): Node[] {
   if (Array.isArray(node)) node.forEach((n) => objects(n, out));
   else if (node && typeof node === 'object') {
-    if ((node as Node)['type'] === 'object') out.push(node as Node);
+    if ((node as Node).type === 'object') out.push(node as Node);
     Object.values(node).forEach((v) => objects(v, out));
   }
   return out;
@@ -20,20 +20,24 @@ describe('correctionResponseSchemaFor', () => {
 
   it('pins the number of blocks and of paragraphs per block, and their numbers', () => {
     expect(name).toBe('page_correction');
-    const blocks = schema['properties'] as Node;
-    expect(blocks['blocks']).toMatchObject({ type: 'array', minItems: 3, maxItems: 3 });
-    const items = blocks['blocks'].prefixItems as Node[];
-    expect(items.map((b) => b['properties'].blockNum.const)).toEqual([1, 2, 3]);
-    expect(items.map((b) => [b['properties'].paragraphs.minItems, b['properties'].paragraphs.maxItems])).toEqual([[1, 1], [2, 2], [1, 1]]);
-    expect(items[1]!['properties'].paragraphs.prefixItems.map((p: Node) => p['properties'].parNum.const)).toEqual([1, 2]);
+    const blocks = schema.properties as Node;
+    expect(blocks.blocks).toMatchObject({ type: 'array', minItems: 3, maxItems: 3 });
+    const items = blocks.blocks.prefixItems as Node[];
+    expect(items.map((b) => b.properties.blockNum.const)).toEqual([1, 2, 3]);
+    expect(items.map((b) => [b.properties.paragraphs.minItems, b.properties.paragraphs.maxItems])).toEqual([
+      [1, 1],
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(items[1]!.properties.paragraphs.prefixItems.map((p: Node) => p.properties.parNum.const)).toEqual([1, 2]);
   });
 
   it('is strict-mode compatible: every object closed with all its properties required; arrays keep an items schema', () => {
     for (const object of objects(schema)) {
-      expect(object['additionalProperties']).toBe(false);
-      expect([...object['required']].sort()).toEqual(Object.keys(object['properties']).sort());
+      expect(object.additionalProperties).toBe(false);
+      expect([...object.required].sort()).toEqual(Object.keys(object.properties).sort());
     }
-    const blocks = (schema['properties'] as Node)['blocks'];
+    const blocks = (schema.properties as Node).blocks;
     expect(blocks.items).toMatchObject({ type: 'object' });
     expect(JSON.stringify(schema)).not.toContain('"items":false');
     // text: null means unchanged.

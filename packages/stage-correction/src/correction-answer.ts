@@ -1,6 +1,6 @@
-import { type OcrPage } from '@bookpipe/contracts';
+import type { OcrPage } from '@bookpipe/contracts';
+import { type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
 import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
-import { toStrictJsonSchema, type LlmResponseSchema } from '@bookpipe/llm-batch';
 import { z } from 'zod';
 
 /**
@@ -9,10 +9,7 @@ import { z } from 'zod';
  */
 export const ParagraphAnswerSchema = z.object({
   parNum: z.int().positive().describe('The paragraph number, as given.'),
-  text: z
-    .string()
-    .nullable()
-    .describe('null when the given text is right as it stands; else the whole corrected paragraph, as one line.'),
+  text: z.string().nullable().describe('null when the given text is right as it stands; else the whole corrected paragraph, as one line.'),
   notes: z.string().describe('What was corrected and why, briefly; "" when nothing to say.'),
   confidence: z.number().min(0).max(1).describe('How sure you are that the paragraph now reads as printed, 0..1.'),
 });
@@ -45,7 +42,10 @@ export function correctionResponseSchemaFor(page: OcrPage): LlmResponseSchema {
   const paragraphItem = itemsOf(blockItem, 'paragraphs');
   const blocks = page.blocks.map((block) =>
     replaceProperty(pinProperty(blockItem, 'blockNum', block.blockNum), 'paragraphs', (array) =>
-      pinItems(array, block.paragraphs.map((paragraph) => pinProperty(paragraphItem, 'parNum', paragraph.parNum))),
+      pinItems(
+        array,
+        block.paragraphs.map((paragraph) => pinProperty(paragraphItem, 'parNum', paragraph.parNum)),
+      ),
     ),
   );
   return {

@@ -1,9 +1,19 @@
+import { smallPage } from '@bookpipe/testkit';
 import { dehyphenate, editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
-import { smallPage } from '@bookpipe/testkit';
 
-const page = smallPage(3, [[['The cam-', 'paign began.'], ['A well-', 'known tale.']], [['Tbe end.']]], ['Tbe']);
+const page = smallPage(
+  3,
+  [
+    [
+      ['The cam-', 'paign began.'],
+      ['A well-', 'known tale.'],
+    ],
+    [['Tbe end.']],
+  ],
+  ['Tbe'],
+);
 const paragraphs = prepareParagraphs(page, dehyphenate(page));
 
 describe('prepareParagraphs and correctionPromptJson', () => {
@@ -18,7 +28,10 @@ describe('prepareParagraphs and correctionPromptJson', () => {
   it('numbers blocks and paragraphs, boxes in thousandths, the doubtful words pointed out', () => {
     const json = JSON.parse(correctionPromptJson(page, paragraphs));
     expect(json.page).toBe(3);
-    expect(json.blocks.map((b: any) => [b.blockNum, b.paragraphs.map((p: any) => p.parNum)])).toEqual([[1, [1, 2]], [2, [1]]]);
+    expect(json.blocks.map((b: any) => [b.blockNum, b.paragraphs.map((p: any) => p.parNum)])).toEqual([
+      [1, [1, 2]],
+      [2, [1]],
+    ]);
     expect(json.blocks[0].box).toEqual([125, 42, 875, 125]); // x 200..1400 of 1600, y 100..300 of 2400
     expect(json.blocks[1].paragraphs[0]).toMatchObject({ text: 'Tbe end.', doubtfulWords: ['Tbe'], confidence: 0.85 });
   });
@@ -39,7 +52,13 @@ describe('buildCorrectionPage', () => {
   it('llm: the model text where it changed one, its notes after the hyphen notes, its confidence; an answer repeating the text is no correction', () => {
     const answer = {
       blocks: [
-        { blockNum: 1, paragraphs: [{ parNum: 1, text: 'The campaign began.', notes: '', confidence: 0.9 }, { parNum: 2, text: null, notes: '', confidence: 0.95 }] },
+        {
+          blockNum: 1,
+          paragraphs: [
+            { parNum: 1, text: 'The campaign began.', notes: '', confidence: 0.9 },
+            { parNum: 2, text: null, notes: '', confidence: 0.95 },
+          ],
+        },
         { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The\nend.', notes: 'b read as h', confidence: 0.7 }] },
       ],
     };
@@ -48,10 +67,10 @@ describe('buildCorrectionPage', () => {
     expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
     expect(data.paragraphs[2]).toMatchObject({ notes: 'b read as h', confidence: 0.7 });
     expect(metrics).toMatchObject({ corrections: 3, modelCorrections: 1, charactersChanged: 3 + editDistance('Tbe end.', 'The end.') });
-    expect(metrics['avgConfidence']).toBeCloseTo((0.9 + 0.95 + 0.7) / 3, 4);
+    expect(metrics.avgConfidence).toBeCloseTo((0.9 + 0.95 + 0.7) / 3, 4);
   });
 
-  it('refuses an answer whose paragraphs are not the page\'s', () => {
+  it("refuses an answer whose paragraphs are not the page's", () => {
     const answer = { blocks: [{ blockNum: 1, paragraphs: [{ parNum: 2, text: null, notes: '', confidence: 1 }] }] };
     expect(() => buildCorrectionPage(3, paragraphs, { answer, model: 'm' })).toThrow(/expected block 1 paragraph 1/);
   });

@@ -1,8 +1,8 @@
-import { relativeBox } from '@bookpipe/stage-kit';
-import { type BBox, type OcrPage, type CorrectionPage, type ParagraphCorrection } from '@bookpipe/contracts';
-import { type DehyphenateResult, type ParagraphJoin, editDistance, similarity, lineTokens } from '@bookpipe/text';
-import type { CorrectionAnswer } from './correction-answer.js';
+import type { BBox, CorrectionPage, OcrPage, ParagraphCorrection } from '@bookpipe/contracts';
 import type { PageMetricsInput } from '@bookpipe/core';
+import { relativeBox } from '@bookpipe/stage-kit';
+import { type DehyphenateResult, editDistance, lineTokens, type ParagraphJoin, similarity } from '@bookpipe/text';
+import type { CorrectionAnswer } from './correction-answer.js';
 import type { CorrectionPageMetrics } from './correction-metrics.js';
 
 /** One OCR paragraph, with its text before and after the deterministic pass. */
@@ -31,7 +31,10 @@ export function prepareParagraphs(page: OcrPage, dehyphenated: DehyphenateResult
   for (const block of page.blocks) {
     for (const paragraph of block.paragraphs) {
       const result = dehyphenated.paragraphs[index++];
-      const ocrText = paragraph.lines.map((line) => lineTokens(line).join(' ')).filter(Boolean).join(' ');
+      const ocrText = paragraph.lines
+        .map((line) => lineTokens(line).join(' '))
+        .filter(Boolean)
+        .join(' ');
       prepared.push({
         blockNum: block.blockNum,
         parNum: paragraph.parNum,
@@ -40,7 +43,10 @@ export function prepareParagraphs(page: OcrPage, dehyphenated: DehyphenateResult
         joins: result?.joins ?? [],
         ocrConfidence: paragraph.confidence,
         bbox: paragraph.bbox,
-        doubtfulWords: paragraph.lines.flatMap((line) => line.words).filter((word) => word.confidence < DOUBTFUL_BELOW && word.text.trim() !== '').map((word) => word.text),
+        doubtfulWords: paragraph.lines
+          .flatMap((line) => line.words)
+          .filter((word) => word.confidence < DOUBTFUL_BELOW && word.text.trim() !== '')
+          .map((word) => word.text),
       });
     }
   }
@@ -99,7 +105,9 @@ export function buildCorrectionPage(
     const answer = answers[index];
     if (llm && (answer?.blockNum !== paragraph.blockNum || answer.parNum !== paragraph.parNum)) {
       // The schema pins both numbers; this only guards against a client that did not validate.
-      throw new Error(`the answer's paragraph ${index + 1} is block ${answer?.blockNum} paragraph ${answer?.parNum}, expected block ${paragraph.blockNum} paragraph ${paragraph.parNum}`);
+      throw new Error(
+        `the answer's paragraph ${index + 1} is block ${answer?.blockNum} paragraph ${answer?.parNum}, expected block ${paragraph.blockNum} paragraph ${paragraph.parNum}`,
+      );
     }
     const corrected = answer?.text != null ? normaliseSpace(answer.text) : null;
     const modelChanged = corrected !== null && corrected !== paragraph.text;

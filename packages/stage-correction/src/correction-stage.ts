@@ -1,9 +1,18 @@
-import { CorrectionPageSchema, type CorrectionPage, OCR_STAGE, SOURCE_STAGE, type OcrPage } from '@bookpipe/contracts';
-import { resolveLlm, type ResolvedLlm, type StageLlmOptions, runLlmPages, type LlmPagePlan, bookVocabulary, checkPageImageOptions, pageImage } from '@bookpipe/stage-kit';
-import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
+import { type CorrectionPage, CorrectionPageSchema, OCR_STAGE, type OcrPage, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { CorrectionAnswerSchema, correctionResponseSchemaFor, type CorrectionAnswer } from './correction-answer.js';
-import { CorrectionPageMetricsSchema, CorrectionReportSchema, type CorrectionPageMetrics } from './correction-metrics.js';
+import {
+  bookVocabulary,
+  checkPageImageOptions,
+  type LlmPagePlan,
+  pageImage,
+  type ResolvedLlm,
+  resolveLlm,
+  runLlmPages,
+  type StageLlmOptions,
+} from '@bookpipe/stage-kit';
+import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
+import { type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
+import { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
 import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
 import { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';
 

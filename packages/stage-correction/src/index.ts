@@ -1,4 +1,4 @@
+export { CORRECTION_SCHEMA_NAME, type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
+export { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
 export { CorrectionStage, type CorrectionStageOptions } from './correction-stage.js';
-export { CorrectionPageMetricsSchema, CorrectionReportSchema, type CorrectionPageMetrics } from './correction-metrics.js';
-export { CorrectionAnswerSchema, correctionResponseSchemaFor, CORRECTION_SCHEMA_NAME, type CorrectionAnswer } from './correction-answer.js';
 export { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';

@@ -1,19 +1,20 @@
 // The kit for stages that call an LLM: everything the correction and label stages share, and what a
 // user's own LLM stage needs, so that no stage imports another stage.
+
+export { LLM_REQUEST_FAILED, type LlmPageJob, type LlmPagePlan, llmMetrics, type PageOutput, type RunLlmPagesOptions, runLlmPages } from './llm-pages.js';
 export {
-  resolveLlm,
-  configuredProvider,
-  providerFromConfig,
-  DEFAULT_MODELS,
-  DEFAULT_BASE_URLS,
   API_KEY_VARIABLES,
+  configuredProvider,
   createLlmClient,
+  DEFAULT_BASE_URLS,
+  DEFAULT_MODELS,
   type LlmClientOptions,
-  type StageLlmOptions,
+  providerFromConfig,
   type ResolvedLlm,
+  resolveLlm,
+  type StageLlmOptions,
 } from './llm-settings.js';
-export { runLlmPages, llmMetrics, LLM_REQUEST_FAILED, type LlmPageJob, type LlmPagePlan, type PageOutput, type RunLlmPagesOptions } from './llm-pages.js';
-export { pageImage, pageImageJpeg, checkPageImageOptions, type PageImageOptions } from './page-image.js';
-export { pinItems, pinProperty, replaceProperty, itemsOf } from './pinned-schema.js';
 export { bookVocabulary } from './ocr-input.js';
+export { checkPageImageOptions, type PageImageOptions, pageImage, pageImageJpeg } from './page-image.js';
+export { itemsOf, pinItems, pinProperty, replaceProperty } from './pinned-schema.js';
 export { relativeBox } from './relative-box.js';

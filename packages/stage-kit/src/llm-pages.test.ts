@@ -1,10 +1,10 @@
-import { BasePageMetricsSchema } from '@bookpipe/contracts';
-import { loadConfig, silentLogger, type PipelineEvent, type StageContext } from '@bookpipe/core';
-import { LlmBatchClient, type LlmProvider, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BasePageMetricsSchema } from '@bookpipe/contracts';
+import { loadConfig, type PipelineEvent, type StageContext, silentLogger } from '@bookpipe/core';
+import { LlmBatchClient, type LlmProvider, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LLM_REQUEST_FAILED, runLlmPages, type LlmPagePlan } from './llm-pages.js';
+import { LLM_REQUEST_FAILED, type LlmPagePlan, runLlmPages } from './llm-pages.js';
 
 const MetricsSchema = BasePageMetricsSchema.extend({ letters: z.number() }).passthrough();
 type Metrics = z.infer<typeof MetricsSchema>;
@@ -52,7 +52,11 @@ function fakeModel(refuse: number[] = [], onSend?: (page: number) => void) {
         state.inFlight--;
       }
       const prompt = String(call.messages[0]!.content);
-      return { output: { value: refuse.includes(page) ? { wrong: true } : { text: prompt.toUpperCase() } }, usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 }, costUsd: 0.01 };
+      return {
+        output: { value: refuse.includes(page) ? { wrong: true } : { text: prompt.toUpperCase() } },
+        usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
+        costUsd: 0.01,
+      };
     },
   };
   return { provider, state };
@@ -83,9 +87,26 @@ describe('runLlmPages', () => {
     expect(state.sent.sort()).toEqual(['proof_0001', 'proof_0002', 'proof_0003', 'proof_0005', 'proof_0006']);
     expect(state.maxInFlight).toBeLessThanOrEqual(2);
     expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1' });
-    expect(saved.get(1)!.metrics).toMatchObject({ pageNum: 1, letters: 6, costUsd: 0.01, attempts: 1, model: 'm', provider: 'fake', promptTokens: 10, completionTokens: 5 });
+    expect(saved.get(1)!.metrics).toMatchObject({
+      pageNum: 1,
+      letters: 6,
+      costUsd: 0.01,
+      attempts: 1,
+      model: 'm',
+      provider: 'fake',
+      promptTokens: 10,
+      completionTokens: 5,
+    });
     expect(saved.get(4)!.metrics).toMatchObject({ pageNum: 4, letters: 0, costUsd: 0 });
-    expect(stats.failures).toEqual([{ page: 3, error: expect.stringMatching(/^Scan "book", stage "proof", page 3: the fake model m gave no usable answer after 1 attempt\(s\) \(\$0\.010000\): .*Run the stage again to retry this page\.$/), code: LLM_REQUEST_FAILED }]);
+    expect(stats.failures).toEqual([
+      {
+        page: 3,
+        error: expect.stringMatching(
+          /^Scan "book", stage "proof", page 3: the fake model m gave no usable answer after 1 attempt\(s\) \(\$0\.010000\): .*Run the stage again to retry this page\.$/,
+        ),
+        code: LLM_REQUEST_FAILED,
+      },
+    ]);
     expect(failed.get(3)).toBe(stats.failures[0]!.error);
     expect(events.filter((e) => e.type === 'page:done')).toHaveLength(5);
     expect(events.find((e) => e.type === 'stage:event' && e.event.type === 'failed')).toMatchObject({ stage: 'proof', event: { id: 'proof_0003', page: 3 } });

@@ -1,5 +1,5 @@
 import type { BasePageMetrics, LlmPageMetrics } from '@bookpipe/contracts';
-import { BookpipeError, ErrorCode, processPages, type PageMetricsInput, type StageContext, type StageStats } from '@bookpipe/core';
+import { BookpipeError, ErrorCode, type PageMetricsInput, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import type { LlmRequest, LlmResult, LlmSuccess } from '@bookpipe/llm-batch';
 import type { ResolvedLlm } from './llm-settings.js';
 

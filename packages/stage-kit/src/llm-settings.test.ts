@@ -39,8 +39,12 @@ describe('resolveLlm', () => {
   });
 
   it('refuses, naming the variable, a local server without a model and a provider without its key', () => {
-    expect(code(() => resolveLlm(loadConfig({ BOOKPIPE_BASE_URL: 'http://127.0.0.1:11434/v1' }), undefined, 'correction'))).toMatch(/^CONFIG_INVALID: Stage "correction" has no model.*BOOKPIPE_MODEL/);
-    expect(code(() => resolveLlm(loadConfig({ BOOKPIPE_PROVIDER: 'anthropic', OPENAI_API_KEY: 'k' }), undefined, 'label'))).toMatch(/^CONFIG_INVALID: .*ANTHROPIC_API_KEY/);
+    expect(code(() => resolveLlm(loadConfig({ BOOKPIPE_BASE_URL: 'http://127.0.0.1:11434/v1' }), undefined, 'correction'))).toMatch(
+      /^CONFIG_INVALID: Stage "correction" has no model.*BOOKPIPE_MODEL/,
+    );
+    expect(code(() => resolveLlm(loadConfig({ BOOKPIPE_PROVIDER: 'anthropic', OPENAI_API_KEY: 'k' }), undefined, 'label'))).toMatch(
+      /^CONFIG_INVALID: .*ANTHROPIC_API_KEY/,
+    );
     expect(code(() => resolveLlm(loadConfig({}), { provider: openaiCompatible({}) }, 'label'))).toMatch(/^CONFIG_INVALID: .*no model/);
   });
 
@@ -72,6 +76,8 @@ describe('resolveLlm', () => {
   it('uses a given client as is, and refuses client settings next to it', () => {
     const client = new LlmBatchClient({ provider: openaiCompatible({}) });
     expect(resolveLlm(loadConfig({}), { client, model: 'm' }, 'label')).toEqual({ client, model: 'm' });
-    expect(code(() => resolveLlm(loadConfig({}), { client, model: 'm', maxWorkers: 4 }, 'label'))).toMatch(/^CONFIG_INVALID: Stage "label": llm.client is given together with llm.maxWorkers/);
+    expect(code(() => resolveLlm(loadConfig({}), { client, model: 'm', maxWorkers: 4 }, 'label'))).toMatch(
+      /^CONFIG_INVALID: Stage "label": llm.client is given together with llm.maxWorkers/,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { BookpipeError, ErrorCode, hasLlm, type Config, type ProviderName } from '@bookpipe/core';
-import { LlmBatchClient, anthropic, openaiCompatible, type LlmProvider } from '@bookpipe/llm-batch';
+import { BookpipeError, type Config, ErrorCode, hasLlm, type ProviderName } from '@bookpipe/core';
+import { anthropic, LlmBatchClient, type LlmProvider, openaiCompatible } from '@bookpipe/llm-batch';
 
 /**
  * How an LLM stage reaches its model. Every field falls back to the configuration (`loadConfig()`,
@@ -162,7 +162,8 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
   // The default model is the provider's: the configured one, or the one a given client was built for
   // (createLlmClient's); a provider object given alone names no model of its own.
   const providerName = o.client ? o.client.options.provider.name : o.provider ? undefined : (configuredProvider(config) ?? 'ollama');
-  const model = o.model ?? config.llm.model ?? (providerName === undefined ? undefined : (DEFAULT_MODELS as Readonly<Record<string, string | undefined>>)[providerName]);
+  const model =
+    o.model ?? config.llm.model ?? (providerName === undefined ? undefined : (DEFAULT_MODELS as Readonly<Record<string, string | undefined>>)[providerName]);
   if (model === undefined) {
     throw new BookpipeError(
       ErrorCode.CONFIG_INVALID,

@@ -1,5 +1,5 @@
 import { SOURCE_STAGE } from '@bookpipe/contracts';
-import { openStageInput, type BookStorage } from '@bookpipe/core';
+import { type BookStorage, openStageInput } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
 import sharp from 'sharp';
 

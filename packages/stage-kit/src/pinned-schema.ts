@@ -16,7 +16,7 @@ const isNode = (value: unknown): value is Node => typeof value === 'object' && v
 
 /** `array` (an array schema) with exactly `items.length` items, the i-th matching `items[i]`. */
 export function pinItems(array: JsonSchema, items: readonly JsonSchema[]): JsonSchema {
-  if (array['type'] !== 'array') throw new TypeError(`pinItems: expected an array schema, got type ${JSON.stringify(array['type'])}`);
+  if (array.type !== 'array') throw new TypeError(`pinItems: expected an array schema, got type ${JSON.stringify(array.type)}`);
   return { ...array, prefixItems: [...items], minItems: items.length, maxItems: items.length };
 }
 
@@ -27,7 +27,7 @@ export function pinProperty(object: JsonSchema, property: string, value: string 
 
 /** `object` with its `property` schema replaced by `replace(current)`. */
 export function replaceProperty(object: JsonSchema, property: string, replace: (current: JsonSchema) => JsonSchema): JsonSchema {
-  const properties = object['properties'];
+  const properties = object.properties;
   const current = isNode(properties) ? properties[property] : undefined;
   if (!isNode(properties) || !isNode(current)) {
     throw new TypeError(`replaceProperty: the schema has no property "${property}"`);
@@ -37,9 +37,9 @@ export function replaceProperty(object: JsonSchema, property: string, replace: (
 
 /** The element schema of an array property (`items`), to pin it per position. */
 export function itemsOf(object: JsonSchema, property: string): JsonSchema {
-  const properties = object['properties'];
+  const properties = object.properties;
   const array = isNode(properties) ? properties[property] : undefined;
-  const items = isNode(array) ? array['items'] : undefined;
+  const items = isNode(array) ? array.items : undefined;
   if (!isNode(items)) throw new TypeError(`itemsOf: property "${property}" is not an array with an items schema`);
   return items;
 }

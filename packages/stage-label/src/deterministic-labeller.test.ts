@@ -1,5 +1,4 @@
-import { labelPageSchemaFor, type BlockClass } from '@bookpipe/contracts';
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { type BlockClass, labelPageSchemaFor, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { labelDeterministic } from './index.js';
 
@@ -56,7 +55,8 @@ function body(top: number, count: number, x = 100): LineSpec[] {
   return Array.from({ length: count }, (_, index) => ({ text: `body text line number ${index} of the page goes on here`, x, y: top + index * 50 }));
 }
 
-const classes = (labels: ReturnType<typeof labelDeterministic>, index: number): BlockClass[] => labels[index]?.blocks.map((block) => block.classification) ?? [];
+const classes = (labels: ReturnType<typeof labelDeterministic>, index: number): BlockClass[] =>
+  labels[index]?.blocks.map((block) => block.classification) ?? [];
 
 describe('labelDeterministic', () => {
   it('finds running heads with page numbers, alternating between left and right pages', () => {
@@ -106,20 +106,14 @@ describe('labelDeterministic', () => {
   });
 
   it('labels a centred large line with space around it inside the text as a section heading', () => {
-    const pages = [1, 2, 3].map((number) =>
-      page(number, [body(150, 12), [{ text: 'THE MARKET', x: 450, y: 820, width: 300, height: 60 }], body(950, 12)]),
-    );
+    const pages = [1, 2, 3].map((number) => page(number, [body(150, 12), [{ text: 'THE MARKET', x: 450, y: 820, width: 300, height: 60 }], body(950, 12)]));
     expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'SECTION_HEADING', 'BODY']);
   });
 
   it('takes a chapter label and the title under it on a sunk opening page as the chapter heading, never as a running head', () => {
     // A short book with short chapters: openings are half the pages, and their "CHAPTER n" repeat at one height.
     const opening = (scanPage: number, label: string, title: string) =>
-      page(scanPage, [
-        [{ text: label, x: 490, y: 460, width: 220, height: 30 }],
-        [{ text: title, x: 380, y: 540, width: 440, height: 52 }],
-        body(700, 18),
-      ]);
+      page(scanPage, [[{ text: label, x: 490, y: 460, width: 220, height: 30 }], [{ text: title, x: 380, y: 540, width: 440, height: 52 }], body(700, 18)]);
     const pages = [
       opening(1, 'CHAPTER I', 'The First Day'),
       page(2, [[{ text: '2 THE BOOK OF DAYS', x: 100, y: 100, width: 600, height: 26 }], body(200, 30)]),

@@ -1,8 +1,8 @@
-import { type OcrPage, type BlockClass, type BlockLabel, type LabelPage, type NumberingStyle, type PageNumberLocation, type PageRegion } from '@bookpipe/contracts';
-import { measurePage, type BlockLayout, type PageLayout } from './page-layout.js';
-import { numberAtEdge, numberOnly, type NumberToken } from './page-numbers.js';
-import { reconcilePageNumbers, type PageNumberReading } from './reconcile-page-numbers.js';
+import type { BlockClass, BlockLabel, LabelPage, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
+import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
+import { type NumberToken, numberAtEdge, numberOnly } from './page-numbers.js';
+import { type PageNumberReading, reconcilePageNumbers } from './reconcile-page-numbers.js';
 import { bestRepeats, repeatingText } from './running-headers.js';
 
 export interface LabelOptions {
@@ -122,7 +122,8 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
         // Opening pages carry no running head: their "CHAPTER IV" above the text is a heading. The
         // numeral of "CHAPTER IV" is the chapter's, not a page number: only one after it counts.
         const division = afterDivisionLabel(entry.text.split('\n')[0] ?? '');
-        const edge = entry.lines.length === 1 && !opening ? (division === null ? numberAtEdge(entry.text) : division === '' ? null : numberAtEdge(`x ${division}`)) : null;
+        const edge =
+          entry.lines.length === 1 && !opening ? (division === null ? numberAtEdge(entry.text) : division === '' ? null : numberAtEdge(`x ${division}`)) : null;
         const besideNumber = pageNumberBlocks.some((number) => overlapsVertically(number.block.bbox, bbox));
         if (edge && repeat < minRepeat && otherWordsAreNoise(entry, edge, layout.page.meanConfidence)) set(entry, 'PAGE_NUMBER', 0.7);
         else if (edge && /\p{L}{2}/u.test(entry.text)) set(entry, 'HEADER', repeat >= minRepeat ? 0.95 : 0.85);
@@ -187,7 +188,13 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
         const current = classes.get(entry);
         // Where the other pages' heads sit, and no larger than the text (a title is larger).
         const inPlace = Math.abs(entry.block.bbox.y / layout.page.height - headTop) < 0.05 && entry.scale < 1.2;
-        if (entry.topLine && inPlace && entry.lines.length === 1 && entry.words <= 8 && (current?.classification === 'BODY' || current?.classification === 'CHAPTER_HEADING')) {
+        if (
+          entry.topLine &&
+          inPlace &&
+          entry.lines.length === 1 &&
+          entry.words <= 8 &&
+          (current?.classification === 'BODY' || current?.classification === 'CHAPTER_HEADING')
+        ) {
           classes.set(entry, { blockNum: entry.block.blockNum, classification: 'HEADER', confidence: 0.6 });
         }
       }
@@ -250,7 +257,7 @@ function headingClass(
   if (entry.lines.length > 3 || entry.words > 12 || entry.below) return null;
   // A heading is not a sentence broken off: one ending in a comma, semicolon or hyphen goes on.
   const division = isDivisionLabel(entry.text);
-  if (!division && /[,;\-]$/u.test(entry.text.trim())) return null;
+  if (!division && /[,;-]$/u.test(entry.text.trim())) return null;
   const large = entry.scale >= options.headingScale;
   const letters = entry.text.replace(/[^\p{L}]/gu, '');
   const capitals = letters.length >= 3 && letters === letters.toUpperCase();
@@ -327,7 +334,12 @@ function readPageNumber(layout: PageLayout, classes: Map<BlockLayout, BlockLabel
     .filter((entry) => entry.noise === 'none' && classes.get(entry)?.classification === 'BODY')
     .sort((a, b) => a.block.bbox.y - b.block.bbox.y);
   const firstLine = kept[0]?.lines[0];
-  if (firstLine && firstLine.bbox.y <= layout.content.y + layout.lineHeight && firstLine.bbox.y < 0.3 * layout.page.height && firstLine.text.split(/\s+/).length <= 6) {
+  if (
+    firstLine &&
+    firstLine.bbox.y <= layout.content.y + layout.lineHeight &&
+    firstLine.bbox.y < 0.3 * layout.page.height &&
+    firstLine.text.split(/\s+/).length <= 6
+  ) {
     const number = numberOnly(firstLine.text) ?? numberAtEdge(firstLine);
     if (number) return { number, location: 'header', confidence: 0.6 * number.weight };
   }

@@ -3,7 +3,19 @@ import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-
 
 describe('heading patterns', () => {
   it('knows the words books print over their divisions, with a number, in several languages', () => {
-    for (const text of ['CHAPTER IV', 'Chapter 12.', 'CHAP. XI.', 'BOOK THE SECOND', 'Part One', 'Kapitel 3', 'Erstes Kapitel', 'Capitolo II', 'Chapitre premier', 'LIBER II.', 'Capítulo 7']) {
+    for (const text of [
+      'CHAPTER IV',
+      'Chapter 12.',
+      'CHAP. XI.',
+      'BOOK THE SECOND',
+      'Part One',
+      'Kapitel 3',
+      'Erstes Kapitel',
+      'Capitolo II',
+      'Chapitre premier',
+      'LIBER II.',
+      'Capítulo 7',
+    ]) {
       expect(isDivisionLabel(text), text).toBe(true);
     }
     for (const text of ['Chapters of the past were', 'Partial answers', 'Book-keeping', 'The chapter 4', 'Parting words', '1923']) {

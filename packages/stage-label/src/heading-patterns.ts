@@ -7,9 +7,42 @@
 
 /** Division words, several languages. */
 const DIVISION = [
-  'chapter', 'chap\\.', 'book', 'part', 'section', 'canto', 'act', 'letter', 'lecture', 'lesson', 'essay', 'volume', 'vol\\.',
-  'kapitel', 'buch', 'teil', 'abschnitt', 'hauptstück', 'chapitre', 'livre', 'partie', 'capitolo', 'libro', 'parte',
-  'capítulo', 'capitulo', 'liber', 'caput', 'cap\\.', 'hoofdstuk', 'deel', 'kapittel', 'luku', 'rozdział', 'глава', 'часть',
+  'chapter',
+  'chap\\.',
+  'book',
+  'part',
+  'section',
+  'canto',
+  'act',
+  'letter',
+  'lecture',
+  'lesson',
+  'essay',
+  'volume',
+  'vol\\.',
+  'kapitel',
+  'buch',
+  'teil',
+  'abschnitt',
+  'hauptstück',
+  'chapitre',
+  'livre',
+  'partie',
+  'capitolo',
+  'libro',
+  'parte',
+  'capítulo',
+  'capitulo',
+  'liber',
+  'caput',
+  'cap\\.',
+  'hoofdstuk',
+  'deel',
+  'kapittel',
+  'luku',
+  'rozdział',
+  'глава',
+  'часть',
 ].join('|');
 
 /** Numbers as books print them: figures, roman numerals, words and ordinals. */
@@ -24,12 +57,11 @@ const NUMBER = [
 /** "CHAPTER IV", "Chapter 12.", "BOOK THE SECOND", "Kapitel 3", "Capitolo II", "Chapitre premier". */
 const LABEL_THEN_NUMBER = new RegExp(`^[^\\p{L}\\p{N}]*(?:${DIVISION})(?:\\s+|\\s*(?=\\d))(?:${NUMBER})(?=$|[^\\p{L}])`, 'iu');
 /** "Erstes Kapitel", "Zweites Buch", "First Part", "Livre premier" is above. */
-const ORDINAL_THEN_LABEL = new RegExp(
-  `^[^\\p{L}\\p{N}]*(?:\\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\\s+(?:kapitel|buch|teil|abschnitt|book|part|chapter)(?=$|[^\\p{L}])`,
-  'iu',
-);
+const ORDINAL_THEN_LABEL =
+  /^[^\p{L}\p{N}]*(?:\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\s+(?:kapitel|buch|teil|abschnitt|book|part|chapter)(?=$|[^\p{L}])/iu;
 /** Named divisions that need no number. */
-const NAMED = /^[^\p{L}\p{N}]*(?:prologue|epilogue|preface|foreword|introduction|contents|appendix|index|glossary|bibliography|acknowledg|vorrede|vorwort|einleitung|préface|avant-propos|prefazione|introduzione|prefacio|prólogo)/iu;
+const NAMED =
+  /^[^\p{L}\p{N}]*(?:prologue|epilogue|preface|foreword|introduction|contents|appendix|index|glossary|bibliography|acknowledg|vorrede|vorwort|einleitung|préface|avant-propos|prefazione|introduzione|prefacio|prólogo)/iu;
 
 /** The block opens a division of the book by its own words ("CHAPTER IV", "Kapitel 3", "BOOK II."). */
 export function isDivisionLabel(text: string): boolean {

@@ -1,21 +1,21 @@
+export { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
+export { LABEL_SCHEMA_NAME, type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
+export { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema } from './label-metrics.js';
+export { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
+export { LabelStage, type LabelStageOptions } from './label-stage.js';
 export {
-  reconcilePageNumbers,
+  arabicInterpretations,
+  type NumberInterpretation,
+  type NumeralStyle,
+  parseRoman,
+  romanInterpretations,
+  toRoman,
+} from './page-number-text.js';
+export { writePageNumbers } from './page-numbers-file.js';
+export { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
+export {
   type PageNumberReading,
   type ReconciledPageNumber,
   type ReconcileOptions,
+  reconcilePageNumbers,
 } from './reconcile-page-numbers.js';
-export {
-  arabicInterpretations,
-  romanInterpretations,
-  parseRoman,
-  toRoman,
-  type NumberInterpretation,
-  type NumeralStyle,
-} from './page-number-text.js';
-export { labelDeterministic, type LabelOptions } from './deterministic-labeller.js';
-export { LabelStage, type LabelStageOptions } from './label-stage.js';
-export { LabelPageMetricsSchema, LabelReportSchema, type LabelPageMetrics } from './label-metrics.js';
-export { LabelAnswerSchema, labelResponseSchemaFor, labelPageFromAnswer, LABEL_SCHEMA_NAME, type LabelAnswer } from './label-answer.js';
-export { writePageNumbers } from './page-numbers-file.js';
-export { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
-export { labelPromptJson, BLOCK_TEXT_LIMIT } from './label-request.js';

@@ -1,7 +1,7 @@
-import { type OcrPage, LabelPageSchema } from '@bookpipe/contracts';
+import { LabelPageSchema, type OcrPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
-import { labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
-import { labelPromptJson, BLOCK_TEXT_LIMIT } from './label-request.js';
+import { type LabelAnswer, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
+import { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
 
 /** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
 const page: OcrPage = {
@@ -29,10 +29,10 @@ const answer = (overrides: Partial<LabelAnswer>): LabelAnswer => ({
 });
 
 describe('labelResponseSchemaFor', () => {
-  it('pins exactly the page\'s blocks, in order, by number', () => {
+  it("pins exactly the page's blocks, in order, by number", () => {
     const { name, schema } = labelResponseSchemaFor(page);
     expect(name).toBe('page_label');
-    const blocks = (schema['properties'] as Record<string, any>)['blocks'];
+    const blocks = (schema.properties as Record<string, any>).blocks;
     expect(blocks).toMatchObject({ minItems: 3, maxItems: 3 });
     expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual([1, 2, 4]);
     expect(blocks.prefixItems[0].properties.classification.enum).toHaveLength(32);
@@ -50,13 +50,27 @@ describe('labelPromptJson', () => {
 
 describe('labelPageFromAnswer', () => {
   it('keeps a consistent answer as it is', () => {
-    expect(LabelPageSchema.parse(labelPageFromAnswer(answer({})))).toMatchObject({ printedPageNumber: '17', numberingStyle: 'arabic', pageNumberLocation: 'header' });
+    expect(LabelPageSchema.parse(labelPageFromAnswer(answer({})))).toMatchObject({
+      printedPageNumber: '17',
+      numberingStyle: 'arabic',
+      pageNumberLocation: 'header',
+    });
   });
 
   it('makes the page number fields agree: empty is none, none has no style or location, a numeral gets its style', () => {
-    expect(labelPageFromAnswer(answer({ printedPageNumber: ' ' }))).toMatchObject({ printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });
-    expect(labelPageFromAnswer(answer({ printedPageNumber: null, numberingStyle: 'roman' }))).toMatchObject({ numberingStyle: 'none', pageNumberLocation: 'none' });
-    expect(labelPageFromAnswer(answer({ printedPageNumber: 'xiv', numberingStyle: 'none' }))).toMatchObject({ printedPageNumber: 'xiv', numberingStyle: 'roman' });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: ' ' }))).toMatchObject({
+      printedPageNumber: null,
+      numberingStyle: 'none',
+      pageNumberLocation: 'none',
+    });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: null, numberingStyle: 'roman' }))).toMatchObject({
+      numberingStyle: 'none',
+      pageNumberLocation: 'none',
+    });
+    expect(labelPageFromAnswer(answer({ printedPageNumber: 'xiv', numberingStyle: 'none' }))).toMatchObject({
+      printedPageNumber: 'xiv',
+      numberingStyle: 'roman',
+    });
     expect(labelPageFromAnswer(answer({ printedPageNumber: '23', numberingStyle: 'none' }))).toMatchObject({ numberingStyle: 'arabic' });
     for (const printed of [' ', null, 'xiv', '23']) {
       expect(() => LabelPageSchema.parse(labelPageFromAnswer(answer({ printedPageNumber: printed, numberingStyle: 'none' })))).not.toThrow();

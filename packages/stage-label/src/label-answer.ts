@@ -1,6 +1,14 @@
-import { type OcrPage, BlockClassSchema, NumberingStyleSchema, PageNumberLocationSchema, PageRegionSchema, type LabelPage, type NumberingStyle } from '@bookpipe/contracts';
+import {
+  BlockClassSchema,
+  type LabelPage,
+  type NumberingStyle,
+  NumberingStyleSchema,
+  type OcrPage,
+  PageNumberLocationSchema,
+  PageRegionSchema,
+} from '@bookpipe/contracts';
+import { type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
 import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
-import { toStrictJsonSchema, type LlmResponseSchema } from '@bookpipe/llm-batch';
 import { z } from 'zod';
 import { numeralStyle } from './page-number-text.js';
 
@@ -8,10 +16,7 @@ const confidence = z.number().min(0).max(1);
 
 /** What the model answers for one page: only what it must decide (no bookkeeping). */
 export const LabelAnswerSchema = z.object({
-  printedPageNumber: z
-    .string()
-    .nullable()
-    .describe('The page number printed on this page, exactly as printed ("17", "xiv"); null when the page shows none.'),
+  printedPageNumber: z.string().nullable().describe('The page number printed on this page, exactly as printed ("17", "xiv"); null when the page shows none.'),
   numberingStyle: NumberingStyleSchema.describe('"arabic" or "roman" for the printed page number; "none" when there is none.'),
   pageNumberLocation: PageNumberLocationSchema.describe('Where the page number is printed: in the header (top) or footer (bottom); "none" when there is none.'),
   pageNumberConfidence: confidence.describe('How sure you are of the page number, its style and location, 0..1.'),
@@ -44,7 +49,12 @@ export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
   return {
     name: LABEL_SCHEMA_NAME,
     description: `Labels of scan page ${page.pageNumber}: its printed page number, region and a class for each given block.`,
-    schema: replaceProperty(GENERIC, 'blocks', (array) => pinItems(array, page.blocks.map((block) => pinProperty(blockItem, 'blockNum', block.blockNum)))),
+    schema: replaceProperty(GENERIC, 'blocks', (array) =>
+      pinItems(
+        array,
+        page.blocks.map((block) => pinProperty(blockItem, 'blockNum', block.blockNum)),
+      ),
+    ),
   };
 }
 

@@ -1,5 +1,5 @@
+import { BasePageMetricsSchema, type LabelPage, LlmPageMetricsSchema, NumberingStyleSchema, PageRegionSchema } from '@bookpipe/contracts';
 import type { PageMetricsInput } from '@bookpipe/core';
-import { BasePageMetricsSchema, LlmPageMetricsSchema, NumberingStyleSchema, PageRegionSchema, type LabelPage } from '@bookpipe/contracts';
 import { z } from 'zod';
 
 /**
@@ -49,7 +49,8 @@ export function labelQuality(page: LabelPage, method: 'llm' | 'deterministic'): 
   return {
     method,
     blocks: page.blocks.length,
-    avgConfidence: page.blocks.length === 0 ? null : Math.round((page.blocks.reduce((sum, block) => sum + block.confidence, 0) / page.blocks.length) * 10000) / 10000,
+    avgConfidence:
+      page.blocks.length === 0 ? null : Math.round((page.blocks.reduce((sum, block) => sum + block.confidence, 0) / page.blocks.length) * 10000) / 10000,
     printedPageNumber: page.printedPageNumber,
     numberingStyle: page.numberingStyle,
     pageRegion: page.pageRegion,

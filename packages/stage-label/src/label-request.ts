@@ -1,4 +1,3 @@
-
 /** Characters of a block's text sent to the model; the class shows in a block's first lines. */
 export const BLOCK_TEXT_LIMIT = 300;
 
@@ -23,6 +22,7 @@ export function labelPromptJson(page: OcrPage): string {
       };
     }),
   });
-}import { type OcrPage } from '@bookpipe/contracts';
-import { relativeBox } from '@bookpipe/stage-kit';
+}
 
+import type { OcrPage } from '@bookpipe/contracts';
+import { relativeBox } from '@bookpipe/stage-kit';

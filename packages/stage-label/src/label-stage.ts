@@ -1,9 +1,9 @@
-import { type OcrPage, OCR_STAGE, SOURCE_STAGE, LabelPageSchema, labelPageSchemaFor, type LabelPage } from '@bookpipe/contracts';
-import { checkPageImageOptions, pageImage, resolveLlm, runLlmPages, type LlmPagePlan, type ResolvedLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { type LabelPage, LabelPageSchema, labelPageSchemaFor, OCR_STAGE, type OcrPage, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { labelDeterministic, type LabelOptions } from './deterministic-labeller.js';
-import { LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor, type LabelAnswer } from './label-answer.js';
-import { LabelPageMetricsSchema, LabelReportSchema, labelQuality, type LabelPageMetrics } from './label-metrics.js';
+import { checkPageImageOptions, type LlmPagePlan, pageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
+import { type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
+import { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema, labelQuality } from './label-metrics.js';
 import { labelPromptJson } from './label-request.js';
 import { writePageNumbers } from './page-numbers-file.js';
 import { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
@@ -106,7 +106,9 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
         }
       }
       const labels = new Map<number, LabelPage>();
-      labelDeterministic(pages, { ...this.#options.deterministic, reconcile: false }).forEach((label, index) => labels.set((pages[index] as OcrPage).pageNumber, label));
+      labelDeterministic(pages, { ...this.#options.deterministic, reconcile: false }).forEach((label, index) =>
+        labels.set((pages[index] as OcrPage).pageNumber, label),
+      );
       return { labels, unreadable, secondsPerPage: (performance.now() - t0) / 1000 / Math.max(1, pages.length) };
     };
     return processPages(ctx, {
@@ -129,8 +131,18 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
         const ocr = await ctx.input(OCR_STAGE).load(page);
         if (ocr.blocks.length === 0) {
           // Nothing OCR read (a blank page, a plate): no block to label; the reconciliation numbers it from its neighbours.
-          const label: LabelPage = { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none', pageNumberConfidence: 0.5, pageRegion: 'uncertain', pageRegionConfidence: 0.3, blocks: [] };
-          return { direct: { data: label, metrics: { ...labelQuality(label, 'deterministic'), processingTimeSeconds: (performance.now() - t0) / 1000, costUsd: 0 } } };
+          const label: LabelPage = {
+            printedPageNumber: null,
+            numberingStyle: 'none',
+            pageNumberLocation: 'none',
+            pageNumberConfidence: 0.5,
+            pageRegion: 'uncertain',
+            pageRegionConfidence: 0.3,
+            blocks: [],
+          };
+          return {
+            direct: { data: label, metrics: { ...labelQuality(label, 'deterministic'), processingTimeSeconds: (performance.now() - t0) / 1000, costUsd: 0 } },
+          };
         }
         const schema = labelPageSchemaFor(ocr);
         return {

@@ -1,4 +1,3 @@
-
 /** One OCR block with the measures the labeller decides on. */
 export interface BlockLayout {
   block: OcrBlock;
@@ -101,7 +100,8 @@ export function measurePage(page: OcrPage): PageLayout {
       (textLineCount(entry) >= 3 || (textLineCount(entry) >= 2 && entry.block.bbox.width >= 0.5 * content.width)) && entry.scale > 0.6 && entry.scale < 1.6,
   );
   const bodyTop = body.length > 0 ? Math.min(...body.map((entry) => entry.block.bbox.y)) : content.y + 0.15 * page.height;
-  const bodyBottom = body.length > 0 ? Math.max(...body.map((entry) => entry.block.bbox.y + entry.block.bbox.height)) : content.y + content.height - 0.15 * page.height;
+  const bodyBottom =
+    body.length > 0 ? Math.max(...body.map((entry) => entry.block.bbox.y + entry.block.bbox.height)) : content.y + content.height - 0.15 * page.height;
   const tolerance = 0.3 * lineHeight;
   for (const entry of blocks) {
     if (entry.noise === 'strong') continue;
@@ -127,5 +127,6 @@ function boxAround(boxes: BBox[]): BBox | undefined {
   const right = Math.max(...boxes.map((box) => box.x + box.width));
   const bottom = Math.max(...boxes.map((box) => box.y + box.height));
   return { x, y, width: right - x, height: bottom - y };
-}import { type BBox, type OcrBlock, type OcrLine, type OcrPage } from '@bookpipe/contracts';
+}
 
+import type { BBox, OcrBlock, OcrLine, OcrPage } from '@bookpipe/contracts';

@@ -14,7 +14,27 @@ export interface NumberInterpretation {
 }
 
 /** Letters OCR reads in place of digits. A reading repaired with them weighs 0.75. */
-const LETTER_DIGITS: Record<string, string> = { '$': '5', '°': '0', l: '1', I: '1', i: '1', '|': '1', '!': '1', O: '0', o: '0', Q: '0', D: '0', S: '5', s: '5', B: '8', Z: '2', z: '2', G: '6', g: '9', b: '6' };
+const LETTER_DIGITS: Record<string, string> = {
+  $: '5',
+  '°': '0',
+  l: '1',
+  I: '1',
+  i: '1',
+  '|': '1',
+  '!': '1',
+  O: '0',
+  o: '0',
+  Q: '0',
+  D: '0',
+  S: '5',
+  s: '5',
+  B: '8',
+  Z: '2',
+  z: '2',
+  G: '6',
+  g: '9',
+  b: '6',
+};
 /** Digits OCR confuses with each other. An interpretation using one such swap weighs 0.5. */
 const DIGIT_CONFUSIONS: Record<string, string[]> = {
   '0': ['8', '6', '9'],
@@ -31,8 +51,19 @@ const DIGIT_CONFUSIONS: Record<string, string[]> = {
 const ROMAN_CONFUSIONS: Record<string, string[]> = { l: ['i'], '1': ['i'], j: ['i'], '!': ['i'], y: ['v'], L: ['I'], '|': ['I'], Y: ['V'] };
 
 const ROMAN_VALUES: Array<[string, number]> = [
-  ['m', 1000], ['cm', 900], ['d', 500], ['cd', 400], ['c', 100], ['xc', 90],
-  ['l', 50], ['xl', 40], ['x', 10], ['ix', 9], ['v', 5], ['iv', 4], ['i', 1],
+  ['m', 1000],
+  ['cm', 900],
+  ['d', 500],
+  ['cd', 400],
+  ['c', 100],
+  ['xc', 90],
+  ['l', 50],
+  ['xl', 40],
+  ['x', 10],
+  ['ix', 9],
+  ['v', 5],
+  ['iv', 4],
+  ['i', 1],
 ];
 
 /** The canonical roman numeral of a positive integer, in lower case ("xiv"). */
@@ -65,12 +96,14 @@ export function parseRoman(text: string): number | null {
 
 /** The numeral of a page number text, stripped of decoration: "- 15 -", "[xiv]", "p. 15", "Page 15." -> "15", "xiv". */
 export function stripDecoration(text: string): string {
-  return text
-    .trim()
-    .replace(/^(?:page|pag|p)\.?\s+/i, '')
-    // "$" and a final "°" stay: OCR reads a 5 as "$" and a small 0 as "°"; the digit repair turns them back.
-    .replace(/^[^\p{L}\p{N}$]+/u, '')
-    .replace(/[^\p{L}\p{N}$°]+$/u, '');
+  return (
+    text
+      .trim()
+      .replace(/^(?:page|pag|p)\.?\s+/i, '')
+      // "$" and a final "°" stay: OCR reads a 5 as "$" and a small 0 as "°"; the digit repair turns them back.
+      .replace(/^[^\p{L}\p{N}$]+/u, '')
+      .replace(/[^\p{L}\p{N}$°]+$/u, '')
+  );
 }
 
 /** Every value an arabic page number reading may stand for, best first; empty when it is no number. */

@@ -1,12 +1,11 @@
-import { PageNumbersFileSchema } from '@bookpipe/contracts';
-import { LabelPageSchema, type LabelPage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type LabelPage, LabelPageSchema, PageNumbersFileSchema } from '@bookpipe/contracts';
 import { createStageContext, loadConfig, silentLogger } from '@bookpipe/core';
-import { LabelStage } from './label-stage.js';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LabelStage } from './label-stage.js';
 import { writePageNumbers } from './page-numbers-file.js';
 
 const label = (printed: string | null): LabelPage => ({

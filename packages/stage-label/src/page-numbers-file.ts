@@ -1,7 +1,7 @@
+import { LabelPageSchema, PAGE_NUMBERS_FILE, type PageNumbersFile, PageNumbersFileSchema } from '@bookpipe/contracts';
 import type { StageContext } from '@bookpipe/core';
-import { z } from 'zod';
-import { LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile } from '@bookpipe/contracts';
-import { reconcilePageNumbers, type PageNumberReading, type ReconcileOptions } from './reconcile-page-numbers.js';
+import type { z } from 'zod';
+import { type PageNumberReading, type ReconcileOptions, reconcilePageNumbers } from './reconcile-page-numbers.js';
 
 /**
  * Reads every label page of the scan, reconciles their printed page numbers and writes
@@ -43,6 +43,6 @@ export async function writePageNumbers(ctx: StageContext, options: ReconcileOpti
     read: entry.printed,
     confidence: Math.round(entry.pageNumberConfidence * 100) / 100,
   }));
-  await ctx.output.writeFile(PAGE_NUMBERS_FILE, JSON.stringify(PageNumbersFileSchema.parse(file), null, 2) + '\n');
+  await ctx.output.writeFile(PAGE_NUMBERS_FILE, `${JSON.stringify(PageNumbersFileSchema.parse(file), null, 2)}\n`);
   return file;
 }

@@ -1,5 +1,5 @@
-import { type OcrLine } from '@bookpipe/contracts';
-import { arabicInterpretations, romanInterpretations, stripDecoration, type NumeralStyle } from './page-number-text.js';
+import type { OcrLine } from '@bookpipe/contracts';
+import { arabicInterpretations, type NumeralStyle, romanInterpretations, stripDecoration } from './page-number-text.js';
 
 /** A page number found in a piece of text, with its style and how sure the reading is. */
 export interface NumberToken {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcilePageNumbers, type PageNumberReading } from './index.js';
+import { type PageNumberReading, reconcilePageNumbers } from './index.js';
 
 /** Readings for consecutive pages from index 1; null = no number read on that page. */
 function readings(printed: Array<string | null>): PageNumberReading[] {
@@ -43,16 +43,55 @@ describe('reconcilePageNumbers', () => {
 
   it('numbers roman front matter then an arabic body, each from its own run', () => {
     const printed = [
-      null, null, null, null, // title, copyright, dedication, blank: i-iv, unprinted
-      'v', 'vi', 'vil', 'viii', // preface, "vii" misread with an l
+      null,
+      null,
+      null,
+      null, // title, copyright, dedication, blank: i-iv, unprinted
+      'v',
+      'vi',
+      'vil',
+      'viii', // preface, "vii" misread with an l
       null, // a blank page ending the front matter: ix
       null, // first chapter opening: 1, unprinted
-      '2', '3', '3', '5', '6', '1', null, '9', '10', 'l1', '12', '18', '14',
+      '2',
+      '3',
+      '3',
+      '5',
+      '6',
+      '1',
+      null,
+      '9',
+      '10',
+      'l1',
+      '12',
+      '18',
+      '14',
     ];
     const result = reconcilePageNumbers(readings(printed));
     expect(result.map((page) => page.printedPageNumber)).toEqual([
-      'i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix',
-      '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14',
+      'i',
+      'ii',
+      'iii',
+      'iv',
+      'v',
+      'vi',
+      'vii',
+      'viii',
+      'ix',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+      '10',
+      '11',
+      '12',
+      '13',
+      '14',
     ]);
     expect(result.map((page) => page.numberingStyle)).toEqual([...Array(9).fill('roman'), ...Array(14).fill('arabic')]);
     expect(result.filter((page) => !page.inferred).map((page) => page.printed)).toEqual(['v', 'vi', 'viii', '2', '3', '5', '6', '9', '10', '12', '14']);

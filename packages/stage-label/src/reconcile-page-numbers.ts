@@ -1,5 +1,5 @@
-import { type NumberingStyle } from '@bookpipe/contracts';
-import { arabicInterpretations, numeralStyle, romanInterpretations, toRoman, type NumberInterpretation, type NumeralStyle } from './page-number-text.js';
+import type { NumberingStyle } from '@bookpipe/contracts';
+import { arabicInterpretations, type NumberInterpretation, type NumeralStyle, numeralStyle, romanInterpretations, toRoman } from './page-number-text.js';
 
 /** What a labeller read on one page. */
 export interface PageNumberReading {
@@ -76,9 +76,7 @@ const NO_VALUE = -1e9;
 export function reconcilePageNumbers(readings: readonly PageNumberReading[], options: ReconcileOptions = {}): ReconciledPageNumber[] {
   const runPenalty = options.runPenalty ?? 1.2;
   const extendForward = options.extendForward ?? 2;
-  const pages: Page[] = [...readings]
-    .sort((a, b) => a.pageIndex - b.pageIndex)
-    .map((reading) => interpret(reading));
+  const pages: Page[] = [...readings].sort((a, b) => a.pageIndex - b.pageIndex).map((reading) => interpret(reading));
   const runs = [...findRuns(pages, 'arabic', runPenalty), ...findRuns(pages, 'roman', runPenalty)];
 
   // Each page position -> the run that numbers it, and how.
@@ -98,7 +96,9 @@ export function reconcilePageNumbers(readings: readonly PageNumberReading[], opt
       pages[at]?.style === null &&
       !claim.has(at) &&
       value >= 1 &&
-      !runs.some((other) => other !== run && other.style === run.style && value >= valueAt(pages, other.first, other) && value <= valueAt(pages, other.last, other))
+      !runs.some(
+        (other) => other !== run && other.style === run.style && value >= valueAt(pages, other.first, other) && value <= valueAt(pages, other.last, other),
+      )
     );
   };
   // Only through consecutive pages: a gap in the page indexes holds pages we know nothing about.
@@ -154,7 +154,14 @@ export function reconcilePageNumbers(readings: readonly PageNumberReading[], opt
           : how === 'backward'
             ? `no number read: before the first read number of a ${run.style} run, numbered ${printedPageNumber}`
             : `no number read: after the last read number of a ${run.style} run, numbered ${printedPageNumber}`;
-    return { ...reading, printedPageNumber, numberingStyle: run.style, inferred: true, reason, pageNumberConfidence: runConfidence * (how === 'core' ? 1 : 0.8) };
+    return {
+      ...reading,
+      printedPageNumber,
+      numberingStyle: run.style,
+      inferred: true,
+      reason,
+      pageNumberConfidence: runConfidence * (how === 'core' ? 1 : 0.8),
+    };
   });
 }
 
@@ -224,7 +231,8 @@ function findRuns(pages: readonly Page[], style: NumeralStyle, runPenalty: numbe
   }
   // On a tie, a run beats no run.
   let state = 0;
-  for (let candidate = 1; candidate < states; candidate += 1) if ((score[candidate] as number) >= (score[state] as number) && (score[candidate] as number) > -Infinity) state = candidate;
+  for (let candidate = 1; candidate < states; candidate += 1)
+    if ((score[candidate] as number) >= (score[state] as number) && (score[candidate] as number) > -Infinity) state = candidate;
   const path = new Array<number>(pages.length);
   for (let at = pages.length - 1; at >= 0; at -= 1) {
     path[at] = state;

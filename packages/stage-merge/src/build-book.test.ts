@@ -1,14 +1,17 @@
-import { type LabelPage, BookSchema } from '@bookpipe/contracts';
+import { BookSchema, type LabelPage } from '@bookpipe/contracts';
+import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildBook } from './build-book.js';
 import { linkPages } from './continuation.js';
 import { mergePage } from './merge-page.js';
 import { renderMarkdown } from './render-markdown.js';
-import { smallPage } from '@bookpipe/testkit';
 
 type Class = LabelPage['blocks'][number]['classification'];
 function labelled(pageNumber: number, printed: string | null, blocks: Array<[Class, string[][]]>) {
-  const ocr = smallPage(pageNumber, blocks.map(([, paragraphs]) => paragraphs));
+  const ocr = smallPage(
+    pageNumber,
+    blocks.map(([, paragraphs]) => paragraphs),
+  );
   const label: LabelPage = {
     printedPageNumber: printed,
     numberingStyle: printed === null ? 'none' : 'arabic',
@@ -101,7 +104,12 @@ describe('renderMarkdown', () => {
   });
 
   it('escapes Markdown in book text', () => {
-    const pages = merged(labelled(1, null, [['BODY', [['# not a heading <b> *stars* [x]']]], ['BODY', [['1923. A year, not a list.']]]]));
+    const pages = merged(
+      labelled(1, null, [
+        ['BODY', [['# not a heading <b> *stars* [x]']]],
+        ['BODY', [['1923. A year, not a list.']]],
+      ]),
+    );
     const md = renderMarkdown(buildBook(pages, { scanId: 'x' }));
     expect(md).toContain('\\# not a heading \\<b\\> \\*stars\\* \\[x\\]');
     expect(md).toContain('\n\n1923\\. A year, not a list.');

@@ -1,5 +1,16 @@
-import { blockRole, type Book, type BookChapter, type BookFootnote, type BookPage, type BookParagraph, type BookTextPart, type PageBreakJoin, type MergeBlock, type MergePage } from '@bookpipe/contracts';
-import { decideHyphen, englishLexicon, type Lexicon, type Vocabulary, textVocabulary } from '@bookpipe/text';
+import {
+  type Book,
+  type BookChapter,
+  type BookFootnote,
+  type BookPage,
+  type BookParagraph,
+  type BookTextPart,
+  blockRole,
+  type MergeBlock,
+  type MergePage,
+  type PageBreakJoin,
+} from '@bookpipe/contracts';
+import { decideHyphen, englishLexicon, type Lexicon, textVocabulary, type Vocabulary } from '@bookpipe/text';
 import { findMarker, splitMarker } from './footnote-marks.js';
 
 export interface BuildBookOptions {
@@ -215,12 +226,7 @@ function newParagraph(block: MergeBlock, text: string, part: BookTextPart): Book
  * ("compo-" + "sitor,") or kept ("well-" + "known") by `decideHyphen`; it then belongs to the earlier
  * page's part, and the new page's part starts after it.
  */
-function joinAcrossBreak(
-  item: BookParagraph,
-  text: string,
-  part: BookTextPart,
-  options: { lexicon: Lexicon; vocabulary: () => Vocabulary },
-): PageBreakJoin {
+function joinAcrossBreak(item: BookParagraph, text: string, part: BookTextPart, options: { lexicon: Lexicon; vocabulary: () => Vocabulary }): PageBreakJoin {
   const left = /\S+$/u.exec(item.text)?.[0] ?? '';
   const right = /^\S+/u.exec(text)?.[0] ?? '';
   const decision = left && right ? decideHyphen(left, right, { lexicon: options.lexicon, vocabulary: options.vocabulary() }) : null;
@@ -229,7 +235,7 @@ function joinAcrossBreak(
   if (decision) {
     const cut = item.text.length - left.length;
     const rest = text.slice(right.length).replace(/^\s+/, '');
-    item.text = item.text.slice(0, cut) + decision.joined + (rest ? ' ' + rest : '');
+    item.text = item.text.slice(0, cut) + decision.joined + (rest ? ` ${rest}` : '');
     previous.end = cut + decision.joined.length;
     // References called at the end of the earlier page move after the joined word.
     for (const ref of item.footnoteRefs) if (ref.at > cut) Object.assign(ref, { at: previous.end, length: 0 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continues, linkPages, type EdgeEnd, type EdgeStart, type PageEdge } from './continuation.js';
+import { continues, type EdgeEnd, type EdgeStart, linkPages, type PageEdge } from './continuation.js';
 
 const end = (e: Partial<EdgeEnd>): EdgeEnd => ({ text: '…', open: false, hyphen: false, lastLineFull: null, ...e });
 const start = (s: Partial<EdgeStart>): EdgeStart => ({ text: '…', startsLowercase: false, indented: null, ...s });

@@ -1,4 +1,3 @@
-
 /** How a page's body text begins: its first body paragraph, when the page begins with body text. */
 export interface EdgeStart {
   text: string;
@@ -110,5 +109,6 @@ export function linkPages(pages: ReadonlyArray<{ pageNumber: number; edge: PageE
     }
   }
   return links;
-}import { type OcrParagraph } from '@bookpipe/contracts';
+}
 
+import type { OcrParagraph } from '@bookpipe/contracts';

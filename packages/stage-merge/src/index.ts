@@ -1,7 +1,7 @@
+export { type BuildBookOptions, buildBook } from './build-book.js';
+export { continues, type EdgeEnd, type EdgeStart, linkPages, type PageEdge } from './continuation.js';
+export { type MergePageMetrics, MergePageMetricsSchema, MergeReportSchema } from './merge-metrics.js';
+export { type MergeStageOptions, type ResolvedMergeOptions, resolveMergeOptions } from './merge-options.js';
+export { type MergedPage, type MergePageCounts, type MergePageInputs, mergePage, type PageNumberEntry } from './merge-page.js';
 export { MergeStage, writeBook } from './merge-stage.js';
-export { MergePageMetricsSchema, MergeReportSchema, type MergePageMetrics } from './merge-metrics.js';
-export { resolveMergeOptions, type MergeStageOptions, type ResolvedMergeOptions } from './merge-options.js';
-export { mergePage, type MergePageInputs, type MergedPage, type MergePageCounts, type PageNumberEntry } from './merge-page.js';
-export { linkPages, continues, type PageEdge, type EdgeStart, type EdgeEnd } from './continuation.js';
-export { buildBook, type BuildBookOptions } from './build-book.js';
 export { renderMarkdown } from './render-markdown.js';

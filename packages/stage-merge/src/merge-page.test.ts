@@ -1,7 +1,7 @@
-import { type LabelPage } from '@bookpipe/contracts';
+import type { LabelPage } from '@bookpipe/contracts';
+import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { mergePage } from './merge-page.js';
-import { smallPage } from '@bookpipe/testkit';
 
 const page = () =>
   smallPage(7, [
@@ -52,7 +52,12 @@ describe('mergePage', () => {
     const { page: merged, counts } = mergePage({ ocr: page(), correction });
     const [head, body, folio] = merged.blocks.map((b) => b.paragraphs[0]!);
     expect(head).toMatchObject({ text: 'THE PATIENT PAGE', textSource: 'ocr', correctionMissing: false, correctionConfidence: 1 });
-    expect(body).toMatchObject({ text: 'The compositor worked against the clock. Fixed.', textSource: 'correction', correctionConfidence: 0.8, correctionNotes: 'merged lines' });
+    expect(body).toMatchObject({
+      text: 'The compositor worked against the clock. Fixed.',
+      textSource: 'correction',
+      correctionConfidence: 0.8,
+      correctionNotes: 'merged lines',
+    });
     expect(folio).toMatchObject({ text: '12', textSource: 'ocr', correctionMissing: true, correctionConfidence: null });
     expect(counts).toMatchObject({ correctedParagraphs: 1, paragraphsWithoutCorrection: 1 });
     expect(counts.unmatched).toEqual(['correction for paragraph 9/1']);
@@ -67,7 +72,14 @@ describe('mergePage', () => {
   });
 
   it('applies block classes, keeps unlabelled blocks as BODY 0, and prefers the book-wide page number to the page label', () => {
-    const own = mergePage({ ocr: page(), label: label([[1, 'HEADER'], [3, 'PAGE_NUMBER'], [4, 'BODY']]) });
+    const own = mergePage({
+      ocr: page(),
+      label: label([
+        [1, 'HEADER'],
+        [3, 'PAGE_NUMBER'],
+        [4, 'BODY'],
+      ]),
+    });
     expect(own.page.blocks.map((b) => [b.classification, b.classConfidence, b.labelMissing])).toEqual([
       ['HEADER', 0.8, false],
       ['BODY', 0, true],
@@ -84,8 +96,15 @@ describe('mergePage', () => {
     expect(reconciled.page).toMatchObject({ printedPageNumber: '13', pageNumberInferred: true, pageNumberSource: 'label-book' });
   });
 
-  it("decides its edges on body text only: the running head above and the page number below are ignored", () => {
-    const labelled = mergePage({ ocr: page(), label: label([[1, 'HEADER'], [2, 'BODY'], [3, 'PAGE_NUMBER']]) });
+  it('decides its edges on body text only: the running head above and the page number below are ignored', () => {
+    const labelled = mergePage({
+      ocr: page(),
+      label: label([
+        [1, 'HEADER'],
+        [2, 'BODY'],
+        [3, 'PAGE_NUMBER'],
+      ]),
+    });
     expect(labelled.edge.start).toMatchObject({ startsLowercase: false, indented: true });
     expect(labelled.edge.end).toMatchObject({ open: true, hyphen: false });
     // Unlabelled, the running head starts the page as if it were body text; the folio "12", with no

@@ -1,5 +1,17 @@
-import { type OcrPage, type OcrParagraph, type CorrectionPage, type BlockLabel, type LabelPage, type PageNumbersFile, blockRole, type MergeBlock, type MergeInputState, type MergePage, type MergeParagraph } from '@bookpipe/contracts';
-import { buildVocabulary, englishLexicon, paragraphText, type Lexicon, type Vocabulary } from '@bookpipe/text';
+import {
+  type BlockLabel,
+  blockRole,
+  type CorrectionPage,
+  type LabelPage,
+  type MergeBlock,
+  type MergeInputState,
+  type MergePage,
+  type MergeParagraph,
+  type OcrPage,
+  type OcrParagraph,
+  type PageNumbersFile,
+} from '@bookpipe/contracts';
+import { buildVocabulary, englishLexicon, type Lexicon, paragraphText, type Vocabulary } from '@bookpipe/text';
 import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
 
 /**
@@ -57,7 +69,15 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
   // The page's own words decide a line-end hyphen first; counted only if some line ends with one.
   let counted: Vocabulary | undefined;
   const vocabulary: Vocabulary = { count: (word) => (counted ??= buildVocabulary([ocr])).count(word) };
-  const counts: MergePageCounts = { blocks: 0, paragraphs: 0, ocrWords: 0, correctedParagraphs: 0, blocksWithoutLabel: 0, paragraphsWithoutCorrection: 0, unmatched: [] };
+  const counts: MergePageCounts = {
+    blocks: 0,
+    paragraphs: 0,
+    ocrWords: 0,
+    correctedParagraphs: 0,
+    blocksWithoutLabel: 0,
+    paragraphsWithoutCorrection: 0,
+    unmatched: [],
+  };
 
   const labels = new Map<number, BlockLabel>((label?.blocks ?? []).map((block) => [block.blockNum, block]));
   const corrections = new Map((correction?.paragraphs ?? []).map((entry) => [`${entry.blockNum}/${entry.parNum}`, entry]));
@@ -148,7 +168,12 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
 function printedNumber(inputs: MergePageInputs): Pick<MergePage, 'printedPageNumber' | 'numberingStyle' | 'pageNumberInferred' | 'pageNumberSource'> {
   const book = inputs.pageNumber;
   if (book) {
-    return { printedPageNumber: book.printedPageNumber, numberingStyle: book.numberingStyle, pageNumberInferred: book.inferred, pageNumberSource: 'label-book' };
+    return {
+      printedPageNumber: book.printedPageNumber,
+      numberingStyle: book.numberingStyle,
+      pageNumberInferred: book.inferred,
+      pageNumberSource: 'label-book',
+    };
   }
   const label = inputs.label;
   if (label) {

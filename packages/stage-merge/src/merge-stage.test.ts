@@ -1,12 +1,12 @@
-import { OcrPageSchema, LabelPageSchema, type LabelPage, BookSchema, MergePageSchema, type MergePage } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type BookStorage, type PipelineEvent } from '@bookpipe/core';
+import { BookSchema, type LabelPage, LabelPageSchema, type MergePage, MergePageSchema, OcrPageSchema } from '@bookpipe/contracts';
+import { type BookStorage, loadConfig, Pipeline, type PipelineEvent, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
+import { smallPage } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MergeStage } from './merge-stage.js';
-import { smallPage } from '@bookpipe/testkit';
 
 const config = loadConfig({});
 const pages = [
@@ -74,7 +74,13 @@ describe('MergeStage', () => {
   it('OCR-only: a page per OCR page, continuation across the breaks, report.csv, book.json and book.md', async () => {
     const scan = await scanWithOcr(root);
     const events: PipelineEvent[] = [];
-    await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false, label: false } })], onEvent: (e) => events.push(e) }).run();
+    await new Pipeline({
+      scan,
+      config,
+      logger: silentLogger,
+      stages: [new MergeStage({ use: { correction: false, label: false } })],
+      onEvent: (e) => events.push(e),
+    }).run();
     const merge = scan.stage('merge', { schema: MergePageSchema });
     expect(await merge.listPages()).toEqual([1, 2, 3]);
     const merged = await Promise.all([1, 2, 3].map((p) => merge.loadPage<MergePage>(p)));
@@ -85,7 +91,9 @@ describe('MergeStage', () => {
       { fromPrevious: false, toNext: false, endsWithHyphen: false },
     ]);
     const report = (await readFile(merge.filePath('report.csv'), 'utf8')).trim().split('\n');
-    expect(report[0]).toBe('pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext');
+    expect(report[0]).toBe(
+      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext',
+    );
     expect(report[1]).toBe('1,,2,2,13,0,2,0,false,true');
     const book = BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8')));
     expect(book.inputs).toEqual({ correction: false, label: false });
@@ -112,7 +120,16 @@ describe('MergeStage', () => {
     await label.savePage(3, labelPage('3', ['BODY', 'PAGE_NUMBER']), { pageNum: 3, processingTimeSeconds: 0, costUsd: 0 });
     await label.writeFile(
       'page-numbers.json',
-      JSON.stringify([1, 2, 3].map((page) => ({ page, printedPageNumber: String(page), numberingStyle: 'arabic', inferred: page === 1, read: page === 1 ? null : String(page), confidence: 0.9 }))),
+      JSON.stringify(
+        [1, 2, 3].map((page) => ({
+          page,
+          printedPageNumber: String(page),
+          numberingStyle: 'arabic',
+          inferred: page === 1,
+          read: page === 1 ? null : String(page),
+          confidence: 0.9,
+        })),
+      ),
     );
     await label.checkpoint.markStageComplete({});
 
@@ -199,7 +216,9 @@ describe('MergeStage', () => {
     expect(first.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 2, pagesFailed: 1 } });
     // The run resolves, but says the book has a hole and where.
     expect(first.ok).toBe(false);
-    expect(first.failedPages).toEqual([{ stage: 'merge', page: 2, error: expect.stringContaining('Page 2 of stage "ocr" is missing'), code: 'DEPENDENCY_MISSING' }]);
+    expect(first.failedPages).toEqual([
+      { stage: 'merge', page: 2, error: expect.stringContaining('Page 2 of stage "ocr" is missing'), code: 'DEPENDENCY_MISSING' },
+    ]);
     const merge = scan.stage('merge', { schema: MergePageSchema });
     expect((await merge.loadPage<MergePage>(1)).continuation.toNext).toBe(false);
     expect(await readFile(merge.filePath('book.md'), 'utf8')).toContain('<!-- page 2 of the scan is missing: Page 2 of stage "ocr" is missing');

@@ -1,11 +1,36 @@
-import { BOOK_JSON, BOOK_MD, OCR_STAGE, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type LabelPage, MergePageSchema, type Continuation, type MergePage } from '@bookpipe/contracts';
-import { BaseStage, BookpipeError, ErrorCode, describeError, processPages, type DependencyDeclaration, type StageContext, type StageInput, type StageStats, mapLimit } from '@bookpipe/core';
+import {
+  BOOK_JSON,
+  BOOK_MD,
+  type Continuation,
+  type CorrectionPage,
+  CorrectionPageSchema,
+  type LabelPage,
+  LabelPageSchema,
+  type MergePage,
+  MergePageSchema,
+  OCR_STAGE,
+  type OcrPage,
+  PAGE_NUMBERS_FILE,
+  PageNumbersFileSchema,
+} from '@bookpipe/contracts';
+import {
+  BaseStage,
+  BookpipeError,
+  type DependencyDeclaration,
+  describeError,
+  ErrorCode,
+  mapLimit,
+  processPages,
+  type StageContext,
+  type StageInput,
+  type StageStats,
+} from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { buildBook } from './build-book.js';
 import { continues } from './continuation.js';
-import { resolveMergeOptions, type MergeStageOptions, type ResolvedMergeOptions } from './merge-options.js';
-import { mergePage, type MergedPage, type PageNumberEntry } from './merge-page.js';
-import { MergePageMetricsSchema, MergeReportSchema, type MergePageMetrics } from './merge-metrics.js';
+import { type MergePageMetrics, MergePageMetricsSchema, MergeReportSchema } from './merge-metrics.js';
+import { type MergeStageOptions, type ResolvedMergeOptions, resolveMergeOptions } from './merge-options.js';
+import { type MergedPage, mergePage, type PageNumberEntry } from './merge-page.js';
 import { parseJsonBytes } from './parse-json-bytes.js';
 import { renderMarkdown } from './render-markdown.js';
 
@@ -130,7 +155,9 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     // ahead while saving, whose reads and fsyncs compete (bench/merge).
     // Two pages either side: a neighbour merged in an earlier run gets its continuation recomputed below,
     // which needs its own other neighbour too (else its far side would read as "no page there").
-    const wanted = [...new Set(remaining.flatMap((page) => [page - 2, page - 1, page, page + 1, page + 2]))].filter((page) => known.has(page)).sort((a, b) => a - b);
+    const wanted = [...new Set(remaining.flatMap((page) => [page - 2, page - 1, page, page + 1, page + 2]))]
+      .filter((page) => known.has(page))
+      .sort((a, b) => a - b);
     const started = performance.now();
     const built = new Map<number, Built>();
     await mapLimit(wanted, concurrency, async (page) => {
@@ -176,7 +203,8 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
       concurrency,
       processPage: async (page) => {
         const result = finish(page);
-        if (result === undefined) throw new BookpipeError(ErrorCode.ABORTED, `Page ${page} of scan "${ctx.scan.scanId}" was not merged: the run was stopped before it was read.`);
+        if (result === undefined)
+          throw new BookpipeError(ErrorCode.ABORTED, `Page ${page} of scan "${ctx.scan.scanId}" was not merged: the run was stopped before it was read.`);
         if ('error' in result) throw result.error;
         saved.set(page, result.data);
         return result;
@@ -187,7 +215,9 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
 
     // A neighbour merged in an earlier run learns whether its text now runs on into the page merged now.
     const done = new Set(remaining);
-    const neighbours = [...new Set(remaining.flatMap((page) => [page - 1, page + 1]))].filter((page) => known.has(page) && !done.has(page)).sort((a, b) => a - b);
+    const neighbours = [...new Set(remaining.flatMap((page) => [page - 1, page + 1]))]
+      .filter((page) => known.has(page) && !done.has(page))
+      .sort((a, b) => a - b);
     for (const page of neighbours) {
       if (ctx.signal.aborted) break;
       const result = finish(page);
@@ -340,7 +370,7 @@ export async function writeBook(ctx: Pick<StageContext, 'scan' | 'output'>, opti
     language: metadata.language ?? null,
     missingPages,
   });
-  const bookJson = await ctx.output.writeFile(BOOK_JSON, JSON.stringify(book, null, 2) + '\n');
+  const bookJson = await ctx.output.writeFile(BOOK_JSON, `${JSON.stringify(book, null, 2)}\n`);
   const bookMd = await ctx.output.writeFile(BOOK_MD, renderMarkdown(book));
   return { bookJson, bookMd };
 }

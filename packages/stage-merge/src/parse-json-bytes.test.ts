@@ -8,7 +8,7 @@ describe('parseJsonBytes', () => {
     ['ASCII only', { text: 'plain', n: 1, list: [true, null, 2.5] }],
     ['curly quotes, dashes, accents', { text: '“Who shall dare?” — Café, naïve, ſ', words: [{ text: 'l’Académie' }] }],
     ['astral characters and CJK', { text: 'Greek ἄνθρωπος, emoji 📖, 中文', n: -0 }],
-    ['non-ASCII keys', { 'clé': 'valeur', nested: { 'ü': ['ö'] } }],
+    ['non-ASCII keys', { clé: 'valeur', nested: { ü: ['ö'] } }],
     ['a Latin-1 character on its own', { text: 'é' }],
   ])('%s: the same value as JSON.parse', (_name, value) => {
     for (const text of [JSON.stringify(value), JSON.stringify(value, null, 2)]) {

@@ -1,6 +1,6 @@
 import type { OcrEngine } from './engine.js';
 import { createNativeEngine } from './native-engine.js';
-import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
+import { type OcrEngineOptions, type ResolvedOcrOptions, resolveOcrOptions } from './options.js';
 import { createTesseractJsEngine } from './tesseract-js-engine.js';
 
 /**

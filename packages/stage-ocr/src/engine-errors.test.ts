@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BookpipeError } from '@bookpipe/core';
+import { hasEval, noteSkip, ocrmypdf } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
-import { hasEval, noteSkip, ocrmypdf } from '@bookpipe/testkit';
 
 noteSkip('engine-errors.test.ts (damaged image)');
 

@@ -1,4 +1,4 @@
-import { type OcrPage } from '@bookpipe/contracts';
+import type { OcrPage } from '@bookpipe/contracts';
 import type { OcrEngineName, OcrModel } from './options.js';
 import type { OcrTimings } from './worker-protocol.js';
 

@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bodyCer, cer, evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
 import { ocrPageText } from './page-text.js';
-import { bodyCer, cer, evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 
 noteSkip('engines.slow.test.ts');
 

@@ -6,9 +6,7 @@ import type { OcrFailureKind } from './worker-protocol.js';
  * "Image file ... cannot be read!") print for it.
  */
 export function classifyTesseractFailure(message: string): OcrFailureKind {
-  return /attempting to read image|cannot be read|pixRead|no pix returned|Unknown format|libpng error/i.test(message)
-    ? 'unreadable'
-    : 'engine';
+  return /attempting to read image|cannot be read|pixRead|no pix returned|Unknown format|libpng error/i.test(message) ? 'unreadable' : 'engine';
 }
 
 const SIGNATURES: ReadonlyArray<[string, number[]]> = [

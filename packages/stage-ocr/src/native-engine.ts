@@ -7,10 +7,10 @@ import { tessdataFolder } from './language-folder.js';
 import { createLimiter } from './limiter.js';
 import { buildOcrPage } from './ocr-page-builder.js';
 import type { ResolvedOcrOptions } from './options.js';
-import { decideRotation, isTooFewCharacters, parseNativeOsd, type OrientationGuess } from './orientation.js';
+import { decideRotation, isTooFewCharacters, type OrientationGuess, parseNativeOsd } from './orientation.js';
 import { pageError } from './page-error.js';
 import { rotateImage } from './rotate-image.js';
-import { runProcess, type ProcessResult } from './run-process.js';
+import { type ProcessResult, runProcess } from './run-process.js';
 import { parseTsv } from './tsv.js';
 
 /**
@@ -30,7 +30,7 @@ export async function nativeTesseractVersion(tesseractPath: string): Promise<str
     );
   }
   // Older versions print it on stderr.
-  const m = /tesseract\s+v?(\d+\.\d+[\w.-]*)/i.exec(result.stdout + '\n' + result.stderr);
+  const m = /tesseract\s+v?(\d+\.\d+[\w.-]*)/i.exec(`${result.stdout}\n${result.stderr}`);
   if (result.code !== 0 || !m) {
     throw new BookpipeError(
       ErrorCode.CONFIG_INVALID,
@@ -104,13 +104,12 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
           const tOcr = performance.now();
           // The file as it is, or the turned image through stdin.
           const stdin = rotation === 0 ? undefined : await rotateImage(image, rotation);
-          const r = await tesseract(stdin ? 'stdin' : imagePath, [
-            '-l', o.language,
-            '--psm', String(o.psm),
-            '--oem', '1',
-            '-c', 'tessedit_create_tsv=1',
-            '-c', 'tessedit_create_txt=0',
-          ], stdin, sig);
+          const r = await tesseract(
+            stdin ? 'stdin' : imagePath,
+            ['-l', o.language, '--psm', String(o.psm), '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
+            stdin,
+            sig,
+          );
           if (r.code !== 0) throw failure(r);
           const page = buildOcrPage(parseTsv(r.stdout), { pageNumber, engine: info.pageEngine, rotation });
           const tEnd = performance.now();

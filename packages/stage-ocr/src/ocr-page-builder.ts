@@ -1,4 +1,4 @@
-import { type BBox, type OcrBlock, type OcrLine, type OcrPage, type OcrParagraph, type OcrWord } from '@bookpipe/contracts';
+import type { BBox, OcrBlock, OcrLine, OcrPage, OcrParagraph, OcrWord } from '@bookpipe/contracts';
 import type { TsvRow } from './tsv.js';
 
 export interface OcrPageMeta {
@@ -30,9 +30,18 @@ export function buildOcrPage(rows: readonly TsvRow[], meta: OcrPageMeta): OcrPag
   const height = pageRow?.height ?? meta.height;
   if (width === undefined || height === undefined) throw new Error('tesseract output has no page row and no image size was given');
 
-  interface LineAcc { bbox: BBox; words: OcrWord[] }
-  interface ParAcc { bbox: BBox; lines: Map<number, LineAcc> }
-  interface BlockAcc { bbox: BBox; pars: Map<number, ParAcc> }
+  interface LineAcc {
+    bbox: BBox;
+    words: OcrWord[];
+  }
+  interface ParAcc {
+    bbox: BBox;
+    lines: Map<number, LineAcc>;
+  }
+  interface BlockAcc {
+    bbox: BBox;
+    pars: Map<number, ParAcc>;
+  }
   const blocks = new Map<number, BlockAcc>();
 
   // Parents normally precede their children; a missing parent takes its child's box.

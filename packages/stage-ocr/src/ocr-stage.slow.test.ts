@@ -3,18 +3,19 @@
  * valid, a damaged page failing alone with its file and page named, and a run killed mid-book resuming
  * with the missing pages only.
  */
-import { OcrPageSchema } from '@bookpipe/contracts';
+
 import { spawn } from 'node:child_process';
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { OcrPageSchema } from '@bookpipe/contracts';
+import { loadConfig, Pipeline, type PipelineEvent, type StageStats, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
+import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, renderPdf, repoRoot, scanWithSourcePages, spread, toPng } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrPageMetricsSchema } from './metrics.js';
 import { OcrStage } from './ocr-stage.js';
-import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, renderPdf, repoRoot, scanWithSourcePages, spread, toPng } from '@bookpipe/testkit';
 
 noteSkip('ocr-stage.slow.test.ts');
 
@@ -53,7 +54,13 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
 
     const ocr = scan.stage('ocr', { schema: OcrPageSchema });
     const typewriter = await ocr.loadPage(1, OcrPageSchema);
-    expect(typewriter).toMatchObject({ pageNumber: 1, width: 4000, height: 2864, rotation: 0, engine: { name: 'tesseract.js', version: '7.0.0', language: 'eng', psm: 3 } });
+    expect(typewriter).toMatchObject({
+      pageNumber: 1,
+      width: 4000,
+      height: 2864,
+      rotation: 0,
+      engine: { name: 'tesseract.js', version: '7.0.0', language: 'eng', psm: 3 },
+    });
     expect(typewriter.blocks.length).toBeGreaterThan(0);
     expect(typewriter.meanConfidence).toBeGreaterThan(0.5);
 
@@ -90,7 +97,10 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
   it('resumes a run killed mid-book with only the missing pages', async () => {
     const pages = spread(pagesIn(join(evalDir, 'old-books')), 10);
     const root = join(tmp, 'scans');
-    const scan = await scanWithSourcePages(openScan({ root, scanId: 'killed' }), await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const scan = await scanWithSourcePages(
+      openScan({ root, scanId: 'killed' }),
+      await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))),
+    );
     const ocrDir = join(scan.dir, 'ocr');
 
     // First run in a child process, killed with SIGKILL once a few pages are saved.
@@ -137,7 +147,10 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
 
   it('stops on abort at once: the page in flight is cut short and stays to do, nothing fails', async () => {
     const pages = spread(pagesIn(join(evalDir, 'old-books')), 8);
-    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'aborted' }), await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))));
+    const scan = await scanWithSourcePages(
+      openScan({ root: join(tmp, 'scans'), scanId: 'aborted' }),
+      await Promise.all(pages.map(async (p) => ({ png: await toPng(p.image, tmp) }))),
+    );
     const controller = new AbortController();
     let doneBeforeAbort = 0;
     const doneAfterAbort: number[] = [];

@@ -1,13 +1,13 @@
-import { OcrPageSchema, SOURCE_STAGE, type OcrPage } from '@bookpipe/contracts';
+import { type OcrPage, OcrPageSchema, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, BookpipeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
+import { resolveLlm } from '@bookpipe/stage-kit';
 import { startOcrEngine } from './create-ocr-engine.js';
-import { nativeTesseractVersion } from './native-engine.js';
 import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
-import { OcrPageMetricsSchema, OcrReportSchema, pageMetrics, type OcrPageMetrics } from './metrics.js';
-import { resolveOcrOptions, type OcrEngineOptions, type ResolvedOcrOptions } from './options.js';
-import { checkBookMetadataOptions, readBookMetadata, type BookMetadataOptions, type MetadataLlmOptions } from './metadata/book-metadata-step.js';
-import { resolveLlm } from '@bookpipe/stage-kit';
+import { type BookMetadataOptions, checkBookMetadataOptions, type MetadataLlmOptions, readBookMetadata } from './metadata/book-metadata-step.js';
+import { type OcrPageMetrics, OcrPageMetricsSchema, OcrReportSchema, pageMetrics } from './metrics.js';
+import { nativeTesseractVersion } from './native-engine.js';
+import { type OcrEngineOptions, type ResolvedOcrOptions, resolveOcrOptions } from './options.js';
 
 /** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
 export interface OcrStageOptions extends OcrEngineOptions {

@@ -109,11 +109,9 @@ export const OCR_DEFAULTS = {
  */
 export function resolveOcrOptions(options: OcrEngineOptions = {}, configWorkers?: number): ResolvedOcrOptions {
   const invalid = (name: string, value: unknown, expected: string) =>
-    new BookpipeError(
-      ErrorCode.CONFIG_INVALID,
-      `[stage-ocr] Invalid option \`${name}\`: ${JSON.stringify(value) ?? String(value)}. Expected ${expected}.`,
-      { details: { option: name } },
-    );
+    new BookpipeError(ErrorCode.CONFIG_INVALID, `[stage-ocr] Invalid option \`${name}\`: ${JSON.stringify(value) ?? String(value)}. Expected ${expected}.`, {
+      details: { option: name },
+    });
   const engine = options.engine ?? OCR_DEFAULTS.engine;
   if (engine !== 'tesseract.js' && engine !== 'native') throw invalid('engine', engine, '"tesseract.js" or "native"');
 

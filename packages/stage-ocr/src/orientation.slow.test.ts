@@ -6,11 +6,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cer, hasEval, noteSkip, ocrmypdf, renderPdf, wordRecall } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngineName } from './options.js';
 import { ocrPageText } from './page-text.js';
-import { cer, hasEval, noteSkip, ocrmypdf, renderPdf, wordRecall } from '@bookpipe/testkit';
 
 noteSkip('orientation.slow.test.ts');
 

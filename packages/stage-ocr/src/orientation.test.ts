@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideRotation, isTooFewCharacters, parseNativeOsd } from './orientation.js';
 
 describe('decideRotation', () => {
-  it('turns a page by OSD\'s quarter turn when confident enough', () => {
+  it("turns a page by OSD's quarter turn when confident enough", () => {
     expect(decideRotation({ rotate: 270, confidence: 34.5 }, 14)).toBe(270);
     expect(decideRotation({ rotate: 90, confidence: 14 }, 14)).toBe(90);
     expect(decideRotation({ rotate: -90, confidence: 20 }, 14)).toBe(270);

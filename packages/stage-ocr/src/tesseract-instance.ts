@@ -65,10 +65,7 @@ export class TesseractInstance {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, r) => {
-      timer = setTimeout(
-        () => r(new Error(`tesseract.js did not start for ${o.purpose} within ${o.timeoutMs} ms (data from ${o.langPath})`)),
-        o.timeoutMs,
-      );
+      timer = setTimeout(() => r(new Error(`tesseract.js did not start for ${o.purpose} within ${o.timeoutMs} ms (data from ${o.langPath})`)), o.timeoutMs);
     });
     let worker: Tesseract.Worker;
     try {

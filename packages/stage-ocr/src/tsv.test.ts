@@ -18,7 +18,19 @@ describe('parseTsv', () => {
     const rows = parseTsv(TSV);
     expect(rows.map((r) => r.level)).toEqual([1, 2, 3, 4, 5, 5]);
     expect(rows[0]).toMatchObject({ width: 4000, height: 2864, conf: -1, text: '' });
-    expect(rows[4]).toEqual({ level: 5, block: 1, par: 1, line: 1, word: 1, left: 142, top: 154, width: 840, height: 104, conf: 37.601017, text: 'ILinzensoep' });
+    expect(rows[4]).toEqual({
+      level: 5,
+      block: 1,
+      par: 1,
+      line: 1,
+      word: 1,
+      left: 142,
+      top: 154,
+      width: 840,
+      height: 104,
+      conf: 37.601017,
+      text: 'ILinzensoep',
+    });
   });
 
   it('reads CRLF line ends and output without a header (tesseract.js)', () => {

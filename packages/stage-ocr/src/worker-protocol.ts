@@ -1,4 +1,3 @@
-
 /** Given once to every worker thread of a tesseract.js pool (piscina `workerData`). */
 export interface TesseractJsWorkerConfig {
   /** Tesseract language string, `eng` or `eng+fra`. */
@@ -42,5 +41,6 @@ export type OcrTaskOutcome =
  * - `unreadable`: the file exists but does not decode as an image.
  * - `engine`: tesseract itself failed (start-up, crash, unexpected output).
  */
-export type OcrFailureKind = 'missing' | 'unreadable' | 'engine';import { type OcrPage } from '@bookpipe/contracts';
+export type OcrFailureKind = 'missing' | 'unreadable' | 'engine';
 
+import type { OcrPage } from '@bookpipe/contracts';

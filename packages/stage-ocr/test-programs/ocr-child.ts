@@ -2,7 +2,7 @@
  * Test support: runs the OCR stage on a scan in its own process, so that a test can SIGKILL it
  * mid-book. Usage: node --import tsx ocr-child.ts <root> <scanId> <workers>
  */
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { OcrStage } from '../src/ocr-stage.js';
 

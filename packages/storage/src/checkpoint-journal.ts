@@ -1,7 +1,7 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { BookpipeError, ErrorCode, type PageFailure } from '@bookpipe/core';
+import { z } from 'zod';
 import { cleanGeneration } from './clean-generation.js';
 import { withKeyLock } from './keyed-mutex.js';
 import { makeDir } from './make-dir.js';
@@ -141,9 +141,13 @@ export class CheckpointJournal {
       line = JSON.stringify(record);
     } catch (error) {
       const page = 'page' in record ? ` for page ${record.page}` : '';
-      throw new BookpipeError(ErrorCode.INPUT_INVALID, `The ${record.type} record${page} cannot be written to ${this.path}: ${(error as Error).message}. Journal only JSON values.`, {
-        details: { scanId: this.#options.scanId, stage: this.#options.stage, file: this.path },
-      });
+      throw new BookpipeError(
+        ErrorCode.INPUT_INVALID,
+        `The ${record.type} record${page} cannot be written to ${this.path}: ${(error as Error).message}. Journal only JSON values.`,
+        {
+          details: { scanId: this.#options.scanId, stage: this.#options.stage, file: this.path },
+        },
+      );
     }
     const written = new Promise<void>((resolve, reject) => this.#pending.push({ record, line, resolve, reject }));
     if (!this.#writing) void this.#writePending();
@@ -180,7 +184,7 @@ export class CheckpointJournal {
   async #writeLocked(batch: readonly PendingRecord[]): Promise<void> {
     // Whatever others appended goes first in the index, as it does in the file.
     await this.#refreshLocked();
-    const text = (this.#needsNewline ? '\n' : '') + batch.map((entry) => entry.line + '\n').join('');
+    const text = (this.#needsNewline ? '\n' : '') + batch.map((entry) => `${entry.line}\n`).join('');
     const bytes = Buffer.from(text);
     try {
       const handle = await this.#openHandle();

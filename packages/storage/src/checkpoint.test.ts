@@ -1,9 +1,9 @@
 import { appendFile, mkdir, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { memoryLogger, tempDir } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openScan, type FsBookStorage } from './index.js';
-import { memoryLogger, tempDir } from '@bookpipe/testkit';
+import { type FsBookStorage, openScan } from './index.js';
 
 const PageSchema = z.object({ n: z.number() });
 let root: string;
@@ -42,12 +42,18 @@ describe('remainingPages: the page files are the truth', () => {
     const { logger, lines } = memoryLogger();
     const fresh = reopen(logger);
     expect(await fresh.checkpoint.remainingPages([1, 2, 3])).toEqual([2, 3]);
-    expect(lines.filter((l) => l.level === 'warn').map((l) => [l.page, l.problem])).toEqual([[2, 'file-invalid'], [3, 'file-missing']]);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => [l.page, l.problem])).toEqual([
+      [2, 'file-invalid'],
+      [3, 'file-missing'],
+    ]);
     // The metrics of pages that are no longer done are gone; the repair is recorded once.
     expect([...(await fresh.checkpoint.metrics()).keys()]).toEqual([1]);
     expect(await fresh.checkpoint.remainingPages([1, 2, 3])).toEqual([2, 3]);
     const repairs = (await journalLines()).filter((l) => l.includes('"repair"')).map((l) => JSON.parse(l));
-    expect(repairs).toMatchObject([{ page: 2, problem: 'file-invalid' }, { page: 3, problem: 'file-missing' }]);
+    expect(repairs).toMatchObject([
+      { page: 2, problem: 'file-invalid' },
+      { page: 3, problem: 'file-missing' },
+    ]);
     expect((await fresh.checkpoint.status()).repairs).toMatchObject([{ page: 2 }, { page: 3 }]);
     // Even a new manager does not trust the old page lines.
     expect([...(await reopen().checkpoint.metrics()).keys()]).toEqual([1]);
@@ -63,8 +69,20 @@ describe('remainingPages: the page files are the truth', () => {
     const { logger, lines } = memoryLogger();
     const fresh = reopen(logger);
     expect(await fresh.checkpoint.remainingPages()).toEqual([3, 4, 5]);
-    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', page: 2, problem: 'metrics-missing', msg: expect.stringContaining('older version, or damaged or edited by hand') }));
-    expect(await fresh.checkpoint.metrics()).toEqual(new Map<number, unknown>([[1, { pageNum: 1, costUsd: 0.5 }], [2, { pageNum: 2, metricsMissing: true }]]));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        page: 2,
+        problem: 'metrics-missing',
+        msg: expect.stringContaining('older version, or damaged or edited by hand'),
+      }),
+    );
+    expect(await fresh.checkpoint.metrics()).toEqual(
+      new Map<number, unknown>([
+        [1, { pageNum: 1, costUsd: 0.5 }],
+        [2, { pageNum: 2, metricsMissing: true }],
+      ]),
+    );
     expect(await fresh.checkpoint.status()).toMatchObject({ completedPages: [1, 2], metricsMissingPages: [2] });
     // Recorded in the journal, so a later process sees the same without checking again.
     expect(await reopen().checkpoint.metrics()).toEqual(await fresh.checkpoint.metrics());
@@ -102,7 +120,7 @@ describe('remainingPages: the page files are the truth', () => {
     // A new process reads every file once: it sees the damage.
     expect(await reopen().checkpoint.remainingPages([1])).toEqual([1]);
     // A change of size (or mtime) makes even the same object read the file again.
-    await writeFile(path, JSON.stringify({ n: 1 }) + '   ');
+    await writeFile(path, `${JSON.stringify({ n: 1 })}   `);
     expect(await ocr.checkpoint.remainingPages([1])).toEqual([]);
     await writeFile(path, 'garbage');
     expect(await ocr.checkpoint.remainingPages([1])).toEqual([1]);
@@ -113,7 +131,7 @@ describe('the journal survives damage', () => {
   it('drops a torn last line with a warning, and the next append starts on a new line', async () => {
     await mkdir(join(scan.dir, 'ocr'), { recursive: true });
     // A crash mid-append: the last line stops half-way, with no newline.
-    await writeFile(journalPath(), record(1) + '\n' + record(2).slice(0, 25));
+    await writeFile(journalPath(), `${record(1)}\n${record(2).slice(0, 25)}`);
     const ocr = reopen();
     expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([1]);
     const status = await ocr.checkpoint.status();
@@ -131,7 +149,7 @@ describe('the journal survives damage', () => {
 
   it('keeps a last record that is whole but lost its newline', async () => {
     await mkdir(join(scan.dir, 'ocr'), { recursive: true });
-    await writeFile(journalPath(), record(1) + '\n' + record(2));
+    await writeFile(journalPath(), `${record(1)}\n${record(2)}`);
     const ocr = reopen();
     expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([1, 2]);
     expect((await ocr.checkpoint.status()).warnings).toEqual([]);
@@ -142,7 +160,10 @@ describe('the journal survives damage', () => {
   it('skips corrupt lines in the middle with a warning each', async () => {
     await mkdir(join(scan.dir, 'ocr'), { recursive: true });
     const { logger, lines } = memoryLogger();
-    await writeFile(journalPath(), [record(1), '{{{ not json', '', JSON.stringify({ type: 'page', page: -1 }), JSON.stringify({ type: 'future-thing' }), record(2), ''].join('\n'));
+    await writeFile(
+      journalPath(),
+      [record(1), '{{{ not json', '', JSON.stringify({ type: 'page', page: -1 }), JSON.stringify({ type: 'future-thing' }), record(2), ''].join('\n'),
+    );
     const ocr = reopen(logger);
     expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([1, 2]);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([2, 4, 5]);
@@ -157,7 +178,7 @@ describe('the in-memory index', () => {
     expect([...(await b.checkpoint.metrics()).keys()]).toEqual([1]);
     await b.checkpoint.markCompleted(2, { pageNum: 2 });
     // Another process appending behind both of them.
-    await appendFile(journalPath(), record(3) + '\n');
+    await appendFile(journalPath(), `${record(3)}\n`);
     expect([...(await a.checkpoint.metrics()).keys()]).toEqual([1, 2, 3]);
     expect([...(await b.checkpoint.metrics()).keys()]).toEqual([1, 2, 3]);
   });
@@ -175,11 +196,13 @@ describe('the in-memory index', () => {
 
   it('appends made together are written in order, one line each, and each resolves once its line is in the file', async () => {
     const a = scan.stage('ocr');
-    await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-      await a.checkpoint.markCompleted(i + 1, { pageNum: i + 1 });
-      // Resolved: a new process reads this page's line already.
-      expect((await reopen().checkpoint.metrics()).has(i + 1)).toBe(true);
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        await a.checkpoint.markCompleted(i + 1, { pageNum: i + 1 });
+        // Resolved: a new process reads this page's line already.
+        expect((await reopen().checkpoint.metrics()).has(i + 1)).toBe(true);
+      }),
+    );
     expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
@@ -190,7 +213,7 @@ describe('the in-memory index', () => {
     await a.checkpoint.markCompleted(2, { pageNum: 2 });
     expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual([2]);
     // Replaced by a rename, as an atomic write would do it.
-    await writeFile(`${journalPath()}.new`, record(7) + '\n');
+    await writeFile(`${journalPath()}.new`, `${record(7)}\n`);
     await rename(`${journalPath()}.new`, journalPath());
     await a.checkpoint.markCompleted(3, { pageNum: 3 });
     expect((await journalLines()).filter(Boolean).map((l) => JSON.parse(l).page)).toEqual([7, 3]);
@@ -202,7 +225,7 @@ describe('the in-memory index', () => {
     const a = scan.stage('ocr');
     await a.checkpoint.markCompleted(1, { pageNum: 1 });
     await a.checkpoint.markCompleted(2, { pageNum: 2 });
-    await writeFile(journalPath(), record(5) + '\n');
+    await writeFile(journalPath(), `${record(5)}\n`);
     expect([...(await a.checkpoint.metrics()).keys()]).toEqual([5]);
     await rm(journalPath());
     expect((await a.checkpoint.metrics()).size).toBe(0);
@@ -216,7 +239,12 @@ describe('status and reset', () => {
     await ocr.savePage(1, { n: 1 }, { pageNum: 1 });
     await c.markFailed(2, 'timeout');
     await c.markStageComplete({ pagesProcessed: 1, pagesFailed: 1 });
-    expect(await c.status()).toMatchObject({ complete: false, completedPages: [1], failedPages: [{ page: 2, error: 'timeout' }], lastStats: { pagesFailed: 1 } });
+    expect(await c.status()).toMatchObject({
+      complete: false,
+      completedPages: [1],
+      failedPages: [{ page: 2, error: 'timeout' }],
+      lastStats: { pagesFailed: 1 },
+    });
     await ocr.savePage(2, { n: 2 }, { pageNum: 2 });
     expect(await c.status()).toMatchObject({ complete: true, failedPages: [] });
     await c.reset();

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type ChildFixture, runChild, SquareMetricsSchema, SquarePageSchema, tempDir } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openScan } from './index.js';
-import { type ChildFixture, runChild, SquareMetricsSchema, SquarePageSchema, tempDir } from '@bookpipe/testkit';
 
 // Slow: real child processes running a real pipeline, killed with SIGKILL at different moments.
 const PAGES = 60;
@@ -53,7 +53,10 @@ describe('crash safety', () => {
       const started = existsSync(startLog) ? (await readFile(startLog, 'utf8')).split('\n').filter(Boolean).map(Number) : [];
       starts.push(started);
       // Nothing paid twice: a page whose file was already valid is never started again.
-      expect(started.filter((p) => doneBefore.has(p)), `run ${run}`).toEqual([]);
+      expect(
+        started.filter((p) => doneBefore.has(p)),
+        `run ${run}`,
+      ).toEqual([]);
     }
     // The kills really happened mid-run: every killed run left work for the next one.
     expect(starts.every((s) => s.length > 0 && s.length < PAGES)).toBe(true);

@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
-import { listScans, openScan } from './index.js';
 import { tempDir } from '@bookpipe/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listScans, openScan } from './index.js';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -90,7 +90,10 @@ describe('metadata.json', () => {
     const scan = openScan({ root, scanId: 'b' });
     await scan.init();
     const before = await readFile(scan.metadataPath, 'utf8');
-    await expect(scan.updateMetadata({ totalPages: -1 })).rejects.toMatchObject({ code: ErrorCode.INPUT_INVALID, message: expect.stringContaining('totalPages') });
+    await expect(scan.updateMetadata({ totalPages: -1 })).rejects.toMatchObject({
+      code: ErrorCode.INPUT_INVALID,
+      message: expect.stringContaining('totalPages'),
+    });
     expect(await readFile(scan.metadataPath, 'utf8')).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SOURCE_STAGE, pageFormatOf } from '@bookpipe/contracts';
-import { BookpipeError, ErrorCode, ScanMetadataSchema, type BookStorage, type Logger, type ScanMetadata, type StageStorageOptions } from '@bookpipe/core';
+import { pageFormatOf, SOURCE_STAGE } from '@bookpipe/contracts';
+import { BookpipeError, type BookStorage, ErrorCode, type Logger, type ScanMetadata, ScanMetadataSchema, type StageStorageOptions } from '@bookpipe/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { FsStageStorage } from './fs-stage-storage.js';
 import { withKeyLock } from './keyed-mutex.js';
@@ -161,7 +161,10 @@ export class FsBookStorage implements BookStorage {
   async stageNames(): Promise<string[]> {
     try {
       const entries = await readdir(this.dir, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && STAGE_NAME_RE.test(e.name)).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isDirectory() && STAGE_NAME_RE.test(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return [];
       throw toStorageError(error, { action: 'list', path: this.dir, scanId: this.scanId });
@@ -174,7 +177,7 @@ export class FsBookStorage implements BookStorage {
 
   async #write(metadata: ScanMetadata): Promise<void> {
     try {
-      await writeFileAtomic(this.metadataPath, JSON.stringify(metadata, null, 2) + '\n');
+      await writeFileAtomic(this.metadataPath, `${JSON.stringify(metadata, null, 2)}\n`);
     } catch (error) {
       throw toStorageError(error, { action: 'write', path: this.metadataPath, scanId: this.scanId });
     }

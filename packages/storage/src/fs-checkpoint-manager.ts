@@ -1,5 +1,5 @@
-import { mapLimit } from '@bookpipe/core';
 import type { CheckpointManager, Logger, PageFailure, StageStatus } from '@bookpipe/core';
+import { mapLimit } from '@bookpipe/core';
 import type { CheckpointJournal, RepairProblem } from './checkpoint-journal.js';
 import type { PageCheck, PageFolder } from './page-folder.js';
 
@@ -61,18 +61,30 @@ export class FsCheckpointManager implements CheckpointManager {
       const bytes = journal.completed.has(page) ? journal.sizes.get(page) : undefined;
       if (check.ok && bytes !== undefined && check.size !== bytes) {
         // A redone page journalled with its new file's size, then a crash before the rename: the old file is still there.
-        check = { ok: false, missing: false, problem: `its file has ${check.size} bytes where the journal says ${bytes} (the file it journalled was not renamed into place)` };
+        check = {
+          ok: false,
+          missing: false,
+          problem: `its file has ${check.size} bytes where the journal says ${bytes} (the file it journalled was not renamed into place)`,
+        };
       }
       if (check.ok) {
         if (!journalled) {
-          await this.#repair(page, 'metrics-missing', 'its file is valid but the journal has no line for it (a journal written by an older version, or damaged or edited by hand: a crash no longer leaves this, as the journal is written before the page file); it counts as done and its metrics are missing');
+          await this.#repair(
+            page,
+            'metrics-missing',
+            'its file is valid but the journal has no line for it (a journal written by an older version, or damaged or edited by hand: a crash no longer leaves this, as the journal is written before the page file); it counts as done and its metrics are missing',
+          );
         }
         continue;
       }
       // Killed between the journal append and the rename: the journalled file is complete in its temp file.
       const adopted = journal.completed.has(page) ? await folder.adoptTemp(page, temps, bytes) : undefined;
       if (adopted !== undefined) {
-        await this.#repair(page, 'temp-adopted', `it was journalled as done but ${check.problem}; its complete temp file ${adopted}, left by a process that stopped before renaming it, was renamed into place and its journalled metrics kept`);
+        await this.#repair(
+          page,
+          'temp-adopted',
+          `it was journalled as done but ${check.problem}; its complete temp file ${adopted}, left by a process that stopped before renaming it, was renamed into place and its journalled metrics kept`,
+        );
         continue;
       }
       if (journalled) {
@@ -160,8 +172,10 @@ export class FsCheckpointManager implements CheckpointManager {
   }
 
   async #check(pages: readonly number[], present: ReadonlySet<number>): Promise<PageCheck[]> {
-    return mapLimit(pages, CHECK_CONCURRENCY, async (page): Promise<PageCheck> =>
-      present.has(page) ? this.#init.folder.check(page) : { ok: false, missing: true, problem: 'its file is missing' },
+    return mapLimit(
+      pages,
+      CHECK_CONCURRENCY,
+      async (page): Promise<PageCheck> => (present.has(page) ? this.#init.folder.check(page) : { ok: false, missing: true, problem: 'its file is missing' }),
     );
   }
 

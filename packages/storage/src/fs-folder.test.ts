@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
-import { openFolder, writeFileAtomic } from './index.js';
 import { tempDir } from '@bookpipe/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openFolder, writeFileAtomic } from './index.js';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -30,7 +30,9 @@ describe('openFolder: a report folder outside any scan', () => {
     const blocked = openFolder(join(root, 'file', 'report'));
     await expect(blocked.writeFile('index.html', 'x')).rejects.toMatchObject({
       code: ErrorCode.STORAGE_ERROR,
-      message: expect.stringContaining(`${join(root, 'file', 'report', 'index.html')}: a parent of this path is a file, not a folder. Move that file away [ENOTDIR]`),
+      message: expect.stringContaining(
+        `${join(root, 'file', 'report', 'index.html')}: a parent of this path is a file, not a folder. Move that file away [ENOTDIR]`,
+      ),
     });
   });
 

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BasePageMetricsSchema, ErrorCode } from '@bookpipe/core';
+import { deadPid, evalDir, runChild, tempDir } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BasePageMetricsSchema, ErrorCode } from '@bookpipe/core';
-import { STAGE_FILE, openScan, type FsBookStorage } from './index.js';
-import { deadPid, evalDir, runChild, tempDir } from '@bookpipe/testkit';
+import { type FsBookStorage, openScan, STAGE_FILE } from './index.js';
 
 const PageSchema = z.object({ text: z.string(), words: z.number().int() });
 const m = (pageNum: number) => ({ pageNum, processingTimeSeconds: 0.5, costUsd: 0 });
@@ -29,7 +29,10 @@ describe('JSON pages', () => {
     expect(await stage.loadPage(2)).toEqual({ text: 'hello', words: 1 });
     expect(await stage.listPages()).toEqual([2]);
     expect(await stage.checkpoint.metrics()).toEqual(new Map([[2, m(2)]]));
-    const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // Written before the rename, with the file's byte length so that resume can tell the journalled file from an older one.
     expect(journal).toEqual([{ type: 'page', page: 2, metrics: m(2), bytes: (await stat(stage.pagePath(2))).size, at: expect.any(String) }]);
   });
@@ -38,7 +41,7 @@ describe('JSON pages', () => {
     const stage = scan.stage('ocr', { schema: PageSchema });
     await stage.savePage(1, { text: 'one', words: 1 }, m(1));
     expect(await readFile(stage.pagePath(1), 'utf8')).toBe('{"text":"one","words":1}\n');
-    await writeFile(stage.pagePath(2), JSON.stringify({ text: 'two', words: 1 }, null, 2) + '\n');
+    await writeFile(stage.pagePath(2), `${JSON.stringify({ text: 'two', words: 1 }, null, 2)}\n`);
     const fresh = openScan({ root, scanId: 'book' }).stage('ocr', { schema: PageSchema });
     expect(await fresh.loadPage(2)).toEqual({ text: 'two', words: 1 });
     expect(await fresh.checkpoint.remainingPages([1, 2, 3])).toEqual([3]);
@@ -70,7 +73,10 @@ describe('JSON pages', () => {
     await expect(stage.loadPage(3)).rejects.toMatchObject({ code: ErrorCode.DEPENDENCY_MISSING, message: expect.stringContaining('Run the ocr stage first') });
     await mkdir(stage.dir, { recursive: true });
     await writeFile(stage.pagePath(3), '{"text": "cut sho');
-    await expect(stage.loadPage(3)).rejects.toMatchObject({ code: ErrorCode.PAGE_INVALID, message: expect.stringMatching(/page_0003\.json.*not valid JSON|not valid JSON.*page_0003\.json/) });
+    await expect(stage.loadPage(3)).rejects.toMatchObject({
+      code: ErrorCode.PAGE_INVALID,
+      message: expect.stringMatching(/page_0003\.json.*not valid JSON|not valid JSON.*page_0003\.json/),
+    });
     await writeFile(stage.pagePath(3), '{"text": 5, "words": 1}');
     await expect(stage.loadPage(3)).rejects.toMatchObject({ code: ErrorCode.PAGE_INVALID, message: expect.stringContaining('text') });
     // A caller's own schema replaces the stage's.
@@ -122,8 +128,14 @@ describe('atomic writes', () => {
     });
     expect((await readdir(stage.dir)).sort()).toEqual(['checkpoint.jsonl', 'page_0004.json', 'stage.json']);
     // Journalled before the rename failed, then taken back at once: the page is not done.
-    const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(journal).toMatchObject([{ type: 'page', page: 4 }, { type: 'repair', page: 4, problem: 'file-missing' }]);
+    const journal = (await readFile(join(stage.dir, 'checkpoint.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(journal).toMatchObject([
+      { type: 'page', page: 4 },
+      { type: 'repair', page: 4, problem: 'file-missing' },
+    ]);
     expect((await stage.checkpoint.metrics()).size).toBe(0);
   });
 });
@@ -146,7 +158,10 @@ describe('stage files', () => {
     expect(await stage.readFile('book.md')).toBe('# Two\n');
     expect(await readFile(stage.filePath('deep/er/x.bin'))).toEqual(Buffer.from([1, 2]));
     expect((await readdir(stage.dir)).sort()).toEqual(['book.md', 'deep']);
-    await expect(stage.readFile('book.json')).rejects.toMatchObject({ code: ErrorCode.DEPENDENCY_MISSING, message: expect.stringContaining('Run the merge stage first') });
+    await expect(stage.readFile('book.json')).rejects.toMatchObject({
+      code: ErrorCode.DEPENDENCY_MISSING,
+      message: expect.stringContaining('Run the merge stage first'),
+    });
     await expect(stage.writeFile('checkpoint.jsonl', '')).rejects.toMatchObject({ code: ErrorCode.INPUT_INVALID });
     await expect(stage.writeFile('page_0001.json', '{}')).rejects.toMatchObject({ code: ErrorCode.INPUT_INVALID });
   });
@@ -232,9 +247,15 @@ describe.skipIf(!hasEval)('PNG pages (a real scan from ../shared/eval)', () => {
     await source.savePage(1, png, { pageNum: 1 });
     expect(source.pagePath(1)).toMatch(/page_0001\.png$/);
     expect(Buffer.from(await source.loadPageBytes(1)).equals(png)).toBe(true);
-    await expect(source.savePage(2, png.subarray(0, png.length - 100), { pageNum: 2 })).rejects.toMatchObject({ code: ErrorCode.PAGE_INVALID, message: expect.stringContaining('IEND') });
+    await expect(source.savePage(2, png.subarray(0, png.length - 100), { pageNum: 2 })).rejects.toMatchObject({
+      code: ErrorCode.PAGE_INVALID,
+      message: expect.stringContaining('IEND'),
+    });
     await expect(source.savePage(2, { not: 'bytes' }, { pageNum: 2 })).rejects.toMatchObject({ code: ErrorCode.PAGE_INVALID });
-    await expect(source.savePage(2, Buffer.from('GIF89a...'), { pageNum: 2 })).rejects.toMatchObject({ code: ErrorCode.PAGE_INVALID, message: expect.stringContaining('signature') });
+    await expect(source.savePage(2, Buffer.from('GIF89a...'), { pageNum: 2 })).rejects.toMatchObject({
+      code: ErrorCode.PAGE_INVALID,
+      message: expect.stringContaining('signature'),
+    });
     await source.savePage(2, png, { pageNum: 2 });
 
     // Page 2 cut short behind our back (a copy that died half-way): a fresh manager redoes it.

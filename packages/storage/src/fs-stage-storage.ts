@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ZodType } from 'zod';
 import { BookpipeError, ErrorCode, type Logger, type PageFormat, type StageStorage, type StageStorageOptions } from '@bookpipe/core';
+import type { ZodType } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
@@ -142,7 +142,7 @@ export class FsStageStorage implements StageStorage {
       // and a file that fails its schema on resume would be redone forever.
       const check = checkJsonPage(text, this.#schema);
       if (!check.ok) throw refuse(check.problem.replace(/^it /, 'the page '));
-      content = text + '\n';
+      content = `${text}\n`;
     } else {
       if (!(data instanceof Uint8Array)) throw refuse(`a ${this.pageFormat} page must be bytes (a Uint8Array or Buffer), got ${typeof data}`);
       const problem = pngProblem(data);

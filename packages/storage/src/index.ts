@@ -1,10 +1,10 @@
-export { openScan, listScans, type OpenScanOptions } from './open-scan.js';
-export { METADATA_FILE, type FsBookStorage, type FsStageStorageOptions } from './fs-book-storage.js';
-export { CHECKPOINT_FILE, type FsStageStorage } from './fs-stage-storage.js';
-export { STAGE_FILE } from './stage-file.js';
-export type { FsCheckpointManager, FsStageStatus } from './fs-checkpoint-manager.js';
+export { type FileStamp, type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js';
 export type { RepairProblem } from './checkpoint-journal.js';
-export { LOCK_FILE, type FsScanLock, type ScanLockInfo } from './scan-lock.js';
+export { type FsBookStorage, type FsStageStorageOptions, METADATA_FILE } from './fs-book-storage.js';
+export type { FsCheckpointManager, FsStageStatus } from './fs-checkpoint-manager.js';
+export { type FsFolder, openFolder } from './fs-folder.js';
+export { CHECKPOINT_FILE, type FsStageStorage } from './fs-stage-storage.js';
+export { listScans, type OpenScanOptions, openScan } from './open-scan.js';
 export { pngProblem } from './page-validation.js';
-export { writeFileAtomic, type WriteFileAtomicOptions, type FileStamp } from './atomic-write.js';
-export { openFolder, type FsFolder } from './fs-folder.js';
+export { type FsScanLock, LOCK_FILE, type ScanLockInfo } from './scan-lock.js';
+export { STAGE_FILE } from './stage-file.js';

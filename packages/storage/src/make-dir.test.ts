@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '@bookpipe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeDir } from './make-dir.js';
-import { tempDir } from '@bookpipe/testkit';
 
 let root: string;
 let cleanup: () => Promise<void>;

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { BookpipeError, ErrorCode, assertScanId, silentLogger, type Logger } from '@bookpipe/core';
+import { assertScanId, BookpipeError, ErrorCode, type Logger, silentLogger } from '@bookpipe/core';
 import { FsBookStorage } from './fs-book-storage.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 

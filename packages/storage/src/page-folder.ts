@@ -1,13 +1,13 @@
-import { readFileSync, type Dirent } from 'node:fs';
+import { type Dirent, readFileSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BookpipeError, ErrorCode, mapLimit, type PageFormat, pageFileName, parsePageFileName } from '@bookpipe/core';
 import type { ZodType } from 'zod';
-import { BookpipeError, ErrorCode, mapLimit, pageFileName, parsePageFileName, type PageFormat } from '@bookpipe/core';
-import { parseTempFileName, writeFileAtomic, type FileStamp } from './atomic-write.js';
+import { type FileStamp, parseTempFileName, writeFileAtomic } from './atomic-write.js';
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
-import { PNG_HEAD_BYTES, PNG_TAIL_BYTES, checkJsonPage, pngProblem, pngProblemFromEnds } from './page-validation.js';
+import { checkJsonPage, PNG_HEAD_BYTES, PNG_TAIL_BYTES, pngProblem, pngProblemFromEnds } from './page-validation.js';
 import { isProcessAlive } from './process-alive.js';
-import { STAGE_FILE, recordedPageFormat, stageFileText } from './stage-file.js';
+import { recordedPageFormat, STAGE_FILE, stageFileText } from './stage-file.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
 /** Folder entries that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
@@ -204,7 +204,8 @@ export class PageFolder {
     }
     this.#dropCacheIfCleaned();
     const known = this.#valid.get(page);
-    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs) return { ok: true, size: st.size };
+    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs)
+      return { ok: true, size: st.size };
     let problem: string | undefined;
     try {
       if (this.format === 'png') {
@@ -295,15 +296,19 @@ export class PageFolder {
     }
     // Several at a time, and a plain file with one unlink (rm would lstat it first): 400 page files
     // went one by one in 0.1-3 s on a busy disk.
-    await mapLimit(entries.filter((entry) => !KEPT_ON_CLEAN.has(entry.name)), CLEAN_CONCURRENCY, async (entry) => {
-      const path = join(this.dir, entry.name);
-      try {
-        if (entry.isFile()) await unlink(path);
-        else await rm(path, { recursive: true, force: true });
-      } catch (error) {
-        if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'remove', path);
-      }
-    });
+    await mapLimit(
+      entries.filter((entry) => !KEPT_ON_CLEAN.has(entry.name)),
+      CLEAN_CONCURRENCY,
+      async (entry) => {
+        const path = join(this.dir, entry.name);
+        try {
+          if (entry.isFile()) await unlink(path);
+          else await rm(path, { recursive: true, force: true });
+        } catch (error) {
+          if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'remove', path);
+        }
+      },
+    );
     bumpCleanGeneration(this.dir);
     this.#dropCacheIfCleaned();
   }

@@ -1,9 +1,9 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BaseStage, ErrorCode, Pipeline, loadConfig, processPages, silentLogger, type PipelineEvent, type StageContext, type StageStats } from '@bookpipe/core';
-import { openScan } from './index.js';
+import { BaseStage, ErrorCode, loadConfig, Pipeline, type PipelineEvent, processPages, type StageContext, type StageStats, silentLogger } from '@bookpipe/core';
 import { memoryLogger, type SquarePage, SquarePageSchema, SquareStage, tempDir } from '@bookpipe/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openScan } from './index.js';
 
 /** A stage that reads each page of "up" (validated by its schema) and copies it. */
 class ReadingStage extends BaseStage<SquarePage> {
@@ -27,13 +27,16 @@ afterEach(() => cleanup());
 
 const config = loadConfig({});
 /** Each run opens the scan afresh, as a new process would. */
-function pipeline(stages: Array<SquareStage | ReadingStage>, extra: { onEvent?: (e: PipelineEvent) => void; logger?: ReturnType<typeof memoryLogger>['logger'] } = {}) {
+function pipeline(
+  stages: Array<SquareStage | ReadingStage>,
+  extra: { onEvent?: (e: PipelineEvent) => void; logger?: ReturnType<typeof memoryLogger>['logger'] } = {},
+) {
   const scan = openScan({ root, scanId: 'book', logger: extra.logger ?? silentLogger });
   return { scan, pipeline: new Pipeline({ scan, stages, config, logger: extra.logger ?? silentLogger, onEvent: extra.onEvent }) };
 }
 
 const expectedReport = (pages: number[]) =>
-  ['pageNum,processingTimeSeconds,costUsd,square', ...pages.map((p) => `${p},${p / 100},${p / 1000},${p * p}`)].join('\n') + '\n';
+  `${['pageNum,processingTimeSeconds,costUsd,square', ...pages.map((p) => `${p},${p / 100},${p / 1000},${p * p}`)].join('\n')}\n`;
 
 describe('resume through Pipeline + processPages', () => {
   it('after an interrupted run, only the missing pages run again; report.csv has every page', async () => {
@@ -93,7 +96,11 @@ describe('resume through Pipeline + processPages', () => {
     const run = await pipeline([again], { logger }).pipeline.run();
     expect(again.started.sort((a, b) => a - b)).toEqual([3, 6, 7]);
     expect(run.stages.square).toMatchObject({ status: 'done', stats: { pagesProcessed: 3, pagesSkipped: 5 } });
-    expect(lines.filter((l) => l.level === 'warn').map((l) => [l.page, l.problem])).toEqual([[3, 'file-invalid'], [6, 'file-invalid'], [7, 'file-missing']]);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => [l.page, l.problem])).toEqual([
+      [3, 'file-invalid'],
+      [6, 'file-invalid'],
+      [7, 'file-missing'],
+    ]);
     expect(await stage.loadPage(3)).toEqual({ page: 3, square: 9 });
     expect(await stage.readFile('report.csv')).toBe(expectedReport([1, 2, 3, 4, 5, 6, 7, 8]));
   });
@@ -126,7 +133,9 @@ describe('resume through Pipeline + processPages', () => {
     const reader = new ReadingStage();
     const run = await pipeline([reader]).pipeline.run();
     expect(run.stages.reader).toMatchObject({ status: 'done', stats: { pagesProcessed: 7, pagesFailed: 1, failures: [{ page: 3 }] } });
-    expect((run.stages.reader as { stats: { failures: Array<{ error: string }> } }).stats.failures[0]!.error).toMatch(/Page 3 of stage "up".*is invalid: it is not valid JSON.*page_0003\.json.*Run the up stage again/);
+    expect((run.stages.reader as { stats: { failures: Array<{ error: string }> } }).stats.failures[0]!.error).toMatch(
+      /Page 3 of stage "up".*is invalid: it is not valid JSON.*page_0003\.json.*Run the up stage again/,
+    );
     expect(await up.checkpoint.status()).toMatchObject({ complete: true, invalidPages: [{ page: 3 }] });
     expect(await up.checkpoint.remainingPages()).toEqual([3]);
   });

@@ -1,5 +1,5 @@
-import { BookpipeError, ErrorCode } from '@bookpipe/core';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { BookpipeError, ErrorCode } from '@bookpipe/core';
 
 /**
  * `dir/name` for a relative `name` that stays inside `dir` ("logs/x.jsonl" is fine; "../x", "/etc/x"

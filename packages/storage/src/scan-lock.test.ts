@@ -1,10 +1,10 @@
-import { hostname } from 'node:os';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@bookpipe/core';
-import { openScan, type FsBookStorage, type FsScanLock, type ScanLockInfo } from './index.js';
 import { type ChildFixture, deadPid, runChild, tempDir } from '@bookpipe/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FsBookStorage, type FsScanLock, openScan, type ScanLockInfo } from './index.js';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -21,7 +21,13 @@ afterEach(async () => {
 
 const lockPath = () => join(scan.dir, '.lock');
 const readLock = async () => JSON.parse(await readFile(lockPath(), 'utf8')) as ScanLockInfo;
-const staleLock = (pid: number): ScanLockInfo => ({ pid, hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z', argv: ['node', 'bookpipe', 'run'], token: 'dead' });
+const staleLock = (pid: number): ScanLockInfo => ({
+  pid,
+  hostname: hostname(),
+  startedAt: '2020-01-01T00:00:00.000Z',
+  argv: ['node', 'bookpipe', 'run'],
+  token: 'dead',
+});
 
 describe('scan lock', () => {
   it('holds pid, hostname, startedAt and argv; release removes it and is idempotent', async () => {
@@ -45,7 +51,9 @@ describe('scan lock', () => {
 
     const error = await scan.acquireLock().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.SCAN_LOCKED, details: { holder: { pid } } });
-    expect((error as Error).message).toMatch(new RegExp(`^Scan "book" is locked by pid ${pid} \\(started \\S+, command .*hold-lock\\.ts.*\\)\\. Wait for it to finish, or stop it\\.`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Scan "book" is locked by pid ${pid} \\(started \\S+, command .*hold-lock\\.ts.*\\)\\. Wait for it to finish, or stop it\\.`),
+    );
 
     // Killed without a chance to clean up: the lock file stays, naming a dead pid.
     holder.child.kill('SIGKILL');
@@ -81,14 +89,17 @@ describe('scan lock', () => {
     await lock.release();
   });
 
-  it.skipIf(process.platform !== 'linux')('a live pid that started after the lock was taken is not its holder (pid reused); one that started before is', async () => {
-    await scan.init();
-    // Our parent process is alive and started before now, but long after 2000.
-    await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: '2000-01-01T00:00:00.000Z' }));
-    await (await scan.acquireLock()).release();
-    await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: new Date().toISOString() }));
-    await expect(scan.acquireLock()).rejects.toMatchObject({ code: ErrorCode.SCAN_LOCKED, message: expect.stringContaining(`pid ${process.ppid}`) });
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'a live pid that started after the lock was taken is not its holder (pid reused); one that started before is',
+    async () => {
+      await scan.init();
+      // Our parent process is alive and started before now, but long after 2000.
+      await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: '2000-01-01T00:00:00.000Z' }));
+      await (await scan.acquireLock()).release();
+      await writeFile(lockPath(), JSON.stringify({ ...staleLock(process.ppid), startedAt: new Date().toISOString() }));
+      await expect(scan.acquireLock()).rejects.toMatchObject({ code: ErrorCode.SCAN_LOCKED, message: expect.stringContaining(`pid ${process.ppid}`) });
+    },
+  );
 
   it('respects a lock held on another host, whose pid cannot be checked', async () => {
     await scan.init();

@@ -148,7 +148,7 @@ async function tryCreate(path: string, info: ScanLockInfo): Promise<boolean> {
     throw error;
   }
   try {
-    await handle.writeFile(JSON.stringify(info) + '\n');
+    await handle.writeFile(`${JSON.stringify(info)}\n`);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});
@@ -175,7 +175,13 @@ function parseLockInfo(raw: string): ScanLockInfo | undefined {
   try {
     const v = JSON.parse(raw) as Partial<ScanLockInfo>;
     if (typeof v.pid === 'number' && typeof v.hostname === 'string' && typeof v.token === 'string') {
-      return { pid: v.pid, hostname: v.hostname, startedAt: String(v.startedAt ?? 'unknown'), argv: Array.isArray(v.argv) ? v.argv.map(String) : [], token: v.token };
+      return {
+        pid: v.pid,
+        hostname: v.hostname,
+        startedAt: String(v.startedAt ?? 'unknown'),
+        argv: Array.isArray(v.argv) ? v.argv.map(String) : [],
+        token: v.token,
+      };
     }
   } catch {
     // fall through: unreadable

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { PageFormat } from '@bookpipe/core';
+import { z } from 'zod';
 
 /**
  * `<stage>/stage.json`: what a stage folder's page files are (`{ "pageFormat": "png" }`), written before

@@ -39,7 +39,10 @@ export function toStorageError(error: unknown, context: StorageErrorContext): Bo
   if (BookpipeError.isInstance(error)) return error;
   const code = errnoCode(error) ?? 'UNKNOWN';
   const why = NEXT_STEP[code] ?? `${error instanceof Error ? error.message : String(error)}. Check the disk and the folder's permissions, then run again`;
-  const where = context.scanId === undefined ? '' : ` (scan "${context.scanId}"${context.stage === undefined ? '' : `, stage "${context.stage}"`}${context.page === undefined ? '' : `, page ${context.page}`})`;
+  const where =
+    context.scanId === undefined
+      ? ''
+      : ` (scan "${context.scanId}"${context.stage === undefined ? '' : `, stage "${context.stage}"`}${context.page === undefined ? '' : `, page ${context.page}`})`;
   return new BookpipeError(ErrorCode.STORAGE_ERROR, `Could not ${context.action} ${context.path}${where}: ${why} [${code}].`, {
     details: { ...context, errno: code },
     cause: error,

@@ -12,7 +12,7 @@ import { parseTempFileName } from '../src/atomic-write.js';
 import { openScan } from '../src/index.js';
 
 const [root, scanId, ...steps] = process.argv.slice(2) as [string, string, ...string[]];
-const print = (msg: Record<string, unknown>) => process.stdout.write(JSON.stringify(msg) + '\n');
+const print = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 
 const hangTargets = new Set<string>();
 const realRename = fsp.rename;

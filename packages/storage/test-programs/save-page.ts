@@ -8,8 +8,8 @@ const [root, scanId, page, length] = process.argv.slice(2) as [string, string, s
 const stage = openScan({ root, scanId }).stage('pages', { schema: z.object({ text: z.string() }) });
 try {
   await stage.savePage(Number(page), { text: 'x'.repeat(Number(length)) }, { pageNum: Number(page) });
-  process.stdout.write(JSON.stringify({ event: 'saved' }) + '\n');
+  process.stdout.write(`${JSON.stringify({ event: 'saved' })}\n`);
 } catch (error) {
   const e = error as { code?: string; message?: string; details?: unknown };
-  process.stdout.write(JSON.stringify({ event: 'failed', code: e.code, message: e.message, details: e.details }) + '\n');
+  process.stdout.write(`${JSON.stringify({ event: 'failed', code: e.code, message: e.message, details: e.details })}\n`);
 }

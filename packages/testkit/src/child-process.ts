@@ -3,7 +3,7 @@
  * `node --import tsx` that speaks JSON lines on stdout. Also a pid certainly dead and a logger that
  * keeps its lines.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@bookpipe/core';
@@ -72,7 +72,9 @@ export function runChild(script: string | URL, args: readonly string[], options:
       if (seen) return Promise.resolve(seen);
       return new Promise((res, rej) => {
         waiters.push({ match, resolve: res });
-        void exited.then(({ code, signal }) => rej(new Error(`child ${name} exited (code ${code}, signal ${signal}) before the expected message. stderr:\n${err}`)));
+        void exited.then(({ code, signal }) =>
+          rej(new Error(`child ${name} exited (code ${code}, signal ${signal}) before the expected message. stderr:\n${err}`)),
+        );
       });
     },
   };

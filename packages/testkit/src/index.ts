@@ -4,14 +4,15 @@
  * stages live in @bookpipe/integration-tests. The sample-book generator is the `./sample-book` export
  * (it loads mupdf).
  */
-export { repoRoot, evalDir, hasEval, noteSkip, evalFile, ocrmypdf, REAL_PAGES, pagesIn, spread, toPng, type TruthPage } from './eval-data.js';
-export { smallPage, type WordConfidences } from './small-page.js';
-export { runStage, type RunStageOptions } from './run-stage.js';
-export { tempDir } from './temp-dir.js';
-export { truncatedCopy, pdfWithBrokenPage, encryptedPdf } from './damaged-files.js';
+
+export { type ChildFixture, deadPid, memoryLogger, runChild } from './child-process.js';
+export { encryptedPdf, pdfWithBrokenPage, truncatedCopy } from './damaged-files.js';
+export { evalDir, evalFile, hasEval, noteSkip, ocrmypdf, pagesIn, REAL_PAGES, repoRoot, spread, type TruthPage, toPng } from './eval-data.js';
+export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
 export { renderPdf } from './render-pdf.js';
-export { scanWithSourcePages, type SourcePage } from './source-pages.js';
-export { normalizeText, cer, bodyCer, wordRecall } from './text-compare.js';
-export { runChild, deadPid, memoryLogger, type ChildFixture } from './child-process.js';
-export { SquareStage, SquarePageSchema, SquareMetricsSchema, type SquarePage, type SquareMetrics, type SquareStageOptions } from './square-stage.js';
-export { memoryIo, type MemoryIo, type MemoryStream } from './memory-io.js';
+export { type RunStageOptions, runStage } from './run-stage.js';
+export { smallPage, type WordConfidences } from './small-page.js';
+export { type SourcePage, scanWithSourcePages } from './source-pages.js';
+export { type SquareMetrics, SquareMetricsSchema, type SquarePage, SquarePageSchema, SquareStage, type SquareStageOptions } from './square-stage.js';
+export { tempDir } from './temp-dir.js';
+export { bodyCer, cer, normalizeText, wordRecall } from './text-compare.js';

@@ -3,7 +3,7 @@
  * record), without the pipeline's "already complete" skip, so that a test can run a stage again on
  * the same scan and see what a resumed or repeated run does.
  */
-import { createStageContext, loadConfig, silentLogger, type AnyStage, type BookStorage, type Config, type Logger, type StageStats } from '@bookpipe/core';
+import { type AnyStage, type BookStorage, type Config, createStageContext, type Logger, loadConfig, type StageStats, silentLogger } from '@bookpipe/core';
 
 export interface RunStageOptions {
   /** Aborts the run (take no new page). @default never */

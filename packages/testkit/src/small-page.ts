@@ -2,7 +2,7 @@
  * A small OCR page built from text, for unit tests of rules (schemas, page building, merging, HTML),
  * not of OCR quality: real OCR pages are exercised by the slow suites.
  */
-import { type OcrBlock, type OcrPage } from '@bookpipe/contracts';
+import type { OcrBlock, OcrPage } from '@bookpipe/contracts';
 
 const LINE_HEIGHT = 40;
 
@@ -33,21 +33,37 @@ export function smallPage(pageNumber: number, blocks: string[][][], confidences:
         const text = raw.trim();
         const left = 200 + indent;
         let x = left;
-        const words = text.split(/\s+/).filter(Boolean).map((word) => {
-          const bbox = { x, y, width: word.length * 20, height: LINE_HEIGHT - 10 };
-          x += bbox.width + 20;
-          return { text: word, bbox, confidence: confidenceOf(word, confidences) };
-        });
+        const words = text
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((word) => {
+            const bbox = { x, y, width: word.length * 20, height: LINE_HEIGHT - 10 };
+            x += bbox.width + 20;
+            return { text: word, bbox, confidence: confidenceOf(word, confidences) };
+          });
         const bbox = { x: left, y, width: Math.max(1, x - 20 - left), height: LINE_HEIGHT - 10 };
         y += LINE_HEIGHT;
         return { bbox, text, confidence: 0.9, words };
       });
-      return { parNum: parIndex + 1, bbox: { x: 200, y: parTop, width: 1200, height: y - parTop }, text: lines.map((line) => line.trim()).join('\n'), confidence: 0.85, lines: ocrLines };
+      return {
+        parNum: parIndex + 1,
+        bbox: { x: 200, y: parTop, width: 1200, height: y - parTop },
+        text: lines.map((line) => line.trim()).join('\n'),
+        confidence: 0.85,
+        lines: ocrLines,
+      };
     });
     y += LINE_HEIGHT;
     return { blockNum: blockIndex + 1, bbox: { x: 200, y: top, width: 1200, height: y - top }, paragraphs: pars };
   });
   const words = ocrBlocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
   const meanConfidence = words.length === 0 ? 0 : words.reduce((sum, w) => sum + w.confidence, 0) / words.length;
-  return { pageNumber, width: 1600, height: 2400, engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 }, meanConfidence, blocks: ocrBlocks };
+  return {
+    pageNumber,
+    width: 1600,
+    height: 2400,
+    engine: { name: 'tesseract.js', version: 'test', language: 'eng', psm: 3 },
+    meanConfidence,
+    blocks: ocrBlocks,
+  };
 }

@@ -2,9 +2,10 @@
  * A scan whose source stage is done, its pages given as PNG files or as damaged bytes, for tests of
  * the stages after it that need no real source run.
  */
+
+import { readFile, writeFile } from 'node:fs/promises';
 import { SOURCE_STAGE } from '@bookpipe/contracts';
 import type { BookStorage } from '@bookpipe/core';
-import { readFile, writeFile } from 'node:fs/promises';
 
 export interface SourcePage {
   /** A PNG file, saved through storage (which checks it is a PNG). */

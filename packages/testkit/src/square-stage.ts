@@ -2,8 +2,8 @@
 // metrics so report.csv can be checked to the byte. It records every page it is asked to produce.
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { BasePageMetricsSchema, BaseStage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
+import { z } from 'zod';
 
 export const SquarePageSchema = z.object({ page: z.number().int().positive(), square: z.number().int() });
 export const SquareMetricsSchema = BasePageMetricsSchema.extend({ square: z.number().int() });

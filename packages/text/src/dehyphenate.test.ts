@@ -26,7 +26,10 @@ function page(...paragraphs: string[][]): OcrPage {
             bbox: box(),
             text,
             confidence: 0.9,
-            words: text.split(' ').filter(Boolean).map((word) => ({ text: word, bbox: box(), confidence: 0.9 })),
+            words: text
+              .split(' ')
+              .filter(Boolean)
+              .map((word) => ({ text: word, bbox: box(), confidence: 0.9 })),
           })),
         },
       ],

@@ -59,7 +59,10 @@ export function dehyphenate(page: OcrPage, options: DehyphenateOptions = {}): De
   for (const block of page.blocks) {
     for (const paragraph of block.paragraphs) {
       const { text, joins, trailingHyphen: trailing } = joinParagraph(paragraph, resolved);
-      const plain = paragraph.lines.map((line) => lineTokens(line).join(' ')).filter(Boolean).join(' ');
+      const plain = paragraph.lines
+        .map((line) => lineTokens(line).join(' '))
+        .filter(Boolean)
+        .join(' ');
       result.paragraphs.push({
         blockNum: block.blockNum,
         parNum: paragraph.parNum,

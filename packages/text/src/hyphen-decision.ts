@@ -1,6 +1,6 @@
 import { trailingHyphen, wordCore } from './tokens.js';
-import type { Lexicon } from './word-list.js';
 import type { Vocabulary } from './vocabulary.js';
+import type { Lexicon } from './word-list.js';
 
 /**
  * Why a line-end hyphen was joined or kept, in the order the rules are tried:

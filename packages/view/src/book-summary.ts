@@ -1,6 +1,6 @@
-import { type Continuation } from '@bookpipe/contracts';
-import type { PrintedNumber, PageModel } from './page-model.js';
-import { addCounts, histogramCounts, HISTOGRAM_BINS } from './confidence-histogram.js';
+import type { Continuation } from '@bookpipe/contracts';
+import { addCounts, HISTOGRAM_BINS, histogramCounts } from './confidence-histogram.js';
+import type { PageModel, PrintedNumber } from './page-model.js';
 
 /** One stage as the book summary shows it, from its journal. */
 export interface StageSummary {

@@ -1,4 +1,3 @@
-
 /**
  * One colour per block class, fixed for every book so that a reader learns them once. Families share a
  * hue: headings red/orange, running heads and folios violet/pink, notes green, captions and labels
@@ -64,5 +63,6 @@ export function classColourCss(): string {
   const rules = Object.entries(CLASS_COLOURS).map(([cls, colour]) => `.c-${cls}{--c:${colour}}`);
   rules.push(`.c-${UNLABELLED}{--c:${UNLABELLED_COLOUR}}`);
   return rules.join('\n');
-}import { BLOCK_CLASSES, type BlockClass } from '@bookpipe/contracts';
+}
 
+import { BLOCK_CLASSES, type BlockClass } from '@bookpipe/contracts';

@@ -38,7 +38,9 @@ export function histogramSvg(counts: readonly number[], options: { lowConfidence
     const low = to <= options.lowConfidence + 1e-9;
     return html`<rect class="bar${low ? ' low' : ''}" x="${(left + i * bw + 1).toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}"><title>${from.toFixed(2)}–${to.toFixed(2)}: ${n} words</title></rect>`;
   });
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => html`<text x="${(left + t * plotW).toFixed(1)}" y="${H - 6}" text-anchor="middle">${t.toFixed(1)}</text>`);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1].map(
+    (t) => html`<text x="${(left + t * plotW).toFixed(1)}" y="${H - 6}" text-anchor="middle">${t.toFixed(1)}</text>`,
+  );
   const tx = (left + options.lowConfidence * plotW).toFixed(1);
   return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="Histogram of OCR word confidences">
 <line x1="${left}" y1="${top + plotH}" x2="${W - 8}" y2="${top + plotH}" stroke="#9ca3af"/>

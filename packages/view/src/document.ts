@@ -1,4 +1,4 @@
-import { html, trusted, type SafeHtml } from './html.js';
+import { html, type SafeHtml, trusted } from './html.js';
 import { contentSecurityPolicy, styleSheet } from './styles.js';
 
 /** A whole HTML document with the view's style sheet and Content-Security-Policy. */

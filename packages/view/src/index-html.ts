@@ -25,7 +25,14 @@ function stageTable(summary: BookSummary): SafeHtml {
 <td class="num">${s.pagesWithFiles}/${total}</td>
 <td>${s.complete ? 'complete' : 'not complete'}</td>
 <td class="num">${s.failed.length}</td>
-<td>${s.failed.length === 0 ? '' : join(s.failed.slice(0, FAILURES_LISTED).map((f) => html`<span title="${f.error}">${pageLink(f.page)}</span>`), ', ')}${s.failed.length > FAILURES_LISTED ? ` and ${s.failed.length - FAILURES_LISTED} more` : ''}</td>
+<td>${
+      s.failed.length === 0
+        ? ''
+        : join(
+            s.failed.slice(0, FAILURES_LISTED).map((f) => html`<span title="${f.error}">${pageLink(f.page)}</span>`),
+            ', ',
+          )
+    }${s.failed.length > FAILURES_LISTED ? ` and ${s.failed.length - FAILURES_LISTED} more` : ''}</td>
 <td>${[...s.methods, ...s.models].join(', ')}</td>
 <td class="num">${costCell(s)}</td>
 <td class="num">${s.promptTokens + s.completionTokens > 0 ? `${s.promptTokens} in / ${s.completionTokens} out` : ''}</td>
@@ -76,7 +83,14 @@ ${summary.missingStages.length > 0 ? html`<p class="notice">Stages not run on th
 <h2>Summary</h2>
 <dl class="facts">
 <dt>pages</dt><dd>${summary.pages.length}</dd>
-<dt>pages failed</dt><dd>${failedPages.length === 0 ? 'none' : join(failedPages.map((r) => pageLink(r.page)), ', ')}</dd>
+<dt>pages failed</dt><dd>${
+    failedPages.length === 0
+      ? 'none'
+      : join(
+          failedPages.map((r) => pageLink(r.page)),
+          ', ',
+        )
+  }</dd>
 <dt>OCR words</dt><dd>${summary.words}</dd>
 <dt>mean word confidence</dt><dd>${formatConfidence(summary.meanConfidence)}</dd>
 <dt>low-confidence words</dt><dd>${summary.lowWords} under ${summary.lowConfidence.toFixed(2)} (${formatShare(summary.lowWords, summary.words)})</dd>

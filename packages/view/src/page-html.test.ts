@@ -1,15 +1,29 @@
-import { type CorrectionPage, type LabelPage } from '@bookpipe/contracts';
-import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy } from './styles.js';
-import { pageHtml, type PageContext } from './page-html.js';
-import { buildPageModel, type PageInputs } from './page-model.js';
+import type { CorrectionPage, LabelPage } from '@bookpipe/contracts';
 import { smallPage } from '@bookpipe/testkit';
+import { describe, expect, it } from 'vitest';
+import { type PageContext, pageHtml } from './page-html.js';
+import { buildPageModel, type PageInputs } from './page-model.js';
+import { contentSecurityPolicy } from './styles.js';
 
 const ctx = (missingStages: string[] = []): PageContext => ({ scanId: 'book', title: null, pages: [1, 2, 3], missingStages });
-const inputs = (extra: Partial<PageInputs>): PageInputs => ({ page: 2, failures: [], unreadable: [], image: { href: '../images/page_0002.webp', width: 800, height: 1200 }, lowConfidence: 0.6, ...extra });
+const inputs = (extra: Partial<PageInputs>): PageInputs => ({
+  page: 2,
+  failures: [],
+  unreadable: [],
+  image: { href: '../images/page_0002.webp', width: 800, height: 1200 },
+  lowConfidence: 0.6,
+  ...extra,
+});
 
 function correction(paragraphs: CorrectionPage['paragraphs']): CorrectionPage {
-  return { pageNumber: 2, method: 'llm', model: 'test-model', paragraphs, totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 2 }, createdAt: '2026-11-29T00:00:00Z' };
+  return {
+    pageNumber: 2,
+    method: 'llm',
+    model: 'test-model',
+    paragraphs,
+    totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 2 },
+    createdAt: '2026-11-29T00:00:00Z',
+  };
 }
 
 /** Markup outside the text: every tag the document holds, by name. */
@@ -23,7 +37,9 @@ describe('pageHtml', () => {
     const model = buildPageModel(
       inputs({
         ocr,
-        correction: correction([{ blockNum: 1, parNum: 1, text: 'Hello <b onmouseover="alert(3)">bold</b>', notes: '</span><script>alert(4)</script>', confidence: 0.8 }]),
+        correction: correction([
+          { blockNum: 1, parNum: 1, text: 'Hello <b onmouseover="alert(3)">bold</b>', notes: '</span><script>alert(4)</script>', confidence: 0.8 },
+        ]),
       }),
     );
     const doc = pageHtml(model, { ...ctx(), title: '<iframe src="https://evil.example">' });
@@ -50,12 +66,19 @@ describe('pageHtml', () => {
 
   it('highlights corrections word by word and marks low-confidence words in the text and on the image', () => {
     const ocr = smallPage(2, [[['The qnick brown fox'], ['jumps over']]], { qnick: 0.31, brown: 0.59, jumps: 0.6 });
-    const model = buildPageModel(inputs({ ocr, correction: correction([
-      { blockNum: 1, parNum: 1, text: 'The quick brown fox', notes: 'qnick -> quick', confidence: 0.9 },
-      { blockNum: 1, parNum: 2, text: null, notes: '', confidence: 0.95 },
-    ]) }));
+    const model = buildPageModel(
+      inputs({
+        ocr,
+        correction: correction([
+          { blockNum: 1, parNum: 1, text: 'The quick brown fox', notes: 'qnick -> quick', confidence: 0.9 },
+          { blockNum: 1, parNum: 2, text: null, notes: '', confidence: 0.95 },
+        ]),
+      }),
+    );
     const doc = pageHtml(model, ctx());
-    expect(doc).toContain('<del title="read by OCR, not in the final text"><mark class="low" title="OCR confidence 0.31">qnick</mark></del> <ins title="not read by OCR">quick</ins>');
+    expect(doc).toContain(
+      '<del title="read by OCR, not in the final text"><mark class="low" title="OCR confidence 0.31">qnick</mark></del> <ins title="not read by OCR">quick</ins>',
+    );
     // 0.59 is under the 0.6 threshold, 0.6 is not.
     expect(doc).toContain('<mark class="low" title="OCR confidence 0.59">brown</mark>');
     expect(doc).not.toContain('>jumps</mark>');
@@ -67,8 +90,16 @@ describe('pageHtml', () => {
   it('colours blocks by label class and draws boxes in source pixels inside a viewBox of the OCR page size', () => {
     const ocr = smallPage(2, [[['CHAPTER I']], [['Body text here']]]);
     const label: LabelPage = {
-      printedPageNumber: '12', numberingStyle: 'arabic', pageNumberLocation: 'header', pageNumberConfidence: 0.9, pageRegion: 'body', pageRegionConfidence: 0.9,
-      blocks: [{ blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.8 }, { blockNum: 2, classification: 'BODY', confidence: 0.95 }],
+      printedPageNumber: '12',
+      numberingStyle: 'arabic',
+      pageNumberLocation: 'header',
+      pageNumberConfidence: 0.9,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.9,
+      blocks: [
+        { blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.8 },
+        { blockNum: 2, classification: 'BODY', confidence: 0.95 },
+      ],
     };
     const doc = pageHtml(buildPageModel(inputs({ ocr, label, printed: { value: '12', inferred: false, source: 'label-page' } })), ctx(['merge']));
     expect(doc).toContain('viewBox="0 0 1600 2400"');

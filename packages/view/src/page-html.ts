@@ -1,4 +1,4 @@
-import { type BBox } from '@bookpipe/contracts';
+import type { BBox } from '@bookpipe/contracts';
 import { classCss, className } from './class-colours.js';
 import { formatConfidence, formatShare, htmlDocument, pageHtmlName } from './document.js';
 import { html, join, type SafeHtml } from './html.js';
@@ -63,7 +63,10 @@ function word(token: TextToken, lowConfidence: number): SafeHtml | string {
 export function paragraphText(tokens: readonly TextToken[], lowConfidence: number): SafeHtml {
   return join(
     runs(tokens).map((run) => {
-      const words = join(run.map((t) => word(t, lowConfidence)), ' ');
+      const words = join(
+        run.map((t) => word(t, lowConfidence)),
+        ' ',
+      );
       const kind = run[0]!.kind;
       if (kind === 'removed') return html`<del title="read by OCR, not in the final text">${words}</del>`;
       if (kind === 'added') return html`<ins title="not read by OCR">${words}</ins>`;
@@ -121,8 +124,14 @@ function facts(model: PageModel, ctx: PageContext): SafeHtml {
 }
 
 function notices(model: PageModel, ctx: PageContext): SafeHtml {
-  const missing = ctx.missingStages.length > 0 ? html`<p class="notice">Stages not run on this scan: ${ctx.missingStages.join(', ')}. ${!model.has.correction && !model.has.merge ? 'The text is shown as OCR read it. ' : ''}${!model.has.label && !model.has.merge ? 'Blocks are not classified.' : ''}</p>` : '';
-  const failed = model.failures.length > 0 ? html`<p class="notice error">This page failed in ${model.failures.map((f) => f.stage).join(', ')}: see the facts above.</p>` : '';
+  const missing =
+    ctx.missingStages.length > 0
+      ? html`<p class="notice">Stages not run on this scan: ${ctx.missingStages.join(', ')}. ${!model.has.correction && !model.has.merge ? 'The text is shown as OCR read it. ' : ''}${!model.has.label && !model.has.merge ? 'Blocks are not classified.' : ''}</p>`
+      : '';
+  const failed =
+    model.failures.length > 0
+      ? html`<p class="notice error">This page failed in ${model.failures.map((f) => f.stage).join(', ')}: see the facts above.</p>`
+      : '';
   return html`${missing}${failed}`;
 }
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import type SharpType from 'sharp';
 import type { FileFolder } from '@bookpipe/core';
+import type SharpType from 'sharp';
 
 let loading: Promise<typeof SharpType> | undefined;
 
@@ -91,7 +91,10 @@ export async function writePageImages(options: {
   // effort 2 (of 0-6): measured here at about half the CPU of the default 4 for 3-9% larger files
   // (1400-1600 px pages: 130-200 ms instead of 270-500 ms).
   const display = await sharp(data, raw).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
-  const thumb = await sharp(data, raw).resize({ width: thumbnailWidth, withoutEnlargement: true }).webp({ quality, effort: 2 }).toBuffer({ resolveWithObject: true });
+  const thumb = await sharp(data, raw)
+    .resize({ width: thumbnailWidth, withoutEnlargement: true })
+    .webp({ quality, effort: 2 })
+    .toBuffer({ resolveWithObject: true });
   await options.folder.writeFile(displayName, display.data);
   await options.folder.writeFile(thumbName, thumb.data);
   return {

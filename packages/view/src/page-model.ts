@@ -1,4 +1,4 @@
-import { type BBox, type OcrPage, type CorrectionPage, type LabelPage, type Continuation, type MergePage } from '@bookpipe/contracts';
+import type { BBox, Continuation, CorrectionPage, LabelPage, MergePage, OcrPage } from '@bookpipe/contracts';
 import { diffParagraph, hasChanges, type TextToken } from './text-diff.js';
 
 /** A stage's failure on one page, as its journal records it. */

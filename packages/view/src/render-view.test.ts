@@ -1,23 +1,40 @@
-import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, type LabelPage } from '@bookpipe/contracts';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CorrectionPage, CorrectionPageSchema, type LabelPage, LabelPageSchema, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
+import type { FileFolder } from '@bookpipe/core';
 import { openFolder, openScan } from '@bookpipe/storage';
+import { smallPage } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FileFolder } from '@bookpipe/core';
 import { renderView } from './render-view.js';
-import { smallPage } from '@bookpipe/testkit';
 
 /** A page image with a dark bar where each OCR word is: enough for sharp to decode, resize and encode. */
 async function pagePng(page: OcrPage): Promise<Buffer> {
   const words = page.blocks.flatMap((b) => b.paragraphs.flatMap((p) => p.lines.flatMap((l) => l.words)));
-  const bars = words.map((w) => ({ input: { create: { width: w.bbox.width, height: w.bbox.height, channels: 3 as const, background: '#111' } }, left: w.bbox.x, top: w.bbox.y }));
-  return sharp({ create: { width: page.width, height: page.height, channels: 3, background: '#fff' } }).composite(bars).png().toBuffer();
+  const bars = words.map((w) => ({
+    input: { create: { width: w.bbox.width, height: w.bbox.height, channels: 3 as const, background: '#111' } },
+    left: w.bbox.x,
+    top: w.bbox.y,
+  }));
+  return sharp({ create: { width: page.width, height: page.height, channels: 3, background: '#fff' } })
+    .composite(bars)
+    .png()
+    .toBuffer();
 }
 
 const llmMetrics = (page: number, costUsd: number | null) => ({
-  pageNum: page, processingTimeSeconds: 1, costUsd, attempts: 1, model: 'gpt-test', provider: 'openai', promptTokens: 1000, completionTokens: 100, queueSeconds: 0, executionSeconds: 1, method: 'llm',
+  pageNum: page,
+  processingTimeSeconds: 1,
+  costUsd,
+  attempts: 1,
+  model: 'gpt-test',
+  provider: 'openai',
+  promptTokens: 1000,
+  completionTokens: 100,
+  queueSeconds: 0,
+  executionSeconds: 1,
+  method: 'llm',
 });
 
 describe('renderView on a scan in real storage', () => {
@@ -37,18 +54,46 @@ describe('renderView on a scan in real storage', () => {
     const ocr = scan.stage('ocr', { schema: OcrPageSchema });
     for (const page of pages) {
       await source.savePage(page.pageNumber, await pagePng(page), { pageNum: page.pageNumber, processingTimeSeconds: 0.1, costUsd: 0 });
-      await ocr.savePage(page.pageNumber, page, { pageNum: page.pageNumber, processingTimeSeconds: 1, costUsd: 0, engine: 'tesseract 5.3.0', model: 'eng-fast' });
+      await ocr.savePage(page.pageNumber, page, {
+        pageNum: page.pageNumber,
+        processingTimeSeconds: 1,
+        costUsd: 0,
+        engine: 'tesseract 5.3.0',
+        model: 'eng-fast',
+      });
     }
     const correction = scan.stage('correction', { schema: CorrectionPageSchema });
-    const fix = (pageNumber: number, paragraphs: CorrectionPage['paragraphs']): CorrectionPage => ({ pageNumber, method: 'llm', model: 'gpt-test', paragraphs, totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 1 }, createdAt: '2026-11-29T00:00:00Z' });
-    await correction.savePage(1, fix(1, [
-      { blockNum: 1, parNum: 1, text: null, notes: '', confidence: 0.9 },
-      { blockNum: 2, parNum: 1, text: 'The quick brown fox jumps over the', notes: 'qnick -> quick', confidence: 0.9 },
-    ]), llmMetrics(1, 0.0125));
+    const fix = (pageNumber: number, paragraphs: CorrectionPage['paragraphs']): CorrectionPage => ({
+      pageNumber,
+      method: 'llm',
+      model: 'gpt-test',
+      paragraphs,
+      totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 1 },
+      createdAt: '2026-11-29T00:00:00Z',
+    });
+    await correction.savePage(
+      1,
+      fix(1, [
+        { blockNum: 1, parNum: 1, text: null, notes: '', confidence: 0.9 },
+        { blockNum: 2, parNum: 1, text: 'The quick brown fox jumps over the', notes: 'qnick -> quick', confidence: 0.9 },
+      ]),
+      llmMetrics(1, 0.0125),
+    );
     await correction.savePage(3, fix(3, [{ blockNum: 1, parNum: 1, text: null, notes: '', confidence: 0.9 }]), llmMetrics(3, null));
     await correction.checkpoint.markFailed(2, 'openai: 429 rate limited after 5 attempts');
     const label = scan.stage('label', { schema: LabelPageSchema });
-    const labels: LabelPage = { printedPageNumber: '1', numberingStyle: 'arabic', pageNumberLocation: 'footer', pageNumberConfidence: 0.9, pageRegion: 'body', pageRegionConfidence: 0.9, blocks: [{ blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.9 }, { blockNum: 2, classification: 'BODY', confidence: 0.9 }] };
+    const labels: LabelPage = {
+      printedPageNumber: '1',
+      numberingStyle: 'arabic',
+      pageNumberLocation: 'footer',
+      pageNumberConfidence: 0.9,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.9,
+      blocks: [
+        { blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.9 },
+        { blockNum: 2, classification: 'BODY', confidence: 0.9 },
+      ],
+    };
     await label.savePage(1, labels, { pageNum: 1, processingTimeSeconds: 1, costUsd: 0, method: 'deterministic' });
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
@@ -58,7 +103,14 @@ describe('renderView on a scan in real storage', () => {
     const result = await renderView({ scan: openScan({ root, scanId: 'book' }), imageWidth: 400, now: () => new Date('2026-11-29T12:00:00Z') });
     expect(result).toMatchObject({ dir: join(root, 'book', 'view'), pages: 3, missingStages: ['merge'], imagesWritten: 3, failedPages: [2] });
     expect((await readdir(join(result.dir, 'pages'))).sort()).toEqual(['page_0001.html', 'page_0002.html', 'page_0003.html']);
-    expect((await readdir(join(result.dir, 'images'))).sort()).toEqual(['page_0001.thumb.webp', 'page_0001.webp', 'page_0002.thumb.webp', 'page_0002.webp', 'page_0003.thumb.webp', 'page_0003.webp']);
+    expect((await readdir(join(result.dir, 'images'))).sort()).toEqual([
+      'page_0001.thumb.webp',
+      'page_0001.webp',
+      'page_0002.thumb.webp',
+      'page_0002.webp',
+      'page_0003.thumb.webp',
+      'page_0003.webp',
+    ]);
     const thumb = await sharp(join(result.dir, 'images', 'page_0001.thumb.webp')).metadata();
     expect([thumb.width, thumb.height]).toEqual([240, 360]);
 
@@ -66,7 +118,9 @@ describe('renderView on a scan in real storage', () => {
     expect(index).toContain('<h1>A &lt;b&gt;Title&lt;/b&gt;</h1>');
     expect(index).toContain('Stages not run on this scan: <strong>merge</strong>.');
     // Correction: one known cost, one unknown, one failed page linked with its error.
-    expect(index).toMatch(/<th scope="row">correction<\/th>\n<td class="num">2\/3<\/td>\n<td>not complete<\/td>\n<td class="num">1<\/td>\n<td><span title="openai: 429 rate limited after 5 attempts"><a href="pages\/page_0002.html">2<\/a><\/span><\/td>\n<td>llm, openai gpt-test<\/td>\n<td class="num">\$0\.0125 \+ unknown for 1 pages<\/td>\n<td class="num">2000 in \/ 200 out<\/td>/);
+    expect(index).toMatch(
+      /<th scope="row">correction<\/th>\n<td class="num">2\/3<\/td>\n<td>not complete<\/td>\n<td class="num">1<\/td>\n<td><span title="openai: 429 rate limited after 5 attempts"><a href="pages\/page_0002.html">2<\/a><\/span><\/td>\n<td>llm, openai gpt-test<\/td>\n<td class="num">\$0\.0125 \+ unknown for 1 pages<\/td>\n<td class="num">2000 in \/ 200 out<\/td>/,
+    );
     expect(index).toMatch(/<th scope="row">ocr<\/th>[^]*?<td>tesseract 5\.3\.0, eng-fast<\/td>\n<td class="num">no LLM<\/td>/);
     expect(index).toContain('<dt>LLM cost</dt><dd>$0.0125 + unknown (see the stages)</dd>');
     expect(index).toContain('<dt>low-confidence words</dt><dd>1 under 0.60 (7.1%)</dd>');
@@ -76,7 +130,9 @@ describe('renderView on a scan in real storage', () => {
     expect(index).toContain('<span class="swatch c-CHAPTER_HEADING"></span>chapter heading <span class="muted">(1)</span>');
 
     const page1 = await readFile(join(result.dir, 'pages', 'page_0001.html'), 'utf8');
-    expect(page1).toContain('<del title="read by OCR, not in the final text"><mark class="low" title="OCR confidence 0.30">qnick</mark></del> <ins title="not read by OCR">quick</ins>');
+    expect(page1).toContain(
+      '<del title="read by OCR, not in the final text"><mark class="low" title="OCR confidence 0.30">qnick</mark></del> <ins title="not read by OCR">quick</ins>',
+    );
     expect(page1).toContain('<image href="../images/page_0001.webp"');
     const page2 = await readFile(join(result.dir, 'pages', 'page_0002.html'), 'utf8');
     expect(page2).toContain('<strong>correction</strong> failed: openai: 429 rate limited after 5 attempts');
@@ -98,21 +154,37 @@ describe('renderView on a scan in real storage', () => {
   it('writes every file of the report through its `out` folder (view needs no filesystem code of its own)', async () => {
     const folder = openFolder(join(root, 'report'));
     const written: string[] = [];
-    const out: FileFolder = { dir: folder.dir, filePath: (name) => folder.filePath(name), writeFile: (name, content) => (written.push(name), folder.writeFile(name, content)) };
+    const out: FileFolder = {
+      dir: folder.dir,
+      filePath: (name) => folder.filePath(name),
+      writeFile: (name, content) => (written.push(name), folder.writeFile(name, content)),
+    };
     const result = await renderView({ scan: openScan({ root, scanId: 'book' }), out, imageWidth: 400 });
     expect(result.indexPath).toBe(join(root, 'report', 'index.html'));
     expect(written.sort()).toEqual([
-      'images/page_0001.thumb.webp', 'images/page_0001.webp', 'images/page_0002.thumb.webp', 'images/page_0002.webp', 'images/page_0003.thumb.webp', 'images/page_0003.webp',
-      'index.html', 'pages/page_0001.html', 'pages/page_0002.html', 'pages/page_0003.html',
+      'images/page_0001.thumb.webp',
+      'images/page_0001.webp',
+      'images/page_0002.thumb.webp',
+      'images/page_0002.webp',
+      'images/page_0003.thumb.webp',
+      'images/page_0003.webp',
+      'index.html',
+      'pages/page_0001.html',
+      'pages/page_0002.html',
+      'pages/page_0003.html',
     ]);
     expect((await readdir(join(root, 'book'))).sort()).toEqual(['correction', 'label', 'metadata.json', 'ocr', 'source']);
   });
 
   it('refuses an unknown scan and a scan with nothing to show, naming the next step', async () => {
-    await expect(renderView({ scan: openScan({ root, scanId: 'nope' }) })).rejects.toThrow(/There is no scan "nope" in .*bookpipe run <pdf-or-folder> --scan-id nope/);
+    await expect(renderView({ scan: openScan({ root, scanId: 'nope' }) })).rejects.toThrow(
+      /There is no scan "nope" in .*bookpipe run <pdf-or-folder> --scan-id nope/,
+    );
     const empty = openScan({ root, scanId: 'empty' });
     await empty.init();
-    await expect(renderView({ scan: empty })).rejects.toThrow(/Scan "empty" has no page images .* and no OCR pages yet: nothing to view\. Run `bookpipe run` on it first\./);
+    await expect(renderView({ scan: empty })).rejects.toThrow(
+      /Scan "empty" has no page images .* and no OCR pages yet: nothing to view\. Run `bookpipe run` on it first\./,
+    );
     await expect(renderView({ scan: empty, imageWidth: 0 })).rejects.toThrow('`imageWidth` must be an integer from 1, got 0');
   });
 });

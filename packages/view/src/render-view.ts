@@ -1,13 +1,12 @@
-import { LOW_CONFIDENCE_THRESHOLD } from '@bookpipe/contracts';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
-import { BookpipeError, ErrorCode, mapLimit, type BookStorage, type FileFolder } from '@bookpipe/core';
-import { OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
+import { LOW_CONFIDENCE_THRESHOLD, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
+import { BookpipeError, type BookStorage, ErrorCode, type FileFolder, mapLimit } from '@bookpipe/core';
 import { BookSummary } from './book-summary.js';
 import { pageHtmlName } from './document.js';
 import { indexHtml } from './index-html.js';
-import { writePageImages, type PageImages } from './page-images.js';
-import { pageHtml, type PageContext } from './page-html.js';
+import { type PageContext, pageHtml } from './page-html.js';
+import { type PageImages, writePageImages } from './page-images.js';
 import { buildPageModel } from './page-model.js';
 import { PIPELINE_STAGES, readPageInputs, readScanStages } from './scan-inputs.js';
 
@@ -62,7 +61,10 @@ export interface RenderViewResult {
 function positive(name: string, value: number | undefined, fallback: number, max = Infinity): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `renderView: \`${name}\` must be an integer from 1${max === Infinity ? '' : ` to ${max}`}, got ${String(value)}.`);
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `renderView: \`${name}\` must be an integer from 1${max === Infinity ? '' : ` to ${max}`}, got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -97,9 +99,13 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
   const now = options.now ?? (() => new Date());
 
   if (!(await scan.exists())) {
-    throw new BookpipeError(ErrorCode.SCAN_NOT_FOUND, `There is no scan "${scan.scanId}" in ${scan.root}: nothing to view. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give the right root.`, {
-      details: { scanId: scan.scanId, root: scan.root },
-    });
+    throw new BookpipeError(
+      ErrorCode.SCAN_NOT_FOUND,
+      `There is no scan "${scan.scanId}" in ${scan.root}: nothing to view. Run \`bookpipe run <pdf-or-folder> --scan-id ${scan.scanId}\` first, or give the right root.`,
+      {
+        details: { scanId: scan.scanId, root: scan.root },
+      },
+    );
   }
   const out = options.out ?? scan.stage(VIEW_DIR);
   const dir = out.dir;
@@ -111,9 +117,13 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
   const sourcePages = stages.pagesByStage.get(SOURCE_STAGE) ?? new Set<number>();
   const ocrPages = stages.pagesByStage.get(OCR_STAGE) ?? new Set<number>();
   if (sourcePages.size === 0 && ocrPages.size === 0) {
-    throw new BookpipeError(ErrorCode.DEPENDENCY_MISSING, `Scan "${scan.scanId}" has no page images (${scan.stage(SOURCE_STAGE).dir}) and no OCR pages yet: nothing to view. Run \`bookpipe run\` on it first.`, {
-      details: { scanId: scan.scanId },
-    });
+    throw new BookpipeError(
+      ErrorCode.DEPENDENCY_MISSING,
+      `Scan "${scan.scanId}" has no page images (${scan.stage(SOURCE_STAGE).dir}) and no OCR pages yet: nothing to view. Run \`bookpipe run\` on it first.`,
+      {
+        details: { scanId: scan.scanId },
+      },
+    );
   }
   const missingStages = PIPELINE_STAGES.filter((s) => !stages.present.has(s));
   const summary = new BookSummary(
@@ -122,7 +132,9 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
     stages.summaries,
     missingStages,
     lowConfidence,
-    now().toISOString().replace(/\.\d+Z$/, 'Z'),
+    now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z'),
   );
   const ctx: PageContext = { scanId: scan.scanId, title: metadata.title ?? null, pages, missingStages };
   // Each stage's page format is the storage's business: the source stage's pages are PNG.

@@ -1,5 +1,13 @@
-import { OcrPageSchema, CorrectionPageSchema, LabelPageSchema, PAGE_NUMBERS_FILE, PageNumbersFileSchema, type PageNumbersFile, MergePageSchema } from '@bookpipe/contracts';
-import { describeError, type BookStorage, type StageStorage } from '@bookpipe/core';
+import {
+  CorrectionPageSchema,
+  LabelPageSchema,
+  MergePageSchema,
+  OcrPageSchema,
+  PAGE_NUMBERS_FILE,
+  type PageNumbersFile,
+  PageNumbersFileSchema,
+} from '@bookpipe/contracts';
+import { type BookStorage, describeError, type StageStorage } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import type { StageSummary } from './book-summary.js';
 import type { PageInputs, PrintedNumber, StageFailure } from './page-model.js';

@@ -82,12 +82,5 @@ export function styleSheet(): string {
  */
 export function contentSecurityPolicy(): string {
   const hash = createHash('sha256').update(CSS, 'utf8').digest('base64');
-  return [
-    "default-src 'none'",
-    "img-src 'self' file:",
-    `style-src 'sha256-${hash}'`,
-    "script-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return ["default-src 'none'", "img-src 'self' file:", `style-src 'sha256-${hash}'`, "script-src 'none'", "base-uri 'none'", "form-action 'none'"].join('; ');
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { smallPage } from '@bookpipe/testkit';
+import { describe, expect, it } from 'vitest';
 import { diffParagraph, hasChanges } from './text-diff.js';
 
 const paragraph = (lines: string[], confidences: Record<string, number> = {}) => smallPage(1, [[lines]], confidences).blocks[0]!.paragraphs[0]!;

@@ -1,4 +1,4 @@
-import { type OcrParagraph } from '@bookpipe/contracts';
+import type { OcrParagraph } from '@bookpipe/contracts';
 import { diffArrays } from 'diff';
 
 /** One word of a paragraph as the view shows it. */
@@ -37,7 +37,10 @@ export function ocrTokens(paragraph: OcrParagraph): OcrToken[] {
 export function diffParagraph(paragraph: OcrParagraph, shown?: string): TextToken[] {
   const before = ocrTokens(paragraph);
   if (shown === undefined) return before.map((token) => ({ kind: 'same', ...token }));
-  const after: OcrToken[] = shown.split(/\s+/u).filter(Boolean).map((text) => ({ text, confidence: null }));
+  const after: OcrToken[] = shown
+    .split(/\s+/u)
+    .filter(Boolean)
+    .map((text) => ({ text, confidence: null }));
   const changes = diffArrays(before, after, { comparator: (a, b) => a.text === b.text });
   const tokens: TextToken[] = [];
   let i = 0; // index in `before`

@@ -37,7 +37,13 @@ describe('ProgressState', () => {
     expect(state.stages.get('merge')!.status).toBe('waiting');
     state.apply({ type: 'stage:done', stage: 'ocr', stats: stats() });
     expect(ocr).toMatchObject({ status: 'done', done: 10, failed: 1, inFlight: 0 });
-    state.apply({ type: 'pipeline:done', scanId: 's', ok: false, aborted: true, stages: { ocr: { status: 'done', stats: stats() }, merge: { status: 'not-run', reason: 'aborted' } } });
+    state.apply({
+      type: 'pipeline:done',
+      scanId: 's',
+      ok: false,
+      aborted: true,
+      stages: { ocr: { status: 'done', stats: stats() }, merge: { status: 'not-run', reason: 'aborted' } },
+    });
     expect(state.stages.get('merge')).toMatchObject({ status: 'not-run', note: 'aborted' });
   });
 });
@@ -92,7 +98,11 @@ describe('reporters', () => {
     let out = '';
     const reporter = new PlainReporter({ write: (t: string) => (out += t) }, { costs: false });
     for (const e of events) reporter.event(e);
-    expect(out.split('\n').filter(Boolean)).toEqual(['ocr: 3 pages, 3 to do', 'ocr: page 2 failed: Page 2: unreadable image', 'ocr: done in 12.0 s (2 pages, 0 already done, 1 failed)']);
+    expect(out.split('\n').filter(Boolean)).toEqual([
+      'ocr: 3 pages, 3 to do',
+      'ocr: page 2 failed: Page 2: unreadable image',
+      'ocr: done in 12.0 s (2 pages, 0 already done, 1 failed)',
+    ]);
   });
 
   it('json: one event per line on stdout, messages on stderr', () => {
@@ -101,7 +111,12 @@ describe('reporters', () => {
     const reporter = new JsonReporter({ write: (t: string) => (out += t) }, { write: (t: string) => (err += t) });
     for (const e of events) reporter.event(e);
     reporter.message('hello');
-    expect(out.trim().split('\n').map((line) => JSON.parse(line))).toEqual(events);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(events);
     expect(err).toBe('hello\n');
   });
 });

@@ -1,4 +1,4 @@
-import { safeStringify, type PipelineEvent } from '@bookpipe/core';
+import { type PipelineEvent, safeStringify } from '@bookpipe/core';
 import { plainLine, stageLine } from './format.js';
 import { ProgressState } from './progress-state.js';
 
@@ -34,9 +34,9 @@ function eventMessage(event: PipelineEvent): string | undefined {
       return `${event.stage}: report.csv, page ${event.page}: ${event.problem}`;
     case 'stage:event': {
       const inner = event.event;
-      if (inner.type === 'source:ignored') return `${event.stage}: ignored ${String(inner['path'] ?? inner['file'] ?? '')} ${String(inner['reason'] ?? '')}`.trim();
-      if (inner.type.endsWith(':warning') && typeof inner['message'] === 'string') return `${event.stage}: ${inner['message']}`;
-      if (inner.type === 'merge:stale' && typeof inner['reason'] === 'string') return `${event.stage}: merging again from scratch: ${inner['reason']}`;
+      if (inner.type === 'source:ignored') return `${event.stage}: ignored ${String(inner.path ?? inner.file ?? '')} ${String(inner.reason ?? '')}`.trim();
+      if (inner.type.endsWith(':warning') && typeof inner.message === 'string') return `${event.stage}: ${inner.message}`;
+      if (inner.type === 'merge:stale' && typeof inner.reason === 'string') return `${event.stage}: merging again from scratch: ${inner.reason}`;
       return undefined;
     }
     default:
@@ -70,7 +70,7 @@ export class TerminalReporter implements Reporter {
 
   message(text: string): void {
     this.#clear();
-    this.#out.write(text + '\n');
+    this.#out.write(`${text}\n`);
     this.#draw();
   }
 
@@ -98,7 +98,7 @@ export class TerminalReporter implements Reporter {
     const width = Math.max(40, (this.#out.columns || 100) - 1);
     const lines = stages.map((stage) => stageLine(this.#state, stage, { nameWidth, costs: this.#options.costs }).slice(0, width));
     this.#clear();
-    this.#out.write(lines.map((line) => line + '\n').join(''));
+    this.#out.write(lines.map((line) => `${line}\n`).join(''));
     this.#drawn = lines.length;
   }
 }
@@ -158,7 +158,7 @@ export class PlainReporter implements Reporter {
   }
 
   message(text: string): void {
-    this.#out.write(text + '\n');
+    this.#out.write(`${text}\n`);
   }
 
   close(): void {}
@@ -175,11 +175,11 @@ export class JsonReporter implements Reporter {
   }
 
   event(event: PipelineEvent): void {
-    this.#events.write(safeStringify(event) + '\n');
+    this.#events.write(`${safeStringify(event)}\n`);
   }
 
   message(text: string): void {
-    this.#messages.write(text + '\n');
+    this.#messages.write(`${text}\n`);
   }
 
   close(): void {}

@@ -95,9 +95,15 @@ describe.skipIf(!present)('plain text of old-books (real)', () => {
 
 describe('loadTruthFolder errors', () => {
   it('names a missing folder and what --truth wants', async () => {
-    await expect(loadTruthFolder('/nonexistent/truth')).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('/nonexistent/truth does not exist') });
+    await expect(loadTruthFolder('/nonexistent/truth')).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('/nonexistent/truth does not exist'),
+    });
   });
   it('refuses a folder with no truth page in it', async () => {
-    await expect(loadTruthFolder(import.meta.dirname)).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('holds no ground-truth page') });
+    await expect(loadTruthFolder(import.meta.dirname)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('holds no ground-truth page'),
+    });
   });
 });

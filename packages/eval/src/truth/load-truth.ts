@@ -39,9 +39,13 @@ export async function loadTruthFolder(folder: string, options: LoadTruthOptions 
   const dir = path.resolve(folder);
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) {
-    throw new BookpipeError(ErrorCode.INPUT_INVALID, `The truth folder ${dir} does not exist${info ? ' (it is a file)' : ''}. Give --truth a folder of ground-truth pages (plain text, PAGE-XML or regions JSONL).`, {
-      details: { truth: dir },
-    });
+    throw new BookpipeError(
+      ErrorCode.INPUT_INVALID,
+      `The truth folder ${dir} does not exist${info ? ' (it is a file)' : ''}. Give --truth a folder of ground-truth pages (plain text, PAGE-XML or regions JSONL).`,
+      {
+        details: { truth: dir },
+      },
+    );
   }
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((entry) => entry.isFile() && !IGNORED.test(entry.name) && entry.name !== PAGE_MAP_FILE)
@@ -50,7 +54,15 @@ export async function loadTruthFolder(folder: string, options: LoadTruthOptions 
   const groups = new Map<string, { txt?: string; xml?: string; regions?: string; lines?: string }>();
   for (const name of names) {
     const lower = name.toLowerCase();
-    const kind = lower.endsWith('.regions.jsonl') ? 'regions' : lower.endsWith('.lines.jsonl') ? 'lines' : lower.endsWith('.txt') ? 'txt' : lower.endsWith('.xml') ? 'xml' : null;
+    const kind = lower.endsWith('.regions.jsonl')
+      ? 'regions'
+      : lower.endsWith('.lines.jsonl')
+        ? 'lines'
+        : lower.endsWith('.txt')
+          ? 'txt'
+          : lower.endsWith('.xml')
+            ? 'xml'
+            : null;
     if (kind === null) continue;
     const stem = stemOf(name);
     const group = groups.get(stem) ?? {};
@@ -98,9 +110,13 @@ export async function loadTruthFolder(folder: string, options: LoadTruthOptions 
     }
   }
   if (pages.length === 0) {
-    throw new BookpipeError(ErrorCode.INPUT_INVALID, `The truth folder ${dir} holds no ground-truth page (<page>.txt, PAGE-XML <page>.xml, or <page>.regions.jsonl with <page>.lines.jsonl). Point --truth at the folder that holds them.`, {
-      details: { truth: dir },
-    });
+    throw new BookpipeError(
+      ErrorCode.INPUT_INVALID,
+      `The truth folder ${dir} holds no ground-truth page (<page>.txt, PAGE-XML <page>.xml, or <page>.regions.jsonl with <page>.lines.jsonl). Point --truth at the folder that holds them.`,
+      {
+        details: { truth: dir },
+      },
+    );
   }
   return pages;
 }
@@ -114,9 +130,17 @@ export async function loadPageMapFile(folder: string): Promise<Record<string, nu
   try {
     parsed = JSON.parse(content);
   } catch (error) {
-    throw new BookpipeError(ErrorCode.INPUT_INVALID, `${file} is not JSON (${(error as Error).message}). It maps truth page names to scan pages: {"a006": 1}.`, { details: { file } });
+    throw new BookpipeError(
+      ErrorCode.INPUT_INVALID,
+      `${file} is not JSON (${(error as Error).message}). It maps truth page names to scan pages: {"a006": 1}.`,
+      { details: { file } },
+    );
   }
-  const ok = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => Number.isInteger(v) && (v as number) >= 1);
-  if (!ok) throw new BookpipeError(ErrorCode.INPUT_INVALID, `${file} must map truth page names to scan page numbers (integers >= 1), like {"a006": 1}.`, { details: { file } });
+  const ok =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => Number.isInteger(v) && (v as number) >= 1);
+  if (!ok)
+    throw new BookpipeError(ErrorCode.INPUT_INVALID, `${file} must map truth page names to scan page numbers (integers >= 1), like {"a006": 1}.`, {
+      details: { file },
+    });
   return parsed as Record<string, number>;
 }

@@ -1,4 +1,4 @@
-import { type BBox } from '@bookpipe/contracts';
+import type { BBox } from '@bookpipe/contracts';
 import { jsonlKind } from './region-kinds.js';
 import { FURNITURE_KINDS, type TruthRegion } from './truth-page.js';
 

@@ -1,4 +1,3 @@
-
 /**
  * What a ground-truth region is, in the few kinds the scores use. Running heads, page numbers and feet
  * (catch-words, signature marks) are the page's furniture: not part of the reading text.
@@ -69,5 +68,6 @@ export function bodyTextOf(regions: readonly TruthRegion[]): string {
     .filter((region) => !FURNITURE_KINDS.has(region.kind) && region.text !== null)
     .map((region) => region.text)
     .join('\n');
-}import { type BBox } from '@bookpipe/contracts';
+}
 
+import type { BBox } from '@bookpipe/contracts';

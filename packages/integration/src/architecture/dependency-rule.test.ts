@@ -26,7 +26,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   eval: ['contracts', 'core', 'text'],
   view: ['contracts', 'core', 'text'],
   'book-pipeline': ['contracts', 'core', 'llm-batch', 'stage-kit', 'source', 'stage-ocr', 'stage-correction', 'stage-label', 'stage-merge'],
-  cli: ['contracts', 'core', 'llm-batch', 'storage', 'stage-kit', 'book-pipeline', 'source', 'stage-ocr', 'stage-correction', 'stage-label', 'stage-merge', 'eval', 'view'],
+  cli: [
+    'contracts',
+    'core',
+    'llm-batch',
+    'storage',
+    'stage-kit',
+    'book-pipeline',
+    'source',
+    'stage-ocr',
+    'stage-correction',
+    'stage-label',
+    'stage-merge',
+    'eval',
+    'view',
+  ],
 };
 /** Packages that only tests and tools use; they sit outside the layers but never inside a published package. */
 const PRIVATE_HELPERS = ['testkit'];
@@ -48,7 +62,10 @@ function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
 }
 
-const ours = (deps: Record<string, string> | undefined) => Object.keys(deps ?? {}).filter((name) => name.startsWith('@bookpipe/')).map((name) => name.slice('@bookpipe/'.length));
+const ours = (deps: Record<string, string> | undefined) =>
+  Object.keys(deps ?? {})
+    .filter((name) => name.startsWith('@bookpipe/'))
+    .map((name) => name.slice('@bookpipe/'.length));
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -122,7 +139,11 @@ describe('the dependency rule (docs/DESIGN.md)', () => {
   });
 
   it('private helpers are never a runtime dependency of a published package', () => {
-    const offences = published.flatMap((p) => ours(p.manifest.dependencies).filter((dep) => PRIVATE_HELPERS.includes(dep)).map((dep) => `${p.manifest.name} -> @bookpipe/${dep}`));
+    const offences = published.flatMap((p) =>
+      ours(p.manifest.dependencies)
+        .filter((dep) => PRIVATE_HELPERS.includes(dep))
+        .map((dep) => `${p.manifest.name} -> @bookpipe/${dep}`),
+    );
     expect(offences).toEqual([]);
   });
 });

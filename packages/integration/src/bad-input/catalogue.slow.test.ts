@@ -8,12 +8,12 @@
  * Scan ids are also checked through the library (`openScan`), where a NUL can be passed at all.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, bookpipe, evalFile, hasBin, hasEval, noteSkip, tempFolder, type CliRun } from '../support/disk-cli.js';
+import { bin, bookpipe, type CliRun, evalFile, hasBin, hasEval, noteSkip, tempFolder } from '../support/disk-cli.js';
 import { encryptedPdf, manyPagesPdf, pdfWithoutPages, pngSize, truncatedCopy, truncatedFraction } from '../support/disk-inputs.js';
 
 const SUITE = 'bad-input catalogue';
@@ -108,14 +108,19 @@ const CASES: Case[] = [
     name: 'encrypted PDF (linn.pdf with a user password, AES-256)',
     inputs: async (dir) => [await encryptedPdf(path.join(dir, 'locked.pdf'))],
     exit: 1,
-    stderr: ([pdf]) => [`source: FAILED: ${pdf} is password protected (encrypted PDF). Remove the password first (for example \`qpdf --decrypt --password=... in.pdf out.pdf\`) and pass the decrypted file.`],
+    stderr: ([pdf]) => [
+      `source: FAILED: ${pdf} is password protected (encrypted PDF). Remove the password first (for example \`qpdf --decrypt --password=... in.pdf out.pdf\`) and pass the decrypted file.`,
+    ],
     code: ErrorCode.INPUT_INVALID,
   },
   {
     name: 'truncated PDF (the first half of linn.pdf; mupdf alone would repair it into a blank page)',
     inputs: async (dir) => [await truncatedFraction(resource('linn.pdf'), path.join(dir, 'linn-half.pdf'), 0.5)],
     exit: 1,
-    stderr: ([pdf]) => [`source: FAILED: ${pdf} is truncated: it does not end with a PDF trailer`, 'Check that the file is complete (a download or copy cut short), or export it again.'],
+    stderr: ([pdf]) => [
+      `source: FAILED: ${pdf} is truncated: it does not end with a PDF trailer`,
+      'Check that the file is complete (a download or copy cut short), or export it again.',
+    ],
     code: ErrorCode.INPUT_INVALID,
     pages: [],
   },
@@ -123,7 +128,11 @@ const CASES: Case[] = [
     name: 'truncated PNG (the first 20,000 bytes of linn.png)',
     inputs: async (dir) => [await truncatedCopy(resource('linn.png'), path.join(dir, 'linn-cut.png'), 20_000)],
     exit: 1,
-    stderr: ([png]) => [new RegExp(`source: FAILED: ${escape(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`)],
+    stderr: ([png]) => [
+      new RegExp(
+        `source: FAILED: ${escape(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`,
+      ),
+    ],
     code: ErrorCode.INPUT_INVALID,
   },
   {
@@ -137,7 +146,9 @@ const CASES: Case[] = [
     name: 'a text file named .png',
     inputs: async (dir) => [await writeText(path.join(dir, 'notes.png'), 'Chapter 1 — notes for the scan, not an image\n')],
     exit: 1,
-    stderr: ([file]) => [`source: FAILED: Input ${file} is not a PDF or an image (PNG, JPEG, TIFF, WebP): its first bytes match none of these formats. Replace it with the real file or leave it out.`],
+    stderr: ([file]) => [
+      `source: FAILED: Input ${file} is not a PDF or an image (PNG, JPEG, TIFF, WebP): its first bytes match none of these formats. Replace it with the real file or leave it out.`,
+    ],
     code: ErrorCode.INPUT_INVALID,
   },
   {
@@ -240,41 +251,48 @@ describe.skipIf(!hasEval || !hasBin)('bad input catalogue through the bookpipe C
   afterAll(async () => work?.[Symbol.asyncDispose]());
 
   let n = 0;
-  it.each(CASES)('$name', async (c) => {
-    const dir = path.join(work.dir, `case-${++n}`);
-    await mkdir(dir);
-    const root = path.join(dir, 'scans');
-    const inputs = await c.inputs(dir);
-    const run = await bookpipe(['run', ...inputs, '--root', root, '--stages', 'source'], { cwd: dir });
+  it.each(CASES)(
+    '$name',
+    async (c) => {
+      const dir = path.join(work.dir, `case-${++n}`);
+      await mkdir(dir);
+      const root = path.join(dir, 'scans');
+      const inputs = await c.inputs(dir);
+      const run = await bookpipe(['run', ...inputs, '--root', root, '--stages', 'source'], { cwd: dir });
 
-    expect(run.code, run.stderr).toBe(c.exit);
-    for (const expected of c.stderr(inputs)) {
-      if (typeof expected === 'string') expect(run.stderr).toContain(expected);
-      else expect(run.stderr).toMatch(expected);
-    }
-    expect(run.stderr).not.toMatch(STACK_FRAME);
-    expect(run.stderr).not.toContain('unexpected error');
+      expect(run.code, run.stderr).toBe(c.exit);
+      for (const expected of c.stderr(inputs)) {
+        if (typeof expected === 'string') expect(run.stderr).toContain(expected);
+        else expect(run.stderr).toMatch(expected);
+      }
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+      expect(run.stderr).not.toContain('unexpected error');
 
-    const scanDir = derivedScanDir(root, run.stderr);
-    if (c.code !== undefined) {
-      const failure = (await sourceLog(scanDir)).find((line) => line['level'] === 'error');
-      expect(failure, 'the source log records the failure').toBeDefined();
-      expect((failure!['error'] as { code?: string }).code).toBe(c.code);
-    }
-    if (c.pages !== undefined) {
-      const pages = await sourcePages(scanDir);
-      expect(pages.map(({ width, height }) => ({ width, height }))).toEqual(c.pages);
-      expect(pages.map((p) => p.file)).toEqual(c.pages.map((_, i) => `page_${String(i + 1).padStart(4, '0')}.png`));
-      for (const page of pages) expect(page.width * page.height).toBeLessThanOrEqual(2 ** 26);
-    }
-    if (c.exit === 0) {
-      const metadata = JSON.parse(await readFile(path.join(scanDir, 'metadata.json'), 'utf8')) as { totalPages: number; sourceFiles: Array<{ path: string }> };
-      expect(metadata.totalPages).toBe(c.pages!.length);
-      // The path is recorded as given (a folder's files under it), unicode and spaces intact.
-      expect(metadata.sourceFiles.length).toBeGreaterThan(0);
-      for (const file of metadata.sourceFiles) expect(file.path.startsWith(path.resolve(inputs[0]!)), file.path).toBe(true);
-    }
-  }, 120_000);
+      const scanDir = derivedScanDir(root, run.stderr);
+      if (c.code !== undefined) {
+        const failure = (await sourceLog(scanDir)).find((line) => line.level === 'error');
+        expect(failure, 'the source log records the failure').toBeDefined();
+        expect((failure!.error as { code?: string }).code).toBe(c.code);
+      }
+      if (c.pages !== undefined) {
+        const pages = await sourcePages(scanDir);
+        expect(pages.map(({ width, height }) => ({ width, height }))).toEqual(c.pages);
+        expect(pages.map((p) => p.file)).toEqual(c.pages.map((_, i) => `page_${String(i + 1).padStart(4, '0')}.png`));
+        for (const page of pages) expect(page.width * page.height).toBeLessThanOrEqual(2 ** 26);
+      }
+      if (c.exit === 0) {
+        const metadata = JSON.parse(await readFile(path.join(scanDir, 'metadata.json'), 'utf8')) as {
+          totalPages: number;
+          sourceFiles: Array<{ path: string }>;
+        };
+        expect(metadata.totalPages).toBe(c.pages!.length);
+        // The path is recorded as given (a folder's files under it), unicode and spaces intact.
+        expect(metadata.sourceFiles.length).toBeGreaterThan(0);
+        for (const file of metadata.sourceFiles) expect(file.path.startsWith(path.resolve(inputs[0]!)), file.path).toBe(true);
+      }
+    },
+    120_000,
+  );
 
   it('a PDF of 300 pages of mixed sizes (built from real scans): 300 pages numbered 0001-0300, each at its own size', async () => {
     const dir = path.join(work.dir, 'many');
@@ -290,7 +308,10 @@ describe.skipIf(!hasEval || !hasBin)('bad input catalogue through the bookpipe C
     const pages = await sourcePages(scanDir);
     expect(pages.map((p) => p.file)).toEqual(built.map((_, i) => `page_${String(i + 1).padStart(4, '0')}.png`));
     expect(pages.map(({ width, height }) => ({ width, height }))).toEqual(built.map((p) => ({ width: p.widthPx, height: p.heightPx })));
-    const metadata = JSON.parse(await readFile(path.join(scanDir, 'metadata.json'), 'utf8')) as { totalPages: number; sourceFiles: Array<{ path: string; pages: number; firstPage: number }> };
+    const metadata = JSON.parse(await readFile(path.join(scanDir, 'metadata.json'), 'utf8')) as {
+      totalPages: number;
+      sourceFiles: Array<{ path: string; pages: number; firstPage: number }>;
+    };
     expect(metadata).toMatchObject({ totalPages: 300, sourceFiles: [{ path: pdf, pages: 300, firstPage: 1 }] });
   }, 600_000);
 
@@ -305,21 +326,30 @@ describe.skipIf(!hasEval || !hasBin)('bad input catalogue through the bookpipe C
       { id: '', problem: 'it is empty' },
     ];
 
-    it.each(ids)('--scan-id $id.length chars "$id": refused before anything is written, exit 1', async ({ id, problem }) => {
-      const dir = path.join(work.dir, `id-${++n}`);
-      await mkdir(dir);
-      const root = path.join(dir, 'scans');
-      const run = await bookpipe(['run', resource('linn.png'), '--scan-id', id, '--root', root, '--stages', 'source'], { cwd: dir });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toBe(`bookpipe: Invalid scan id ${JSON.stringify(id.slice(0, 80))}: ${problem}. Use a plain name such as "my-book-1923".\n`);
-      // Nothing was created: not the root, not a folder beside it.
-      expect(await readdir(dir)).toEqual([]);
-    }, 60_000);
+    it.each(ids)(
+      '--scan-id $id.length chars "$id": refused before anything is written, exit 1',
+      async ({ id, problem }) => {
+        const dir = path.join(work.dir, `id-${++n}`);
+        await mkdir(dir);
+        const root = path.join(dir, 'scans');
+        const run = await bookpipe(['run', resource('linn.png'), '--scan-id', id, '--root', root, '--stages', 'source'], { cwd: dir });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toBe(`bookpipe: Invalid scan id ${JSON.stringify(id.slice(0, 80))}: ${problem}. Use a plain name such as "my-book-1923".\n`);
+        // Nothing was created: not the root, not a folder beside it.
+        expect(await readdir(dir)).toEqual([]);
+      },
+      60_000,
+    );
 
-    it.each([...ids, { id: 'nul\u0000byte', problem: 'it contains a NUL character' }])('openScan({ scanId: $id.length chars }) throws SCAN_ID_INVALID: $problem', async ({ id, problem }) => {
-      const root = path.join(work.dir, `lib-${++n}`);
-      expect(() => openScan({ root, scanId: id })).toThrow(expect.objectContaining({ code: ErrorCode.SCAN_ID_INVALID, message: expect.stringContaining(problem) }));
-    });
+    it.each([...ids, { id: 'nul\u0000byte', problem: 'it contains a NUL character' }])(
+      'openScan({ scanId: $id.length chars }) throws SCAN_ID_INVALID: $problem',
+      async ({ id, problem }) => {
+        const root = path.join(work.dir, `lib-${++n}`);
+        expect(() => openScan({ root, scanId: id })).toThrow(
+          expect.objectContaining({ code: ErrorCode.SCAN_ID_INVALID, message: expect.stringContaining(problem) }),
+        );
+      },
+    );
 
     it('a NUL in --scan-id cannot reach the CLI: the OS argument vector cannot hold it (Node refuses to spawn)', async () => {
       await expect(

@@ -91,7 +91,9 @@ export function runCli(args: readonly string[], options: RunCliOptions): Promise
       killTimer = setTimeout(() => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const last = events.at(-1);
-        killedAfter = last ? `${last.type}${'stage' in last ? ` ${last.stage}` : ''}${'page' in last ? ` p${last.page}` : ''} (event ${events.length})` : 'before the first event';
+        killedAfter = last
+          ? `${last.type}${'stage' in last ? ` ${last.stage}` : ''}${'page' in last ? ` p${last.page}` : ''} (event ${events.length})`
+          : 'before the first event';
         child.kill('SIGKILL');
       }, delayMs);
     };

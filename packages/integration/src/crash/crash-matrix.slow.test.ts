@@ -6,13 +6,13 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PipelineEvent } from '@bookpipe/core';
-import { startFakeProvider, type FakeProvider } from '@bookpipe/llm-batch/testing';
+import { type FakeProvider, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, describeTrigger, evalDir, hasBin, hasEval, runCli, type CliRun, type KillTrigger } from './cli-child.js';
+import { caseSeed, seededRandom, suiteSeed } from '../support/seeded.js';
+import { type CliRun, cleanEnv, describeTrigger, evalDir, hasBin, hasEval, type KillTrigger, runCli } from './cli-child.js';
 import { RequestLedger, savedOrJournalled } from './request-ledger.js';
 import { compareScans, metadataOfStages } from './scan-compare.js';
 import { scriptedModel } from './scripted-model.js';
-import { caseSeed, seededRandom, suiteSeed } from '../support/seeded.js';
 
 /** Four consecutive real pages of one book (old-books "The Corset and the Crinoline"). */
 const PAGES = ['d014', 'd015', 'd016', 'd017'].map((name) => path.join(evalDir, 'old-books', `${name}.tiff`));
@@ -56,8 +56,23 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
   const summary: string[] = [];
 
   const args = (root: string, stages: readonly Stage[] = STAGES) => [
-    'run', ...PAGES, '--scan-id', 'book', '--root', root, '--json', '--workers', '2', '--stages', stages.join(','),
-    '--provider', 'openai', '--base-url', fake.openaiBaseURL, '--model', 'gpt-4o-mini',
+    'run',
+    ...PAGES,
+    '--scan-id',
+    'book',
+    '--root',
+    root,
+    '--json',
+    '--workers',
+    '2',
+    '--stages',
+    stages.join(','),
+    '--provider',
+    'openai',
+    '--base-url',
+    fake.openaiBaseURL,
+    '--model',
+    'gpt-4o-mini',
   ];
   const env = () => cleanEnv({ OPENAI_API_KEY: KEY, BOOKPIPE_LLM_RETRY_JITTER: '0', BOOKPIPE_LLM_MAX_WORKERS: '2' });
 
@@ -75,14 +90,20 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
   afterAll(async () => {
     console.log(`crash matrix (seed ${SEED}):\n  ${summary.join('\n  ')}`);
     await fake?.close();
-    if (process.env['BOOKPIPE_CRASH_KEEP']) console.log(`crash matrix: scans kept in ${work}`);
+    if (process.env.BOOKPIPE_CRASH_KEEP) console.log(`crash matrix: scans kept in ${work}`);
     else if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('the uninterrupted run asks the model once per page and stage', () => {
     const asked = ledger.for(reference.scanDir);
     expect(asked).toHaveLength(2 * N);
-    for (const stage of ['correction', 'label'] as const) expect(asked.filter((e) => e.stage === stage).map((e) => e.page).sort()).toEqual([1, 2, 3, 4]);
+    for (const stage of ['correction', 'label'] as const)
+      expect(
+        asked
+          .filter((e) => e.stage === stage)
+          .map((e) => e.page)
+          .sort(),
+      ).toEqual([1, 2, 3, 4]);
   });
 
   for (const c of CASES) {
@@ -145,7 +166,9 @@ describe.skipIf(!hasEval || !hasBin)(`crash matrix: SIGKILL inside each stage, r
       const llmRuns = c.run.includes('correction');
       const asked = ledger.for(scanDir);
       const twice = asked.filter((e) => e.alreadySaved);
-      summary.push(`${c.stage} (case seed ${seed}): ${landedInStage} kills inside the stage; model requests ${asked.length} = ${llmRuns ? 2 * N : 0} pages + ${lost} lost in flight; ${log.join('; ')}`);
+      summary.push(
+        `${c.stage} (case seed ${seed}): ${landedInStage} kills inside the stage; model requests ${asked.length} = ${llmRuns ? 2 * N : 0} pages + ${lost} lost in flight; ${log.join('; ')}`,
+      );
       console.log(`crash ${c.stage} (suite seed ${SEED}, case seed ${seed}):\n  ${log.join('\n  ')}`);
 
       expect(landedInStage, `no kill landed inside ${c.stage}:\n${log.join('\n')}`).toBeGreaterThanOrEqual(1);

@@ -4,7 +4,7 @@
  * (see {@link TIMESTAMP_FIELDS}); report.csv and checkpoint.jsonl must hold every page exactly once,
  * with the same values once timing columns are dropped (see {@link isTimingField}).
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -50,7 +50,11 @@ export async function listFiles(dir: string): Promise<string[]> {
 function dropKeys(value: unknown, keys: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((v) => dropKeys(v, keys));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)).map(([k, v]) => [k, dropKeys(v, keys)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !keys.includes(k))
+        .map(([k, v]) => [k, dropKeys(v, keys)]),
+    );
   }
   return value;
 }
@@ -64,7 +68,7 @@ export function reportRows(csv: string, file: string): Map<number, Record<string
     // Values here hold no commas (paths of the eval files, numbers, names); a quoted field would break this.
     const cells = line.split(',');
     const row = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']).filter(([c]) => !isTimingField(c!)));
-    const page = Number(row['pageNum']);
+    const page = Number(row.pageNum);
     if (rows.has(page)) throw new Error(`${file}: page ${page} has two rows`);
     rows.set(page, row);
   }
@@ -124,7 +128,12 @@ export async function compareScans(expected: string, actual: string, only?: read
         differences.push({ file, problem: (error as Error).message });
       }
     } else if (!a.equals(b)) {
-      const timestamps = file === 'metadata.json' ? TIMESTAMP_FIELDS['metadata.json'] : file.startsWith(`correction${path.sep}page_`) ? TIMESTAMP_FIELDS['correction/page'] : undefined;
+      const timestamps =
+        file === 'metadata.json'
+          ? TIMESTAMP_FIELDS['metadata.json']
+          : file.startsWith(`correction${path.sep}page_`)
+            ? TIMESTAMP_FIELDS['correction/page']
+            : undefined;
       const parse = (bytes: Buffer): unknown => {
         const value = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
         return file === 'metadata.json' && only !== undefined ? metadataOfStages(value, only) : value;

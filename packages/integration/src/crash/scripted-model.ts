@@ -62,7 +62,9 @@ export function scriptedModel(request: FakeRequest): FakeReply {
         blocks: page.blocks.map((block) => ({
           blockNum: block.blockNum,
           paragraphs: (block.paragraphs ?? []).map((p) =>
-            p === longest ? { parNum: p.parNum, text: `${p.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 } : { parNum: p.parNum, text: null, notes: '', confidence: 0.95 },
+            p === longest
+              ? { parNum: p.parNum, text: `${p.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 }
+              : { parNum: p.parNum, text: null, notes: '', confidence: 0.95 },
           ),
         })),
       },

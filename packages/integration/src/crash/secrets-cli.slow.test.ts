@@ -2,14 +2,14 @@
 // else: not the scan's logs, report.csv, journal, pages, metadata, .lock, the --json events or stderr,
 // even when the provider echoes it back in 401/500 errors and in an answer that is not JSON, and when a
 // run is SIGKILLed mid-way. Also the errors the llm-batch adapters throw on such a 401.
-import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { anthropic, openaiCompatible, type LlmProvider, type ProviderCall } from '@bookpipe/llm-batch';
-import { startFakeProvider, type FakeProvider, type FakeReply, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { anthropic, type LlmProvider, openaiCompatible, type ProviderCall } from '@bookpipe/llm-batch';
+import { type FakeProvider, type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, evalDir, hasBin, hasEval, runCli, type CliRun } from './cli-child.js';
+import { type CliRun, cleanEnv, evalDir, hasBin, hasEval, runCli } from './cli-child.js';
 import { promptPage, requestStage, scriptedModel } from './scripted-model.js';
 
 const KEY = 'sk-planted-SECRET-7f3a9c';
@@ -20,7 +20,8 @@ const PAGES = ['d016', 'd017'].map((name) => path.join(evalDir, 'old-books', `${
 if (!hasEval || !hasBin) console.warn(`secrets (CLI): skipped, needs ${evalDir} and a built CLI (pnpm --filter @bookpipe/cli... build).`);
 
 /** What a careless provider sends back: the credential it received, and the key in clear. */
-const echo = (request: FakeRequest) => `echo: authorization=${String(request.headers.authorization)} x-api-key=${String(request.headers['x-api-key'])} key ${KEY}`;
+const echo = (request: FakeRequest) =>
+  `echo: authorization=${String(request.headers.authorization)} x-api-key=${String(request.headers['x-api-key'])} key ${KEY}`;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -65,7 +66,23 @@ describe.skipIf(!hasEval || !hasBin)('secrets: the planted key appears nowhere t
 
   it('through errors (401, 500, an answer that is not JSON, a schema violation), a SIGKILL and a clean rerun', async () => {
     const root = path.join(work, 'scans');
-    const args = ['run', ...PAGES, '--scan-id', 'book', '--root', root, '--json', '--workers', '2', '--provider', 'openai', '--base-url', fake.openaiBaseURL, '--model', 'gpt-4o-mini'];
+    const args = [
+      'run',
+      ...PAGES,
+      '--scan-id',
+      'book',
+      '--root',
+      root,
+      '--json',
+      '--workers',
+      '2',
+      '--provider',
+      'openai',
+      '--base-url',
+      fake.openaiBaseURL,
+      '--model',
+      'gpt-4o-mini',
+    ];
     const env = cleanEnv({ OPENAI_API_KEY: KEY, BOOKPIPE_LLM_RETRY_JITTER: '0', BOOKPIPE_LLM_MAX_RETRIES: '1', BOOKPIPE_LOG_LEVEL: 'debug' });
 
     // Run 1: every LLM page fails, each in its own way; the provider echoes the key in two of them.
@@ -133,17 +150,14 @@ describe('secrets: errors the llm-batch adapters throw on a 401 that echoes the 
   };
   for (const adapter of adapters) {
     it(`${adapter.name}: send() rejects with a message, cause and inspection free of the key`, async () => {
-      await using fake = await startFakeProvider({ respond: (request) => ({ fault: 'httpError', status: 401, message: `Invalid key. ${echo(request)}`, headers: { 'x-echo': KEY } }) });
+      await using fake = await startFakeProvider({
+        respond: (request) => ({ fault: 'httpError', status: 401, message: `Invalid key. ${echo(request)}`, headers: { 'x-echo': KEY } }),
+      });
       const provider = adapter.create(fake);
-      const error = await provider
-        .send(
-          call,
-          { signal: new AbortController().signal, timeoutMs: 10_000, now: () => Date.now() },
-        )
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const error = await provider.send(call, { signal: new AbortController().signal, timeoutMs: 10_000, now: () => Date.now() }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(Error);
       expect(fake.requests[0]?.headers.authorization ?? fake.requests[0]?.headers['x-api-key']).toContain(KEY);
       const err = error as Error & { status?: number };

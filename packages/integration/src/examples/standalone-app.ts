@@ -43,7 +43,8 @@ export function standalonePackageJson(pkg: PackageJson, tarballs: ReadonlyMap<st
         if (!range.startsWith('workspace:')) return [[name, range]];
         const tarball = tarballs.get(name);
         if (tarball) return [[name, `file:${tarball}`]];
-        if (runtime) throw new Error(`${pkg.name} depends on ${name}, which is not published (private or unknown): an app outside the monorepo cannot install it.`);
+        if (runtime)
+          throw new Error(`${pkg.name} depends on ${name}, which is not published (private or unknown): an app outside the monorepo cannot install it.`);
         return [];
       }),
     );

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importedPackages, standalonePackageJson, type PackageJson } from './standalone-app.js';
+import { importedPackages, type PackageJson, standalonePackageJson } from './standalone-app.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 // npm from PATH, as a user runs it (process.execPath may be a node installed without npm beside it).
@@ -89,9 +89,12 @@ describe('the examples, copied out of the repository, against the packed package
     expect(undeclared, `imported by ${example}/src but not in its dependencies`).toEqual([]);
     const tsconfig = await readFile(join(app, 'tsconfig.json'), 'utf8');
     expect(tsconfig, 'a tsconfig of its own').not.toMatch(/"extends"/);
-    await writeFile(join(app, 'package.json'), JSON.stringify(standalonePackageJson(pkg, tarballs), null, 2) + '\n');
+    await writeFile(join(app, 'package.json'), `${JSON.stringify(standalonePackageJson(pkg, tarballs), null, 2)}\n`);
     await check(`npm install in ${example}`, run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], app, userEnv()));
-    await check(`tsc -p tsconfig.json in ${example}`, run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app, userEnv()));
+    await check(
+      `tsc -p tsconfig.json in ${example}`,
+      run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app, userEnv()),
+    );
     return app;
   }
 
@@ -100,7 +103,9 @@ describe('the examples, copied out of the repository, against the packed package
     const output = await check('npm start', run(npm, ['start', '--', pdf], app, userEnv({ BOOKPIPE_OCR_WORKERS: '2' })));
     const bookMd = join(app, 'scans', 'sample-book', 'merge', 'book.md');
     expect(output).toContain(`book.md: ${bookMd}`);
-    expect(await readFile(bookMd, 'utf8')).toContain('A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.');
+    expect(await readFile(bookMd, 'utf8')).toContain(
+      'A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.',
+    );
   }, 600_000);
 
   it('custom-stage: installs, type-checks and writes its reading statistics', async () => {
@@ -115,7 +120,9 @@ describe('the examples, copied out of the repository, against the packed package
   it('full-pipeline: installs, type-checks, and without a key says so and writes book.md', async () => {
     const app = await install('full-pipeline');
     const output = await check('npm start', run(npm, ['start', '--', pdf], app, userEnv({ BOOKPIPE_OCR_WORKERS: '2' })));
-    expect(output).toContain('correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL)');
+    expect(output).toContain(
+      'correction and label: without an LLM (no OPENAI_API_KEY, ANTHROPIC_API_KEY or OPENROUTER_API_KEY in the environment and no BOOKPIPE_BASE_URL)',
+    );
     expect(output).toContain(`book.md: ${join(app, 'scans', 'sample-book', 'merge', 'book.md')}`);
   }, 600_000);
 

@@ -13,7 +13,7 @@ import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS, injectFaults, outage } from '../support/fault-injection.js';
 import { scriptedModel } from '../support/fault-model.js';
-import { bookPages, bookSnapshot, copyScan, hasEval, logLines, makeBaseScan, noteSkip, reportRows, repoRoot, type BaseScan } from '../support/fault-scan.js';
+import { type BaseScan, bookPages, bookSnapshot, copyScan, hasEval, logLines, makeBaseScan, noteSkip, repoRoot, reportRows } from '../support/fault-scan.js';
 
 noteSkip('LLM faults through the CLI');
 
@@ -75,7 +75,11 @@ describe.skipIf(!hasEval)('bookpipe run with the LLM stages under a provider out
 
     const scan = await copyScan(base, 'cli-outage');
     const OUTAGE = PAGES + 2; // per stage, maxRetries 1: exactly 2 pages of each stage fail
-    const injector = injectFaults(scriptedModel, HTTP_503.reply, outage(OUTAGE, (request) => String(request.schemaName)));
+    const injector = injectFaults(
+      scriptedModel,
+      HTTP_503.reply,
+      outage(OUTAGE, (request) => String(request.schemaName)),
+    );
     await using fake = await startFakeProvider({ respond: injector.respond });
     const command = args(scan.scanId, fake.openaiBaseURL);
 
@@ -96,10 +100,10 @@ describe.skipIf(!hasEval)('bookpipe run with the LLM stages under a provider out
       // The closing summary: one line per stage, the reason once.
       expect(first.stderr).toMatch(new RegExp(`\\n  ${stage}: ${OUTAGE - PAGES} of ${PAGES} pages failed: [^\\n]*HTTP 503`));
       const rows = await reportRows(scan, stage);
-      expect(rows.filter((r) => r['status'] === 'failed').map((r) => Number(r['pageNum']))).toEqual(failed.map((f) => f.page).sort((a, b) => a - b));
-      for (const row of rows.filter((r) => r['status'] === 'failed')) expect(row['error']).toMatch(HTTP_503.reason);
-      const logged = (await logLines(scan, stage)).filter((line) => line['msg'] === 'page failed');
-      expect(logged.map((line) => line['page']).sort()).toEqual(failed.map((f) => f.page).sort());
+      expect(rows.filter((r) => r.status === 'failed').map((r) => Number(r.pageNum))).toEqual(failed.map((f) => f.page).sort((a, b) => a - b));
+      for (const row of rows.filter((r) => r.status === 'failed')) expect(row.error).toMatch(HTTP_503.reason);
+      const logged = (await logLines(scan, stage)).filter((line) => line.msg === 'page failed');
+      expect(logged.map((line) => line.page).sort()).toEqual(failed.map((f) => f.page).sort());
       for (const line of logged) expect(JSON.stringify(line)).toMatch(HTTP_503.reason);
     }
 
@@ -107,7 +111,12 @@ describe.skipIf(!hasEval)('bookpipe run with the LLM stages under a provider out
     const before = fake.requests.length;
     const second = await bookpipe(command, env());
     expect(second.code, second.stderr).toBe(0);
-    expect(fake.requests.slice(before).map((r) => r.id).sort()).toEqual(failedIds.sort());
+    expect(
+      fake.requests
+        .slice(before)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(failedIds.sort());
     for (const stage of ['correction', 'label']) {
       expect(await scan.stage(stage).listPages()).toEqual(base.pages);
       expect((await scan.stage(stage).checkpoint.status()).failedPages).toEqual([]);

@@ -2,7 +2,7 @@
  * report.csv lists the pages that failed, with their reason, beside the finished ones (core's
  * writeReport from the journal), and drops them once a rerun has done them.
  */
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { describe, expect, it } from 'vitest';
 import { CountingStage, tempRoot } from '../helpers.js';

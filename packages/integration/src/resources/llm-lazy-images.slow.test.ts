@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { LlmBatchClient, openaiCompatible, type LlmBatchEvent, type LlmRequest } from '@bookpipe/llm-batch';
+import { LlmBatchClient, type LlmBatchEvent, type LlmRequest, openaiCompatible } from '@bookpipe/llm-batch';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { describe, expect, it } from 'vitest';
 

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
@@ -62,8 +62,15 @@ describe.skipIf(!hasEval)('OCR stage memory over 200 pages (2 workers)', () => {
     try {
       // 1. The real pages, downscaled by the source stage.
       const small = openScan({ root, scanId: 'small' });
-      await new Pipeline({ scan: small, config: loadConfig({}), logger: silentLogger, stages: [new SourceStage({ inputs: await realPages(), maxPixels: MAX_PIXELS })] }).run();
-      const originals = (await small.stage('source', { pageFormat: 'png' }).listPages()).map((page) => small.stage('source', { pageFormat: 'png' }).pagePath(page));
+      await new Pipeline({
+        scan: small,
+        config: loadConfig({}),
+        logger: silentLogger,
+        stages: [new SourceStage({ inputs: await realPages(), maxPixels: MAX_PIXELS })],
+      }).run();
+      const originals = (await small.stage('source', { pageFormat: 'png' }).listPages()).map((page) =>
+        small.stage('source', { pageFormat: 'png' }).pagePath(page),
+      );
       expect(originals).toHaveLength(8);
 
       // 2. 200 pages: those 8 repeated, in a folder the source stage reads in order.
@@ -88,7 +95,8 @@ describe.skipIf(!hasEval)('OCR stage memory over 200 pages (2 workers)', () => {
           done++;
           rss.push([done, process.memoryUsage.rss() / MiB]);
           // Progress on stderr: this test takes minutes, and a timeout should say how far it got.
-          if (done % 25 === 0) console.error(`ocr memory: ${done}/${PAGES} pages, ${((performance.now() - t0) / 1000).toFixed(0)} s, RSS ${rss.at(-1)![1].toFixed(0)} MiB`);
+          if (done % 25 === 0)
+            console.error(`ocr memory: ${done}/${PAGES} pages, ${((performance.now() - t0) / 1000).toFixed(0)} s, RSS ${rss.at(-1)![1].toFixed(0)} MiB`);
           if (done % 50 === 0 || done === 10) {
             gc();
             heap.push([done, process.memoryUsage().heapUsed / MiB]);
@@ -96,7 +104,7 @@ describe.skipIf(!hasEval)('OCR stage memory over 200 pages (2 workers)', () => {
         },
       }).run();
       const seconds = (performance.now() - t0) / 1000;
-      expect(result.stages['ocr']).toMatchObject({ status: 'done', stats: { pagesProcessed: PAGES, pagesFailed: 0 } });
+      expect(result.stages.ocr).toMatchObject({ status: 'done', stats: { pagesProcessed: PAGES, pagesFailed: 0 } });
       expect(rss).toHaveLength(PAGES);
 
       const secondHalf = rss.filter(([page]) => page > PAGES / 2);

@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSampleBook } from '@bookpipe/testkit/sample-book';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');
@@ -32,7 +32,11 @@ describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, off
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** The text of the chapters, without the page anchors and footnote calls bookpipe adds. */
-  const chapterText = () => md.slice(md.indexOf('\n## ')).replace(/<a id="[^"]+"><\/a>/g, '').replace(/\[\^[^\]]+\]/g, '');
+  const chapterText = () =>
+    md
+      .slice(md.indexOf('\n## '))
+      .replace(/<a id="[^"]+"><\/a>/g, '')
+      .replace(/\[\^[^\]]+\]/g, '');
 
   it('has each chapter heading ("CHAPTER I" and the title under it) as one Markdown heading', () => {
     const headings = [...md.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
@@ -46,7 +50,11 @@ describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, off
     expect(md).toMatch(/that was left\.\[\^p3-1\]/);
     expect(md).toMatch(/misses half the fun\.\[\^p6-1\] Others/);
     // Notes are not in the running text.
-    expect(chapterText().split('\n').filter((line) => line.includes('Scribes marked a divided word'))).toHaveLength(1);
+    expect(
+      chapterText()
+        .split('\n')
+        .filter((line) => line.includes('Scribes marked a divided word')),
+    ).toHaveLength(1);
   });
 
   it('marks where each printed page starts, numbers read in the running heads or inferred on the openings', () => {
@@ -62,7 +70,8 @@ describe.skipIf(!existsSync(bin))('the sample book through the bookpipe CLI, off
     // The book's text has no figure in it: any digit in the chapters is a page number (or a note mark) left behind.
     expect(text.match(/\d+/g) ?? []).toEqual([]);
     // Sentences carried over a page break join up (no folio or head between them).
-    for (const across of ['the compositor added to the page', 'Still, there was always a last correction', 'a number is misread']) expect(text).toContain(across);
+    for (const across of ['the compositor added to the page', 'Still, there was always a last correction', 'a number is misread'])
+      expect(text).toContain(across);
     expect(text).toContain('A book that has waited a hundred years on a shelf can wait a few minutes more while we read it properly.');
   });
 

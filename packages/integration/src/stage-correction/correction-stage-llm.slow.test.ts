@@ -3,16 +3,17 @@
  * real `openai` SDK against the fake provider of @bookpipe/llm-batch/testing: the exact request, the
  * retry of an answer with a block too many, a failed page among finished ones, resume, and cost.
  */
-import { type OcrPage, CorrectionPageSchema } from '@bookpipe/contracts';
-import { editDistance } from '@bookpipe/text';
+
 import { readFile, rm } from 'node:fs/promises';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent, type StageStats } from '@bookpipe/core';
+import { CorrectionPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { loadConfig, Pipeline, type PipelineEvent, type StageStats, silentLogger } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
-import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { createVirtualClock, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { type CorrectionAnswer, CorrectionStage, type CorrectionStageOptions } from '@bookpipe/stage-correction';
+import { editDistance } from '@bookpipe/text';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorrectionStage, type CorrectionAnswer, type CorrectionStageOptions } from '@bookpipe/stage-correction';
-import { REAL_PAGES, copyOf, hasEval, makeRealScan, noteSkip, type RealScan } from '../support/real-scan.js';
+import { copyOf, hasEval, makeRealScan, noteSkip, REAL_PAGES, type RealScan } from '../support/real-scan.js';
 
 noteSkip('correction stage with a model (fake provider)');
 
@@ -56,14 +57,25 @@ const USAGE = { promptTokens: 2000, completionTokens: 300 };
 const ATTEMPT_COST = (2000 * 0.15 + 300 * 0.6) / 1e6;
 
 async function runStage(scan: Awaited<ReturnType<typeof copyOf>>, options: CorrectionStageOptions, events: PipelineEvent[] = []): Promise<StageStats> {
-  const result = await new Pipeline({ scan, stages: [new CorrectionStage(options)], config: loadConfig({}), logger: silentLogger, onEvent: (e) => events.push(e) }).run();
-  const outcome = result.stages['correction'];
+  const result = await new Pipeline({
+    scan,
+    stages: [new CorrectionStage(options)],
+    config: loadConfig({}),
+    logger: silentLogger,
+    onEvent: (e) => events.push(e),
+  }).run();
+  const outcome = result.stages.correction;
   if (outcome?.status !== 'done') throw new Error(`correction did not run: ${JSON.stringify(outcome)}`);
   return outcome.stats;
 }
 
 const ocrTextOf = (page: OcrPage, blockNum: number, parNum: number) =>
-  page.blocks.find((b) => b.blockNum === blockNum)!.paragraphs.find((p) => p.parNum === parNum)!.lines.map((l) => l.text.trim()).filter(Boolean).join(' ');
+  page.blocks
+    .find((b) => b.blockNum === blockNum)!
+    .paragraphs.find((p) => p.parNum === parNum)!
+    .lines.map((l) => l.text.trim())
+    .filter(Boolean)
+    .join(' ');
 
 describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provider through the openai SDK', () => {
   let base: RealScan;
@@ -99,7 +111,9 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       // The OCR page: every block and paragraph, numbered as in the OCR page, with boxes and confidences.
       const prompt = promptPage(request);
       expect(prompt.page).toBe(pageNumber);
-      expect(prompt.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)])).toEqual(ocr.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)]));
+      expect(prompt.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)])).toEqual(
+        ocr.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)]),
+      );
       for (const block of prompt.blocks) {
         for (const paragraph of block.paragraphs) {
           expect(paragraph.box).toHaveLength(4);
@@ -111,10 +125,10 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       }
 
       // The schema: strict json_schema, exactly this page's blocks and paragraphs, numbers pinned.
-      const format = request.body['response_format'] as { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
+      const format = request.body.response_format as { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
       expect(format.type).toBe('json_schema');
       expect(format.json_schema).toMatchObject({ name: 'page_correction', strict: true });
-      const blocks = format.json_schema.schema['properties'].blocks;
+      const blocks = format.json_schema.schema.properties.blocks;
       expect(blocks).toMatchObject({ minItems: ocr.blocks.length, maxItems: ocr.blocks.length });
       expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual(ocr.blocks.map((b) => b.blockNum));
       for (const [index, block] of ocr.blocks.entries()) {
@@ -162,11 +176,11 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
     const retrying = events.filter((e) => e.type === 'stage:event' && e.event.type === 'retrying');
     expect(retrying).toHaveLength(1);
     expect(retrying[0]).toMatchObject({ stage: 'correction', event: { id: 'correction_0002', page: 2 } });
-    expect(String((retrying[0] as Extract<PipelineEvent, { type: 'stage:event' }>).event['reason'])).toMatch(/schema/i);
+    expect(String((retrying[0] as Extract<PipelineEvent, { type: 'stage:event' }>).event.reason)).toMatch(/schema/i);
     const metrics = await scan.stage('correction').checkpoint.metrics();
     expect(metrics.get(2)).toMatchObject({ attempts: 2, method: 'llm' });
-    expect(metrics.get(2)!['costUsd']).toBeCloseTo(2 * ATTEMPT_COST, 12);
-    expect(metrics.get(1)!['costUsd']).toBeCloseTo(ATTEMPT_COST, 12);
+    expect(metrics.get(2)!.costUsd).toBeCloseTo(2 * ATTEMPT_COST, 12);
+    expect(metrics.get(1)!.costUsd).toBeCloseTo(ATTEMPT_COST, 12);
   });
 
   it('records a page that keeps failing while the others finish; a rerun sends only that page; the cost adds up across runs (metrics = report.csv = stats)', async () => {
@@ -177,7 +191,11 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       await using fake = await startFakeProvider({
         respond: (request) => (request.id === 'correction_0002' ? { fault: 'serverError', status: 500 } : { json: answerFor(request), usage: USAGE }),
       });
-      const client = new LlmBatchClient({ provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }), clock: createVirtualClock(), maxRetries: 1 });
+      const client = new LlmBatchClient({
+        provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }),
+        clock: createVirtualClock(),
+        maxRetries: 1,
+      });
       firstRun = await runStage(scan, { llm: { client, model: 'gpt-4o-mini' } }, events);
       expect(fake.requestsFor('correction_0002')).toHaveLength(2); // 1 + maxRetries
     }
@@ -186,7 +204,12 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
     expect(firstRun.failures[0]!.page).toBe(2);
     expect(firstRun.failures[0]!.error).toMatch(/page 2.*HTTP 500|HTTP 500.*page 2/s);
     expect(events.filter((e) => e.type === 'page:failed').map((e) => (e as { page: number }).page)).toEqual([2]);
-    expect(events.filter((e) => e.type === 'page:done').map((e) => (e as { page: number }).page).sort()).toEqual([1, 3]);
+    expect(
+      events
+        .filter((e) => e.type === 'page:done')
+        .map((e) => (e as { page: number }).page)
+        .sort(),
+    ).toEqual([1, 3]);
     const status = await scan.stage('correction').checkpoint.status();
     expect(status.failedPages.map((f) => f.page)).toEqual([2]);
     expect(await scan.stage('correction').listPages()).toEqual([1, 3]);
@@ -201,7 +224,7 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
     // Cost: every page paid one answered attempt (the 500s were not answers); the journal, report.csv
     // and the runs' stats agree.
     const metrics = await scan.stage('correction').checkpoint.metrics();
-    const journalled = [...metrics.values()].reduce((sum, m) => sum + (m['costUsd'] as number), 0);
+    const journalled = [...metrics.values()].reduce((sum, m) => sum + (m.costUsd as number), 0);
     const csv = (await readFile(scan.stage('correction').filePath('report.csv'), 'utf8')).trim().split('\n');
     const costColumn = csv[0]!.split(',').indexOf('costUsd');
     expect(costColumn).toBeGreaterThan(0);
@@ -234,7 +257,7 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       },
     });
     const result = await pipeline.run({ signal: controller.signal });
-    const outcome = result.stages['correction'];
+    const outcome = result.stages.correction;
     expect(outcome).toMatchObject({ status: 'done', stats: { pagesProcessed: 1, pagesFailed: 0, aborted: true } });
     expect(await scan.stage('correction').checkpoint.remainingPages()).toEqual([2, 3]);
     expect((await scan.stage('correction').checkpoint.status()).failedPages).toEqual([]);

@@ -1,8 +1,18 @@
-import { LabelPageSchema, labelPageSchemaFor, type LabelPage, type OcrPage } from '@bookpipe/contracts';
-import { addClassCounts, parsePageXml, parseRegionsJsonl, precisionRecall, scoreLabels, type ClassCounts, type LabelledBlock, type ScoredClass, type TruthRegion } from '@bookpipe/eval';
-import { labelDeterministic } from '@bookpipe/stage-label';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type LabelPage, LabelPageSchema, labelPageSchemaFor, type OcrPage } from '@bookpipe/contracts';
+import {
+  addClassCounts,
+  type ClassCounts,
+  type LabelledBlock,
+  parsePageXml,
+  parseRegionsJsonl,
+  precisionRecall,
+  type ScoredClass,
+  scoreLabels,
+  type TruthRegion,
+} from '@bookpipe/eval';
+import { labelDeterministic } from '@bookpipe/stage-label';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evalEngine, ocrImages } from '../support/ocr-eval-pages.js';
 
@@ -99,7 +109,9 @@ describe.skipIf(!present)('labelDeterministic on vd-sbb and ajmc-commentaries pa
       for (const [kind, counts] of Object.entries(perClass)) {
         if (counts.predicted > 0 || counts.regions > 0) lines.push(`  ${name.padEnd(7)} ${kind.padEnd(12)} ${formatCounts(counts)}`);
       }
-      lines.push(`  ${name.padEnd(7)} printed page number: ${numbers.correct}/${numbers.truth} pages with a known number read right (${numbers.predicted} pages given one)`);
+      lines.push(
+        `  ${name.padEnd(7)} printed page number: ${numbers.correct}/${numbers.truth} pages with a known number read right (${numbers.predicted} pages given one)`,
+      );
       lines.push(`  ${name.padEnd(7)} scan page:label/truth (* inferred) ${readings.join(' ')}`);
       correctNumbers += numbers.correct;
       truthNumbers += numbers.truth;

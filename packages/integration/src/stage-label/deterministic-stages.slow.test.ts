@@ -4,20 +4,30 @@
  * page, a copyright page, chapter openings, running heads with the page number at their outer end,
  * line-end hyphens and footnotes. Correction and label run concurrently, as they do in the CLI.
  */
-import { PageNumbersFileSchema, type PageNumbersFile } from '@bookpipe/contracts';
-import { OcrPageSchema, type OcrPage, CorrectionPageSchema, type CorrectionPage, LabelPageSchema, labelPageSchemaFor, type LabelPage } from '@bookpipe/contracts';
+
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
-import { generateSampleBook } from '@bookpipe/testkit/sample-book';
+import {
+  type CorrectionPage,
+  CorrectionPageSchema,
+  type LabelPage,
+  LabelPageSchema,
+  labelPageSchemaFor,
+  type OcrPage,
+  OcrPageSchema,
+  type PageNumbersFile,
+  PageNumbersFileSchema,
+} from '@bookpipe/contracts';
+import { loadConfig, Pipeline, type PipelineEvent, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
+import { LabelStage } from '@bookpipe/stage-label';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabelStage } from '@bookpipe/stage-label';
 
 describe('correction and label stages in deterministic mode, through Pipeline on the sample book', () => {
   let dir: string;
@@ -57,7 +67,11 @@ describe('correction and label stages in deterministic mode, through Pipeline on
         joined += 1;
         // Only line ends changed: the same words, a hyphen and a space fewer per join.
         expect(paragraph.notes).toMatch(/line-end/);
-        const ocrText = source.blocks.find((b) => b.blockNum === paragraph.blockNum)!.paragraphs.find((p) => p.parNum === paragraph.parNum)!.lines.map((l) => l.text.trim()).join(' ');
+        const ocrText = source.blocks
+          .find((b) => b.blockNum === paragraph.blockNum)!
+          .paragraphs.find((p) => p.parNum === paragraph.parNum)!
+          .lines.map((l) => l.text.trim())
+          .join(' ');
         expect(paragraph.text.replace(/[\s-]/g, '')).toBe(ocrText.replace(/[\s-]/g, ''));
       }
     }
@@ -70,7 +84,11 @@ describe('correction and label stages in deterministic mode, through Pipeline on
     }
     const classesOf = (index: number) => labels[index]!.blocks.map((block) => block.classification);
     const textOf = (index: number, classification: string) =>
-      labels[index]!.blocks.filter((block) => block.classification === classification).map((block) => ocr[index]!.blocks.find((b) => b.blockNum === block.blockNum)!.paragraphs.map((p) => p.text).join(' '));
+      labels[index]!.blocks.filter((block) => block.classification === classification).map((block) =>
+        ocr[index]!.blocks.find((b) => b.blockNum === block.blockNum)!
+          .paragraphs.map((p) => p.text)
+          .join(' '),
+      );
     // Pages 1-2: title page (its imprint's year is no page number) and copyright page.
     expect(new Set(classesOf(0))).toEqual(new Set(['TITLE_PAGE']));
     expect(classesOf(1)).toEqual(['COPYRIGHT']);
@@ -136,7 +154,11 @@ describe.skipIf(!haveEval)('correction and label stages in deterministic mode, t
       for (const paragraph of page.paragraphs) {
         for (const [, joined] of paragraph.notes.matchAll(/-> "([^"]+)" \(joined/g)) {
           joins += 1;
-          const word = joined!.toLowerCase().match(/\p{L}+/gu)?.join('') ?? '';
+          const word =
+            joined!
+              .toLowerCase()
+              .match(/\p{L}+/gu)
+              ?.join('') ?? '';
           if (truth.has(word)) inTruth += 1;
           else misses.push(joined!);
         }

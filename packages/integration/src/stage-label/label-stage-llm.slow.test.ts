@@ -5,18 +5,18 @@
  * and the book-level reconciliation of the numbers the model read. Then correction and label run
  * together in one pipeline on one shared client.
  */
-import { PageNumbersFileSchema } from '@bookpipe/contracts';
-import { CorrectionPageSchema, LabelPageSchema } from '@bookpipe/contracts';
+
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
-import { LlmBatchClient, anthropic } from '@bookpipe/llm-batch';
-import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { CorrectionPageSchema, LabelPageSchema, PageNumbersFileSchema } from '@bookpipe/contracts';
+import { loadConfig, Pipeline, type PipelineEvent, silentLogger } from '@bookpipe/core';
+import { anthropic, LlmBatchClient } from '@bookpipe/llm-batch';
+import { createVirtualClock, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { CorrectionStage } from '@bookpipe/stage-correction';
+import { type LabelAnswer, LabelStage } from '@bookpipe/stage-label';
+import { evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabelStage, type LabelAnswer } from '@bookpipe/stage-label';
-import { evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
 import { makeRealScan, type RealScan } from '../support/real-scan.js';
 
 noteSkip('label stage with a model (fake provider)');
@@ -69,8 +69,14 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
     });
     const client = new LlmBatchClient({ provider: anthropic({ baseURL: fake.anthropicBaseURL, apiKey: 'test' }), clock: createVirtualClock() });
     const events: PipelineEvent[] = [];
-    const result = await new Pipeline({ scan, stages: [new LabelStage({ llm: { client, model: 'claude-haiku-4-5' } })], config: loadConfig({}), logger: silentLogger, onEvent: (e) => events.push(e) }).run();
-    expect(result.stages['label']).toMatchObject({ status: 'done', stats: { pagesProcessed: 3, pagesFailed: 0 } });
+    const result = await new Pipeline({
+      scan,
+      stages: [new LabelStage({ llm: { client, model: 'claude-haiku-4-5' } })],
+      config: loadConfig({}),
+      logger: silentLogger,
+      onEvent: (e) => events.push(e),
+    }).run();
+    expect(result.stages.label).toMatchObject({ status: 'done', stats: { pagesProcessed: 3, pagesFailed: 0 } });
     expect(fake.requests.map((r) => `${r.id}#${r.attempt}`).sort()).toEqual(['label_0001#1', 'label_0002#1', 'label_0003#1', 'label_0003#2']);
 
     for (const request of fake.requests) {
@@ -78,10 +84,10 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
       expect(request.api).toBe('anthropic');
       expect(request.model).toBe('claude-haiku-4-5');
       // The answer is forced through one tool whose input schema is pinned to the page's blocks.
-      expect(request.body['tool_choice']).toMatchObject({ type: 'tool', name: 'page_label' });
-      const tools = request.body['tools'] as Array<{ name: string; input_schema: Record<string, any> }>;
+      expect(request.body.tool_choice).toMatchObject({ type: 'tool', name: 'page_label' });
+      const tools = request.body.tools as Array<{ name: string; input_schema: Record<string, any> }>;
       expect(tools.map((t) => t.name)).toEqual(['page_label']);
-      const blocks = tools[0]!.input_schema['properties'].blocks;
+      const blocks = tools[0]!.input_schema.properties.blocks;
       expect(blocks).toMatchObject({ minItems: page.blocks.length, maxItems: page.blocks.length });
       expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual(page.blocks.map((b) => b.blockNum));
       // The image, downscaled; the blocks, numbered, with boxes and text.
@@ -108,8 +114,8 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
     expect(metrics.get(3)).toMatchObject({ method: 'llm', attempts: 2, model: 'claude-haiku-4-5', provider: 'anthropic', headers: 1 });
     // claude-haiku-4-5 at $1 / $5 per million tokens, both attempts of page 3 paid.
     const attempt = (1500 * 1 + 120 * 5) / 1e6;
-    expect(metrics.get(3)!['costUsd']).toBeCloseTo(2 * attempt, 12);
-    const stats = (result.stages['label'] as { stats: { totalCostUsd: number } }).stats;
+    expect(metrics.get(3)!.costUsd).toBeCloseTo(2 * attempt, 12);
+    const stats = (result.stages.label as { stats: { totalCostUsd: number } }).stats;
     expect(stats.totalCostUsd).toBeCloseTo(4 * attempt, 12);
 
     // after(): the duplicated "11" of page 2 is corrected from its neighbours.
@@ -150,8 +156,8 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
       config: loadConfig({}),
       logger: silentLogger,
     }).run();
-    expect(result.stages['correction']).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });
-    expect(result.stages['label']).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });
+    expect(result.stages.correction).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });
+    expect(result.stages.label).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });
     expect(fake.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'correction_0002', 'correction_0003', 'label_0001', 'label_0002', 'label_0003']);
     expect(mostActive).toBe(2);
     const correction = await scan.stage('correction').loadPage(1, CorrectionPageSchema);

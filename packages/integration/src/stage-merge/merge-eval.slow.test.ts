@@ -1,14 +1,14 @@
-import { type OcrPage, blockRole, BookSchema, type Book, MergePageSchema, type MergePage } from '@bookpipe/contracts';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type BookStorage } from '@bookpipe/core';
+import { type Book, BookSchema, type MergePage, MergePageSchema, type OcrPage } from '@bookpipe/contracts';
+import { type BookStorage, loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
+import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MergeStage } from '@bookpipe/stage-merge';
 import { loadOcrPages, runDeterministicStages } from '../support/deterministic-inputs.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -142,7 +142,9 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
     for (const run of runs) {
       run.ocr.forEach((ocr, index) => {
         const merged = run.merged[index]!;
-        expect(merged.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)])).toEqual(ocr.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)]));
+        expect(merged.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)])).toEqual(
+          ocr.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)]),
+        );
         const words = ocrWords(ocr);
         total += words.filter((w) => alnum(w)).length;
         expect(merged.blocks.reduce((sum, b) => sum + b.paragraphs.reduce((s, p) => s + p.ocrWords, 0), 0)).toBe(words.length);
@@ -162,12 +164,14 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
       expect(sorted(pieces.join(' '))).toBe(sorted(run.ocr.flatMap(ocrWords).join(' ')));
       inBook += run.ocr.flatMap(ocrWords).filter((w) => alnum(w) && alnum(pieces.join(' ')).includes(alnum(w))).length;
     }
-    console.log(`[stage-merge] old-books: ${total} OCR words in ${runs.reduce((n, r) => n + r.ocr.length, 0)} pages; ${inPages} found in order in the merge pages, ${inBook} in book.json`);
+    console.log(
+      `[stage-merge] old-books: ${total} OCR words in ${runs.reduce((n, r) => n + r.ocr.length, 0)} pages; ${inPages} found in order in the merge pages, ${inBook} in book.json`,
+    );
     expect(inPages).toBe(total);
     expect(inBook).toBe(total);
   });
 
-  it('book.md holds every word of book.json\'s text in order and every footnote, and leaves out the running heads and page numbers', () => {
+  it("book.md holds every word of book.json's text in order and every footnote, and leaves out the running heads and page numbers", () => {
     for (const run of runs) {
       const md = alnum(run.md);
       // book.json's text in reading order (chapter titles, then their paragraphs and headings): book.md renders it.
@@ -187,7 +191,7 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
     }
   });
 
-  it('continuation: toNext always equals the next page\'s fromPrevious, and is right across page breaks that end in a footer', () => {
+  it("continuation: toNext always equals the next page's fromPrevious, and is right across page breaks that end in a footer", () => {
     const wrong: string[] = [];
     let right = 0;
     let scored = 0;
@@ -209,7 +213,9 @@ describe.skipIf(!present)('merge on real pages (old-books: runs of consecutive p
         else wrong.push(`${id}: expected ${expected}, got ${here.toNext}`);
       });
     }
-    console.log(`[stage-merge] continuation (label stage, deterministic mode) right on ${right} of ${scored} readable page breaks (${unreadable} unreadable left out)${wrong.length ? `; wrong: ${wrong.join('; ')}` : ''}`);
+    console.log(
+      `[stage-merge] continuation (label stage, deterministic mode) right on ${right} of ${scored} readable page breaks (${unreadable} unreadable left out)${wrong.length ? `; wrong: ${wrong.join('; ')}` : ''}`,
+    );
     expect(scored + unreadable).toBe(Object.keys(RUNS_ON).length);
     expect(right / scored).toBeGreaterThanOrEqual(0.8);
   });

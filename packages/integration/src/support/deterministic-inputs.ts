@@ -2,8 +2,8 @@
  * Test support, not exported: the correction and label stages in their deterministic modes (no LLM), run
  * through a Pipeline on a scan that has source and OCR pages, as `bookpipe run` runs them without a key.
  */
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
-import { Pipeline, loadConfig, silentLogger, type BookStorage } from '@bookpipe/core';
+import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
+import { type BookStorage, loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
 

@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,7 +103,13 @@ export async function hashTree(dir: string): Promise<Map<string, string>> {
     for (const entry of await readdir(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else hashes.set(path.relative(dir, full).split(path.sep).join('/'), createHash('sha256').update(await readFile(full)).digest('hex'));
+      else
+        hashes.set(
+          path.relative(dir, full).split(path.sep).join('/'),
+          createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        );
     }
   };
   await walk(dir);
@@ -150,7 +156,7 @@ let mountable: boolean | undefined;
 export function canMount(): boolean {
   if (mountable !== undefined) return mountable;
   // Lets a developer with mount rights run the fallbacks a container without them would run.
-  if (process.env['BOOKPIPE_TEST_NO_MOUNT'] === '1') return (mountable = false);
+  if (process.env.BOOKPIPE_TEST_NO_MOUNT === '1') return (mountable = false);
   const probe = path.join(tmpdir(), `bookpipe-mount-probe-${process.pid}`);
   try {
     execFileSync('mkdir', ['-p', probe]);

@@ -34,7 +34,6 @@ export const FAULTS: readonly FaultCase[] = [
   { name: 'schema-violating JSON', reply: { fault: 'schemaViolation' }, reason: /violates schema/ },
 ];
 
-
 /** Decides, from a request's position among all requests the server received, whether it is faulted. */
 export type FaultSchedule = (request: FakeRequest) => boolean;
 

@@ -4,11 +4,11 @@
  * what a run leaves on disk: the book, a stage's report.csv, its JSON-lines logs.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
@@ -66,7 +66,12 @@ export async function copyScan(base: BaseScan, name = `case-${++copies}`, root =
  */
 export async function bookSnapshot(scan: Scan): Promise<Record<string, string>> {
   const snapshot: Record<string, string> = {};
-  const json = (text: string) => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'createdAt' ? undefined : value)), null, 1);
+  const json = (text: string) =>
+    JSON.stringify(
+      JSON.parse(text, (key, value: unknown) => (key === 'createdAt' ? undefined : value)),
+      null,
+      1,
+    );
   const anonymous = (text: string) => text.split(`"${scan.scanId}"`).join('"SCAN"').split(`# ${scan.scanId}\n`).join('# SCAN\n');
   snapshot['merge/book.md'] = anonymous(await scan.stage('merge').readFile('book.md'));
   snapshot['merge/book.json'] = anonymous(json(await scan.stage('merge').readFile('book.json')));

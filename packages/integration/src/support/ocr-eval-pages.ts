@@ -3,10 +3,11 @@
  * (@bookpipe/stage-ocr), so the tests see exactly what the later stages are given.
  * Images become PNGs first (sharp), as the source stage writes them. Nothing is cached.
  */
-import { type OcrPage } from '@bookpipe/contracts';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { OcrPage } from '@bookpipe/contracts';
 import { createOcrEngine, type OcrEngineName } from '@bookpipe/stage-ocr';
 import sharp from 'sharp';
 

@@ -3,16 +3,17 @@
  * by the real stages once per suite. `copyOf` gives each test its own copy, so that every test starts
  * from the same source and OCR pages (copying takes milliseconds; OCR takes seconds).
  */
-import { OCR_STAGE, OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { OCR_STAGE, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
 
-export { REAL_PAGES, evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
+export { evalDir, hasEval, noteSkip, REAL_PAGES } from '@bookpipe/testkit';
 
 export interface RealScan {
   /** Folder holding the scan `base` with complete source and ocr stages. */
@@ -25,7 +26,12 @@ export interface RealScan {
 export async function makeRealScan(files: readonly string[]): Promise<RealScan> {
   const root = await mkdtemp(path.join(tmpdir(), 'bookpipe-real-scan-'));
   const scan = openScan({ root, scanId: 'base' });
-  await new Pipeline({ scan, config: loadConfig({}), logger: silentLogger, stages: [new SourceStage({ inputs: [...files] }), new OcrStage({ maxWorkers: 2 })] }).run();
+  await new Pipeline({
+    scan,
+    config: loadConfig({}),
+    logger: silentLogger,
+    stages: [new SourceStage({ inputs: [...files] }), new OcrStage({ maxWorkers: 2 })],
+  }).run();
   const ocr = await Promise.all((await scan.pageNumbers()).map((page) => scan.stage(OCR_STAGE).loadPage(page, OcrPageSchema)));
   return { root, scan, ocr };
 }

@@ -24,7 +24,7 @@ export function caseSeed(suiteSeed: number, name: string): number {
  * caller prints it.
  */
 export function suiteSeed(env: NodeJS.ProcessEnv = process.env): number {
-  const given = env['BOOKPIPE_CRASH_SEED'];
+  const given = env.BOOKPIPE_CRASH_SEED;
   if (given !== undefined && given !== '') {
     const n = Number(given);
     if (!Number.isInteger(n) || n < 0) throw new Error(`BOOKPIPE_CRASH_SEED=${given} is not a non-negative integer`);

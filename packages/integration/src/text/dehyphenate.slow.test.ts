@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OcrPage } from '@bookpipe/contracts';
+import { buildVocabulary, dehyphenate } from '@bookpipe/text';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evalEngine, ocrImages } from '../support/ocr-eval-pages.js';
-import { buildVocabulary, dehyphenate } from '@bookpipe/text';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const folder = path.resolve(repoRoot, '../shared/eval/old-books');
@@ -48,7 +48,9 @@ describe.skipIf(!present)('dehyphenate on the old-books pages (Gutenberg truth)'
     const counts = { truePositive: 0, falsePositive: 0, falseNegative: 0, trueNegative: 0, trailing: 0, unscored: 0 };
     const wrong: string[] = [];
     for (const [id, page] of pages) {
-      const truth = readFileSync(path.join(folder, `${id}.txt`), 'utf8').toLowerCase().replace(/[\u2018\u2019]/g, "'");
+      const truth = readFileSync(path.join(folder, `${id}.txt`), 'utf8')
+        .toLowerCase()
+        .replace(/[\u2018\u2019]/g, "'");
       const result = dehyphenate(page, { vocabulary: buildVocabulary(books.get(id[0] as string) ?? [page]) });
       const decisions: Array<{ left: string; right: string; joined: boolean }> = result.paragraphs.flatMap((paragraph) =>
         paragraph.joins.map((join) => ({ left: join.left, right: join.right, joined: !join.keptHyphen })),

@@ -14,18 +14,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Pipeline, loadConfig, silentLogger } from '@bookpipe/core';
+import { loadConfig, Pipeline, silentLogger } from '@bookpipe/core';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
 import { openScan } from '@bookpipe/storage';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type RenderViewResult, renderView } from '@bookpipe/view';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderView, type RenderViewResult } from '@bookpipe/view';
-import { inkShares, paperLevel, sitsOnInk, type GreyImage, type ScreenBox } from './ink-shares.js';
+import { type GreyImage, inkShares, paperLevel, type ScreenBox, sitsOnInk } from './ink-shares.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval/old-books');
@@ -45,9 +45,15 @@ function findChromium(): string | undefined {
 const chromiumPath = findChromium();
 // CI must run this suite: there a missing browser or data set is a failure, not a skip.
 const required = Boolean(process.env.CI || process.env.BOOKPIPE_REQUIRE_CHROMIUM);
-const skipReason = !haveEval ? `${evalDir} is absent (see /work/shared/eval/README.md)` : !chromiumPath ? 'no chromium on PATH (Debian package `chromium`; `scripts/setup.sh --test` installs it)' : undefined;
+const skipReason = !haveEval
+  ? `${evalDir} is absent (see /work/shared/eval/README.md)`
+  : !chromiumPath
+    ? 'no chromium on PATH (Debian package `chromium`; `scripts/setup.sh --test` installs it)'
+    : undefined;
 if (skipReason) {
-  console.warn(`\n${'!'.repeat(100)}\n!! SKIPPING the @bookpipe/view browser suite: ${skipReason}.\n!! CI must run it: install chromium and the eval data, or set CHROMIUM_PATH.\n${'!'.repeat(100)}\n`);
+  console.warn(
+    `\n${'!'.repeat(100)}\n!! SKIPPING the @bookpipe/view browser suite: ${skipReason}.\n!! CI must run it: install chromium and the eval data, or set CHROMIUM_PATH.\n${'!'.repeat(100)}\n`,
+  );
 }
 
 describe.runIf(required && skipReason)('@bookpipe/view browser suite prerequisites', () => {
@@ -134,7 +140,8 @@ async function checkAlignment(page: Page, label: string, ocrWidth: number): Prom
   const paper = paperLevel(image, figure);
   const w = checkBoxes(image, words, paper * 0.6);
   const l = checkBoxes(image, lines, paper * 0.6);
-  const pct = (c: BoxCheck) => `${c.passing}/${c.checked} on ink (${((c.passing / c.checked) * 100).toFixed(1)}%), moved 3/4 of a box down ${c.shiftedPassing}/${c.checked}`;
+  const pct = (c: BoxCheck) =>
+    `${c.passing}/${c.checked} on ink (${((c.passing / c.checked) * 100).toFixed(1)}%), moved 3/4 of a box down ${c.shiftedPassing}/${c.checked}`;
   const line = `${label}: image shown ${figure.width.toFixed(0)} px wide (scale ${(figure.width / ocrWidth).toFixed(3)}), paper grey ${paper}; words ${pct(w)}; lines ${pct(l)}`;
   console.log(`view box check, ${line}`);
   return { line, shownWidth: figure.width, words: w, lines: l };
@@ -175,7 +182,9 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
 
   it('an OCR-only scan gets a view that says which stages are missing', () => {
     expect(ocrOnly.missingStages).toEqual(['correction', 'label', 'merge']);
-    expect(ocrOnlyIndex).toContain('Stages not run on this scan: <strong>correction, label, merge</strong>. Text is shown as OCR read it. Blocks are not classified.');
+    expect(ocrOnlyIndex).toContain(
+      'Stages not run on this scan: <strong>correction, label, merge</strong>. Text is shown as OCR read it. Blocks are not classified.',
+    );
     expect(ocrOnly.imagesWritten).toBe(2);
     // The second render kept the images, which were newer than the source and OCR pages.
     expect(view.imagesWritten).toBe(0);
@@ -238,37 +247,45 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
 
 const cardinalPdf = path.resolve(repoRoot, '../shared/eval/ocrmypdf-resources/cardinal.pdf');
 
-describe.skipIf(skipReason !== undefined || !existsSync(cardinalPdf))('@bookpipe/view in headless chromium, on a page the OCR stage turned upright (cardinal.pdf page 2)', () => {
-  let dir: string;
-  let scan: ReturnType<typeof openScan>;
-  let view: RenderViewResult;
-  let browser: Browser;
+describe.skipIf(skipReason !== undefined || !existsSync(cardinalPdf))(
+  '@bookpipe/view in headless chromium, on a page the OCR stage turned upright (cardinal.pdf page 2)',
+  () => {
+    let dir: string;
+    let scan: ReturnType<typeof openScan>;
+    let view: RenderViewResult;
+    let browser: Browser;
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'bookpipe-view-turned-'));
-    scan = openScan({ root: dir, scanId: 'cardinal' });
-    await new Pipeline({ scan, stages: [new SourceStage({ inputs: [cardinalPdf] }), new OcrStage({ maxWorkers: 2 })], config: loadConfig({}), logger: silentLogger }).run();
-    view = await renderView({ scan });
-    browser = await chromium.launch({ executablePath: chromiumPath!, args: ['--no-sandbox'] });
-  }, 300_000);
-  afterAll(async () => {
-    await browser?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'bookpipe-view-turned-'));
+      scan = openScan({ root: dir, scanId: 'cardinal' });
+      await new Pipeline({
+        scan,
+        stages: [new SourceStage({ inputs: [cardinalPdf] }), new OcrStage({ maxWorkers: 2 })],
+        config: loadConfig({}),
+        logger: silentLogger,
+      }).run();
+      view = await renderView({ scan });
+      browser = await chromium.launch({ executablePath: chromiumPath!, args: ['--no-sandbox'] });
+    }, 300_000);
+    afterAll(async () => {
+      await browser?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  it('shows the page turned as the OCR stage read it, its boxes on the text', async () => {
-    const ocr = JSON.parse(await readFile(scan.stage('ocr').pagePath(2), 'utf8')) as { rotation?: number; width: number };
-    // The source image lies sideways; the OCR boxes refer to the upright image.
-    expect(ocr.rotation).toBe(270);
-    // A wide window: the brochure's small print needs the image at about half size or more for the
-    // gaps between its lines (2-3 px at a quarter size) to hold the ring around each box.
-    const { page, problems } = await open(browser, path.join(view.dir, 'pages', 'page_0002.html'), 2400);
-    try {
-      expect(problems).toEqual([]);
-      expect(await page.locator('dl.facts').textContent()).toContain('turned 270° before reading');
-      expectAligned(await checkAlignment(page, 'cardinal.pdf page 2 (turned 270°), viewport 2400px', ocr.width), 50);
-    } finally {
-      await page.close();
-    }
-  });
-});
+    it('shows the page turned as the OCR stage read it, its boxes on the text', async () => {
+      const ocr = JSON.parse(await readFile(scan.stage('ocr').pagePath(2), 'utf8')) as { rotation?: number; width: number };
+      // The source image lies sideways; the OCR boxes refer to the upright image.
+      expect(ocr.rotation).toBe(270);
+      // A wide window: the brochure's small print needs the image at about half size or more for the
+      // gaps between its lines (2-3 px at a quarter size) to hold the ring around each box.
+      const { page, problems } = await open(browser, path.join(view.dir, 'pages', 'page_0002.html'), 2400);
+      try {
+        expect(problems).toEqual([]);
+        expect(await page.locator('dl.facts').textContent()).toContain('turned 270° before reading');
+        expectAligned(await checkAlignment(page, 'cardinal.pdf page 2 (turned 270°), viewport 2400px', ocr.width), 50);
+      } finally {
+        await page.close();
+      }
+    });
+  },
+);

@@ -21,19 +21,22 @@ describe('anthropic', () => {
     await using fake = await startFakeProvider();
     await anthropic({ baseURL: fake.anthropicBaseURL, apiKey: 'k' }).send(sampleCall, context);
     const body = fake.requests[0]?.body as Record<string, any>;
-    expect(body['tool_choice']).toEqual({ type: 'tool', name: 'page_blocks', disable_parallel_tool_use: true });
-    expect(body['tools']).toEqual([{ name: 'page_blocks', description: expect.any(String), input_schema: sampleCall.responseSchema.schema }]);
-    expect(body['system']).toBe('You read scanned pages.');
-    expect(body['max_tokens']).toBe(4096);
-    const blocks = body['messages'][0].content;
-    expect(blocks[0]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(sampleCall.images[0]!.data).toString('base64') } });
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'page_blocks', disable_parallel_tool_use: true });
+    expect(body.tools).toEqual([{ name: 'page_blocks', description: expect.any(String), input_schema: sampleCall.responseSchema.schema }]);
+    expect(body.system).toBe('You read scanned pages.');
+    expect(body.max_tokens).toBe(4096);
+    const blocks = body.messages[0].content;
+    expect(blocks[0]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: Buffer.from(sampleCall.images[0]!.data).toString('base64') },
+    });
     expect(blocks[2]).toEqual({ type: 'text', text: 'Read this page.' });
   });
 
   it('uses the request maxTokens over its default', async () => {
     await using fake = await startFakeProvider();
     await anthropic({ baseURL: fake.anthropicBaseURL, apiKey: 'k', maxTokens: 1000 }).send({ ...sampleCall, maxTokens: 77 }, context);
-    expect(fake.requests[0]?.body['max_tokens']).toBe(77);
+    expect(fake.requests[0]?.body.max_tokens).toBe(77);
   });
 
   it('refuses to start without an apiKey', () => {

@@ -78,7 +78,10 @@ function toBody(call: ProviderCall, defaultMaxTokens: number): Anthropic.Message
     source: { type: 'base64', media_type: image.mediaType, data: toBase64(image.data) },
   }));
   // The Messages API takes system prompts apart from the turns.
-  const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const system = call.messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
   const messages: Anthropic.Messages.MessageParam[] = [];
   call.messages.forEach((message, index) => {
     if (message.role === 'system') return;

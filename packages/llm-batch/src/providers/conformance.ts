@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiCallError } from '../api-call-error.js';
 import type { LlmProvider, ProviderCall, SendContext } from '../provider.js';
-import { startFakeProvider, type FakeResponder } from '../testing/fake-provider.js';
+import { type FakeResponder, startFakeProvider } from '../testing/fake-provider.js';
 
 export interface ConformanceTarget {
   /** Which wire format the adapter speaks, to start the fake provider on the right route. */
@@ -69,7 +69,7 @@ export function testProviderConformance(name: string, target: ConformanceTarget)
       expect(request?.model).toBe('test-model');
     });
 
-    it('sends the exact response schema, under its name, in the provider\'s structured-output form', async () => {
+    it("sends the exact response schema, under its name, in the provider's structured-output form", async () => {
       const { requests } = await sendWith(target, () => undefined);
       expect(requests[0]?.schema).toEqual(schema);
       expect(requests[0]?.schemaName).toBe('page_blocks');
@@ -143,7 +143,7 @@ export function testProviderConformance(name: string, target: ConformanceTarget)
       const error = await errorOf(target, ({ headers }) => ({
         fault: 'httpError',
         status: 401,
-        message: `Invalid key ${String(headers['authorization'] ?? headers['x-api-key'])} (key ${KEY})`,
+        message: `Invalid key ${String(headers.authorization ?? headers['x-api-key'])} (key ${KEY})`,
       }));
       expect(error.retryable).toBe(false);
       expect(error.message).not.toContain(KEY);

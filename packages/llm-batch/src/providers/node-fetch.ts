@@ -44,25 +44,27 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchFunction {
         signal?.removeEventListener('abort', onAbort);
         reject(error);
       };
-      const request = transport.request(
-        url,
-        { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
-          response.on('aborted', () => fail(new TypeError('fetch failed: response aborted')));
-          response.on('end', () => {
-            if (settled) return;
-            if (!response.complete) return fail(new TypeError('terminated: the connection closed before the body was complete'));
-            settled = true;
-            signal?.removeEventListener('abort', onAbort);
-            const status = response.statusCode ?? 0;
-            const nullBody = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
-            resolve(new BufferedResponse(nullBody ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage ?? '', headers: toHeaders(response.headers) }));
-          });
-        },
-      );
+      const request = transport.request(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
+        response.on('aborted', () => fail(new TypeError('fetch failed: response aborted')));
+        response.on('end', () => {
+          if (settled) return;
+          if (!response.complete) return fail(new TypeError('terminated: the connection closed before the body was complete'));
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          const status = response.statusCode ?? 0;
+          const nullBody = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
+          resolve(
+            new BufferedResponse(nullBody ? null : Buffer.concat(chunks), {
+              status,
+              statusText: response.statusMessage ?? '',
+              headers: toHeaders(response.headers),
+            }),
+          );
+        });
+      });
       const onAbort = () => {
         const error = abortError(signal as AbortSignal);
         request.destroy(error);

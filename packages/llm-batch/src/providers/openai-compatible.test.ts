@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeProvider } from '../testing/fake-provider.js';
-import { testProviderConformance, sampleCall } from './conformance.js';
+import { sampleCall, testProviderConformance } from './conformance.js';
 import { openaiCompatible } from './openai-compatible.js';
 
 testProviderConformance('openaiCompatible', {
@@ -21,12 +21,12 @@ describe('openaiCompatible', () => {
     await using fake = await startFakeProvider();
     await openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'k', imageDetail: 'high' }).send(sampleCall, context);
     const body = fake.requests[0]?.body as Record<string, any>;
-    expect(body['response_format']).toEqual({
+    expect(body.response_format).toEqual({
       type: 'json_schema',
       json_schema: { name: 'page_blocks', schema: sampleCall.responseSchema.schema, strict: true },
     });
-    expect(body['messages'][0]).toEqual({ role: 'system', content: 'You read scanned pages.' });
-    const parts = body['messages'][1].content;
+    expect(body.messages[0]).toEqual({ role: 'system', content: 'You read scanned pages.' });
+    const parts = body.messages[1].content;
     expect(parts[0]).toEqual({ type: 'text', text: 'Read this page.' });
     expect(parts[1].type).toBe('image_url');
     expect(parts[1].image_url.url).toMatch(/^data:image\/png;base64,/);

@@ -1,4 +1,4 @@
-import { ApiCallError, isRetryableStatus, parseRetryAfter, shouldRetryOverride, type HeaderSource } from '../api-call-error.js';
+import { ApiCallError, type HeaderSource, isRetryableStatus, parseRetryAfter, shouldRetryOverride } from '../api-call-error.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

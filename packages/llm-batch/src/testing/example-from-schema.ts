@@ -14,42 +14,42 @@ export function exampleFromSchema(schema: unknown): unknown {
 
 function build(schema: unknown, root: unknown, depth: number): unknown {
   if (!isNode(schema) || depth > 32) return null;
-  if ('const' in schema) return schema['const'];
-  if (Array.isArray(schema['enum'])) return schema['enum'][0];
-  if (typeof schema['$ref'] === 'string') return build(resolveRef(root, schema['$ref']), root, depth + 1);
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if (typeof schema.$ref === 'string') return build(resolveRef(root, schema.$ref), root, depth + 1);
   for (const keyword of ['anyOf', 'oneOf'] as const) {
     const options = schema[keyword];
     if (Array.isArray(options) && options.length > 0) {
-      const preferred = options.find((o) => isNode(o) && o['type'] !== 'null') ?? options[0];
+      const preferred = options.find((o) => isNode(o) && o.type !== 'null') ?? options[0];
       return build(preferred, root, depth + 1);
     }
   }
-  if (Array.isArray(schema['allOf'])) {
-    return build(Object.assign({}, ...schema['allOf'].filter(isNode)), root, depth + 1);
+  if (Array.isArray(schema.allOf)) {
+    return build(Object.assign({}, ...schema.allOf.filter(isNode)), root, depth + 1);
   }
-  const declared = schema['type'];
+  const declared = schema.type;
   const type = Array.isArray(declared) ? (declared.find((t) => t !== 'null') ?? declared[0]) : declared;
   switch (type) {
     case 'object': {
-      const properties = isNode(schema['properties']) ? schema['properties'] : {};
+      const properties = isNode(schema.properties) ? schema.properties : {};
       return Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, build(sub, root, depth + 1)]));
     }
     case 'array': {
-      const prefix = Array.isArray(schema['prefixItems']) ? schema['prefixItems'] : [];
-      const min = typeof schema['minItems'] === 'number' ? schema['minItems'] : 0;
+      const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : [];
+      const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
       const items: unknown[] = prefix.map((sub) => build(sub, root, depth + 1));
-      while (items.length < min) items.push(build(schema['items'], root, depth + 1));
+      while (items.length < min) items.push(build(schema.items, root, depth + 1));
       return items;
     }
     case 'string': {
-      const min = typeof schema['minLength'] === 'number' ? schema['minLength'] : 0;
+      const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
       return 'x'.repeat(min);
     }
     case 'integer':
     case 'number': {
-      if (typeof schema['minimum'] === 'number') return type === 'integer' ? Math.ceil(schema['minimum']) : schema['minimum'];
-      if (typeof schema['exclusiveMinimum'] === 'number') return Math.floor(schema['exclusiveMinimum']) + 1;
-      if (typeof schema['maximum'] === 'number' && schema['maximum'] < 0) return type === 'integer' ? Math.floor(schema['maximum']) : schema['maximum'];
+      if (typeof schema.minimum === 'number') return type === 'integer' ? Math.ceil(schema.minimum) : schema.minimum;
+      if (typeof schema.exclusiveMinimum === 'number') return Math.floor(schema.exclusiveMinimum) + 1;
+      if (typeof schema.maximum === 'number' && schema.maximum < 0) return type === 'integer' ? Math.floor(schema.maximum) : schema.maximum;
       return 0;
     }
     case 'boolean':

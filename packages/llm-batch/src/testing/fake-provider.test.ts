@@ -39,7 +39,13 @@ describe('startFakeProvider', () => {
     const first = (await (await post('/v1/chat/completions', openaiBody)).json()) as { choices: { message: { content: string } }[] };
     await post('/v1/chat/completions', openaiBody);
     expect(first.choices[0]?.message.content).toBe('{"a":0}');
-    const anthropicBody = { model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 't' } };
+    const anthropicBody = {
+      model: 'c',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 't', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'tool', name: 't' },
+    };
     const message = (await (await post('/v1/messages', anthropicBody, { 'x-bookpipe-request-id': 'p1' })).json()) as { content: unknown[] };
     expect(message.content[0]).toMatchObject({ type: 'tool_use', name: 't', input: {} });
     expect(fake.requests.map((r) => [r.api, r.attempt])).toEqual([
@@ -66,10 +72,7 @@ describe('createVirtualClock', () => {
   it('moves time only by sleeping, waking sleepers in time order', async () => {
     const clock = createVirtualClock(0);
     const woke: [string, number][] = [];
-    await Promise.all([
-      clock.sleep(300).then(() => woke.push(['late', clock.now()])),
-      clock.sleep(100).then(() => woke.push(['early', clock.now()])),
-    ]);
+    await Promise.all([clock.sleep(300).then(() => woke.push(['late', clock.now()])), clock.sleep(100).then(() => woke.push(['early', clock.now()]))]);
     expect(woke).toEqual([
       ['early', 100],
       ['late', 300],

@@ -121,7 +121,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const api = req.method === 'POST' && req.url?.split('?')[0] === '/v1/chat/completions' ? 'openai' : req.method === 'POST' && req.url?.split('?')[0] === '/v1/messages' ? 'anthropic' : undefined;
+    const api =
+      req.method === 'POST' && req.url?.split('?')[0] === '/v1/chat/completions'
+        ? 'openai'
+        : req.method === 'POST' && req.url?.split('?')[0] === '/v1/messages'
+          ? 'anthropic'
+          : undefined;
     if (!api) return sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method} ${req.url}` } });
     let body: Record<string, unknown>;
     try {
@@ -133,7 +138,16 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const id = typeof header === 'string' ? header : `body:${hash(raw)}`;
     const attempt = (attemptsById.get(id) ?? 0) + 1;
     attemptsById.set(id, attempt);
-    const request: FakeRequest = { api, callIndex: callIndex++, id, attempt, model: String(body['model']), body, headers: req.headers, ...parseBody(api, body) };
+    const request: FakeRequest = {
+      api,
+      callIndex: callIndex++,
+      id,
+      attempt,
+      model: String(body.model),
+      body,
+      headers: req.headers,
+      ...parseBody(api, body),
+    };
     if (record) requests.push(request);
 
     const reply = (await options.respond?.(request)) ?? { json: exampleFromSchema(request.schema) };
@@ -271,21 +285,21 @@ function errorBody(api: 'openai' | 'anthropic', status: number, type: string, me
 function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): Pick<FakeRequest, 'schema' | 'schemaName' | 'text' | 'images'> {
   const texts: string[] = [];
   const images: FakeRequest['images'] = [];
-  const messages = Array.isArray(body['messages']) ? (body['messages'] as Record<string, unknown>[]) : [];
-  if (typeof body['system'] === 'string') texts.push(body['system']);
+  const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+  if (typeof body.system === 'string') texts.push(body.system);
   for (const message of messages) {
-    const content = message['content'];
+    const content = message.content;
     if (typeof content === 'string') {
       texts.push(content);
       continue;
     }
     for (const part of Array.isArray(content) ? (content as Record<string, unknown>[]) : []) {
-      if (typeof part['text'] === 'string') texts.push(part['text']);
-      const imageUrl = (part['image_url'] as { url?: string } | undefined)?.url;
+      if (typeof part.text === 'string') texts.push(part.text);
+      const imageUrl = (part.image_url as { url?: string } | undefined)?.url;
       const dataUrl = imageUrl && /^data:([^;]+);base64,(.*)$/s.exec(imageUrl);
       if (dataUrl) images.push({ mediaType: dataUrl[1] as string, data: Buffer.from(dataUrl[2] as string, 'base64') });
-      const source = part['source'] as { type?: string; media_type?: string; data?: string } | undefined;
-      if (part['type'] === 'image' && source?.type === 'base64') {
+      const source = part.source as { type?: string; media_type?: string; data?: string } | undefined;
+      if (part.type === 'image' && source?.type === 'base64') {
         images.push({ mediaType: String(source.media_type), data: Buffer.from(String(source.data), 'base64') });
       }
     }
@@ -293,12 +307,12 @@ function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): 
   let schema: JsonSchema | undefined;
   let schemaName: string | undefined;
   if (api === 'openai') {
-    const format = body['response_format'] as { json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
+    const format = body.response_format as { json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
     schema = format?.json_schema?.schema;
     schemaName = format?.json_schema?.name;
   } else {
-    const choice = body['tool_choice'] as { name?: string } | undefined;
-    const tools = Array.isArray(body['tools']) ? (body['tools'] as { name?: string; input_schema?: JsonSchema }[]) : [];
+    const choice = body.tool_choice as { name?: string } | undefined;
+    const tools = Array.isArray(body.tools) ? (body.tools as { name?: string; input_schema?: JsonSchema }[]) : [];
     const tool = tools.find((t) => t.name === choice?.name) ?? tools[0];
     schema = tool?.input_schema;
     schemaName = tool?.name;

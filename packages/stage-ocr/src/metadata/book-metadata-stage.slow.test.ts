@@ -5,22 +5,26 @@
  * read-metadata.slow.test.ts), so this generated one is the positive case; its truth is book.txt.
  * With a model: the real openai SDK against the fake provider of @bookpipe/llm-batch/testing.
  */
-import { type ScanMetadata } from '@bookpipe/contracts';
+
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline, loadConfig, silentLogger, type PipelineEvent } from '@bookpipe/core';
-import { SAMPLE_BOOK_TEXT, generateSampleBook, parseBookText } from '@bookpipe/testkit/sample-book';
+import type { ScanMetadata } from '@bookpipe/contracts';
+import { loadConfig, Pipeline, type PipelineEvent, silentLogger } from '@bookpipe/core';
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
-import { createVirtualClock, startFakeProvider, type FakeRequest } from '@bookpipe/llm-batch/testing';
+import { createVirtualClock, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
+import { renderPdf, scanWithSourcePages } from '@bookpipe/testkit';
+import { generateSampleBook, parseBookText, SAMPLE_BOOK_TEXT } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrStage, type OcrStageOptions } from '../ocr-stage.js';
-import { renderPdf, scanWithSourcePages } from '@bookpipe/testkit';
 import { BOOK_METADATA_FILE } from './book-metadata-step.js';
 import type { LlmMetadataAnswer } from './llm-metadata.js';
 
-const key = (v: unknown) => String(v).toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+const key = (v: unknown) =>
+  String(v)
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
 
 describe('OcrStage.after() reads the book metadata (sample book)', () => {
   let tmp: string;
@@ -32,7 +36,10 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
     truth = parseBookText(await readFile(SAMPLE_BOOK_TEXT, 'utf8')).meta;
     const { path: pdf } = await generateSampleBook(join(tmp, 'sample.pdf'));
     const pngs = await renderPdf(pdf, tmp);
-    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'base' }), pngs.slice(0, 6).map((png) => ({ png })));
+    const scan = await scanWithSourcePages(
+      openScan({ root: join(tmp, 'scans'), scanId: 'base' }),
+      pngs.slice(0, 6).map((png) => ({ png })),
+    );
     // The base scan: every page read, no metadata yet.
     await runOcr(scan, { metadata: false });
   }, 600_000);
@@ -49,20 +56,32 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
   }
 
   async function runOcr(scan: ReturnType<typeof openScan>, options: OcrStageOptions, events: PipelineEvent[] = []) {
-    const result = await new Pipeline({ scan, stages: [new OcrStage({ engine: 'native', maxWorkers: 2, ...options })], config: loadConfig({}), logger: silentLogger, onEvent: (e) => events.push(e) }).run();
-    return result.stages['ocr']!;
+    const result = await new Pipeline({
+      scan,
+      stages: [new OcrStage({ engine: 'native', maxWorkers: 2, ...options })],
+      config: loadConfig({}),
+      logger: silentLogger,
+      onEvent: (e) => events.push(e),
+    }).run();
+    return result.stages.ocr!;
   }
 
   it('without a model: title, author, year, publisher and language of the title and copyright pages, with their sources; a rerun changes nothing', async () => {
     const scan = await copy();
     expect((await runOcr(scan, {})).status).toBe('done');
     const metadata = await scan.readMetadata();
-    const right = { title: key(metadata.title) === key(truth['title']), author: metadata.author === truth['author'], year: metadata.year === Number(truth['year']), publisher: metadata.publisher === truth['publisher'], language: metadata.language === 'en' };
+    const right = {
+      title: key(metadata.title) === key(truth.title),
+      author: metadata.author === truth.author,
+      year: metadata.year === Number(truth.year),
+      publisher: metadata.publisher === truth.publisher,
+      language: metadata.language === 'en',
+    };
     console.info('[stage-ocr] sample book, deterministic:', JSON.stringify(right));
     expect(right).toEqual({ title: true, author: true, year: true, publisher: true, language: true });
     expect(metadata.isbn ?? null).toBeNull();
-    expect(metadata.metadataSources?.['title']).toMatchObject({ method: 'deterministic', page: 1 });
-    expect(metadata.metadataSources?.['year']).toMatchObject({ method: 'deterministic', page: 2 });
+    expect(metadata.metadataSources?.title).toMatchObject({ method: 'deterministic', page: 1 });
+    expect(metadata.metadataSources?.year).toMatchObject({ method: 'deterministic', page: 2 });
     const file = JSON.parse(await scan.stage('ocr').readFile(BOOK_METADATA_FILE));
     expect(file.method).toBe('deterministic');
     expect(file.pages).toEqual([1, 2, 3, 4, 5, 6]);
@@ -81,12 +100,16 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
     await scan.updateMetadata({ title: 'Chosen By The User', year: 1999 });
     await runOcr(scan, { llm: false });
     const metadata = await scan.readMetadata();
-    expect(metadata).toMatchObject({ title: 'Chosen By The User', year: 1999, author: truth['author'] });
-    expect(metadata.metadataSources?.['title']).toBeUndefined();
+    expect(metadata).toMatchObject({ title: 'Chosen By The User', year: 1999, author: truth.author });
+    expect(metadata.metadataSources?.title).toBeUndefined();
   }, 300_000);
 
   /** The line of the prompt that contains `text`, as the model would quote it. */
-  const quote = (request: FakeRequest, text: string) => request.text.split('\n').find((l) => l.includes(text))?.replace(/^\[[\d.]+\] /, '') ?? null;
+  const quote = (request: FakeRequest, text: string) =>
+    request.text
+      .split('\n')
+      .find((l) => l.includes(text))
+      ?.replace(/^\[[\d.]+\] /, '') ?? null;
 
   it('with a model: one request with the first pages and a strict schema; its supported values are written as "llm", an unsupported one is not', async () => {
     const scan = await copy();
@@ -116,9 +139,15 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
     expect(request!.images).toHaveLength(0);
 
     const metadata = await scan.readMetadata();
-    expect(metadata).toMatchObject({ title: 'The Patient Page: An Essay on Reading Old Books', author: 'Margaret Hale', year: 1923, publisher: truth['publisher'], language: 'en' });
-    expect(metadata.metadataSources?.['title']).toMatchObject({ method: 'llm', model: 'gpt-4o-mini', page: 1 });
-    expect(metadata.metadataSources?.['publisher']).toMatchObject({ method: 'deterministic' });
+    expect(metadata).toMatchObject({
+      title: 'The Patient Page: An Essay on Reading Old Books',
+      author: 'Margaret Hale',
+      year: 1923,
+      publisher: truth.publisher,
+      language: 'en',
+    });
+    expect(metadata.metadataSources?.title).toMatchObject({ method: 'llm', model: 'gpt-4o-mini', page: 1 });
+    expect(metadata.metadataSources?.publisher).toMatchObject({ method: 'deterministic' });
     const file = JSON.parse(await scan.stage('ocr').readFile(BOOK_METADATA_FILE));
     expect(file.llm.publisher.confidence).toBeLessThan(0.7);
   }, 300_000);
@@ -130,7 +159,11 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
     it(`with a model that fails (${fault.name}): the stage completes with the deterministic values and a warning`, async () => {
       const scan = await copy();
       await using fake = await startFakeProvider({ respond: () => fault.reply });
-      const client = new LlmBatchClient({ provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }), clock: createVirtualClock(), maxRetries: 1 });
+      const client = new LlmBatchClient({
+        provider: openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' }),
+        clock: createVirtualClock(),
+        maxRetries: 1,
+      });
       const events: PipelineEvent[] = [];
       const result = await runOcr(scan, { llm: { client, model: 'gpt-4o-mini' } }, events);
       expect(result.status).toBe('done');
@@ -138,8 +171,8 @@ describe('OcrStage.after() reads the book metadata (sample book)', () => {
       const warning = events.find((e) => e.type === 'stage:event' && e.event.type === 'metadataLlmFailed');
       expect(warning).toBeDefined();
       const metadata: ScanMetadata = await scan.readMetadata();
-      expect(metadata).toMatchObject({ author: truth['author'], year: Number(truth['year']), publisher: truth['publisher'] });
-      expect(key(metadata.title)).toBe(key(truth['title']));
+      expect(metadata).toMatchObject({ author: truth.author, year: Number(truth.year), publisher: truth.publisher });
+      expect(key(metadata.title)).toBe(key(truth.title));
       expect(Object.values(metadata.metadataSources ?? {}).every((s) => s.method === 'deterministic')).toBe(true);
       expect((await scan.stage('ocr').checkpoint.status()).complete).toBe(true);
     }, 300_000);

@@ -3,13 +3,13 @@
  * pages (deterministically, and through one model request when an LLM is configured), keep the full
  * reading in `ocr/book-metadata.json`, and write the confident values into metadata.json.
  */
-import { OcrPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { describeError, type StageContext } from '@bookpipe/core';
-import { DEFAULT_MIN_METADATA_CONFIDENCE, type BookMetadataReading } from './book-metadata.js';
-import { MetadataLlmError, combineReadings, readMetadataWithLlm } from './llm-metadata.js';
 import { resolveLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { type BookMetadataReading, DEFAULT_MIN_METADATA_CONFIDENCE } from './book-metadata.js';
+import { combineReadings, MetadataLlmError, readMetadataWithLlm } from './llm-metadata.js';
 import { readMetadata } from './read-metadata.js';
-import { updateScanMetadata, type MetadataDecision } from './update-metadata.js';
+import { type MetadataDecision, updateScanMetadata } from './update-metadata.js';
 
 /** How the OCR stage reads the book's metadata. */
 export interface BookMetadataOptions {
@@ -64,7 +64,12 @@ export type MetadataLlmOptions = Omit<StageLlmOptions, 'maxWorkers' | 'requestsP
  * used: the OCR of the book is done and must not be lost to it. Running it again on the same pages
  * changes nothing.
  */
-export async function readBookMetadata(ctx: StageContext, options: BookMetadataOptions, llmOptions: MetadataLlmOptions | false | undefined, ocrLanguage: string): Promise<BookMetadataOutcome> {
+export async function readBookMetadata(
+  ctx: StageContext,
+  options: BookMetadataOptions,
+  llmOptions: MetadataLlmOptions | false | undefined,
+  ocrLanguage: string,
+): Promise<BookMetadataOutcome> {
   const stage = ctx.output.stageName;
   const count = options.pages ?? DEFAULT_METADATA_PAGES;
   const minConfidence = options.minConfidence ?? DEFAULT_MIN_METADATA_CONFIDENCE;
@@ -91,7 +96,14 @@ export async function readBookMetadata(ctx: StageContext, options: BookMetadataO
       llmReading = fromModel;
       costUsd = result.costUsd;
       reading = combineReadings(deterministic, fromModel);
-      ctx.logger.info('book metadata: llm request', { stage, model: result.model, provider: result.provider, attempts: result.attempts, costUsd: result.costUsd, usage: result.usage });
+      ctx.logger.info('book metadata: llm request', {
+        stage,
+        model: result.model,
+        provider: result.provider,
+        attempts: result.attempts,
+        costUsd: result.costUsd,
+        usage: result.usage,
+      });
     } catch (error) {
       llmError = describeError(error);
       if (error instanceof MetadataLlmError) costUsd = error.costUsd;
@@ -107,6 +119,11 @@ export async function readBookMetadata(ctx: StageContext, options: BookMetadataO
     BOOK_METADATA_FILE,
     `${JSON.stringify({ pages: pages.map((p) => p.pageNumber), minConfidence, method: outcome.method, chosen: reading, deterministic, ...(llmReading ? { llm: llmReading } : {}), ...(llmError ? { llmError } : {}), decisions }, null, 2)}\n`,
   );
-  ctx.logger.info('book metadata', { stage, pages: pages.map((p) => p.pageNumber), written: decisions.filter((d) => d.action === 'written').map((d) => d.field), decisions });
+  ctx.logger.info('book metadata', {
+    stage,
+    pages: pages.map((p) => p.pageNumber),
+    written: decisions.filter((d) => d.action === 'written').map((d) => d.field),
+    decisions,
+  });
   return outcome;
 }

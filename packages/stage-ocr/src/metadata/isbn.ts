@@ -47,7 +47,10 @@ const CANDIDATE = /(ISBN(?:-1[03])?[:\s]*)?((?:\d[\s\u2010-\u2015-]?){9}[\dXx](?
  * 978/979 prefix, since about one random 10-digit run in 11 passes the ISBN-10 check.
  */
 export function findIsbns(line: string): IsbnMatch[] {
-  const text = line.replace(/(ISBN(?:-1[03])?[:\s]*)([0-9OolI\s\u2010-\u2015Xx-]{10,20})/gi, (_m, label: string, body: string) => label + body.replace(/[Oo]/g, '0').replace(/[lI]/g, '1'));
+  const text = line.replace(
+    /(ISBN(?:-1[03])?[:\s]*)([0-9OolI\s\u2010-\u2015Xx-]{10,20})/gi,
+    (_m, label: string, body: string) => label + body.replace(/[Oo]/g, '0').replace(/[lI]/g, '1'),
+  );
   const found: IsbnMatch[] = [];
   for (const match of text.matchAll(CANDIDATE)) {
     const labelled = match[1] !== undefined;

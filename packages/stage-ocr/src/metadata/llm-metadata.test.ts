@@ -1,7 +1,7 @@
-import { type OcrPage } from '@bookpipe/contracts';
+import type { OcrPage } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import type { BookMetadataReading } from './book-metadata.js';
-import { checkAnswer, combineReadings, metadataPrompt, type LlmMetadataAnswer } from './llm-metadata.js';
+import { checkAnswer, combineReadings, type LlmMetadataAnswer, metadataPrompt } from './llm-metadata.js';
 
 /** An OCR page with one line per text, each `height` px tall (the layout the prompt reports as type size). */
 function page(pageNumber: number, lines: Array<[string, number]>): OcrPage {
@@ -20,9 +20,23 @@ function page(pageNumber: number, lines: Array<[string, number]>): OcrPage {
   };
 }
 
-const pages = [page(1, [['THE PATIENT PAGE', 60], ['by Margaret Hale', 30]]), page(2, [['First published in 1923 by Harrow & Finch.', 30]])];
+const pages = [
+  page(1, [
+    ['THE PATIENT PAGE', 60],
+    ['by Margaret Hale', 30],
+  ]),
+  page(2, [['First published in 1923 by Harrow & Finch.', 30]]),
+];
 const none = { value: null, confidence: 0, page: null, line: null };
-const answer = (over: Partial<LlmMetadataAnswer>): LlmMetadataAnswer => ({ title: none, author: none, year: none, publisher: none, isbn: none, language: none, ...over });
+const answer = (over: Partial<LlmMetadataAnswer>): LlmMetadataAnswer => ({
+  title: none,
+  author: none,
+  year: none,
+  publisher: none,
+  isbn: none,
+  language: none,
+  ...over,
+});
 
 describe('the model answer is checked before it is believed', () => {
   it('keeps a value whose quoted line is on the page it names, whatever the spacing and punctuation', () => {

@@ -5,11 +5,11 @@
  * believed: an ISBN must pass its check digit, a year must be plausible, and a value whose quoted line
  * is not on the page it names is a guess (its confidence is capped under the writing threshold).
  */
-import { type OcrPage } from '@bookpipe/contracts';
+import type { OcrPage } from '@bookpipe/contracts';
 import type { LlmRequest, LlmSuccess } from '@bookpipe/llm-batch';
-import { METADATA_FIELDS, type BookMetadataReading, type MetadataField, type MetadataReading } from './book-metadata.js';
-import { normaliseIsbn } from './isbn.js';
 import type { ResolvedLlm } from '@bookpipe/stage-kit';
+import { type BookMetadataReading, METADATA_FIELDS, type MetadataField, type MetadataReading } from './book-metadata.js';
+import { normaliseIsbn } from './isbn.js';
 import { pageLines } from './read-metadata.js';
 import { EARLIEST_YEAR } from './roman-year.js';
 
@@ -85,7 +85,11 @@ export function metadataPrompt(pages: readonly OcrPage[]): string {
  * @throws Error naming the provider, model and reason when the request gives no usable answer
  *   (after the client's retries); the caller keeps the deterministic reading then.
  */
-export async function readMetadataWithLlm(pages: readonly OcrPage[], llm: ResolvedLlm, options: { signal?: AbortSignal; latestYear?: number } = {}): Promise<{ reading: BookMetadataReading; result: LlmSuccess<LlmMetadataAnswer> }> {
+export async function readMetadataWithLlm(
+  pages: readonly OcrPage[],
+  llm: ResolvedLlm,
+  options: { signal?: AbortSignal; latestYear?: number } = {},
+): Promise<{ reading: BookMetadataReading; result: LlmSuccess<LlmMetadataAnswer> }> {
   const request: LlmRequest = {
     id: 'ocr_metadata',
     model: llm.model,

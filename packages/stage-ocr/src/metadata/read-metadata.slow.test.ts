@@ -5,14 +5,15 @@
  * reads nothing from; vd-sbb and ajmc are body pages), so what these pages can show is precision:
  * no confident title, author, year, publisher or ISBN read from running text, and the language right.
  */
-import { type OcrPage } from '@bookpipe/contracts';
-import { join } from 'node:path';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OcrPage } from '@bookpipe/contracts';
+import { evalDir, hasEval, noteSkip, pagesIn, toPng } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrEngine } from '../create-ocr-engine.js';
 import type { OcrEngine } from '../engine.js';
-import { evalDir, hasEval, noteSkip, pagesIn, toPng } from '@bookpipe/testkit';
 import { DEFAULT_MIN_METADATA_CONFIDENCE } from './book-metadata.js';
 import { readMetadata } from './read-metadata.js';
 
@@ -30,13 +31,38 @@ function firstPages(): Book[] {
   const oldBooks = pagesIn(join(evalDir, 'old-books'));
   const books: Book[] = [];
   for (const letter of new Set(oldBooks.map((p) => p.name[0]!))) {
-    books.push({ name: `old-books ${letter}`, images: oldBooks.filter((p) => p.name[0] === letter).slice(0, 2).map((p) => p.image), language: 'en' });
+    books.push({
+      name: `old-books ${letter}`,
+      images: oldBooks
+        .filter((p) => p.name[0] === letter)
+        .slice(0, 2)
+        .map((p) => p.image),
+      language: 'en',
+    });
   }
-  const vdSbb: Record<string, string> = { borrdisc_689809840: 'fr', catapabin_657601357: 'fr', baltdiss_77478492X: 'la', baurodwe_665546211: 'de', dubivehie_775844071_0002: 'de' };
+  const vdSbb: Record<string, string> = {
+    borrdisc_689809840: 'fr',
+    catapabin_657601357: 'fr',
+    baltdiss_77478492X: 'la',
+    baurodwe_665546211: 'de',
+    dubivehie_775844071_0002: 'de',
+  };
   for (const [work, language] of Object.entries(vdSbb)) {
-    books.push({ name: `vd-sbb ${work}`, images: pagesIn(join(evalDir, 'vd-sbb', work)).slice(0, 1).map((p) => p.image), language });
+    books.push({
+      name: `vd-sbb ${work}`,
+      images: pagesIn(join(evalDir, 'vd-sbb', work))
+        .slice(0, 1)
+        .map((p) => p.image),
+      language,
+    });
   }
-  books.push({ name: 'ajmc', images: pagesIn(join(evalDir, 'ajmc-commentaries', 'cu31924087948174', 'imgs')).slice(0, 1).map((p) => p.image), language: 'en' });
+  books.push({
+    name: 'ajmc',
+    images: pagesIn(join(evalDir, 'ajmc-commentaries', 'cu31924087948174', 'imgs'))
+      .slice(0, 1)
+      .map((p) => p.image),
+    language: 'en',
+  });
   return books;
 }
 
@@ -76,7 +102,10 @@ describe.skipIf(!hasEval)('readMetadata on the real first pages of ../shared/eva
   it('gets the language right wherever it is confident, and is confident on most books', () => {
     const results = books.map((book) => ({ book: book.name, truth: book.language, found: readMetadata(read.get(book.name)!).language }));
     const confident = results.filter((r) => r.found && r.found.confidence >= DEFAULT_MIN_METADATA_CONFIDENCE);
-    console.info(`[stage-ocr] language: confident and right on ${confident.filter((r) => r.found!.value === r.truth).length}/${results.length} books`, results.map((r) => `${r.book}=${r.found?.value}@${r.found?.confidence}`).join(', '));
+    console.info(
+      `[stage-ocr] language: confident and right on ${confident.filter((r) => r.found!.value === r.truth).length}/${results.length} books`,
+      results.map((r) => `${r.book}=${r.found?.value}@${r.found?.confidence}`).join(', '),
+    );
     expect(confident.filter((r) => r.found!.value !== r.truth)).toEqual([]);
     expect(confident.length).toBeGreaterThanOrEqual(results.length - 2);
   });

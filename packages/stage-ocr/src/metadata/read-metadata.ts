@@ -15,8 +15,8 @@
  * A value found only in running text (a year in a preface, a name after "by" mid-sentence) gets a
  * confidence under DEFAULT_MIN_METADATA_CONFIDENCE (book-metadata.ts), so it is reported but never written.
  */
-import { type OcrPage } from '@bookpipe/contracts';
-import { type BookMetadataReading, type BookMetadataValues, type MetadataField, type MetadataReading } from './book-metadata.js';
+import type { OcrPage } from '@bookpipe/contracts';
+import type { BookMetadataReading, BookMetadataValues, MetadataField, MetadataReading } from './book-metadata.js';
 import { findIsbns } from './isbn.js';
 import { GUESSED_LANGUAGES, guessLanguage, languageOfTesseractCode } from './language-guess.js';
 import { findYears } from './roman-year.js';
@@ -155,14 +155,11 @@ const isByLine = (text: string) => /^by\b/i.test(text);
 
 /** Could this line be (part of) a title: mostly letters, not a heading such as PREFACE, not a date or a by-line. */
 function titleLike(line: Line): boolean {
-  const plain = line.text.replace(/[^\p{L}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
-  return (
-    letters(line.text) >= 3 &&
-    letterShare(line.text) >= 0.6 &&
-    !GENERIC_HEADINGS.test(plain) &&
-    !isByLine(line.text) &&
-    findYears(line.text).length === 0
-  );
+  const plain = line.text
+    .replace(/[^\p{L}\s]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return letters(line.text) >= 3 && letterShare(line.text) >= 0.6 && !GENERIC_HEADINGS.test(plain) && !isByLine(line.text) && findYears(line.text).length === 0;
 }
 
 /** The sparse page whose largest title-like line is the largest of the first pages, with that line. */
@@ -192,26 +189,59 @@ function readTitle(page: Page, largest: Line, bodyHeight: number): MetadataReadi
   while (inTitle(page.lines[first - 1], page.lines[first]!)) first--;
   while (inTitle(page.lines[last + 1], page.lines[last]!)) last++;
   const lines = page.lines.slice(first, last + 1);
-  const text = lines.map((l) => l.text).join(' ').replace(/[\s.,;:]+$/, '');
+  const text = lines
+    .map((l) => l.text)
+    .join(' ')
+    .replace(/[\s.,;:]+$/, '');
   const value = smartCase(text);
   if (letters(value) < 3) return undefined;
 
   const ratio = largest.height / bodyHeight;
   const ocrConfidence = lines.reduce((s, l) => s + l.confidence, 0) / lines.length;
-  const titlePageSigns = page.lines.some((l) => isByLine(l.text) || /^by\.?$/i.test(l.text)) || page.lines.some((l) => l.position > 0.6 && findYears(l.text).length > 0);
+  const titlePageSigns =
+    page.lines.some((l) => isByLine(l.text) || /^by\.?$/i.test(l.text)) || page.lines.some((l) => l.position > 0.6 && findYears(l.text).length > 0);
   let confidence = 0.55;
   if (ratio >= 1.5) confidence += 0.15;
   if (titlePageSigns) confidence += 0.1;
   if (ocrConfidence >= 0.75) confidence += 0.1;
   if (letterShare(text) < 0.8) confidence -= 0.3;
-  return { value, confidence: round(Math.min(0.9, confidence)), evidence: { page: page.number, line: lines.map((l) => l.text).join(' / ') }, method: 'deterministic' };
+  return {
+    value,
+    confidence: round(Math.min(0.9, confidence)),
+    evidence: { page: page.number, line: lines.map((l) => l.text).join(' / ') },
+    method: 'deterministic',
+  };
 }
 
 /** Title-cases a line printed in capitals ("THE PATIENT PAGE" -> "The Patient Page"); other text is kept as printed. */
 export function smartCase(text: string): string {
   const cased = text.replace(/\s+/g, ' ').trim();
   if (/\p{Ll}/u.test(cased)) return cased;
-  const small = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'in', 'of', 'on', 'or', 'the', 'to', 'with', 'de', 'la', 'le', 'du', 'des', 'von', 'und', 'der', 'et']);
+  const small = new Set([
+    'a',
+    'an',
+    'and',
+    'as',
+    'at',
+    'by',
+    'for',
+    'in',
+    'of',
+    'on',
+    'or',
+    'the',
+    'to',
+    'with',
+    'de',
+    'la',
+    'le',
+    'du',
+    'des',
+    'von',
+    'und',
+    'der',
+    'et',
+  ]);
   return cased
     .toLowerCase()
     .split(' ')
@@ -247,12 +277,26 @@ function candidate<V>(value: V, confidence: number, line: Line): Candidate<V> {
 }
 
 /** Keeps the most confident candidate; agreement between two independent lines raises its confidence. */
-function setBest<F extends MetadataField>(reading: BookMetadataReading, field: F, candidates: Array<Candidate<BookMetadataValues[F]>>, prefer?: (a: Candidate<BookMetadataValues[F]>, b: Candidate<BookMetadataValues[F]>) => number): void {
+function setBest<F extends MetadataField>(
+  reading: BookMetadataReading,
+  field: F,
+  candidates: Array<Candidate<BookMetadataValues[F]>>,
+  prefer?: (a: Candidate<BookMetadataValues[F]>, b: Candidate<BookMetadataValues[F]>) => number,
+): void {
   if (candidates.length === 0) return;
-  const key = (v: unknown) => String(v).toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  const key = (v: unknown) =>
+    String(v)
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]/gu, '');
   const sorted = [...candidates].sort((a, b) => b.confidence - a.confidence || (prefer?.(a, b) ?? 0));
   const best = { ...sorted[0]! };
-  const agreeing = candidates.filter((c) => c !== sorted[0] && key(c.value) === key(best.value) && c.confidence >= 0.5 && (c.evidence.page !== best.evidence.page || c.evidence.line !== best.evidence.line));
+  const agreeing = candidates.filter(
+    (c) =>
+      c !== sorted[0] &&
+      key(c.value) === key(best.value) &&
+      c.confidence >= 0.5 &&
+      (c.evidence.page !== best.evidence.page || c.evidence.line !== best.evidence.line),
+  );
   if (agreeing.length > 0) best.confidence = round(Math.min(0.95, best.confidence + 0.1));
   reading[field] = best as BookMetadataReading[F];
 }
@@ -276,13 +320,15 @@ function readAuthors(book: readonly Page[], titlePage: Page | undefined): Array<
       const nextLine = /^by[.:,]?$/i.test(line.text) ? page.lines[i + 1] : undefined;
       const raw = own?.[1] ?? nextLine?.text;
       const name = raw === undefined ? undefined : cleanName(raw);
-      if (name) found.push(candidate(name, placeConfidence(page, titlePage, 0.85, 0.75, 0.45), nextLine ? { ...line, text: `${line.text} / ${nextLine.text}` } : line));
+      if (name)
+        found.push(candidate(name, placeConfidence(page, titlePage, 0.85, 0.75, 0.45), nextLine ? { ...line, text: `${line.text} / ${nextLine.text}` } : line));
 
       // The copyright holder ("Copyright © 1923 Margaret Hale", "Entered ... in the year 1892, by Richard L. Campbell"):
       // usually the author, but a publisher or an heir as often, so it only confirms a by-line.
       const holder =
-        /(?:copyright|©|\(c\))[\s,.]*(?:(?:\d{4}|[MDCLXVI.]{4,})[\s,.]*)?(?:by\s+)?(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|von|van)){1,5})/iu.exec(line.text) ??
-        /\bentered\b.*\bby\s+(\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){1,5})/u.exec(line.text);
+        /(?:copyright|©|\(c\))[\s,.]*(?:(?:\d{4}|[MDCLXVI.]{4,})[\s,.]*)?(?:by\s+)?(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|von|van)){1,5})/iu.exec(
+          line.text,
+        ) ?? /\bentered\b.*\bby\s+(\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){1,5})/u.exec(line.text);
       const holderName = holder?.[1] && cleanName(holder[1].replace(/\s+(?:All|in|at)\b.*$/, ''));
       if (holderName && !/^(?:all rights|by)\b/i.test(holderName)) found.push(candidate(holderName, page.sparse ? 0.6 : 0.4, line));
     });
@@ -290,7 +336,8 @@ function readAuthors(book: readonly Page[], titlePage: Page | undefined): Array<
   return found;
 }
 
-const YEAR_CONTEXT = /copyright|©|\(c\)|\bpublished|\bprinted|\bentered|\bimpressum|\bgedruckt|\bimprim|\banno\b|\bedition|\bverlag|\bdruck|\bfirst issued|\breprinted/i;
+const YEAR_CONTEXT =
+  /copyright|©|\(c\)|\bpublished|\bprinted|\bentered|\bimpressum|\bgedruckt|\bimprim|\banno\b|\bedition|\bverlag|\bdruck|\bfirst issued|\breprinted/i;
 
 function readYears(book: readonly Page[], titlePage: Page | undefined, latestYear: number): Array<Candidate<number>> {
   const found: Array<Candidate<number>> = [];
@@ -312,7 +359,8 @@ function readYears(book: readonly Page[], titlePage: Page | undefined, latestYea
 
 function readPublishers(book: readonly Page[], titlePage: Page | undefined, title: string | undefined): Array<Candidate<string>> {
   const found: Array<Candidate<string>> = [];
-  const keyword = /\b(press|publishers?|publishing|company|sons|brothers|bros|verlag|verlagsbuchhandlung|buchhandlung|librairie|libraire|éditeurs?|editions|éditions|imprimerie|typis|books|& co)\b/i;
+  const keyword =
+    /\b(press|publishers?|publishing|company|sons|brothers|bros|verlag|verlagsbuchhandlung|buchhandlung|librairie|libraire|éditeurs?|editions|éditions|imprimerie|typis|books|& co)\b/i;
   for (const page of book) {
     page.lines.forEach((line, i) => {
       const published = /\b(?:published|issued|printed)\s+(?:in\s+[\p{L}\d]+\s+)?(?:by|for)\s+(.+)$/iu.exec(line.text);
@@ -358,8 +406,12 @@ function readLanguage(book: readonly Page[], ocrLanguage: string | undefined): M
     };
   }
   if (fromOcr) {
-    return { value: fromOcr, confidence: 0.5, evidence: { page: firstPage, line: `OCR language option "${ocrLanguage}" (the stopword count was not decisive)` }, method: 'deterministic' };
+    return {
+      value: fromOcr,
+      confidence: 0.5,
+      evidence: { page: firstPage, line: `OCR language option "${ocrLanguage}" (the stopword count was not decisive)` },
+      method: 'deterministic',
+    };
   }
   return undefined;
 }
-

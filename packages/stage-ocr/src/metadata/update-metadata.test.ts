@@ -1,7 +1,7 @@
-import { type ScanMetadata } from '@bookpipe/contracts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ScanMetadata } from '@bookpipe/contracts';
 import { openScan } from '@bookpipe/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookMetadataReading } from './book-metadata.js';
@@ -17,7 +17,13 @@ describe('mergeMetadata', () => {
   it('writes a confident value with its source, and leaves an unconfident one out', () => {
     const confident = mergeMetadata(base, reading(0.85), 0.7);
     expect(confident.next).toMatchObject({ title: 'The Patient Page', year: 1923 });
-    expect(confident.next.metadataSources?.['title']).toEqual({ method: 'deterministic', confidence: 0.85, page: 1, line: 'THE PATIENT PAGE', value: 'The Patient Page' });
+    expect(confident.next.metadataSources?.title).toEqual({
+      method: 'deterministic',
+      confidence: 0.85,
+      page: 1,
+      line: 'THE PATIENT PAGE',
+      value: 'The Patient Page',
+    });
     const unsure = mergeMetadata(base, reading(0.69), 0.7);
     expect(unsure.next).toEqual(base);
     expect(unsure.decisions.map((d) => d.action)).toEqual(['unconfident', 'unconfident']);
@@ -42,7 +48,9 @@ describe('mergeMetadata', () => {
     const first = mergeMetadata(base, reading(0.9), 0.7).next;
     const lower: BookMetadataReading = { title: { value: 'Another', confidence: 0.75, evidence: { page: 1, line: 'ANOTHER' }, method: 'deterministic' } };
     expect(mergeMetadata(first, lower, 0.7).decisions[0]!.action).toBe('kept-previous');
-    const fromModel: BookMetadataReading = { title: { value: 'The Patient Page: An Essay', confidence: 0.8, evidence: { page: 1, line: 'x' }, method: 'llm', model: 'm' } };
+    const fromModel: BookMetadataReading = {
+      title: { value: 'The Patient Page: An Essay', confidence: 0.8, evidence: { page: 1, line: 'x' }, method: 'llm', model: 'm' },
+    };
     expect(mergeMetadata(first, fromModel, 0.7).next.title).toBe('The Patient Page: An Essay');
     const same = mergeMetadata(first, reading(0.9), 0.7);
     expect(same.next).toEqual(first);
@@ -60,8 +68,16 @@ describe('updateScanMetadata', () => {
     const scan = openScan({ root, scanId: 'book' });
     await scan.init();
     await scan.updateMetadata({ author: 'Set By Hand', totalPages: 5, ...({ shelfMark: 'A 12' } as object) });
-    const decisions = await updateScanMetadata(scan, { ...reading(0.8), author: { value: 'Margaret Hale', confidence: 0.9, evidence: { page: 1, line: 'by Margaret Hale' }, method: 'deterministic' } }, 0.7);
-    expect(decisions.map((d) => [d.field, d.action])).toEqual([['title', 'written'], ['author', 'kept-user'], ['year', 'written']]);
+    const decisions = await updateScanMetadata(
+      scan,
+      { ...reading(0.8), author: { value: 'Margaret Hale', confidence: 0.9, evidence: { page: 1, line: 'by Margaret Hale' }, method: 'deterministic' } },
+      0.7,
+    );
+    expect(decisions.map((d) => [d.field, d.action])).toEqual([
+      ['title', 'written'],
+      ['author', 'kept-user'],
+      ['year', 'written'],
+    ]);
     const file = path.join(scan.dir, 'metadata.json');
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(written).toMatchObject({ title: 'The Patient Page', author: 'Set By Hand', year: 1923, totalPages: 5, shelfMark: 'A 12' });
@@ -78,14 +94,25 @@ describe('updateScanMetadata', () => {
     root = await mkdtemp(path.join(tmpdir(), 'bookpipe-metadata-'));
     const scan = openScan({ root, scanId: 'book' });
     await scan.init();
-    const language: BookMetadataReading = { language: { value: 'en', confidence: 0.9, evidence: { page: 1, line: 'stopwords: 40% of 865 words (eng)' }, method: 'deterministic' } };
-    const both = { ...reading(0.8), ...language, publisher: { value: 'Hale & Co', confidence: 0.5, evidence: { page: 2, line: 'Hale & Co' }, method: 'deterministic' as const } };
+    const language: BookMetadataReading = {
+      language: { value: 'en', confidence: 0.9, evidence: { page: 1, line: 'stopwords: 40% of 865 words (eng)' }, method: 'deterministic' },
+    };
+    const both = {
+      ...reading(0.8),
+      ...language,
+      publisher: { value: 'Hale & Co', confidence: 0.5, evidence: { page: 2, line: 'Hale & Co' }, method: 'deterministic' as const },
+    };
     const first = await updateScanMetadata(scan, both, 0.7);
     const file = path.join(scan.dir, 'metadata.json');
     const bytes = await readFile(file, 'utf8');
     const again = await updateScanMetadata(scan, both, 0.7);
     expect(again).toEqual(first);
-    expect(first.map((d) => [d.field, d.action])).toEqual([['title', 'written'], ['year', 'written'], ['publisher', 'unconfident'], ['language', 'written']]);
+    expect(first.map((d) => [d.field, d.action])).toEqual([
+      ['title', 'written'],
+      ['year', 'written'],
+      ['publisher', 'unconfident'],
+      ['language', 'written'],
+    ]);
     expect(await readFile(file, 'utf8')).toBe(bytes);
   });
 
@@ -94,8 +121,10 @@ describe('updateScanMetadata', () => {
     const scan = openScan({ root, scanId: 'book' });
     await scan.init();
     await updateScanMetadata(scan, reading(0.8), 0.7);
-    const redone: BookMetadataReading = { title: { value: 'The Patient Page', confidence: 0.85, evidence: { page: 3, line: 'THE PATIENT PAGE.' }, method: 'deterministic' } };
+    const redone: BookMetadataReading = {
+      title: { value: 'The Patient Page', confidence: 0.85, evidence: { page: 3, line: 'THE PATIENT PAGE.' }, method: 'deterministic' },
+    };
     expect((await updateScanMetadata(scan, redone, 0.7)).map((d) => d.action)).toEqual(['written']);
-    expect((await scan.readMetadata()).metadataSources?.['title']).toMatchObject({ page: 3, line: 'THE PATIENT PAGE.', confidence: 0.85 });
+    expect((await scan.readMetadata()).metadataSources?.title).toMatchObject({ page: 3, line: 'THE PATIENT PAGE.', confidence: 0.85 });
   });
 });

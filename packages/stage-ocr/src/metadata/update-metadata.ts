@@ -3,9 +3,9 @@
  * written only when its confidence reaches the threshold, and never over a value the user set.
  * Every written value's origin goes into `metadataSources` (core's `MetadataSourceSchema`).
  */
-import { type ScanMetadata } from '@bookpipe/contracts';
+import type { ScanMetadata } from '@bookpipe/contracts';
 import type { BookStorage } from '@bookpipe/core';
-import { METADATA_FIELDS, type BookMetadataReading, type MetadataField, type MetadataReading } from './book-metadata.js';
+import { type BookMetadataReading, METADATA_FIELDS, type MetadataField, type MetadataReading } from './book-metadata.js';
 
 type MetadataSource = NonNullable<ScanMetadata['metadataSources']>[string];
 
@@ -44,7 +44,11 @@ export function isUserValue(current: ScanMetadata, field: MetadataField): boolea
  * confident (or was deterministic, and this one is the model's). Rerunning with the same reading
  * changes nothing (`changed` false) and gives the same decisions.
  */
-export function mergeMetadata(current: ScanMetadata, reading: BookMetadataReading, minConfidence: number): { next: ScanMetadata; decisions: MetadataDecision[]; changed: boolean } {
+export function mergeMetadata(
+  current: ScanMetadata,
+  reading: BookMetadataReading,
+  minConfidence: number,
+): { next: ScanMetadata; decisions: MetadataDecision[]; changed: boolean } {
   const next: ScanMetadata = { ...current };
   const sources: Record<string, MetadataSource> = { ...current.metadataSources };
   const decisions: MetadataDecision[] = [];

@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mupdf from 'mupdf';
@@ -112,7 +112,7 @@ function splitWord(word: string, room: number, font: FontName, size: number): [s
     const syllable = /[aeiouy]/i.test(word[i - 1]!) && /[b-df-hj-np-tv-z]/i.test(word[i]!) && /[aeiouy]/i.test(word[i + 1] ?? '');
     if (!ownHyphen && !syllable) continue;
     if (/[^A-Za-z-]/.test(left)) continue;
-    const shown = ownHyphen ? left : left + '-';
+    const shown = ownHyphen ? left : `${left}-`;
     if (textWidth(shown, font, size) <= room) return [shown, word.slice(i)];
   }
   return undefined;
@@ -167,7 +167,13 @@ interface Page {
 }
 
 function roman(value: number): string {
-  const numerals: Array<[string, number]> = [['X', 10], ['IX', 9], ['V', 5], ['IV', 4], ['I', 1]];
+  const numerals: Array<[string, number]> = [
+    ['X', 10],
+    ['IX', 9],
+    ['V', 5],
+    ['IV', 4],
+    ['I', 1],
+  ];
   let rest = value;
   let out = '';
   for (const [numeral, amount] of numerals) {
@@ -253,7 +259,13 @@ export function layoutBook(book: BookText): Page[] {
     for (const paragraph of chapter.paragraphs) {
       // Footnote markers become superscript figures, as a compositor would set them.
       const ids = [...paragraph.matchAll(/\[\^(\w+)\]/g)].map((m) => m[1]!);
-      const lines = layoutParagraph(paragraph.replace(/\[\^(\w+)\]/g, (_m, id: string) => superscript(id)), width, 'roman', BODY.size, 18);
+      const lines = layoutParagraph(
+        paragraph.replace(/\[\^(\w+)\]/g, (_m, id: string) => superscript(id)),
+        width,
+        'roman',
+        BODY.size,
+        18,
+      );
       for (const line of lines) {
         const lineText = line.words.join(' ');
         const lineNotes = ids.filter((id) => lineText.includes(superscript(id)) && book.footnotes.has(id));
