@@ -54,7 +54,12 @@ describe('bookpipe view', () => {
     const io = memoryIo();
     const out = join(root, 'report');
     const opened: string[] = [];
-    expect(await viewCommand('tiny', { root, out, open: true }, io, async (path) => (opened.push(path), false))).toBe(0);
+    expect(
+      await viewCommand('tiny', { root, out, open: true }, io, async (path) => {
+        opened.push(path);
+        return false;
+      }),
+    ).toBe(0);
     expect(io.out()).toBe(`${join(out, 'index.html')}\n`);
     expect(opened).toEqual([join(out, 'index.html')]);
     expect(io.err()).toContain(`Could not start a browser here: open file://${join(out, 'index.html')} yourself.`);

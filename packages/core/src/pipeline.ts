@@ -8,7 +8,7 @@ import { dependenciesOf } from './stage-input.js';
 import type { BookStorage } from './storage.js';
 
 // Stages of any output and metrics type run side by side in one pipeline.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: deliberate generic escape: stages of every Output and Metrics type share this one public list type, and each concrete BaseStage<O, M> must fit it without a cast
 export type AnyStage = BaseStage<any, any>;
 
 export interface PipelineOptions {
@@ -118,7 +118,7 @@ export class Pipeline {
               .filter((d) => this.#stages.has(d));
             const depOutcomes = await Promise.all(deps.map(start));
             const blocked = deps.find(
-              (d, i) =>
+              (_d, i) =>
                 depOutcomes[i]!.status === 'failed' ||
                 depOutcomes[i]!.status === 'not-run' ||
                 (depOutcomes[i]!.status === 'done' && (depOutcomes[i] as { stats: StageStats }).stats.aborted),

@@ -81,7 +81,10 @@ describe('overall rates', () => {
 describe('editCounts', () => {
   it('agrees with fastest-levenshtein and its split adds up, on random strings', () => {
     let seed = 42;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const word = (n: number) => Array.from({ length: n }, () => 'abcde '[Math.floor(random() * 6)]!).join('');
     for (let i = 0; i < 200; i += 1) {
       const a = Array.from(word(Math.floor(random() * 40)));

@@ -160,7 +160,10 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   const labelPages = await listed(labelStage);
   const mergePages = await listed(mergeStage);
   const missingPages: Record<string, number[]> = {};
-  const missing = (stage: string, page: number) => (missingPages[stage] ??= []).push(page);
+  const missing = (stage: string, page: number) => {
+    missingPages[stage] ??= [];
+    missingPages[stage].push(page);
+  };
 
   const pages: EvalPage[] = [];
   for (const { truth: found, page, rule } of matches) {

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import PQueue from 'p-queue';
 import { ApiCallError } from './api-call-error.js';
 import { systemClock } from './clock.js';
-import { loadImages } from './images.js';
+import { type LoadedImage, loadImages } from './images.js';
 import { checkResponseSchema } from './json-schema.js';
 import { type LlmBatchClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { attemptCost, DEFAULT_PRICING, type PricingTable } from './pricing.js';
@@ -273,7 +273,7 @@ export class LlmBatchClient {
     state.startedAt ??= clock.now();
     const generation = this.#limiter.generation;
 
-    let images;
+    let images: LoadedImage[];
     try {
       images = await loadImages(request.images);
     } catch (error) {

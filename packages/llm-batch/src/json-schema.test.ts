@@ -3,6 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { checkResponseSchema, toStrictJsonSchema } from './json-schema.js';
 
+/** The JSON Schema keywords this test reads back. */
+interface SchemaNode {
+  $schema?: string;
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  maxItems?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  prefixItems?: SchemaNode[];
+}
+
 describe('toStrictJsonSchema', () => {
   const Page = z.object({
     printedPageNumber: z.string().nullable(),
@@ -15,25 +30,25 @@ describe('toStrictJsonSchema', () => {
   });
 
   it('makes every property required, forbids others, and turns optional into nullable', () => {
-    const schema = toStrictJsonSchema(Page) as Record<string, any>;
+    const schema = toStrictJsonSchema(Page) as SchemaNode;
     expect(schema.$schema).toBeUndefined();
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['printedPageNumber', 'blocks', 'notes', 'pair', 'extra', 'style', 'flag']);
-    expect(schema.properties.notes).toEqual({ type: ['string', 'null'] });
-    expect(schema.properties.printedPageNumber).toEqual({ type: ['string', 'null'] });
-    expect(schema.properties.extra.type).toEqual(['object', 'null']);
-    expect(schema.properties.extra.required).toEqual(['hint']);
-    expect(schema.properties.extra.additionalProperties).toBe(false);
-    expect(schema.properties.extra.properties.hint).toEqual({ type: ['string', 'null'] });
+    expect(schema.properties?.notes).toEqual({ type: ['string', 'null'] });
+    expect(schema.properties?.printedPageNumber).toEqual({ type: ['string', 'null'] });
+    expect(schema.properties?.extra?.type).toEqual(['object', 'null']);
+    expect(schema.properties?.extra?.required).toEqual(['hint']);
+    expect(schema.properties?.extra?.additionalProperties).toBe(false);
+    expect(schema.properties?.extra?.properties?.hint).toEqual({ type: ['string', 'null'] });
     // An enum cannot take a null type alongside: it is wrapped.
-    expect(schema.properties.style).toEqual({ anyOf: [{ type: 'string', enum: ['arabic', 'roman'] }, { type: 'null' }] });
-    expect(schema.properties.flag).toEqual({ type: 'boolean' });
-    const items = schema.properties.blocks.items;
-    expect(items.additionalProperties).toBe(false);
-    expect(items.required).toEqual(['blockNum', 'classification', 'confidence']);
-    expect(items.properties.blockNum).toEqual({ type: 'integer', minimum: 1 });
-    expect(schema.properties.pair.prefixItems).toEqual([{ type: 'string' }, { type: 'integer' }]);
+    expect(schema.properties?.style).toEqual({ anyOf: [{ type: 'string', enum: ['arabic', 'roman'] }, { type: 'null' }] });
+    expect(schema.properties?.flag).toEqual({ type: 'boolean' });
+    const items = schema.properties?.blocks?.items;
+    expect(items?.additionalProperties).toBe(false);
+    expect(items?.required).toEqual(['blockNum', 'classification', 'confidence']);
+    expect(items?.properties?.blockNum).toEqual({ type: 'integer', minimum: 1 });
+    expect(schema.properties?.pair?.prefixItems).toEqual([{ type: 'string' }, { type: 'integer' }]);
   });
 
   it('produces a schema that accepts the nulls a strict model sends and rejects what zod would reject', () => {

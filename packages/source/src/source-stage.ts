@@ -4,6 +4,7 @@ import { decodeImagePage, type ImageLimits, verifyImageFile } from './image-file
 import { inputError } from './input-error.js';
 import { encodePagePng } from './page-png.js';
 import { PdfDocument, type PdfPageRender } from './pdf-document.js';
+import type { RawPixels } from './raw-pixels.js';
 import { type SourcePageMetrics, SourcePageMetricsSchema } from './source-metrics.js';
 import { type ResolvedSourceOptions, resolveSourceOptions, type SourceStageOptions } from './source-options.js';
 import { describeFiles, locatePage, planSources, type SourceFile, type SourcePlan, sameSources, sourceFilesMetadata } from './source-plan.js';
@@ -137,7 +138,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
 
   async #makePage(ctx: StageContext, page: number, file: SourceFile, index: number, pdfs: PdfCache) {
     const started = performance.now();
-    let pixels;
+    let pixels: RawPixels;
     let dpi: number | null;
     let downsampled: boolean;
     let pdfRotate: number | null = null;

@@ -2,14 +2,27 @@ import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { correctionResponseSchemaFor } from './correction-answer.js';
 
-type Node = Record<string, any>;
+/** The JSON Schema keywords this test reads back. */
+interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  maxItems?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  prefixItems?: SchemaNode[];
+}
 
 /** Every object schema in a JSON Schema tree. */
-function objects(node: unknown, out: Node[] = []): Node[] {
-  if (Array.isArray(node)) node.forEach((n) => objects(n, out));
-  else if (node && typeof node === 'object') {
-    if ((node as Node).type === 'object') out.push(node as Node);
-    Object.values(node).forEach((v) => objects(v, out));
+function objects(node: unknown, out: SchemaNode[] = []): SchemaNode[] {
+  if (Array.isArray(node)) {
+    for (const n of node) objects(n, out);
+  } else if (node && typeof node === 'object') {
+    if ((node as SchemaNode).type === 'object') out.push(node as SchemaNode);
+    for (const v of Object.values(node)) objects(v, out);
   }
   return out;
 }
@@ -20,28 +33,28 @@ describe('correctionResponseSchemaFor', () => {
 
   it('pins the number of blocks and of paragraphs per block, and their numbers', () => {
     expect(name).toBe('page_correction');
-    const blocks = schema.properties as Node;
+    const blocks = schema.properties as Record<string, SchemaNode>;
     expect(blocks.blocks).toMatchObject({ type: 'array', minItems: 3, maxItems: 3 });
-    const items = blocks.blocks.prefixItems as Node[];
-    expect(items.map((b) => b.properties.blockNum.const)).toEqual([1, 2, 3]);
-    expect(items.map((b) => [b.properties.paragraphs.minItems, b.properties.paragraphs.maxItems])).toEqual([
+    const items = blocks.blocks!.prefixItems!;
+    expect(items.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 3]);
+    expect(items.map((b) => [b.properties?.paragraphs?.minItems, b.properties?.paragraphs?.maxItems])).toEqual([
       [1, 1],
       [2, 2],
       [1, 1],
     ]);
-    expect(items[1]!.properties.paragraphs.prefixItems.map((p: Node) => p.properties.parNum.const)).toEqual([1, 2]);
+    expect(items[1]!.properties?.paragraphs?.prefixItems?.map((p) => p.properties?.parNum?.const)).toEqual([1, 2]);
   });
 
   it('is strict-mode compatible: every object closed with all its properties required; arrays keep an items schema', () => {
     for (const object of objects(schema)) {
       expect(object.additionalProperties).toBe(false);
-      expect([...object.required].sort()).toEqual(Object.keys(object.properties).sort());
+      expect([...object.required!].sort()).toEqual(Object.keys(object.properties!).sort());
     }
-    const blocks = (schema.properties as Node).blocks;
+    const blocks = (schema.properties as Record<string, SchemaNode>).blocks!;
     expect(blocks.items).toMatchObject({ type: 'object' });
     expect(JSON.stringify(schema)).not.toContain('"items":false');
     // text: null means unchanged.
-    const paragraph = blocks.prefixItems[0].properties.paragraphs.prefixItems[0];
-    expect(paragraph.properties.text.type).toEqual(['string', 'null']);
+    const paragraph = blocks.prefixItems![0]!.properties!.paragraphs!.prefixItems![0]!;
+    expect(paragraph.properties?.text?.type).toEqual(['string', 'null']);
   });
 });

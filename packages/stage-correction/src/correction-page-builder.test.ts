@@ -26,14 +26,16 @@ describe('prepareParagraphs and correctionPromptJson', () => {
   });
 
   it('numbers blocks and paragraphs, boxes in thousandths, the doubtful words pointed out', () => {
-    const json = JSON.parse(correctionPromptJson(page, paragraphs));
+    const json: { page: number; blocks: Array<{ blockNum: number; box: number[]; paragraphs: Array<{ parNum: number }> }> } = JSON.parse(
+      correctionPromptJson(page, paragraphs),
+    );
     expect(json.page).toBe(3);
-    expect(json.blocks.map((b: any) => [b.blockNum, b.paragraphs.map((p: any) => p.parNum)])).toEqual([
+    expect(json.blocks.map((b) => [b.blockNum, b.paragraphs.map((p) => p.parNum)])).toEqual([
       [1, [1, 2]],
       [2, [1]],
     ]);
-    expect(json.blocks[0].box).toEqual([125, 42, 875, 125]); // x 200..1400 of 1600, y 100..300 of 2400
-    expect(json.blocks[1].paragraphs[0]).toMatchObject({ text: 'Tbe end.', doubtfulWords: ['Tbe'], confidence: 0.85 });
+    expect(json.blocks[0]!.box).toEqual([125, 42, 875, 125]); // x 200..1400 of 1600, y 100..300 of 2400
+    expect(json.blocks[1]!.paragraphs[0]).toMatchObject({ text: 'Tbe end.', doubtfulWords: ['Tbe'], confidence: 0.85 });
   });
 });
 

@@ -78,7 +78,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
   const repeats = new Map<BlockLayout, number>();
   for (const side of ['above', 'below'] as const) {
     const list = candidates(side);
-    bestRepeats(list, repeatWindow).forEach((score, index) => repeats.set((list[index] as { entry: BlockLayout }).entry, score));
+    for (const [index, score] of bestRepeats(list, repeatWindow).entries()) repeats.set((list[index] as { entry: BlockLayout }).entry, score);
   }
 
   // Opening pages (chapter starts) begin lower than the book's usual text top. The usual top is the

@@ -3,6 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { type LabelAnswer, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
 
+/** The JSON Schema keywords this test reads back. */
+interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  maxItems?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  prefixItems?: SchemaNode[];
+}
+
 /** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
 const page: OcrPage = {
   pageNumber: 9,
@@ -32,19 +46,19 @@ describe('labelResponseSchemaFor', () => {
   it("pins exactly the page's blocks, in order, by number", () => {
     const { name, schema } = labelResponseSchemaFor(page);
     expect(name).toBe('page_label');
-    const blocks = (schema.properties as Record<string, any>).blocks;
+    const blocks = (schema.properties as Record<string, SchemaNode>).blocks;
     expect(blocks).toMatchObject({ minItems: 3, maxItems: 3 });
-    expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual([1, 2, 4]);
-    expect(blocks.prefixItems[0].properties.classification.enum).toHaveLength(32);
+    expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 4]);
+    expect(blocks?.prefixItems?.[0]?.properties?.classification?.enum).toHaveLength(32);
   });
 });
 
 describe('labelPromptJson', () => {
   it('gives each block its number, box in thousandths, lines and text, long text cut', () => {
-    const json = JSON.parse(labelPromptJson(page));
-    expect(json.blocks.map((b: any) => b.blockNum)).toEqual([1, 2, 4]);
+    const json: { blocks: Array<{ blockNum: number; text: string }> } = JSON.parse(labelPromptJson(page));
+    expect(json.blocks.map((b) => b.blockNum)).toEqual([1, 2, 4]);
     expect(json.blocks[0]).toEqual({ blockNum: 1, box: [100, 50, 900, 70], lines: 1, lineHeight: 20, text: 'block 1' });
-    expect(json.blocks[1].text).toHaveLength(BLOCK_TEXT_LIMIT + ' [...]'.length);
+    expect(json.blocks[1]!.text).toHaveLength(BLOCK_TEXT_LIMIT + ' [...]'.length);
   });
 });
 

@@ -106,15 +106,16 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
         }
       }
       const labels = new Map<number, LabelPage>();
-      labelDeterministic(pages, { ...this.#options.deterministic, reconcile: false }).forEach((label, index) =>
-        labels.set((pages[index] as OcrPage).pageNumber, label),
-      );
+      for (const [index, label] of labelDeterministic(pages, { ...this.#options.deterministic, reconcile: false }).entries()) {
+        labels.set((pages[index] as OcrPage).pageNumber, label);
+      }
       return { labels, unreadable, secondsPerPage: (performance.now() - t0) / 1000 / Math.max(1, pages.length) };
     };
     return processPages(ctx, {
       concurrency: 4,
       processPage: async (page) => {
-        const { labels, unreadable, secondsPerPage } = await (book ??= labelBook());
+        book ??= labelBook();
+        const { labels, unreadable, secondsPerPage } = await book;
         const label = labels.get(page);
         if (!label) throw unreadable.get(page) ?? new Error(`page ${page} has no OCR page to label`);
         return { data: label, metrics: { ...labelQuality(label, 'deterministic'), processingTimeSeconds: secondsPerPage, costUsd: 0 } };

@@ -68,7 +68,12 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
   const lexicon = inputs.lexicon ?? lazyEnglish;
   // The page's own words decide a line-end hyphen first; counted only if some line ends with one.
   let counted: Vocabulary | undefined;
-  const vocabulary: Vocabulary = { count: (word) => (counted ??= buildVocabulary([ocr])).count(word) };
+  const vocabulary: Vocabulary = {
+    count: (word) => {
+      counted ??= buildVocabulary([ocr]);
+      return counted.count(word);
+    },
+  };
   const counts: MergePageCounts = {
     blocks: 0,
     paragraphs: 0,

@@ -304,7 +304,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
       if (BookpipeError.isInstance(error) && error.code === ErrorCode.DEPENDENCY_MISSING) return undefined;
       throw error;
     }
-    let parsed;
+    let parsed: ReturnType<typeof PageNumbersFileSchema.safeParse> | { success: false; error: unknown };
     try {
       parsed = PageNumbersFileSchema.safeParse(JSON.parse(text));
     } catch (error) {

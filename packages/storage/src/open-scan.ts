@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { assertScanId, BookpipeError, ErrorCode, type Logger, silentLogger } from '@bookpipe/core';
@@ -51,7 +52,7 @@ export function openScan(options: OpenScanOptions): FsBookStorage {
 /** Scan ids under `root`: the sub-folders with a valid scan id and a metadata.json, sorted. */
 export async function listScans(root: string): Promise<string[]> {
   const abs = resolve(root);
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(abs, { withFileTypes: true });
   } catch (error) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,7 +140,7 @@ function holderMayBeAlive(holder: ScanLockInfo): boolean {
 }
 
 async function tryCreate(path: string, info: ScanLockInfo): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'wx');
   } catch (error) {
@@ -192,7 +192,7 @@ function parseLockInfo(raw: string): ScanLockInfo | undefined {
 /** Removes the lock if it still holds exactly `staleRaw`. Returns false when another process is breaking it. */
 async function breakStaleLock(path: string, staleRaw: string): Promise<boolean> {
   const takeover = `${path}.takeover`;
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(takeover, 'wx');
   } catch (error) {

@@ -31,7 +31,9 @@ export async function pdfWithBrokenPage(dest: string, brokenPage: number): Promi
   const xobjects = doc.newDictionary();
   xobjects.put('Im0', broken);
   const ownResources = doc.newDictionary();
-  resources.forEach((value, key) => ownResources.put(key as string, value));
+  resources.forEach((value, key) => {
+    ownResources.put(key as string, value);
+  });
   ownResources.put('XObject', xobjects);
   page.put('Resources', ownResources);
   await writeFile(dest, doc.saveToBuffer('').asUint8Array());

@@ -44,7 +44,9 @@ export function memoryIo(env: Record<string, string | undefined> = {}, options: 
     exit: (code) => void exits.push(code),
     out: () => out,
     err: () => err,
-    interrupt: () => handlers.forEach((handler) => handler()),
+    interrupt: () => {
+      for (const handler of handlers) handler();
+    },
     exits,
   };
 }

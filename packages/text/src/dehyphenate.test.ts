@@ -6,7 +6,10 @@ import { buildVocabulary, createLexicon, decideHyphen, dehyphenate, englishLexic
 /** A page with one block per paragraph, each paragraph given as its printed lines. */
 function page(...paragraphs: string[][]): OcrPage {
   let y = 0;
-  const box = () => ({ x: 0, y: (y += 50), width: 1000, height: 40 });
+  const box = () => {
+    y += 50;
+    return { x: 0, y, width: 1000, height: 40 };
+  };
   return OcrPageSchema.parse({
     pageNumber: 1,
     width: 1200,

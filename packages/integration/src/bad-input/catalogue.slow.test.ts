@@ -130,7 +130,7 @@ const CASES: Case[] = [
     exit: 1,
     stderr: ([png]) => [
       new RegExp(
-        `source: FAILED: ${escape(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`,
+        `source: FAILED: ${escapeRegExp(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`,
       ),
     ],
     code: ErrorCode.INPUT_INVALID,
@@ -139,7 +139,7 @@ const CASES: Case[] = [
     name: 'truncated TIFF (the first 30,000 bytes of old-books c015.tiff)',
     inputs: async (dir) => [await truncatedCopy(evalFile('old-books', 'c015.tiff'), path.join(dir, 'c015-cut.tiff'), 30_000)],
     exit: 1,
-    stderr: ([tif]) => [new RegExp(`source: FAILED: ${escape(tif!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt`)],
+    stderr: ([tif]) => [new RegExp(`source: FAILED: ${escapeRegExp(tif!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt`)],
     code: ErrorCode.INPUT_INVALID,
   },
   {
@@ -221,7 +221,7 @@ const CASES: Case[] = [
   },
 ];
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

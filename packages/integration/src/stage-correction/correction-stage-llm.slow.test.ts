@@ -15,6 +15,20 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyOf, hasEval, makeRealScan, noteSkip, REAL_PAGES, type RealScan } from '../support/real-scan.js';
 
+/** The JSON Schema keywords this test reads back. */
+interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  maxItems?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  prefixItems?: SchemaNode[];
+}
+
 noteSkip('correction stage with a model (fake provider)');
 
 interface PromptParagraph {
@@ -125,16 +139,16 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       }
 
       // The schema: strict json_schema, exactly this page's blocks and paragraphs, numbers pinned.
-      const format = request.body.response_format as { type: string; json_schema: { name: string; strict: boolean; schema: Record<string, any> } };
+      const format = request.body.response_format as { type: string; json_schema: { name: string; strict: boolean; schema: SchemaNode } };
       expect(format.type).toBe('json_schema');
       expect(format.json_schema).toMatchObject({ name: 'page_correction', strict: true });
-      const blocks = format.json_schema.schema.properties.blocks;
+      const blocks = format.json_schema.schema.properties?.blocks;
       expect(blocks).toMatchObject({ minItems: ocr.blocks.length, maxItems: ocr.blocks.length });
-      expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual(ocr.blocks.map((b) => b.blockNum));
+      expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual(ocr.blocks.map((b) => b.blockNum));
       for (const [index, block] of ocr.blocks.entries()) {
-        const paragraphs = blocks.prefixItems[index].properties.paragraphs;
+        const paragraphs = blocks?.prefixItems?.[index]?.properties?.paragraphs;
         expect(paragraphs).toMatchObject({ minItems: block.paragraphs.length, maxItems: block.paragraphs.length });
-        expect(paragraphs.prefixItems.map((p: any) => p.properties.parNum.const)).toEqual(block.paragraphs.map((p) => p.parNum));
+        expect(paragraphs?.prefixItems?.map((p) => p.properties?.parNum?.const)).toEqual(block.paragraphs.map((p) => p.parNum));
       }
     }
 

@@ -19,6 +19,20 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRealScan, type RealScan } from '../support/real-scan.js';
 
+/** The JSON Schema keywords this test reads back. */
+interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  maxItems?: number;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  prefixItems?: SchemaNode[];
+}
+
 noteSkip('label stage with a model (fake provider)');
 
 interface PromptBlock {
@@ -85,11 +99,11 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
       expect(request.model).toBe('claude-haiku-4-5');
       // The answer is forced through one tool whose input schema is pinned to the page's blocks.
       expect(request.body.tool_choice).toMatchObject({ type: 'tool', name: 'page_label' });
-      const tools = request.body.tools as Array<{ name: string; input_schema: Record<string, any> }>;
+      const tools = request.body.tools as Array<{ name: string; input_schema: SchemaNode }>;
       expect(tools.map((t) => t.name)).toEqual(['page_label']);
-      const blocks = tools[0]!.input_schema.properties.blocks;
+      const blocks = tools[0]!.input_schema.properties?.blocks;
       expect(blocks).toMatchObject({ minItems: page.blocks.length, maxItems: page.blocks.length });
-      expect(blocks.prefixItems.map((b: any) => b.properties.blockNum.const)).toEqual(page.blocks.map((b) => b.blockNum));
+      expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual(page.blocks.map((b) => b.blockNum));
       // The image, downscaled; the blocks, numbered, with boxes and text.
       expect(request.images).toHaveLength(1);
       const image = await sharp(request.images[0]!.data).metadata();

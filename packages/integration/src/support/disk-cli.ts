@@ -90,7 +90,10 @@ export function bookpipe(args: readonly string[], options: CliOptions = {}): Pro
 export function pagesDone(run: CliRun): Record<string, number[]> {
   const done: Record<string, number[]> = {};
   for (const event of run.events) {
-    if (event.type === 'page:done') (done[event.stage] ??= []).push(event.page);
+    if (event.type === 'page:done') {
+      done[event.stage] ??= [];
+      done[event.stage]!.push(event.page);
+    }
   }
   for (const pages of Object.values(done)) pages.sort((a, b) => a - b);
   return done;
@@ -156,7 +159,10 @@ let mountable: boolean | undefined;
 export function canMount(): boolean {
   if (mountable !== undefined) return mountable;
   // Lets a developer with mount rights run the fallbacks a container without them would run.
-  if (process.env.BOOKPIPE_TEST_NO_MOUNT === '1') return (mountable = false);
+  if (process.env.BOOKPIPE_TEST_NO_MOUNT === '1') {
+    mountable = false;
+    return mountable;
+  }
   const probe = path.join(tmpdir(), `bookpipe-mount-probe-${process.pid}`);
   try {
     execFileSync('mkdir', ['-p', probe]);

@@ -22,8 +22,8 @@ function truthFor(truth: string, left: string, right: string): 'join' | 'keep' |
   const l = wordCoreForEval(left).split('-').at(-1) ?? '';
   const r = wordCoreForEval(right).split('-')[0] ?? '';
   if (!l || !r) return null;
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const found = (form: string) => new RegExp(`(^|[^\\p{L}])${escape(form)}([^\\p{L}]|$)`, 'u').test(truth);
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const found = (form: string) => new RegExp(`(^|[^\\p{L}])${escapeRegExp(form)}([^\\p{L}]|$)`, 'u').test(truth);
   const joined = found(l + r);
   const hyphenated = found(`${l}-${r}`);
   return joined === hyphenated ? null : joined ? 'join' : 'keep';
@@ -38,7 +38,7 @@ describe.skipIf(!present)('dehyphenate on the old-books pages (Gutenberg truth)'
       .map((file) => file.replace(/\.tiff$/, ''))
       .sort();
     const read = await ocrImages(ids.map((id, index) => ({ file: path.join(folder, `${id}.tiff`), pageNumber: index + 1 })));
-    ids.forEach((id, index) => pages.set(id, read[index] as OcrPage));
+    for (const [index, id] of ids.entries()) pages.set(id, read[index] as OcrPage);
   }, 600_000);
 
   it('joins broken words and keeps compounds as the truth prints them', () => {

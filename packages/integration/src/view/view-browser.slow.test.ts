@@ -240,7 +240,7 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
     const docs = await Promise.all([1, 2].map((p) => readFile(path.join(view.dir, 'pages', `page_000${p}.html`), 'utf8')));
     const joined = docs.join('\n');
     // Matched as booleans: a failure would otherwise print two whole pages of HTML.
-    expect(/<del title="read by OCR, not in the final text">[^<]*-(<\/mark>)?[^]*?<\/del> <ins title="not read by OCR">/.test(joined)).toBe(true);
+    expect(/<del title="read by OCR, not in the final text">[^<]*-(<\/mark>)?[\s\S]*?<\/del> <ins title="not read by OCR">/.test(joined)).toBe(true);
     expect(joined.includes('printed page number</dt><dd><strong>')).toBe(true);
   });
 });

@@ -20,7 +20,7 @@ describe('anthropic', () => {
   it('forces one tool call whose input_schema is the response schema; images as base64 blocks before the text', async () => {
     await using fake = await startFakeProvider();
     await anthropic({ baseURL: fake.anthropicBaseURL, apiKey: 'k' }).send(sampleCall, context);
-    const body = fake.requests[0]?.body as Record<string, any>;
+    const body = fake.requests[0]?.body as { tool_choice: unknown; tools: unknown; system: unknown; max_tokens: unknown; messages: [{ content: unknown[] }] };
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'page_blocks', disable_parallel_tool_use: true });
     expect(body.tools).toEqual([{ name: 'page_blocks', description: expect.any(String), input_schema: sampleCall.responseSchema.schema }]);
     expect(body.system).toBe('You read scanned pages.');

@@ -138,8 +138,11 @@ function isAbort(error: Error): boolean {
 function toHeaderRecord(headers: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!headers) return out;
-  if (headers instanceof Headers) headers.forEach((value, key) => (out[key] = value));
-  else if (Array.isArray(headers)) for (const [key, value] of headers) out[String(key).toLowerCase()] = String(value);
+  if (headers instanceof Headers) {
+    headers.forEach((value, key) => {
+      out[key] = value;
+    });
+  } else if (Array.isArray(headers)) for (const [key, value] of headers) out[String(key).toLowerCase()] = String(value);
   else for (const [key, value] of Object.entries(headers)) if (value !== undefined) out[key.toLowerCase()] = String(value);
   return out;
 }

@@ -20,7 +20,10 @@ describe('openaiCompatible', () => {
   it('asks for strict json_schema output and sends images as data URLs after the text', async () => {
     await using fake = await startFakeProvider();
     await openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'k', imageDetail: 'high' }).send(sampleCall, context);
-    const body = fake.requests[0]?.body as Record<string, any>;
+    const body = fake.requests[0]?.body as {
+      response_format: unknown;
+      messages: [unknown, { content: [unknown, { type: string; image_url: { url: string; detail: string } }] }];
+    };
     expect(body.response_format).toEqual({
       type: 'json_schema',
       json_schema: { name: 'page_blocks', schema: sampleCall.responseSchema.schema, strict: true },

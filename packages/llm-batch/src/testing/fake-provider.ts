@@ -211,14 +211,17 @@ function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeRe
         if (reply.retryAfterDate !== undefined) {
           headers['retry-after'] = typeof reply.retryAfterDate === 'string' ? reply.retryAfterDate : reply.retryAfterDate.toUTCString();
         }
-        return sendJson(res, 429, errorBody(api, 429, 'rate_limit_error', 'Rate limit reached, slow down'), headers);
+        sendJson(res, 429, errorBody(api, 429, 'rate_limit_error', 'Rate limit reached, slow down'), headers);
+        return;
       }
       case 'serverError': {
         const status = reply.status ?? 500;
-        return sendJson(res, status, errorBody(api, status, 'api_error', `Upstream failure ${status}`));
+        sendJson(res, status, errorBody(api, status, 'api_error', `Upstream failure ${status}`));
+        return;
       }
       case 'httpError':
-        return sendJson(res, reply.status, errorBody(api, reply.status, 'invalid_request_error', reply.message ?? `Error ${reply.status}`), reply.headers);
+        sendJson(res, reply.status, errorBody(api, reply.status, 'invalid_request_error', reply.message ?? `Error ${reply.status}`), reply.headers);
+        return;
       case 'truncatedBody': {
         const text = JSON.stringify(successBody(api, request, { json: exampleFromSchema(request.schema) }, promptChars));
         const cut = Buffer.from(text.slice(0, Math.floor(text.length / 2)));
@@ -228,10 +231,12 @@ function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeRe
       }
       case 'truncatedJson': {
         const text = JSON.stringify(exampleFromSchema(request.schema));
-        return sendJson(res, 200, successBody(api, request, { content: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }, promptChars));
+        sendJson(res, 200, successBody(api, request, { content: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }, promptChars));
+        return;
       }
       case 'schemaViolation':
-        return sendJson(res, 200, successBody(api, request, { json: {} }, promptChars));
+        sendJson(res, 200, successBody(api, request, { json: {} }, promptChars));
+        return;
       default:
         return;
     }

@@ -13,7 +13,8 @@ function page(pageNumber: number, lines: Array<[string, number]>): OcrPage {
     engine: { name: 'tesseract', version: '5.3.0', language: 'eng', psm: 3 },
     meanConfidence: 0.9,
     blocks: lines.map(([text, height], i) => {
-      const bbox = { x: 200, y: (y += height * 3), width: 1200, height };
+      y += height * 3;
+      const bbox = { x: 200, y, width: 1200, height };
       const words = text.split(' ').map((w) => ({ text: w, bbox, confidence: 0.9 }));
       return { blockNum: i + 1, bbox, paragraphs: [{ parNum: 1, bbox, text, confidence: 0.9, lines: [{ bbox, text, confidence: 0.9, words }] }] };
     }),
