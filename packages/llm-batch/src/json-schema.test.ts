@@ -1,22 +1,8 @@
+import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { checkResponseSchema, toStrictJsonSchema } from './json-schema.js';
-
-/** The JSON Schema keywords this test reads back. */
-interface SchemaNode {
-  $schema?: string;
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  required?: string[];
-  additionalProperties?: boolean;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  prefixItems?: SchemaNode[];
-}
 
 describe('toStrictJsonSchema', () => {
   const Page = z.object({
@@ -30,7 +16,7 @@ describe('toStrictJsonSchema', () => {
   });
 
   it('makes every property required, forbids others, and turns optional into nullable', () => {
-    const schema = toStrictJsonSchema(Page) as SchemaNode;
+    const schema = toStrictJsonSchema(Page) as JsonSchemaNode;
     expect(schema.$schema).toBeUndefined();
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);

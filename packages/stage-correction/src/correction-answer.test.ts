@@ -1,27 +1,14 @@
+import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { correctionResponseSchemaFor } from './correction-answer.js';
 
-/** The JSON Schema keywords this test reads back. */
-interface SchemaNode {
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  required?: string[];
-  additionalProperties?: boolean;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  prefixItems?: SchemaNode[];
-}
-
 /** Every object schema in a JSON Schema tree. */
-function objects(node: unknown, out: SchemaNode[] = []): SchemaNode[] {
+function objects(node: unknown, out: JsonSchemaNode[] = []): JsonSchemaNode[] {
   if (Array.isArray(node)) {
     for (const n of node) objects(n, out);
   } else if (node && typeof node === 'object') {
-    if ((node as SchemaNode).type === 'object') out.push(node as SchemaNode);
+    if ((node as JsonSchemaNode).type === 'object') out.push(node as JsonSchemaNode);
     for (const v of Object.values(node)) objects(v, out);
   }
   return out;
@@ -33,7 +20,7 @@ describe('correctionResponseSchemaFor', () => {
 
   it('pins the number of blocks and of paragraphs per block, and their numbers', () => {
     expect(name).toBe('page_correction');
-    const blocks = schema.properties as Record<string, SchemaNode>;
+    const blocks = schema.properties as Record<string, JsonSchemaNode>;
     expect(blocks.blocks).toMatchObject({ type: 'array', minItems: 3, maxItems: 3 });
     const items = blocks.blocks!.prefixItems!;
     expect(items.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 3]);
@@ -50,7 +37,7 @@ describe('correctionResponseSchemaFor', () => {
       expect(object.additionalProperties).toBe(false);
       expect([...object.required!].sort()).toEqual(Object.keys(object.properties!).sort());
     }
-    const blocks = (schema.properties as Record<string, SchemaNode>).blocks!;
+    const blocks = (schema.properties as Record<string, JsonSchemaNode>).blocks!;
     expect(blocks.items).toMatchObject({ type: 'object' });
     expect(JSON.stringify(schema)).not.toContain('"items":false');
     // text: null means unchanged.

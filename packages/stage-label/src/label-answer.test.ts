@@ -1,21 +1,8 @@
 import { LabelPageSchema, type OcrPage } from '@bookpipe/contracts';
+import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { type LabelAnswer, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
-
-/** The JSON Schema keywords this test reads back. */
-interface SchemaNode {
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  required?: string[];
-  additionalProperties?: boolean;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  prefixItems?: SchemaNode[];
-}
 
 /** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
 const page: OcrPage = {
@@ -46,7 +33,7 @@ describe('labelResponseSchemaFor', () => {
   it("pins exactly the page's blocks, in order, by number", () => {
     const { name, schema } = labelResponseSchemaFor(page);
     expect(name).toBe('page_label');
-    const blocks = (schema.properties as Record<string, SchemaNode>).blocks;
+    const blocks = (schema.properties as Record<string, JsonSchemaNode>).blocks;
     expect(blocks).toMatchObject({ minItems: 3, maxItems: 3 });
     expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 4]);
     expect(blocks?.prefixItems?.[0]?.properties?.classification?.enum).toHaveLength(32);

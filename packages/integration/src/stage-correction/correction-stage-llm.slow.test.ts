@@ -10,24 +10,11 @@ import { loadConfig, Pipeline, type PipelineEvent, type StageStats, silentLogger
 import { LlmBatchClient, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { type CorrectionAnswer, CorrectionStage, type CorrectionStageOptions } from '@bookpipe/stage-correction';
+import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { editDistance } from '@bookpipe/text';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyOf, hasEval, makeRealScan, noteSkip, REAL_PAGES, type RealScan } from '../support/real-scan.js';
-
-/** The JSON Schema keywords this test reads back. */
-interface SchemaNode {
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  required?: string[];
-  additionalProperties?: boolean;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  prefixItems?: SchemaNode[];
-}
 
 noteSkip('correction stage with a model (fake provider)');
 
@@ -139,7 +126,7 @@ describe.skipIf(!hasEval)('CorrectionStage with a model, against the fake provid
       }
 
       // The schema: strict json_schema, exactly this page's blocks and paragraphs, numbers pinned.
-      const format = request.body.response_format as { type: string; json_schema: { name: string; strict: boolean; schema: SchemaNode } };
+      const format = request.body.response_format as { type: string; json_schema: { name: string; strict: boolean; schema: JsonSchemaNode } };
       expect(format.type).toBe('json_schema');
       expect(format.json_schema).toMatchObject({ name: 'page_correction', strict: true });
       const blocks = format.json_schema.schema.properties?.blocks;

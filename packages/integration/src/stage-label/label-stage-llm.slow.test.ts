@@ -14,24 +14,11 @@ import { anthropic, LlmBatchClient } from '@bookpipe/llm-batch';
 import { createVirtualClock, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { type LabelAnswer, LabelStage } from '@bookpipe/stage-label';
+import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { evalDir, hasEval, noteSkip } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRealScan, type RealScan } from '../support/real-scan.js';
-
-/** The JSON Schema keywords this test reads back. */
-interface SchemaNode {
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  required?: string[];
-  additionalProperties?: boolean;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, SchemaNode>;
-  items?: SchemaNode;
-  prefixItems?: SchemaNode[];
-}
 
 noteSkip('label stage with a model (fake provider)');
 
@@ -99,7 +86,7 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
       expect(request.model).toBe('claude-haiku-4-5');
       // The answer is forced through one tool whose input schema is pinned to the page's blocks.
       expect(request.body.tool_choice).toMatchObject({ type: 'tool', name: 'page_label' });
-      const tools = request.body.tools as Array<{ name: string; input_schema: SchemaNode }>;
+      const tools = request.body.tools as Array<{ name: string; input_schema: JsonSchemaNode }>;
       expect(tools.map((t) => t.name)).toEqual(['page_label']);
       const blocks = tools[0]!.input_schema.properties?.blocks;
       expect(blocks).toMatchObject({ minItems: page.blocks.length, maxItems: page.blocks.length });
