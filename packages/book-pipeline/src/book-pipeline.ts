@@ -1,8 +1,9 @@
 import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
-import type { LlmBatchClient, LlmProvider } from '@bookpipe/llm-batch';
+import type { LlmBatchClient } from '@bookpipe/llm-batch';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
+import type { LlmClientOptions } from '@bookpipe/stage-kit';
 import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
@@ -22,26 +23,16 @@ export interface SharedLlm {
 }
 
 /** Settings of the one batch client `createBookPipeline` builds. Every field falls back to the config. */
-export interface LlmSettings {
-  /**
-   * Where requests go: `openaiCompatible({...})`, `anthropic({...})` or your own `LlmProvider`.
-   * @default the provider the config points at (`providerFromConfig` of @bookpipe/stage-kit: BOOKPIPE_PROVIDER,
-   *   else the provider whose API key is set, else a local server at BOOKPIPE_BASE_URL)
-   */
-  provider?: LlmProvider;
+/**
+ * Settings of the one client `createBookPipeline` builds for all its LLM stages (the limits then cover
+ * them all together): `createLlmClient`'s options of @bookpipe/stage-kit, plus the model.
+ */
+export interface LlmSettings extends LlmClientOptions {
   /**
    * A vision model the provider serves. Required with `provider` unless BOOKPIPE_MODEL is set.
    * @default config.llm.model (BOOKPIPE_MODEL), else the configured provider's `DEFAULT_MODELS` entry
    */
   model?: string;
-  /** Requests in flight at once, all stages together. @default config.llm.maxWorkers, else 30 (@bookpipe/llm-batch) */
-  maxWorkers?: number;
-  /** Requests started per minute, all stages together. @default config.llm.requestsPerMinute, else 150 (@bookpipe/llm-batch) */
-  requestsPerMinute?: number;
-  /** Retries after a failed attempt. @default config.llm.maxRetries, else 3 (@bookpipe/llm-batch) */
-  maxRetries?: number;
-  /** Timeout of one attempt in ms. @default config.llm.timeoutMs, else 120000 (@bookpipe/llm-batch) */
-  timeoutMs?: number;
 }
 
 /**

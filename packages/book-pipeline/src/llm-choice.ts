@@ -1,6 +1,6 @@
 import { BookpipeError, type Config, ErrorCode } from '@bookpipe/core';
-import { LlmBatchClient } from '@bookpipe/llm-batch';
-import { providerFromConfig } from '@bookpipe/stage-kit';
+import type { LlmBatchClient } from '@bookpipe/llm-batch';
+import { createLlmClient } from '@bookpipe/stage-kit';
 import type { BookPipelineLlm } from './book-pipeline.js';
 import { decideLlm, type LlmSettingNames } from './llm-decision.js';
 
@@ -59,17 +59,9 @@ export function chooseLlm(config: Config, option: BookPipelineLlm | undefined, n
     }
     ({ provider, model, baseURL } = decision);
   }
-  const limits = {
-    maxWorkers: settings.maxWorkers ?? config.llm.maxWorkers,
-    requestsPerMinute: settings.requestsPerMinute ?? config.llm.requestsPerMinute,
-    maxRetries: settings.maxRetries ?? config.llm.maxRetries,
-    retryJitter: config.llm.retryJitter,
-    timeoutMs: settings.timeoutMs ?? config.llm.timeoutMs,
-  };
-  const client = new LlmBatchClient({
-    provider: settings.provider ?? providerFromConfig(config),
-    // Unset limits stay unset, so @bookpipe/llm-batch's own defaults apply.
-    ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-  });
+  // One client for every stage of the run: one concurrency budget, one rate limit. Unset limits fall back
+  // to the config, then to @bookpipe/llm-batch's own defaults.
+  const { model: _model, ...clientOptions } = settings;
+  const client = createLlmClient(config, clientOptions);
   return { kind: 'llm', provider, model, baseURL, client };
 }
