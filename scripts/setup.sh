@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 tools="$root/.tools/node"
+# The machine's npm config (a CA bundle, a registry), read before the project's Node comes first on PATH.
+machine_npmrc=$(npm config get globalconfig 2>/dev/null || true)
 export PATH="$tools/bin:$PATH"
 export TURBO_TELEMETRY_DISABLED=1
 
@@ -28,6 +30,13 @@ fi
 if [ ! -x "$tools/bin/pnpm" ]; then
   echo "setup: installing pnpm 10 into .tools/node"
   npm install --global --prefix "$tools" --no-fund --no-audit pnpm@10 >/dev/null
+fi
+# npm run by the project's Node reads its global config from .tools/node/etc/npmrc instead of the machine's:
+# carry the machine's over, so that `npm install` (the standalone-examples test, a user's own) reaches the
+# registry the same way under both (without it, a machine whose CA bundle is set there hangs on TLS).
+if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ "$machine_npmrc" != "$tools/etc/npmrc" ]; then
+  mkdir -p "$tools/etc"
+  cp "$machine_npmrc" "$tools/etc/npmrc"
 fi
 echo "setup: node $(node --version), pnpm $(pnpm --version)"
 
