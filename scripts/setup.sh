@@ -27,16 +27,17 @@ if [ ! -x "$tools/bin/node" ] || [ "$(node_major "$tools/bin/node")" -lt 22 ]; t
   echo "setup: installing Node.js 22 into .tools/node"
   npm install --global --prefix "$tools" --no-fund --no-audit node@22 >/dev/null
 fi
+# npm run by the project's Node reads its global config from .tools/node/etc/npmrc instead of the machine's:
+# carry over how the machine reaches the registry (CA bundle, registry, proxy), so that `npm install` (the
+# standalone-examples test, a user's own) works the same under both; without the CA bundle it hung on TLS.
+# Only those settings: the machine's `nodedir` points at its own Node's headers, wrong for Node 22 builds.
+if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ "$machine_npmrc" != "$tools/etc/npmrc" ]; then
+  mkdir -p "$tools/etc"
+  grep -E '^[[:space:]]*(cafile|ca|registry|strict-ssl|proxy|https-proxy|noproxy)[[:space:]]*=' "$machine_npmrc" > "$tools/etc/npmrc" || true
+fi
 if [ ! -x "$tools/bin/pnpm" ]; then
   echo "setup: installing pnpm 10 into .tools/node"
   npm install --global --prefix "$tools" --no-fund --no-audit pnpm@10 >/dev/null
-fi
-# npm run by the project's Node reads its global config from .tools/node/etc/npmrc instead of the machine's:
-# carry the machine's over, so that `npm install` (the standalone-examples test, a user's own) reaches the
-# registry the same way under both (without it, a machine whose CA bundle is set there hangs on TLS).
-if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ "$machine_npmrc" != "$tools/etc/npmrc" ]; then
-  mkdir -p "$tools/etc"
-  cp "$machine_npmrc" "$tools/etc/npmrc"
 fi
 echo "setup: node $(node --version), pnpm $(pnpm --version)"
 
