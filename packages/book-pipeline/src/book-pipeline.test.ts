@@ -34,7 +34,7 @@ describe('createBookPipeline', () => {
   it('builds every stage by default, without a model when none is configured, and says so', async () => {
     const built = await createBookPipeline({ scan: scan('plain'), inputs: ['/books/a.pdf'], config: loadConfig({}) });
     expect(names(built.stages)).toEqual(['source', 'ocr', 'correction', 'label', 'merge']);
-    expect(dependenciesOf(built.stages, 'merge')).toEqual(['ocr', 'correction?', 'label?']);
+    expect(dependenciesOf(built.stages, 'merge')).toEqual(['ocr', 'correction', 'label']);
     expect(built.mergeInputs).toEqual({ correction: true, label: true });
     expect(built.llm).toEqual({
       kind: 'none',
@@ -70,8 +70,7 @@ describe('createBookPipeline', () => {
 
   it('merges without correction and label when they neither run nor completed in the scan, and with them once completed', async () => {
     const alone = await createBookPipeline({ scan: scan('merge-only'), config: loadConfig({}), stages: ['merge'] });
-    // The declaration is merge's own; the pipeline decides at run time which optional inputs it reads.
-    expect(dependenciesOf(alone.stages, 'merge')).toEqual(['ocr', 'correction?', 'label?']);
+    expect(dependenciesOf(alone.stages, 'merge')).toEqual(['ocr']);
     expect(alone.mergeInputs).toEqual({ correction: false, label: false });
     expect(alone.llm).toEqual({ kind: 'none', reason: 'no stage of this run asks a model' });
     expect(alone.notes).toEqual([

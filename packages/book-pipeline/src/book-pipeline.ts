@@ -155,9 +155,9 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
       correction: has(CORRECTION_STAGE) || (await completeInScan(options.scan, CORRECTION_STAGE)),
       label: has(LABEL_STAGE) || (await completeInScan(options.scan, LABEL_STAGE)),
     };
-    // Correction and label are merge's optional dependencies: the pipeline gives them to it when they
-    // run here or completed before, the same rule as `mergeInputs` above.
-    stages.push(new MergeStage());
+    // In this run or complete in the scan: required (a correction stage whose every page failed stops merge
+    // with that reason, as before); neither: not read, and the notes say so.
+    stages.push(new MergeStage({ use: mergeInputs }));
     const without = Object.entries(mergeInputs)
       .filter(([, used]) => !used)
       .map(([name]) => name);
