@@ -9,7 +9,8 @@ export interface MergeStageOptions {
    * OCR-only, every block BODY with confidence 0 and `labelMissing: true`, every paragraph with its
    * OCR text.
    * @default { correction: undefined, label: undefined } (both optional)
-   * @deprecated Leave it out: the optional dependencies decide. Kept for scripts that pin the inputs.
+   * `createBookPipeline` pins both: required when they run in the pipeline or completed in the scan, so a
+   * correction stage whose every page failed stops the merge with that reason instead of a book without it.
    * @example new MergeStage({ use: { correction: false } }) // OCR text, labelled blocks when there
    */
   use?: { correction?: boolean; label?: boolean };
