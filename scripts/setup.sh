@@ -27,13 +27,15 @@ if [ ! -x "$tools/bin/node" ] || [ "$(node_major "$tools/bin/node")" -lt 22 ]; t
   echo "setup: installing Node.js 22 into .tools/node"
   npm install --global --prefix "$tools" --no-fund --no-audit node@22 >/dev/null
 fi
-# npm run by the project's Node reads its global config from .tools/node/etc/npmrc instead of the machine's:
-# carry over how the machine reaches the registry (CA bundle, registry, proxy), so that `npm install` (the
-# standalone-examples test, a user's own) works the same under both; without the CA bundle it hung on TLS.
-# Only those settings: the machine's `nodedir` points at its own Node's headers, wrong for Node 22 builds.
-if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ "$machine_npmrc" != "$tools/etc/npmrc" ]; then
-  mkdir -p "$tools/etc"
-  grep -E '^[[:space:]]*(cafile|ca|registry|strict-ssl|proxy|https-proxy|noproxy)[[:space:]]*=' "$machine_npmrc" > "$tools/etc/npmrc" || true
+# npm run by the project's Node reads its global config from that Node's own prefix (its real folder under
+# .tools/node/lib), not the machine's: carry over how the machine reaches the registry (CA bundle, registry,
+# proxy), so that `npm install` (the standalone-examples test, a user's own) works the same under both;
+# without the CA bundle it hung on TLS. Only those settings: the machine's `nodedir` points at its own
+# Node's headers, wrong for Node 22 builds.
+tools_npmrc=$(npm config get globalconfig 2>/dev/null || true)
+if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ -n "$tools_npmrc" ] && [ "$machine_npmrc" != "$tools_npmrc" ]; then
+  mkdir -p "$(dirname "$tools_npmrc")"
+  grep -E '^[[:space:]]*(cafile|ca|registry|strict-ssl|proxy|https-proxy|noproxy)[[:space:]]*=' "$machine_npmrc" > "$tools_npmrc" || true
 fi
 if [ ! -x "$tools/bin/pnpm" ]; then
   echo "setup: installing pnpm 10 into .tools/node"
