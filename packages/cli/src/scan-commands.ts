@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOK_MD } from '@bookpipe/contracts';
 import { BookpipeError, type BookStorage, ErrorCode, loadConfig } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
+import { describeClean } from './clean-report.js';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';
 import { KNOWN_STAGES } from './stage-plan.js';
@@ -137,7 +138,10 @@ export async function reportCommand(scanId: string, flags: ScanFlags & { stage: 
   return ExitCode.OK;
 }
 
-/** `bookpipe clean <scanId> --stage <name>`: removes a stage's pages, journal and files (its logs stay), under the scan's lock. */
+/**
+ * `bookpipe clean <scanId> --stage <name>`: removes what each stage owns (`StageStorage.clean()`, the clean of `run --clean`
+ * too) under the scan's lock, and prints what went and what was left.
+ */
 export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: string }, io: CliIo): Promise<number> {
   const scan = await existingScan(scanId, flags, io);
   const names = flags.stage
@@ -145,7 +149,9 @@ export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: s
     .map((name) => name.trim())
     .filter(Boolean);
   const existing = await scan.stageNames();
-  const unknown = names.filter((name) => !existing.includes(name));
+  // A stage folder that is a symbolic link is no stage of the scan's, but it is there: its clean refuses
+  // it with the same words as `run --clean` (one clean for both), rather than "no such stage".
+  const unknown = names.filter((name) => !existing.includes(name) && !entryExists(scan.stage(name).dir));
   if (unknown.length > 0) {
     throw new BookpipeError(
       ErrorCode.CONFIG_INVALID,
@@ -157,10 +163,7 @@ export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: s
   }
   const lock = await scan.acquireLock();
   try {
-    for (const name of names) {
-      await scan.stage(name).clean();
-      io.stdout.write(`Cleaned stage "${name}" of scan "${scanId}" (${scan.stage(name).dir}; its logs are kept).\n`);
-    }
+    for (const name of names) io.stdout.write(`${describeClean(await scan.stage(name).clean())}\n`);
   } finally {
     await lock.release();
   }
@@ -172,6 +175,16 @@ export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: s
       `Stages made from it keep their outputs: ${later.join(', ')}. Clean them too (--stage ${later.join(',')}) to redo them from the new ones.\n`,
     );
   return ExitCode.OK;
+}
+
+/** Whether a path exists, as itself (a link counts, whether or not it points anywhere). */
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A report cell as JSON: empty -> null, numbers and booleans as such, the rest as text. */

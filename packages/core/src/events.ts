@@ -1,4 +1,5 @@
 import type { StageStats } from './stage.js';
+import type { CleanReport } from './storage.js';
 
 /** Typed progress events emitted by the pipeline and by stages. Consumers switch on `type`. */
 export type PipelineEvent =
@@ -6,6 +7,8 @@ export type PipelineEvent =
   | { type: 'pipeline:done'; scanId: string; ok: boolean; aborted: boolean; stages: Record<string, StageOutcome> }
   | { type: 'stage:start'; stage: string; totalPages: number; remainingPages: number }
   | { type: 'stage:skipped'; stage: string; reason: string }
+  /** The stage's outputs were removed before it ran (`resume: false`): what went, what was left. */
+  | { type: 'stage:cleaned'; stage: string; report: CleanReport }
   | { type: 'stage:progress'; stage: string; done: number; failed: number; inFlight: number; total: number; costUsd: number | null }
   | { type: 'stage:done'; stage: string; stats: StageStats }
   | { type: 'stage:failed'; stage: string; error: string }

@@ -40,6 +40,7 @@ export {
 export type {
   BookStorage,
   CheckpointManager,
+  CleanReport,
   FileFolder,
   PageFailure,
   PageFormat,

@@ -170,7 +170,11 @@ export class Pipeline {
       // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
       const ctx = await createStageContext(stage, { scan, config, logger, signal, emit, availableOptional });
       const output = ctx.output;
-      if (this.#options.resume === false) await output.clean();
+      if (this.#options.resume === false) {
+        // The same clean, and the same report, as a caller's own `StageStorage.clean()` (the CLI's `clean`).
+        const report = await output.clean();
+        emit({ type: 'stage:cleaned', stage: stage.name, report });
+      }
       // before() runs even for a complete stage: it is where a stage notices that its inputs changed
       // (the source stage refuses different files) instead of being skipped as done.
       await stage.before(ctx);

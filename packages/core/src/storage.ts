@@ -88,8 +88,27 @@ export interface StageStorage extends FileFolder {
   /** Atomic write of a stage-level file (report.csv, book.md...). Returns its path. */
   writeFile(name: string, content: string | Uint8Array): Promise<string>;
   readFile(name: string): Promise<string>;
-  /** Removes every page file, the journal and other files of this stage, except its `logs/` folder. */
-  clean(): Promise<void>;
+  /**
+   * Removes what the stage owns: its page files, journal, temp files and the files it wrote (report.csv,
+   * book.md...), never a file someone else put in its folder, and not its `logs/`. Says what it removed
+   * and what it left. Crash-safe where the backend can be: a clean killed midway is finished by the next
+   * run, never read as a stage that is partly done.
+   */
+  clean(): Promise<CleanReport>;
+}
+
+/** What `StageStorage.clean()` did: what it removed and what it left in the stage's folder. */
+export interface CleanReport {
+  scanId: string;
+  stage: string;
+  /** The stage's folder (a path for the filesystem backend). */
+  dir: string;
+  /** Page files removed. */
+  removedPages: number;
+  /** Other entries removed (journal, report.csv, book.md, temp files...), by name. */
+  removed: string[];
+  /** Entries left in the folder: the stage's `logs/`, and files the stage did not write (a user's). */
+  kept: string[];
 }
 
 export interface PageFailure {

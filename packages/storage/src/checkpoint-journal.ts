@@ -1,10 +1,12 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BookpipeError, ErrorCode, type PageFailure } from '@bookpipe/core';
 import { z } from 'zod';
 import { cleanGeneration } from './clean-generation.js';
 import { withKeyLock } from './keyed-mutex.js';
 import { makeDir } from './make-dir.js';
+import { assertNoLink, isLinkError, linkRefused, O_NOFOLLOW } from './no-follow.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
 const page = z.number().int().positive();
@@ -154,6 +156,22 @@ export class CheckpointJournal {
     return written;
   }
 
+  /**
+   * Makes what was appended durable (fsync), so that a power cut cannot lose what a finished stage
+   * journalled. Called at stage end rather than per append: an fsync per page would double the cost of
+   * saving one (the page file itself is fsync'd before its rename).
+   */
+  async sync(): Promise<void> {
+    await withKeyLock(this.path, async () => {
+      if (!this.#handle) return;
+      try {
+        await this.#handle.sync();
+      } catch (error) {
+        throw toStorageError(error, { action: 'fsync', path: this.path, scanId: this.#options.scanId, stage: this.#options.stage });
+      }
+    });
+  }
+
   /** Closes the file handle now rather than after IDLE_CLOSE_MS; the next append opens it again. */
   async close(): Promise<void> {
     await withKeyLock(this.path, () => this.#closeHandle());
@@ -209,12 +227,20 @@ export class CheckpointJournal {
   async #openHandle(): Promise<FileHandle> {
     if (this.#handle) return this.#handle;
     let handle: FileHandle;
+    this.#assertNoLink('append to');
+    // O_NOFOLLOW: a journal that is a link to a file outside the scan is refused, not written through.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW;
     try {
-      handle = await open(this.path, 'a');
+      try {
+        handle = await open(this.path, flags, 0o666);
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw error;
+        await makeDir(dirname(this.path));
+        handle = await open(this.path, flags, 0o666);
+      }
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-      await makeDir(dirname(this.path));
-      handle = await open(this.path, 'a');
+      if (isLinkError(error)) throw linkRefused(this.path, this.#linkContext('append to'));
+      throw error;
     }
     try {
       const { ino, birthtimeMs } = await handle.stat();
@@ -261,9 +287,13 @@ export class CheckpointJournal {
     let size: number;
     let ino: number;
     let birthtimeMs: number;
+    this.#assertNoLink('read');
     try {
-      ({ size, ino, birthtimeMs } = await stat(this.path));
+      const st = await lstat(this.path);
+      if (st.isSymbolicLink()) throw linkRefused(this.path, this.#linkContext('read'));
+      ({ size, ino, birthtimeMs } = st);
     } catch (error) {
+      if (BookpipeError.isInstance(error)) throw error;
       if (errnoCode(error) !== 'ENOENT') throw this.#error(error);
       // Removed (StageStorage.clean): nothing is recorded any more.
       if (this.#ino !== undefined || this.#offset > 0) this.#forget();
@@ -278,7 +308,7 @@ export class CheckpointJournal {
     const buffer = Buffer.alloc(size - this.#offset);
     let filled = 0;
     try {
-      const handle = await open(this.path, 'r');
+      const handle = await open(this.path, constants.O_RDONLY | O_NOFOLLOW);
       try {
         while (filled < buffer.length) {
           const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, this.#offset + filled);
@@ -289,6 +319,7 @@ export class CheckpointJournal {
         await handle.close();
       }
     } catch (error) {
+      if (isLinkError(error)) throw linkRefused(this.path, this.#linkContext('read'));
       throw this.#error(error);
     }
     // Shorter than `stat` said only if the file was truncated in between; the next refresh sees that.
@@ -346,6 +377,9 @@ export class CheckpointJournal {
         break;
       case 'stage-complete':
         this.lastComplete = { stats: record.stats, at: record.at };
+        // Damage found before was seen by the run that completed: it checked every page file against the
+        // journal and repaired what it had to. Repeating it on every status, forever, says nothing new.
+        this.warnings.length = 0;
         break;
       case 'reset':
         this.completed.clear();
@@ -354,6 +388,7 @@ export class CheckpointJournal {
         this.failures.clear();
         this.lastComplete = undefined;
         this.repairs.length = 0;
+        this.warnings.length = 0;
         break;
       case 'repair':
         this.repairs.push({ page: record.page, problem: record.problem, ...(record.detail === undefined ? {} : { detail: record.detail }), at: record.at });
@@ -372,6 +407,20 @@ export class CheckpointJournal {
         }
         break;
     }
+  }
+
+  #linkContext(action: string) {
+    return {
+      action,
+      ...(this.#options.scanId === undefined ? {} : { scanId: this.#options.scanId }),
+      ...(this.#options.stage === undefined ? {} : { stage: this.#options.stage }),
+    };
+  }
+
+  /** The stage folder must be no link either (the scan folder above it is the user's choice). */
+  #assertNoLink(action: string): void {
+    const stageDir = dirname(this.path);
+    assertNoLink(dirname(stageDir), this.path, this.#linkContext(action));
   }
 
   #warn(what: string): void {

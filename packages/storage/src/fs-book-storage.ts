@@ -7,6 +7,7 @@ import { FsStageStorage } from './fs-stage-storage.js';
 import { withKeyLock } from './keyed-mutex.js';
 import { formatIssues } from './page-validation.js';
 import { acquireScanLock, type FsScanLock } from './scan-lock.js';
+import { cleanPending } from './stage-clean.js';
 import { recordedPageFormat } from './stage-file.js';
 import { errnoCode, toStorageError } from './storage-error.js';
 
@@ -171,8 +172,21 @@ export class FsBookStorage implements BookStorage {
     }
   }
 
-  acquireLock(): Promise<FsScanLock> {
-    return acquireScanLock({ scanDir: this.dir, scanId: this.scanId });
+  /**
+   * Takes the scan's lock, then finishes any clean a killed process left half done (a stage folder
+   * holding `.clean-pending`), before the holder reads anything.
+   */
+  async acquireLock(): Promise<FsScanLock> {
+    const lock = await acquireScanLock({ scanDir: this.dir, scanId: this.scanId });
+    try {
+      for (const name of await this.stageNames()) {
+        if (await cleanPending(join(this.dir, name))) await this.stage(name).checkpoint.finishPendingClean();
+      }
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    return lock;
   }
 
   async #write(metadata: ScanMetadata): Promise<void> {

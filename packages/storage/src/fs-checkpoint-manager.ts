@@ -2,6 +2,7 @@ import type { CheckpointManager, Logger, PageFailure, StageStatus } from '@bookp
 import { mapLimit } from '@bookpipe/core';
 import type { CheckpointJournal, RepairProblem } from './checkpoint-journal.js';
 import type { PageCheck, PageFolder } from './page-folder.js';
+import { CLEAN_MARKER, cleanPending } from './stage-clean.js';
 
 /** Page files checked at once on resume: enough to overlap I/O, few enough to keep file handles free. */
 const CHECK_CONCURRENCY = 16;
@@ -50,6 +51,7 @@ export class FsCheckpointManager implements CheckpointManager {
    */
   async remainingPages(expected?: readonly number[]): Promise<number[]> {
     const { folder, journal } = this.#init;
+    await this.finishPendingClean();
     await journal.refresh();
     const pages = expected ?? (await this.#init.pageNumbers());
     const { pages: present, temps } = await folder.list();
@@ -105,8 +107,23 @@ export class FsCheckpointManager implements CheckpointManager {
     await this.#init.journal.append({ type: 'failed', page, error });
   }
 
+  /** Journals the stage's completion and fsyncs the journal: what a finished stage claims survives a power cut. */
   async markStageComplete(stats: Record<string, unknown>): Promise<void> {
     await this.#init.journal.append({ type: 'stage-complete', stats });
+    await this.#init.journal.sync();
+  }
+
+  /**
+   * Finishes a clean that was killed midway (its marker is still in the folder), so that what it left
+   * is never taken for a stage partly done. Returns whether there was one. `remainingPages` calls it,
+   * and so does the scan lock when taken (`FsBookStorage.acquireLock`).
+   */
+  async finishPendingClean(): Promise<boolean> {
+    const { folder, logger, scanId, stageName } = this.#init;
+    if (!(await cleanPending(folder.dir))) return false;
+    logger.warn(`stage "${stageName}": finishing a clean that was interrupted (${CLEAN_MARKER} found)`, { scanId, stage: stageName });
+    await folder.clean();
+    return true;
   }
 
   /**
@@ -116,7 +133,8 @@ export class FsCheckpointManager implements CheckpointManager {
    * when a stage reads it (`loadPage` says which file and what to run), or redone by `remainingPages`.
    */
   async isComplete(): Promise<boolean> {
-    const { journal } = this.#init;
+    const { journal, folder } = this.#init;
+    if (await cleanPending(folder.dir)) return false;
     await journal.refresh();
     return journalComplete(journal);
   }
@@ -128,6 +146,21 @@ export class FsCheckpointManager implements CheckpointManager {
    */
   async status(): Promise<FsStageStatus> {
     const { folder, journal } = this.#init;
+    if (await cleanPending(folder.dir)) {
+      // Half cleaned: nothing in it counts. Read-only, so the clean is left to the next run or clean.
+      return {
+        stage: this.#init.stageName,
+        complete: false,
+        completedPages: [],
+        failedPages: [],
+        metricsMissingPages: [],
+        invalidPages: [],
+        repairs: [],
+        warnings: [
+          `a clean of this stage was interrupted (${CLEAN_MARKER} in ${folder.dir}): nothing in it counts as done. The next run of the stage finishes the clean, or run \`bookpipe clean ${this.#init.scanId} --stage ${this.#init.stageName}\`.`,
+        ],
+      };
+    }
     await journal.refresh();
     const { pages: present } = await folder.list();
     const checks = await this.#check(present, new Set(present));
@@ -160,7 +193,8 @@ export class FsCheckpointManager implements CheckpointManager {
    * keeps a row for it (with blank cells and a warning) instead of silently dropping it.
    */
   async metrics(): Promise<Map<number, Record<string, unknown>>> {
-    const { journal } = this.#init;
+    const { journal, folder } = this.#init;
+    if (await cleanPending(folder.dir)) return new Map();
     await journal.refresh();
     const pages = [...journal.completed.keys(), ...journal.metricsMissing].sort((a, b) => a - b);
     return new Map(pages.map((p) => [p, journal.completed.get(p) ?? { pageNum: p, metricsMissing: true }]));

@@ -157,7 +157,9 @@ describe('stage files', () => {
     await stage.writeFile('deep/er/x.bin', Uint8Array.of(1, 2));
     expect(await stage.readFile('book.md')).toBe('# Two\n');
     expect(await readFile(stage.filePath('deep/er/x.bin'))).toEqual(Buffer.from([1, 2]));
-    expect((await readdir(stage.dir)).sort()).toEqual(['book.md', 'deep']);
+    expect((await readdir(stage.dir)).sort()).toEqual(['book.md', 'deep', STAGE_FILE]);
+    // stage.json records what the stage wrote, so that clean removes it and nothing else.
+    expect(JSON.parse(await readFile(join(stage.dir, STAGE_FILE), 'utf8'))).toEqual({ files: ['book.md', 'deep'] });
     await expect(stage.readFile('book.json')).rejects.toMatchObject({
       code: ErrorCode.DEPENDENCY_MISSING,
       message: expect.stringContaining('Run the merge stage first'),

@@ -1,18 +1,20 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BookpipeError, ErrorCode, type Logger, type PageFormat, type StageStorage, type StageStorageOptions } from '@bookpipe/core';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BookpipeError, type CleanReport, ErrorCode, type Logger, type PageFormat, type StageStorage, type StageStorageOptions } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
+import { assertNoLink, isLinkError, linkRefused, O_NOFOLLOW } from './no-follow.js';
 import { PageFolder } from './page-folder.js';
 import { checkJsonPage, formatIssues, pngProblem } from './page-validation.js';
 import { resolveInside } from './safe-path.js';
+import { CHECKPOINT_FILE, CLEAN_MARKER, cleanPending } from './stage-clean.js';
 import { STAGE_FILE } from './stage-file.js';
 import { errnoCode } from './storage-error.js';
 
-/** The journal's file name inside a stage folder. */
-export const CHECKPOINT_FILE = 'checkpoint.jsonl';
+export { CHECKPOINT_FILE } from './stage-clean.js';
 
 export interface FsStageStorageInit extends StageStorageOptions {
   scanId: string;
@@ -67,6 +69,8 @@ export class FsStageStorage implements StageStorage {
 
   /** Page numbers with a page file of this stage's format, sorted; temp files and other files are not pages. */
   async listPages(): Promise<number[]> {
+    // A folder a clean was killed in holds no page that counts (see `clean`).
+    if (await cleanPending(this.dir)) return [];
     return (await this.#folder.list()).pages;
   }
 
@@ -166,9 +170,16 @@ export class FsStageStorage implements StageStorage {
     }
   }
 
-  /** `<stage>/<name>`; `name` may hold sub-folders but not leave the stage folder. @throws BookpipeError INPUT_INVALID */
+  /**
+   * `<stage>/<name>`; `name` may hold sub-folders but not leave the stage folder, and neither the stage
+   * folder nor a folder or file on the way may be a symbolic link (the stage's `logs/`, a report: nothing
+   * is written or read through a link).
+   * @throws BookpipeError INPUT_INVALID for a name that leaves the folder, STORAGE_ERROR for a link.
+   */
   filePath(name: string): string {
-    return resolveInside(this.dir, name, `file name for stage "${this.stageName}"`);
+    const path = resolveInside(this.dir, name, `file name for stage "${this.stageName}"`);
+    assertNoLink(dirname(this.dir), path, { scanId: this.#scanId, stage: this.stageName, action: 'use' });
+    return path;
   }
 
   /** Atomic write of a stage-level file, creating sub-folders. Page files and the journal are refused. Returns the path. */
@@ -181,6 +192,13 @@ export class FsStageStorage implements StageStorage {
         { details: { scanId: this.#scanId, stage: this.stageName, file: path } },
       );
     }
+    if (name === CLEAN_MARKER) {
+      throw new BookpipeError(ErrorCode.INPUT_INVALID, `Refused to write ${path} with writeFile: ${CLEAN_MARKER} marks a clean under way.`, {
+        details: { scanId: this.#scanId, stage: this.stageName, file: path },
+      });
+    }
+    // Recorded first, so that a crash in between cannot leave a file of the stage that clean would not remove.
+    await this.#folder.recordOwned(name);
     try {
       await writeFileAtomic(path, content);
     } catch (error) {
@@ -193,8 +211,14 @@ export class FsStageStorage implements StageStorage {
   async readFile(name: string): Promise<string> {
     const path = this.filePath(name);
     try {
-      return await readFile(path, 'utf8');
+      const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
+      try {
+        return await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
+      if (isLinkError(error)) throw linkRefused(path, { scanId: this.#scanId, stage: this.stageName, action: 'read' });
       if (errnoCode(error) === 'ENOENT') {
         throw new BookpipeError(
           ErrorCode.DEPENDENCY_MISSING,
@@ -207,11 +231,15 @@ export class FsStageStorage implements StageStorage {
   }
 
   /**
-   * Removes page files, the journal, temp files and stage-level files. Keeps `logs/`: the run that cleans
-   * may already be logging there (Pipeline with `resume: false`), and old logs are history, not output.
+   * Removes what the stage owns: page files, the journal, temp files, `stage.json` and the stage-level
+   * files it wrote (recorded in `stage.json`), and says what it removed and left. Keeps `logs/` (the run
+   * that cleans may already be logging there, and old logs are history, not output) and any file the
+   * stage did not write. Crash-safe: a `.clean-pending` marker is written first and removed last, and
+   * whoever finds it (the next run, under the scan lock) finishes the clean before reading the stage.
+   * @throws BookpipeError STORAGE_ERROR when the stage folder is a symbolic link: nothing is removed.
    */
-  async clean(): Promise<void> {
-    await this.#folder.clean();
+  async clean(): Promise<CleanReport> {
+    return this.#folder.clean();
   }
 
   #pageInvalid(page: number, path: string, problem: string): BookpipeError {

@@ -1,19 +1,17 @@
-import { type Dirent, readFileSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import { BookpipeError, ErrorCode, mapLimit, type PageFormat, pageFileName, parsePageFileName } from '@bookpipe/core';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BookpipeError, type CleanReport, ErrorCode, type PageFormat, pageFileName, parsePageFileName } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { type FileStamp, parseTempFileName, writeFileAtomic } from './atomic-write.js';
 import { bumpCleanGeneration, cleanGeneration } from './clean-generation.js';
+import { withKeyLock } from './keyed-mutex.js';
+import { assertNoLink, isLinkError, linkRefused, O_NOFOLLOW } from './no-follow.js';
 import { checkJsonPage, PNG_HEAD_BYTES, PNG_TAIL_BYTES, pngProblem, pngProblemFromEnds } from './page-validation.js';
 import { isProcessAlive } from './process-alive.js';
-import { recordedPageFormat, STAGE_FILE, stageFileText } from './stage-file.js';
+import { cleanStageFolder, KEPT_ON_CLEAN } from './stage-clean.js';
+import { readStageFile, STAGE_FILE, type StageFile, stageFileText } from './stage-file.js';
 import { errnoCode, toStorageError } from './storage-error.js';
-
-/** Folder entries that `clean()` keeps: the logs of earlier runs (and of the run that is cleaning). */
-const KEPT_ON_CLEAN = new Set(['logs']);
-/** Files removed at once by `clean()`. */
-const CLEAN_CONCURRENCY = 16;
 
 /** Result of checking one page file against the folder's format and schema; `size` is the file's byte length. */
 export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string };
@@ -56,6 +54,8 @@ export class PageFolder {
   #validGeneration: number;
   /** `stage.json` checked or written, in the folder as it was at that clean generation. */
   #formatRecorded: { generation: number; done: Promise<void> } | undefined;
+  /** Stage-level entries known to be recorded in `stage.json` as the stage's, at that clean generation. */
+  #owned: { generation: number; names: Set<string> } | undefined;
 
   constructor(init: PageFolderInit) {
     this.dir = init.dir;
@@ -66,8 +66,17 @@ export class PageFolder {
     this.#validGeneration = cleanGeneration(init.dir);
   }
 
+  /**
+   * Throws when the stage folder is a symbolic link: storage never follows a link it did not create, so
+   * that nothing outside the scan is read, written or deleted through it. One `lstat`.
+   */
+  assertReal(action: string): void {
+    assertNoLink(dirname(this.dir), this.dir, { scanId: this.#scanId, stage: this.#stageName, action });
+  }
+
   /** Page numbers with a file of this folder's format (sorted), and temp files, in one `readdir`. Other files are neither. */
   async list(): Promise<FolderListing> {
+    this.assertReal('list');
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -119,10 +128,25 @@ export class PageFolder {
   async read(page: number, encoding: 'utf8'): Promise<string>;
   async read(page: number, encoding?: 'utf8'): Promise<Buffer | string> {
     const path = this.pagePath(page);
+    this.assertReal('read');
     try {
-      if (this.format === 'json') return encoding ? readFileSync(path, encoding) : readFileSync(path);
-      return encoding ? await readFile(path, encoding) : await readFile(path);
+      // O_NOFOLLOW: a page file that is a link to a file outside the scan is refused, not read.
+      if (this.format === 'json') {
+        const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+        try {
+          return encoding ? readFileSync(fd, encoding) : readFileSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
+      try {
+        return encoding ? await handle.readFile(encoding) : await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
+      if (isLinkError(error)) throw linkRefused(path, { scanId: this.#scanId, stage: this.#stageName, action: 'read' });
       if (errnoCode(error) === 'ENOENT') {
         throw new BookpipeError(
           ErrorCode.DEPENDENCY_MISSING,
@@ -141,6 +165,7 @@ export class PageFolder {
    */
   async write(page: number, content: string | Uint8Array, beforeRename?: (stamp: FileStamp) => Promise<void>): Promise<void> {
     let stamp: FileStamp;
+    this.assertReal('write');
     try {
       stamp = await writeFileAtomic(this.pagePath(page), content, beforeRename ? { beforeRename } : {});
     } catch (error) {
@@ -171,22 +196,52 @@ export class PageFolder {
   }
 
   async #recordFormat(): Promise<void> {
+    this.assertReal('write');
     const path = join(this.dir, STAGE_FILE);
-    const recorded = recordedPageFormat(this.dir);
-    if (recorded === this.format) return;
-    if (recorded !== undefined) {
-      throw new BookpipeError(
-        ErrorCode.STORAGE_ERROR,
-        `Stage "${this.#stageName}" of scan "${this.#scanId}" holds ${recorded} pages (${path}), but this stage writes ${this.format} pages. ` +
-          `Give the stage another name, or clean the old one first (\`bookpipe clean ${this.#scanId} --stage ${this.#stageName}\`).`,
-        { details: { scanId: this.#scanId, stage: this.#stageName, file: path, recorded, format: this.format } },
-      );
-    }
+    await withKeyLock(path, async () => {
+      const current = readStageFile(this.dir);
+      this.#checkFormat(path, current);
+      if (current?.pageFormat !== this.format) await this.#writeStageFile(path, current, { pageFormat: this.format });
+    });
+  }
+
+  #checkFormat(path: string, current: StageFile | undefined): void {
+    const recorded = current?.pageFormat;
+    if (recorded === this.format || recorded === undefined) return;
+    throw new BookpipeError(
+      ErrorCode.STORAGE_ERROR,
+      `Stage "${this.#stageName}" of scan "${this.#scanId}" holds ${recorded} pages (${path}), but this stage writes ${this.format} pages. ` +
+        `Give the stage another name, or clean the old one first (\`bookpipe clean ${this.#scanId} --stage ${this.#stageName}\`).`,
+      { details: { scanId: this.#scanId, stage: this.#stageName, file: path, recorded, format: this.format } },
+    );
+  }
+
+  async #writeStageFile(path: string, current: StageFile | undefined, update: StageFile): Promise<void> {
     try {
-      await writeFileAtomic(path, stageFileText(this.format));
+      await writeFileAtomic(path, stageFileText(current, update));
     } catch (error) {
       throw this.storageError(error, 'write', path);
     }
+  }
+
+  /**
+   * Records in `stage.json` that the stage writes the stage-level entry `name` ("report.csv"; a file in
+   * a sub-folder by the sub-folder's name), before it is written: `clean` removes what is recorded and
+   * leaves what is not (a user's file). Once per entry and clean in this process.
+   */
+  async recordOwned(name: string): Promise<void> {
+    const top = name.split(/[\\/]/)[0]!;
+    if (KEPT_ON_CLEAN.has(top)) return;
+    const generation = cleanGeneration(this.dir);
+    if (this.#owned?.generation !== generation) this.#owned = { generation, names: new Set() };
+    const known = this.#owned.names;
+    if (known.has(top)) return;
+    const path = join(this.dir, STAGE_FILE);
+    await withKeyLock(path, async () => {
+      const current = readStageFile(this.dir);
+      if (!current?.files?.includes(top)) await this.#writeStageFile(path, current, { files: [...(current?.files ?? []), top] });
+    });
+    known.add(top);
   }
 
   /**
@@ -197,7 +252,11 @@ export class PageFolder {
     const path = this.pagePath(page);
     let st: FileStamp;
     try {
-      st = await stat(path);
+      const found = await lstat(path);
+      // Never read through a link: its target's bytes would end up in the repair note of the journal.
+      if (found.isSymbolicLink())
+        return { ok: false, missing: false, problem: 'it is a symbolic link, which bookpipe does not follow (the page is written again as a real file)' };
+      st = found;
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
       throw this.storageError(error, 'check', path, page);
@@ -209,7 +268,7 @@ export class PageFolder {
     let problem: string | undefined;
     try {
       if (this.format === 'png') {
-        const handle = await open(path, 'r');
+        const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
         try {
           const head = Buffer.alloc(PNG_HEAD_BYTES);
           const tail = Buffer.alloc(PNG_TAIL_BYTES);
@@ -220,11 +279,19 @@ export class PageFolder {
           await handle.close();
         }
       } else {
-        const check = checkJsonPage(readFileSync(path, 'utf8'), this.#schema);
+        const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+        let text: string;
+        try {
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+        const check = checkJsonPage(text, this.#schema);
         problem = check.ok ? undefined : check.problem;
       }
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return { ok: false, missing: true, problem: 'its file is missing' };
+      if (isLinkError(error)) return { ok: false, missing: false, problem: 'it is a symbolic link, which bookpipe does not follow' };
       throw this.storageError(error, 'check', path, page);
     }
     if (problem) {
@@ -282,35 +349,24 @@ export class PageFolder {
   }
 
   /**
-   * Removes every entry of the folder (page files, journal, temp files, stage-level files) but `logs/`:
-   * the run that cleans may already be logging there (Pipeline with `resume: false`), and old logs are
-   * history, not output. Every object caching what it read from this folder drops its cache.
+   * Removes what the stage owns and leaves the rest (see `cleanStageFolder`), crash-safe. Every object
+   * caching what it read from this folder drops its cache.
+   * @throws BookpipeError STORAGE_ERROR when the folder is a symbolic link (nothing is removed) or the disk refused.
    */
-  async clean(): Promise<void> {
-    let entries: Dirent[];
+  async clean(): Promise<CleanReport> {
+    this.assertReal('clean');
     try {
-      entries = await readdir(this.dir, { withFileTypes: true });
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'list', this.dir);
-      entries = [];
+      return await cleanStageFolder({
+        dir: this.dir,
+        scanId: this.#scanId,
+        stageName: this.#stageName,
+        storageError: (e, action, path) => this.storageError(e, action, path),
+      });
+    } finally {
+      // Even a clean that failed midway removed files.
+      bumpCleanGeneration(this.dir);
+      this.#dropCacheIfCleaned();
     }
-    // Several at a time, and a plain file with one unlink (rm would lstat it first): 400 page files
-    // went one by one in 0.1-3 s on a busy disk.
-    await mapLimit(
-      entries.filter((entry) => !KEPT_ON_CLEAN.has(entry.name)),
-      CLEAN_CONCURRENCY,
-      async (entry) => {
-        const path = join(this.dir, entry.name);
-        try {
-          if (entry.isFile()) await unlink(path);
-          else await rm(path, { recursive: true, force: true });
-        } catch (error) {
-          if (errnoCode(error) !== 'ENOENT') throw this.storageError(error, 'remove', path);
-        }
-      },
-    );
-    bumpCleanGeneration(this.dir);
-    this.#dropCacheIfCleaned();
   }
 
   /** A filesystem error as STORAGE_ERROR naming this folder's scan and stage. */

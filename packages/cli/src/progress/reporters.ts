@@ -1,4 +1,5 @@
 import { type PipelineEvent, safeStringify } from '@bookpipe/core';
+import { describeClean } from '../clean-report.js';
 import { plainLine, stageLine } from './format.js';
 import { ProgressState } from './progress-state.js';
 
@@ -32,6 +33,8 @@ function eventMessage(event: PipelineEvent): string | undefined {
       return `${event.stage}: FAILED: ${event.error}`;
     case 'report:warning':
       return `${event.stage}: report.csv, page ${event.page}: ${event.problem}`;
+    case 'stage:cleaned':
+      return describeClean(event.report);
     case 'stage:event': {
       const inner = event.event;
       if (inner.type === 'source:ignored') return `${event.stage}: ignored ${String(inner.path ?? inner.file ?? '')} ${String(inner.reason ?? '')}`.trim();
