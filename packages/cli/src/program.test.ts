@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
@@ -96,10 +96,9 @@ describe('bookpipe (in process)', () => {
     expect(await main(['report', 'tiny', '--stage', 'label', '--root', root], report)).toBe(1);
     expect(report.err()).toContain('Stage "label" of scan "tiny" has no report');
 
-    await writeFile(join(root, 'tiny', 'metadata.json'), '{ broken');
     const debug = memoryIo({ BOOKPIPE_DEBUG: '1' });
-    expect(await main(['status', 'tiny', '--root', root], debug)).toBe(1);
-    expect(debug.err()).toMatch(/^bookpipe: .*metadata\.json/);
+    expect(await main(['report', 'tiny', '--stage', 'label', '--root', root], debug)).toBe(1);
+    expect(debug.err()).toMatch(/^bookpipe: Stage "label" of scan "tiny" has no report/);
     expect(debug.err()).toMatch(/\n\s+at /);
   });
 

@@ -1,8 +1,8 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BOOK_MD } from '@bookpipe/contracts';
-import { BookpipeError, type BookStorage, ErrorCode, loadConfig } from '@bookpipe/core';
+import { BOOK_MD, SOURCE_STAGE } from '@bookpipe/contracts';
+import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata, type StageStatus } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import { describeClean } from './clean-report.js';
 import type { CliIo } from './cli-io.js';
@@ -44,20 +44,38 @@ async function stagesOf(scan: BookStorage): Promise<string[]> {
   return [...known, ...names.filter((name) => !(KNOWN_STAGES as readonly string[]).includes(name))];
 }
 
-/** `bookpipe status <scanId>`: the scan's pages, each stage's progress and failures, the lock, book.md. */
+/**
+ * metadata.json, or what is wrong with it: a corrupt file must not hide the rest of the scan's state,
+ * which is what a user needs to see to decide how to repair it.
+ */
+async function readMetadataOrProblem(scan: BookStorage): Promise<{ metadata: ScanMetadata | undefined; problem: string | undefined }> {
+  try {
+    return { metadata: await scan.readMetadata(), problem: undefined };
+  } catch (error) {
+    if (BookpipeError.isInstance(error) && error.code === ErrorCode.FILE_CORRUPT) return { metadata: undefined, problem: error.message };
+    throw error;
+  }
+}
+
+/**
+ * `bookpipe status <scanId>`: the scan's pages, each stage's progress and failures, the lock, book.md.
+ * Pages are counted from the page files that validate (`checkpoint.status()`), not from the file names:
+ * a garbage file is no done page. A corrupt metadata.json is reported, and the rest still shown.
+ */
 export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo): Promise<number> {
   const scan = await existingScan(scanId, flags, io);
-  const metadata = await scan.readMetadata();
-  const total = (await scan.pageNumbers()).length;
+  const { metadata, problem } = await readMetadataOrProblem(scan);
+  // Without readable metadata the source stage's page files say how many pages the scan has.
+  const total = (metadata === undefined ? await scan.stage(SOURCE_STAGE).listPages() : await scan.pageNumbers()).length;
   const stages = [];
   for (const name of await stagesOf(scan)) {
-    const status = await scan.stage(name).checkpoint.status();
+    const status = (await scan.stage(name).checkpoint.status()) as StageStatus & { invalidPages?: Array<{ page: number; problem: string }> };
     stages.push({
       stage: name,
-      // The storage knows each stage's page format (recorded when it first wrote).
-      pages: (await scan.stage(name).listPages()).length,
+      pages: status.completedPages.length,
       complete: status.complete,
       failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
+      invalidPages: status.invalidPages ?? [],
       warnings: status.warnings ?? [],
     });
   }
@@ -72,9 +90,10 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
         {
           scanId,
           dir: scan.dir,
-          title: metadata.title ?? null,
+          metadataProblem: problem ?? null,
+          title: metadata?.title ?? null,
           totalPages: total,
-          sourceFiles: metadata.sourceFiles ?? [],
+          sourceFiles: metadata?.sourceFiles ?? [],
           stages,
           lock: lock ?? null,
           bookMd: book,
@@ -86,15 +105,22 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     return ExitCode.OK;
   }
   const out: string[] = [`Scan "${scanId}" in ${scan.dir}`];
-  if (metadata.title) out.push(`  title: ${metadata.title}`);
-  out.push(`  pages: ${total}`);
-  for (const file of metadata.sourceFiles ?? []) out.push(`  source: ${file.path} (${file.pages} pages)`);
+  if (problem) out.push(`  metadata: ${problem}`);
+  if (metadata?.title) out.push(`  title: ${metadata.title}`);
+  out.push(`  pages: ${total}${metadata === undefined ? ' (counted from the source page files, since metadata.json cannot be read)' : ''}`);
+  for (const file of metadata?.sourceFiles ?? []) out.push(`  source: ${file.path} (${file.pages} pages)`);
   if (stages.length === 0) out.push('  no stage has run yet');
   const width = Math.max(5, ...stages.map((s) => s.stage.length));
   for (const s of stages) {
     const state = s.complete ? 'complete' : s.failedPages.length > 0 ? `${s.failedPages.length} failed` : 'not complete';
     out.push(`  ${s.stage.padEnd(width)}  ${String(s.pages).padStart(String(total).length)}/${total} pages  ${state}`);
     for (const f of s.failedPages.slice(0, 10)) out.push(`    page ${f.page}: ${f.error}`);
+    if (s.invalidPages.length > 0) {
+      const shown = s.invalidPages.slice(0, 3).map((p) => `page ${p.page}: ${p.problem}`);
+      out.push(
+        `    ${s.invalidPages.length} page file${s.invalidPages.length === 1 ? ' is' : 's are'} damaged and not counted (${shown.join('; ')}${s.invalidPages.length > 3 ? '; ...' : ''}): the next run of the stage redoes them`,
+      );
+    }
     if (s.failedPages.length > 10) out.push(`    ... and ${s.failedPages.length - 10} more failed pages`);
     for (const w of s.warnings) out.push(`    note: ${w}`);
   }

@@ -1,11 +1,12 @@
 import type { Dirent } from 'node:fs';
-import { lstat, open, readdir, rm, unlink } from 'node:fs/promises';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOK_JSON, BOOK_MD, PAGE_NUMBERS_FILE } from '@bookpipe/contracts';
 import { type CleanReport, mapLimit, parsePageFileName } from '@bookpipe/core';
 import { parseTempFileName, writeFileAtomic } from './atomic-write.js';
 import { readStageFile, STAGE_FILE } from './stage-file.js';
 import { errnoCode } from './storage-error.js';
+import { syncDir } from './sync-dir.js';
 
 /** The journal's file name inside a stage folder. */
 export const CHECKPOINT_FILE = 'checkpoint.jsonl';
@@ -119,21 +120,4 @@ export async function cleanStageFolder(init: StageCleanInit): Promise<CleanRepor
   }
   report.removed.sort();
   return report;
-}
-
-/**
- * fsync of a folder, so that the renames and unlinks in it survive a power cut. Best effort: Windows
- * cannot open a folder for it, and some filesystems refuse (EINVAL); the data is then as safe as the
- * platform makes it.
- */
-export async function syncDir(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Not supported here (see above), or the folder is gone: nothing to make durable.
-  } finally {
-    await handle?.close().catch(() => {});
-  }
 }
