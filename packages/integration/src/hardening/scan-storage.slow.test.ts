@@ -1,19 +1,25 @@
 /**
- * Issue 15, storage hardening, through the real `bookpipe` commands (in process, `main()` with a memory
- * io): a symbolic link inside a scan is never followed, `clean` and `run --clean` remove only what the
+ * Issue 15, storage hardening, through the real `bookpipe` bin (in a child process): a symbolic link inside a scan is never followed, `clean` and `run --clean` remove only what the
  * stage owns and say so in the same words, a clean killed midway is finished by the next run, and
  * `status` works on a corrupt metadata.json and does not count a damaged page file. Each case failed
  * on main before the fix.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { main } from '@bookpipe/cli';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { OcrPageSchema } from '@bookpipe/contracts';
-import type { PipelineEvent } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
-import { memoryIo, runChild, smallPage, tempDir } from '@bookpipe/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { smallPage, tempDir } from '@bookpipe/testkit';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bin, cleanEnv, hasBin, bookpipe as runBin } from '../support/disk-cli.js';
+
+if (!hasBin) console.warn(`[hardening] skipped: the CLI is not built (${bin}); run \`pnpm --filter @bookpipe/cli... build\`.`);
+
+// Every test runs the bin several times (a few seconds each on a busy machine).
+vi.setConfig({ testTimeout: 120_000 });
 
 const PAGES = [1, 2, 3, 4, 5, 6];
 
@@ -40,12 +46,26 @@ async function scanWithOcr(scanId = 'book') {
 }
 
 async function bookpipe(args: string[]) {
-  const io = memoryIo();
-  const code = await main([...args, '--root', join(root, 'scans')], io);
-  return { code, out: io.out(), err: io.err() };
+  const run = await runBin([...args, '--root', join(root, 'scans')]);
+  return { code: run.code, out: run.stdout, err: run.stderr, events: run.events };
 }
 
-describe('a symbolic link inside a scan is never followed', () => {
+/** `bookpipe clean` SIGKILLed while the unlink of `parked` never settles (see test-programs/park-unlink.mjs). */
+async function killedClean(scanId: string, stage: string, parked: string): Promise<void> {
+  const preload = fileURLToPath(new URL('../../test-programs/park-unlink.mjs', import.meta.url));
+  const child = spawn(process.execPath, ['--import', preload, bin, 'clean', scanId, '--stage', stage, '--root', join(root, 'scans')], {
+    env: cleanEnv({ PARK_UNLINK: parked }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((done) => child.on('close', done));
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line.includes('"parked"')) break;
+  }
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe.skipIf(!hasBin)('a symbolic link inside a scan is never followed', () => {
   it('run --stages merge --clean with <scan>/merge a link: the file outside survives; clean refuses with the same words', async () => {
     const scan = await scanWithOcr();
     await symlink(outside, join(scan.dir, 'merge'));
@@ -91,7 +111,7 @@ describe('a symbolic link inside a scan is never followed', () => {
   });
 });
 
-describe('clean removes what the stage owns, the same way for clean and run --clean', () => {
+describe.skipIf(!hasBin)('clean removes what the stage owns, the same way for clean and run --clean', () => {
   it("a user's file in the stage folder is left and named; run --clean prints the same report as clean", async () => {
     const scan = await scanWithOcr();
     expect((await bookpipe(['run', '--scan-id', 'book', '--stages', 'merge'])).code).toBe(0);
@@ -114,15 +134,11 @@ describe('clean removes what the stage owns, the same way for clean and run --cl
   });
 });
 
-describe('a clean killed midway', () => {
+describe.skipIf(!hasBin)('a clean killed midway', () => {
   it('the next run finishes the clean and redoes every page; status counts nothing meanwhile', async () => {
     const scan = await scanWithOcr();
     expect((await bookpipe(['run', '--scan-id', 'book', '--stages', 'merge'])).code).toBe(0);
-    // `bookpipe clean` in a child process, SIGKILLed while the unlink of one page file is parked.
-    const child = runChild(new URL('../../test-programs/clean-killed.ts', import.meta.url), [join(root, 'scans'), 'book', 'merge', 'page_0004.json']);
-    await child.waitFor((msg) => msg.event === 'parked');
-    child.child.kill('SIGKILL');
-    await child.exited;
+    await killedClean('book', 'merge', 'page_0004.json');
     expect(existsSync(join(scan.dir, 'merge', 'page_0004.json'))).toBe(true);
 
     const status = await bookpipe(['status', 'book']);
@@ -130,20 +146,16 @@ describe('a clean killed midway', () => {
     expect(status.out).toMatch(/ {2}merge +0\/6 pages {2}not complete/);
     expect(status.out).toContain('a clean of this stage was interrupted');
 
-    const io = memoryIo();
-    expect(await main(['run', '--scan-id', 'book', '--stages', 'merge', '--json', '--root', join(root, 'scans')], io)).toBe(0);
-    const events = io
-      .out()
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as PipelineEvent);
+    const run = await bookpipe(['run', '--scan-id', 'book', '--stages', 'merge', '--json']);
+    expect(run.code).toBe(0);
+    const events = run.events;
     // Every page made again: page 4, left by the killed clean, is not taken for done.
     expect(events.find((e) => e.type === 'stage:start')).toMatchObject({ stage: 'merge', totalPages: 6, remainingPages: 6 });
     expect(existsSync(join(scan.dir, 'merge', '.clean-pending'))).toBe(false);
   });
 });
 
-describe('status', () => {
+describe.skipIf(!hasBin)('status', () => {
   it('works when metadata.json is corrupt: says what is wrong and what to do, and shows the stages', async () => {
     const scan = await scanWithOcr();
     // The smallest bytes storage takes for a PNG page: the signature, then the IEND chunk.
