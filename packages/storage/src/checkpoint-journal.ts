@@ -163,11 +163,22 @@ export class CheckpointJournal {
    */
   async sync(): Promise<void> {
     await withKeyLock(this.path, async () => {
-      if (!this.#handle) return;
+      // The append handle may have been closed already (idle): fsync through a read handle then, which
+      // makes the file's data durable all the same.
+      let handle = this.#handle;
+      let opened: FileHandle | undefined;
       try {
-        await this.#handle.sync();
+        if (!handle) {
+          this.#assertNoLink('fsync');
+          handle = opened = await open(this.path, constants.O_RDONLY | O_NOFOLLOW);
+        }
+        await handle.sync();
       } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return;
+        if (isLinkError(error)) throw linkRefused(this.path, this.#linkContext('fsync'));
         throw toStorageError(error, { action: 'fsync', path: this.path, scanId: this.#options.scanId, stage: this.#options.stage });
+      } finally {
+        await opened?.close().catch(() => {});
       }
     });
   }

@@ -319,14 +319,21 @@ export class PageFolder {
       if (!temp || temp.target !== target || temp.pid === process.pid || isProcessAlive(temp.pid)) continue;
       const tmp = join(this.dir, name);
       try {
-        const content = readFileSync(tmp);
+        // O_NOFOLLOW: a link dressed as a temp file is not ours, and not read.
+        const fd = openSync(tmp, constants.O_RDONLY | O_NOFOLLOW);
+        let content: Buffer;
+        try {
+          content = readFileSync(fd);
+        } finally {
+          closeSync(fd);
+        }
         if (content.length !== bytes) continue;
         const valid = this.format === 'json' ? checkJsonPage(content.toString('utf8'), this.#schema).ok : pngProblem(content) === undefined;
         if (!valid) continue;
         await rename(tmp, path);
       } catch (error) {
-        // Gone in between (another resume adopted it) or unreadable: not this one.
-        if (errnoCode(error) === 'ENOENT') continue;
+        // Gone in between (another resume adopted it), or a link: not this one.
+        if (errnoCode(error) === 'ENOENT' || isLinkError(error)) continue;
         throw this.storageError(error, 'adopt', tmp, page);
       }
       this.#valid.delete(page);
