@@ -1,5 +1,5 @@
 import { existsSync, lstatSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOK_MD, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata, type StageStatus } from '@bookpipe/core';
@@ -79,10 +79,11 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
       warnings: status.warnings ?? [],
     });
   }
+  // A stage folder that is a symbolic link is no stage to storage (never followed): say why it is missing.
+  const links = (await readdir(scan.dir, { withFileTypes: true })).filter((e) => e.isSymbolicLink()).map((e) => join(scan.dir, e.name));
   const lockPath = join(scan.dir, LOCK_FILE);
   const lock = existsSync(lockPath) ? (JSON.parse(await readFile(lockPath, 'utf8').catch(() => '{}')) as Partial<ScanLockInfo>) : undefined;
-  const bookMd = scan.stage('merge').filePath(BOOK_MD);
-  const book = existsSync(bookMd) ? bookMd : null;
+  const book = bookPath(scan);
 
   if (flags.json) {
     io.stdout.write(
@@ -95,6 +96,7 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
           totalPages: total,
           sourceFiles: metadata?.sourceFiles ?? [],
           stages,
+          links,
           lock: lock ?? null,
           bookMd: book,
         },
@@ -124,6 +126,8 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     if (s.failedPages.length > 10) out.push(`    ... and ${s.failedPages.length - 10} more failed pages`);
     for (const w of s.warnings) out.push(`    note: ${w}`);
   }
+  for (const link of links)
+    out.push(`  ${link} is a symbolic link, which bookpipe does not follow (nothing outside the scan is read, written or deleted): remove it (\`rm ${link}\`)`);
   if (lock)
     out.push(
       `  lock: held by pid ${lock.pid ?? '?'} on ${lock.hostname ?? '?'} since ${lock.startedAt ?? '?'} (a run is going on, or it was killed: the next run checks)`,
@@ -201,6 +205,17 @@ export async function cleanCommand(scanId: string, flags: ScanFlags & { stage: s
       `Stages made from it keep their outputs: ${later.join(', ')}. Clean them too (--stage ${later.join(',')}) to redo them from the new ones.\n`,
     );
   return ExitCode.OK;
+}
+
+/** merge/book.md when it is there; none when the merge folder is a symbolic link (reported with the links). */
+function bookPath(scan: BookStorage): string | null {
+  let path: string;
+  try {
+    path = scan.stage('merge').filePath(BOOK_MD);
+  } catch {
+    return null;
+  }
+  return existsSync(path) ? path : null;
 }
 
 /** Whether a path exists, as itself (a link counts, whether or not it points anywhere). */

@@ -80,6 +80,8 @@ describe.skipIf(!hasBin)('a symbolic link inside a scan is never followed', () =
     expect(clean.code).not.toBe(0);
     expect(clean.err).toContain(refusal);
     expect(await readdir(outside)).toEqual(['precious.txt']);
+    // status says why the merge stage is not listed.
+    expect((await bookpipe(['status', 'book'])).out).toContain(`${join(scan.dir, 'merge')} is a symbolic link, which bookpipe does not follow`);
   });
 
   it("a stage's journal or logs/ that is a link is not written through", async () => {
