@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { BookpipeError, type CleanReport, ErrorCode, type Logger, type PageFormat, type StageStorage, type StageStorageOptions } from '@bookpipe/core';
 import type { ZodType } from 'zod';
 import { writeFileAtomic } from './atomic-write.js';
@@ -198,7 +198,8 @@ export class FsStageStorage implements StageStorage {
       });
     }
     // Recorded first, so that a crash in between cannot leave a file of the stage that clean would not remove.
-    await this.#folder.recordOwned(name);
+    // By the name as resolved ("a/../book.md" is book.md).
+    await this.#folder.recordOwned(relative(this.dir, path));
     try {
       await writeFileAtomic(path, content);
     } catch (error) {

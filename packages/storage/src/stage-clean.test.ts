@@ -25,7 +25,7 @@ async function completeStage(name: string) {
   const stage = scan.stage(name, { schema: PageSchema });
   for (const p of PAGES) await stage.savePage(p, { text: `page ${p}` }, m(p));
   await stage.writeFile('report.csv', 'pageNum\n');
-  await stage.writeFile('pages/1.html', '<p>');
+  await stage.writeFile('pages/../pages/1.html', '<p>');
   await stage.writeFile('logs/x-1.jsonl', '{}\n');
   await stage.checkpoint.markStageComplete({ pagesProcessed: PAGES.length });
   return stage;
