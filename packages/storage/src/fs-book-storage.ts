@@ -1,10 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pageFormatOf, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BookpipeError, type BookStorage, ErrorCode, type Logger, type ScanMetadata, ScanMetadataSchema, type StageStorageOptions } from '@bookpipe/core';
 import { writeFileAtomic } from './atomic-write.js';
 import { FsStageStorage } from './fs-stage-storage.js';
 import { withKeyLock } from './keyed-mutex.js';
+import { isLinkError, linkRefused, O_NOFOLLOW } from './no-follow.js';
 import { formatIssues } from './page-validation.js';
 import { acquireScanLock, type FsScanLock } from './scan-lock.js';
 import { cleanPending } from './stage-clean.js';
@@ -72,8 +74,16 @@ export class FsBookStorage implements BookStorage {
     const path = this.metadataPath;
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // O_NOFOLLOW: a metadata.json that is a link to a file outside the scan is refused, not read (its
+      // first bytes would be quoted in the "not valid JSON" message).
+      const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
+      try {
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
+      if (isLinkError(error)) throw linkRefused(path, { scanId: this.scanId, action: 'read' });
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') {
         throw new BookpipeError(
           ErrorCode.SCAN_NOT_FOUND,

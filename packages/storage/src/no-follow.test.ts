@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode } from '@bookpipe/core';
 import { tempDir } from '@bookpipe/testkit';
@@ -99,5 +99,15 @@ describe('a symbolic link inside a scan is never followed', () => {
     await symlink(outside, view.dir);
     await expect(view.writeFile('index.html', '<html>')).rejects.toMatchObject(linkError(view.dir));
     expect(await readdir(outside)).toEqual(['precious.txt']);
+  });
+
+  it('a metadata.json that is a link is not read: its bytes never reach an error message', async () => {
+    const secret = join(outside, 'secret.txt');
+    await writeFile(secret, 'SECRET-TOKEN-1234 not json');
+    await rm(scan.metadataPath);
+    await symlink(secret, scan.metadataPath);
+    const error = await scan.readMetadata().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.STORAGE_ERROR, message: expect.stringContaining(`${scan.metadataPath} (scan "book") is a symbolic link`) });
+    expect((error as Error).message).not.toContain('SECRET');
   });
 });
