@@ -55,7 +55,8 @@ export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, g
 /**
  * The page loop every stage needs: runs `processPage` on the pages that have no valid file yet,
  * `concurrency` at a time, saves each one as soon as it is done, isolates per-page failures and stops
- * taking new pages when `ctx.signal` aborts. Storage failures (disk full, permissions) are not page
+ * taking new pages when `ctx.cancel` or `ctx.signal` aborts (on `cancel` the pages in flight still
+ * finish and are saved; on `signal` they are abandoned and stay remaining). Storage failures (disk full, permissions) are not page
  * failures: they stop the stage, since every later page would fail the same way.
  *
  * Typed by the stage's context: `processPage` must return the stage's page data and its own metric
@@ -105,8 +106,9 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
       costUsd: stats.totalCostUsd,
     });
 
+  const stopping = () => ctx.signal.aborted || ctx.cancel.aborted;
   const worker = async () => {
-    while (next < remaining.length && !ctx.signal.aborted && fatal === undefined) {
+    while (next < remaining.length && !stopping() && fatal === undefined) {
       const page = remaining[next++]!;
       inFlight++;
       const t0 = performance.now();
@@ -143,8 +145,8 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   await Promise.all(Array.from({ length: Math.min(concurrency, remaining.length) }, worker));
   stats.durationSeconds = (performance.now() - started) / 1000;
   if (fatal !== undefined) throw fatal;
-  // Pages abandoned by an abort are neither processed nor failed: they remain for the next run.
-  stats.aborted = ctx.signal.aborted && stats.pagesProcessed + stats.pagesFailed < remaining.length;
+  // Pages never started, or abandoned by an abort, are neither processed nor failed: they remain for the next run.
+  stats.aborted = stopping() && stats.pagesProcessed + stats.pagesFailed < remaining.length;
   return stats;
 }
 
