@@ -107,7 +107,7 @@ const CASES: Case[] = [
       `source: page 2 failed: Book page 2: Input ${path.join(folder!, 'page_2.png')} is empty (0 bytes). Replace it with the real file or leave it out.`,
       `source: page 3 failed: Book page 3: Input ${path.join(folder!, 'page_3.png')} is a symbolic link that leads back to itself`,
       `source: page 4 failed: Book page 4: Input ${path.join(folder!, 'page_4.png')} is a symbolic link to ${path.join(path.dirname(folder!), 'moved-away.png')}, which does not exist.`,
-      'Those 3 input pages were refused',
+      '3 input pages were refused',
     ],
     code: ErrorCode.INPUT_INVALID,
     pages: [{ width: 1400, height: 2067 }],
