@@ -123,8 +123,9 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
       } catch (error) {
         if (isFatal(error)) {
           stopOn(error);
-        } else if (!signal.aborted) {
-          // An abort mid-page is not the page's fault: it stays remaining, not failed.
+        } else if (!signal.aborted && !(ctx.cancel.aborted && isAborted(error))) {
+          // An abort mid-page is not the page's fault: it stays remaining, not failed. So is a page that
+          // gave up (ABORTED) on a graceful stop, e.g. an LLM request dropped before it was sent.
           const message = describeError(error);
           stats.pagesFailed++;
           stats.failures.push({ page, error: message, ...(BookpipeError.isInstance(error) ? { code: error.code } : {}) });
@@ -148,6 +149,10 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   // Pages never started, or abandoned by an abort, are neither processed nor failed: they remain for the next run.
   stats.aborted = stopping() && stats.pagesProcessed + stats.pagesFailed < remaining.length;
   return stats;
+}
+
+function isAborted(error: unknown): boolean {
+  return BookpipeError.isInstance(error) && error.code === ErrorCode.ABORTED;
 }
 
 function isFatal(error: unknown): boolean {
