@@ -172,6 +172,22 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(await runStage(scan, new SourceStage({ inputs: [moved] }))).toMatchObject({ pagesProcessed: 0, pagesSkipped: 4 });
   });
 
+  it('an input whose contents changed under the same name is named as such, not as "other inputs"', async () => {
+    // Issue 15 item 8: this read "holds pages from p1.png, p2.png, not from the inputs given (p1.png, p2.png)".
+    const folder = join(tmp.dir, 'same-names');
+    await mkdir(folder);
+    const linnPng = evalFile('ocrmypdf-resources', 'linn.png');
+    await writeFile(join(folder, 'p1.png'), await sharp(linnPng).resize(300).png().toBuffer());
+    await writeFile(join(folder, 'p2.png'), await sharp(linnPng).resize(200).png().toBuffer());
+    const scan = openScan({ root, scanId: 'same-names' });
+    await runStage(scan, new SourceStage({ inputs: [folder] }));
+    await writeFile(join(folder, 'p2.png'), await sharp(linnPng).resize(250).png().toBuffer());
+    await expect(runStage(scan, new SourceStage({ inputs: [folder] }))).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `Scan "same-names" holds source pages that do not match the inputs given: p2.png has other contents (or page counts) than when its pages were made; pass force to replace them (this deletes the downstream stages' outputs).`,
+    });
+  });
+
   it('through Pipeline, a completed scan given other inputs is refused, not skipped; force replaces them', async () => {
     const scan = openScan({ root, scanId: 'reingest-pipeline' });
     const run = (stage: SourceStage) => new Pipeline({ scan, stages: [stage], logger: silentLogger }).run();
