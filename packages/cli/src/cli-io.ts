@@ -37,13 +37,12 @@ export function processIo(): CliIo {
   if (processIoMade) return processIoMade;
   const handlers = new Set<(reason: StopReason) => void>();
   let pipeClosed = false;
-  const onStreamError = (error: NodeJS.ErrnoException) => {
-    // Only the first: every later write to the closed pipe fails the same way.
+  // Any error of an output stream (EPIPE, or EIO from a closed terminal) means the same for us: nobody
+  // reads us any more. Only the first counts: every later write fails the same way.
+  const onStreamError = () => {
     if (pipeClosed) return;
     pipeClosed = true;
     if (handlers.size === 0) process.exit(STOP_EXIT_CODES.EPIPE);
-    // Other stream errors (EIO from a closed terminal) mean the same for us: nobody can read us.
-    void error;
     for (const handler of handlers) handler('EPIPE');
   };
   process.stdout.on('error', onStreamError);
