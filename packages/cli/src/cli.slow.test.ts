@@ -86,7 +86,7 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
       }
     });
     expect(stopped.code, stopped.stderr).toBe(130);
-    expect(stopped.stderr).toContain('Stopping: no new page is started, finished pages stay saved.');
+    expect(stopped.stderr).toContain('Stopping (Ctrl-C): no new page is started; pages in flight finish and are saved');
     expect(stopped.stderr).toContain('Run the same command again to resume: bookpipe run sample-book.pdf --scan-id stopped --workers 1');
     expect(existsSync(join(dir, 'scans', 'stopped', 'merge', 'book.md'))).toBe(false);
 

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { type EvalFlags, evalCommand } from './eval-command.js';
 import { ExitCode, printError } from './print-error.js';
-import { type RunFlags, runCommand } from './run-command.js';
+import { OCR_WORKER_MIB, type RunFlags, runCommand } from './run-command.js';
 import { cleanCommand, reportCommand, type ScanFlags, statusCommand } from './scan-commands.js';
 import { KNOWN_STAGES } from './stage-plan.js';
 import { type ViewFlags, viewCommand } from './view-command.js';
@@ -30,7 +31,9 @@ function buildProgram(io: CliIo, args: readonly string[], result: { code: number
       `
 API keys are read from the environment only (OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY), never
 from arguments: a scan's .lock file records the command line. Other settings: BOOKPIPE_ROOT,
-BOOKPIPE_OCR_WORKERS, BOOKPIPE_LOG_LEVEL, BOOKPIPE_LLM_* (see @bookpipe/core's loadConfig).
+BOOKPIPE_OCR_WORKERS, BOOKPIPE_LOG_LEVEL, BOOKPIPE_LLM_* (see @bookpipe/core's loadConfig), and
+BOOKPIPE_STOP_GRACE_SECONDS (default 30): on a first Ctrl-C, SIGTERM or SIGHUP, pages in flight get
+this long to finish and be saved; a second abandons them, a third quits at once.
 Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     );
 
@@ -47,7 +50,11 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(new Option('--provider <name>', 'LLM provider (default: the one whose API key is set)').choices(['openai', 'anthropic', 'openrouter', 'ollama']))
     .option('--model <name>', 'LLM model name')
     .option('--base-url <url>', 'base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio)')
-    .option('--workers <n>', 'OCR worker threads (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)', positiveInteger)
+    .option(
+      '--workers <n>',
+      `OCR worker threads, at most the number of CPUs (${availableParallelism()} here); each holds about ${OCR_WORKER_MIB} MiB on a 300 DPI page (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)`,
+      positiveInteger,
+    )
     .option('--clean', "remove the outputs of the run's stages first and start afresh")
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {
@@ -121,7 +128,8 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
 
 /**
  * Runs the `bookpipe` command line on `args` (without the node and script paths) and returns the exit
- * code: 0 done, 1 an error or failed pages, 2 wrong arguments, 130 stopped by Ctrl-C.
+ * code: 0 done, 1 an error or failed pages, 2 wrong arguments, 130 stopped by Ctrl-C (SIGINT), 143 by
+ * SIGTERM, 129 by SIGHUP, 141 when its output pipe was closed.
  */
 export async function main(args: readonly string[], io: CliIo): Promise<number> {
   const result = { code: ExitCode.OK as number };

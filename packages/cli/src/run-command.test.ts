@@ -6,7 +6,7 @@ import { ErrorCode, type PipelineResult, pipelineResult, type StageStats } from 
 import { memoryIo } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
-import { failureAdvice, pageFailureSummary, runCommand, runExitCode } from './run-command.js';
+import { capOcrWorkers, failureAdvice, pageFailureSummary, runCommand, runConfig, runExitCode, stopGraceSeconds } from './run-command.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');
@@ -72,9 +72,46 @@ describe('page failures: the cause once per stage, and the next step that can wo
     expect(failureAdvice(outage, ['run', 'book.pdf'], {})).toBe('Run the same command again to retry them: bookpipe run book.pdf');
     const both = result({ source: refused.stages.source!, correction: outage.stages.correction! });
     expect(failureAdvice(both, ['run', 'book.pdf'], {}).split('\n')).toEqual([
-      expect.stringMatching(/^That input page was refused/),
+      expect.stringMatching(/^1 input page was refused/),
       'Run the same command again to retry the other failed pages: bookpipe run book.pdf',
     ]);
+  });
+
+  it('a page refused at the source and therefore failed downstream too is one refused input page, with nothing else to retry', () => {
+    // Issue 15 item 8: one refused PDF page read "Those 2 input pages were refused" then "retry the other failed pages".
+    const source = { page: 2, error: 'Book page 2: /books/b.pdf, page 2: mupdf could not draw all of the page', code: ErrorCode.INPUT_INVALID };
+    const ocr = { page: 2, error: 'OCR of page 2: the image /s/book/source/page_0002.png does not exist.', code: ErrorCode.INPUT_INVALID };
+    const correction = { page: 2, error: 'Scan "book", stage "correction", page 2: no OCR page 2.' };
+    const chain = result({
+      source: { status: 'done', stats: stats('source', [source], 3) },
+      ocr: { status: 'done', stats: stats('ocr', [ocr], 3) },
+      correction: { status: 'done', stats: stats('correction', [correction], 3) },
+    });
+    expect(failureAdvice(chain, ['run', 'b.pdf'], {})).toBe(
+      '1 input page was refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out), then run the command again.',
+    );
+  });
+});
+
+describe('--workers and the stop grace', () => {
+  it('caps the OCR workers at the CPU count and says so, with the memory each one takes', () => {
+    const config = runConfig({}, { workers: 32 });
+    const capped = capOcrWorkers(config, 2);
+    expect(capped.config.ocr.maxWorkers).toBe(2);
+    expect(capped.note).toBe(
+      'OCR workers: 32 asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has 2 CPUs: using 2. OCR is CPU-bound; more workers add only memory (about 130 MiB each).',
+    );
+    expect(capOcrWorkers(runConfig({ BOOKPIPE_OCR_WORKERS: '9' }, {}), 4).config.ocr.maxWorkers).toBe(4);
+    expect(capOcrWorkers(runConfig({}, { workers: 2 }), 2)).toEqual({ config: runConfig({}, { workers: 2 }) });
+    expect(capOcrWorkers(runConfig({}, {}), 2).config.ocr.maxWorkers).toBeUndefined();
+  });
+
+  it('reads BOOKPIPE_STOP_GRACE_SECONDS (default 30) and refuses what is not a number of seconds', () => {
+    expect(stopGraceSeconds({})).toBe(30);
+    expect(stopGraceSeconds({ BOOKPIPE_STOP_GRACE_SECONDS: '0' })).toBe(0);
+    expect(stopGraceSeconds({ BOOKPIPE_STOP_GRACE_SECONDS: '2.5' })).toBe(2.5);
+    expect(() => stopGraceSeconds({ BOOKPIPE_STOP_GRACE_SECONDS: 'soon' })).toThrow(/BOOKPIPE_STOP_GRACE_SECONDS="soon" is not a number of seconds/);
+    expect(() => stopGraceSeconds({ BOOKPIPE_STOP_GRACE_SECONDS: '-1' })).toThrow(/Set it to 0 or more/);
   });
 });
 
@@ -128,7 +165,7 @@ describe.skipIf(!hasEval)('bookpipe run on real files (source stage only)', () =
     expect(code).toBe(1);
     expect(io.err()).toContain('Some pages failed:');
     expect(io.err()).toMatch(/source: 1 of 2 pages failed: .*hugemono\.pdf, page 1: the page is 116\.7 x 116\.7 in.* \(page 2\)/);
-    expect(io.err()).toContain('That input page was refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out)');
+    expect(io.err()).toContain('1 input page was refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out)');
     expect(io.err()).not.toContain('Run the same command again');
   });
 

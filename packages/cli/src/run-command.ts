@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { API_KEY_VARIABLES } from '@bookpipe/book-pipeline';
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
@@ -14,7 +15,7 @@ import {
   type StageStats,
 } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, STOP_EXIT_CODES, type StopReason } from './cli-io.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
 import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
@@ -40,6 +41,22 @@ export interface RunFlags {
   clean?: boolean;
   /** One JSON PipelineEvent per line on stdout. */
   json?: boolean;
+}
+
+/** What one OCR worker holds at its peak on a 300 DPI page (tesseract.js, measured: stage-ocr's README). */
+export const OCR_WORKER_MIB = 130;
+
+/**
+ * The OCR worker count capped at the CPU count, and the note that says so: OCR is CPU-bound, so more
+ * workers than CPUs only add memory (32 workers on 2 CPUs reached 4.8 GB in 25 s, no faster).
+ */
+export function capOcrWorkers(config: Config, cpus: number): { config: Config; note?: string } {
+  const asked = config.ocr.maxWorkers;
+  if (asked === undefined || asked <= cpus) return { config };
+  return {
+    config: { ...config, ocr: { ...config.ocr, maxWorkers: cpus } },
+    note: `OCR workers: ${asked} asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has ${cpus} CPU${cpus === 1 ? '' : 's'}: using ${cpus}. OCR is CPU-bound; more workers add only memory (about ${OCR_WORKER_MIB} MiB each).`,
+  };
 }
 
 /** The environment's configuration with the command's flags over it (flags win). */
@@ -84,7 +101,8 @@ export async function runCommand(inputs: readonly string[], flags: RunFlags, io:
 }
 
 async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, args: readonly string[]): Promise<number> {
-  const config = runConfig(io.env, flags);
+  const { config, note: workersNote } = capOcrWorkers(runConfig(io.env, flags), availableParallelism());
+  const graceSeconds = stopGraceSeconds(io.env);
   const llm = decideLlm(config);
   const scanId = flags.scanId ?? (inputs[0] === undefined ? undefined : scanIdFromInput(inputs[0]));
   if (scanId === undefined) {
@@ -111,22 +129,10 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
       ? new TerminalReporter(io.stderr, { costs: llm.kind === 'llm' })
       : new PlainReporter(io.stderr, { costs: llm.kind === 'llm' });
   reporter.message(`bookpipe: scan "${scanId}" in ${scan.dir}`);
+  if (workersNote !== undefined) reporter.message(workersNote);
   for (const note of plan.notes) reporter.message(note);
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const stopListening = io.onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      controller.abort();
-      reporter.message('Stopping: no new page is started, finished pages stay saved. Press Ctrl-C again to quit at once.');
-    } else {
-      reporter.close();
-      io.stderr.write(`Quit. Run the same command again to resume: ${resumeCommand(args, io.env)}\n`);
-      io.exit(ExitCode.INTERRUPTED);
-    }
-  });
-
+  const stop = gracefulStop(io, reporter, args, graceSeconds);
   const started = performance.now();
   let result: PipelineResult | undefined;
   let thrown: unknown;
@@ -136,11 +142,11 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
     report = (event: PipelineEvent) =>
       reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
-    result = await plan.pipeline.run({ signal: controller.signal });
+    result = await plan.pipeline.run({ signal: stop.abort, cancel: stop.cancel });
   } catch (error) {
     thrown = error;
   } finally {
-    stopListening();
+    stop.dispose();
     reporter.close();
   }
   if (result === undefined) {
@@ -155,8 +161,8 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
   }
 
   if (result.aborted) {
-    reporter.message(`Stopped. Finished pages are saved. Run the same command again to resume: ${resumeCommand(args, io.env)}`);
-    return ExitCode.INTERRUPTED;
+    if (stop.reason !== 'EPIPE') reporter.message(`Stopped. Finished pages are saved. Run the same command again to resume: ${resumeCommand(args, io.env)}`);
+    return stop.reason === undefined ? ExitCode.INTERRUPTED : STOP_EXIT_CODES[stop.reason];
   }
   reporter.message(`Done in ${formatDuration((performance.now() - started) / 1000)}.`);
   const failed = pageFailureSummary(result, llm);
@@ -168,6 +174,82 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
   }
   if (failed.length > 0) reporter.message(`Some pages failed:\n  ${failed.join('\n  ')}\n${failureAdvice(result, args, io.env)}`);
   return runExitCode(result);
+}
+
+/** Seconds the pages in flight get to finish after a first stop request. */
+export const DEFAULT_STOP_GRACE_SECONDS = 30;
+
+/** BOOKPIPE_STOP_GRACE_SECONDS, else 30. @throws BookpipeError CONFIG_INVALID for anything but a number >= 0. */
+export function stopGraceSeconds(env: CliIo['env']): number {
+  const raw = env.BOOKPIPE_STOP_GRACE_SECONDS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_STOP_GRACE_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `BOOKPIPE_STOP_GRACE_SECONDS=${JSON.stringify(raw)} is not a number of seconds. Set it to 0 or more (default ${DEFAULT_STOP_GRACE_SECONDS}), or unset it.`,
+    );
+  }
+  return seconds;
+}
+
+/** The run's two stop signals and what stopped it. */
+interface GracefulStop {
+  /** Graceful: no new page, pages in flight finish and are saved. */
+  cancel: AbortSignal;
+  /** Hard: pages in flight are abandoned. */
+  abort: AbortSignal;
+  /** The first stop request, if any. */
+  readonly reason: StopReason | undefined;
+  dispose(): void;
+}
+
+/**
+ * Stops a run in three steps: the first SIGINT/SIGTERM/SIGHUP (or a closed output pipe) stops taking
+ * pages and lets those in flight finish and be saved, for at most `graceSeconds` (an LLM answer being
+ * paid for is not thrown away); a second abandons them (they stay to do); a third quits at once.
+ */
+function gracefulStop(io: CliIo, reporter: Reporter, args: readonly string[], graceSeconds: number): GracefulStop {
+  const cancel = new AbortController();
+  const abort = new AbortController();
+  let reason: StopReason | undefined;
+  let requests = 0;
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const stopListening = io.onInterrupt((why) => {
+    // A broken pipe stays broken: it asks once. Nothing printed can reach a closed output either.
+    if (why === 'EPIPE' && reason !== undefined) return;
+    requests += 1;
+    reason ??= why;
+    const what = why === 'SIGINT' ? 'Ctrl-C' : why === 'EPIPE' ? 'output closed' : why;
+    if (requests === 1) {
+      cancel.abort();
+      grace = setTimeout(() => {
+        abort.abort();
+        reporter.message(`Pages still in flight after ${graceSeconds} s are abandoned; they stay to do.`);
+      }, graceSeconds * 1000);
+      reporter.message(
+        `Stopping (${what}): no new page is started; pages in flight finish and are saved (up to ${graceSeconds} s, BOOKPIPE_STOP_GRACE_SECONDS). Press Ctrl-C again to abandon them.`,
+      );
+    } else if (requests === 2) {
+      abort.abort();
+      reporter.message(`Abandoning the pages in flight (${what}); they stay to do. Press Ctrl-C again to quit at once.`);
+    } else {
+      reporter.close();
+      io.stderr.write(`Quit. Run the same command again to resume: ${resumeCommand(args, io.env)}\n`);
+      io.exit(STOP_EXIT_CODES[reason]);
+    }
+  });
+  return {
+    cancel: cancel.signal,
+    abort: abort.signal,
+    get reason() {
+      return reason;
+    },
+    dispose() {
+      stopListening();
+      clearTimeout(grace);
+    },
+  };
 }
 
 /**
@@ -254,14 +336,17 @@ function pageList(pages: readonly number[]): string {
  */
 export function failureAdvice(result: PipelineResult, args: readonly string[], env: CliIo['env']): string {
   const all = failedStages(result).flatMap(([name, stats]) => stats.failures.map((f) => ({ name, failure: f as PageFailure })));
-  const input = all.filter(({ failure }) => isInputFailure(failure));
+  // A page whose input was refused fails again in every later stage that needs it ("the image does not
+  // exist"): that is one refused input page, not several, and nothing to retry.
+  const refusedPages = new Set(all.filter(({ failure }) => isInputFailure(failure)).map(({ failure }) => failure.page));
+  const others = all.filter(({ failure }) => !refusedPages.has(failure.page));
   const lines: string[] = [];
-  if (input.length > 0) {
+  if (refusedPages.size > 0) {
     lines.push(
-      `${input.length === 1 ? 'That input page was' : `Those ${input.length} input pages were`} refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out), then run the command again.`,
+      `${refusedPages.size === 1 ? '1 input page was' : `${refusedPages.size} input pages were`} refused: rerunning reads the same file again. Fix or replace the file named above (or leave it out), then run the command again.`,
     );
   }
-  if (input.length < all.length)
-    lines.push(`Run the same command again to retry ${input.length > 0 ? 'the other failed pages' : 'them'}: ${resumeCommand(args, env)}`);
+  if (others.length > 0)
+    lines.push(`Run the same command again to retry ${refusedPages.size > 0 ? 'the other failed pages' : 'them'}: ${resumeCommand(args, env)}`);
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
@@ -64,6 +64,25 @@ describe('bookpipe view', () => {
     expect(opened).toEqual([join(out, 'index.html')]);
     expect(io.err()).toContain(`Could not start a browser here: open file://${join(out, 'index.html')} yourself.`);
     expect(existsSync(join(root, 'tiny', 'view'))).toBe(false);
+  });
+
+  it('a folder that cannot be written: the error names it and suggests --out, no "unexpected error"', async () => {
+    // Issue 15 item 8. A file where the view folder should be stands in for a read-only root, a full disk
+    // or a folder of someone else's (all the same path through the code; the tests run as root here).
+    await writeFile(join(root, 'tiny', 'view'), 'not a folder');
+    const io = memoryIo();
+    expect(await main(['view', 'tiny', '--root', root], io)).toBe(1);
+    const folder = join(root, 'tiny', 'view');
+    expect(io.err()).toMatch(new RegExp(`^bookpipe: Cannot write the view of scan "tiny" into ${folder}: .+ \\[(ENOTDIR|EEXIST)\\]`));
+    expect(io.err()).toContain('write the view elsewhere: `bookpipe view tiny --out <folder>`');
+    expect(io.err()).not.toContain('unexpected error');
+
+    const blocked = join(root, 'a-file');
+    await writeFile(blocked, '');
+    const out = memoryIo();
+    expect(await main(['view', 'tiny', '--root', root, '--out', join(blocked, 'report')], out)).toBe(1);
+    expect(out.err()).toContain(`Cannot write the view of scan "tiny" into ${join(blocked, 'report')}: a part of the path is a file, not a folder [ENOTDIR]`);
+    expect(out.err()).toContain('pass another folder to --out');
   });
 
   it('an unknown scan: exit 1 and the next step', async () => {

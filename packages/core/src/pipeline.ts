@@ -54,8 +54,17 @@ export interface PipelineResult {
 }
 
 export interface RunOptions {
-  /** Aborting stops every stage from taking new pages; finished pages stay saved. */
+  /**
+   * Stops at once: no stage takes a new page and the pages in flight are abandoned (LLM requests
+   * cancelled); they stay remaining for the next run. Finished pages stay saved.
+   */
   signal?: AbortSignal;
+  /**
+   * Stops gracefully: no stage or page starts any more, and the pages in flight finish and are saved
+   * (an LLM answer already paid for is kept). Abort `signal` afterwards to abandon them after all, e.g.
+   * when a grace period runs out. The result then says `aborted`, as for `signal`.
+   */
+  cancel?: AbortSignal;
 }
 
 /**
@@ -100,6 +109,8 @@ export class Pipeline {
     const { scan } = this.#options;
     const config = this.#options.config ?? loadConfig();
     const signal = runOptions.signal ?? new AbortController().signal;
+    const cancel = runOptions.cancel ?? new AbortController().signal;
+    const stopped = () => signal.aborted || cancel.aborted;
     const emit: EmitFn = (event) => this.#options.onEvent?.(event);
     const availableOptional = await this.#checkExternalDependencies();
 
@@ -125,9 +136,9 @@ export class Pipeline {
             );
             const outcome: StageOutcome = blocked
               ? { status: 'not-run', reason: `stage "${blocked}" did not finish` }
-              : signal.aborted
+              : stopped()
                 ? { status: 'not-run', reason: 'aborted' }
-                : await this.#runStage(stage, config, signal, emit, availableOptional.get(name) ?? []);
+                : await this.#runStage(stage, config, { signal, cancel }, emit, availableOptional.get(name) ?? []);
             outcomes[name] = outcome;
             return outcome;
           })();
@@ -141,7 +152,7 @@ export class Pipeline {
     }
     const result = pipelineResult(
       scan.scanId,
-      signal.aborted,
+      stopped(),
       this.order.map((n) => [n, outcomes[n]!] as const),
     );
     emit({ type: 'pipeline:done', scanId: scan.scanId, ok: result.ok, aborted: result.aborted, stages: result.stages });
@@ -156,7 +167,13 @@ export class Pipeline {
     return result;
   }
 
-  async #runStage(stage: AnyStage, config: Config, signal: AbortSignal, emit: EmitFn, availableOptional: readonly string[]): Promise<StageOutcome> {
+  async #runStage(
+    stage: AnyStage,
+    config: Config,
+    { signal, cancel }: { signal: AbortSignal; cancel: AbortSignal },
+    emit: EmitFn,
+    availableOptional: readonly string[],
+  ): Promise<StageOutcome> {
     const { scan } = this.#options;
     const logger =
       this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ??
@@ -168,7 +185,7 @@ export class Pipeline {
       });
     try {
       // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
-      const ctx = await createStageContext(stage, { scan, config, logger, signal, emit, availableOptional });
+      const ctx = await createStageContext(stage, { scan, config, logger, signal, cancel, emit, availableOptional });
       const output = ctx.output;
       if (this.#options.resume === false) {
         // The same clean, and the same report, as a caller's own `StageStorage.clean()` (the CLI's `clean`).

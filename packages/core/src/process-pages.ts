@@ -55,7 +55,8 @@ export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, g
 /**
  * The page loop every stage needs: runs `processPage` on the pages that have no valid file yet,
  * `concurrency` at a time, saves each one as soon as it is done, isolates per-page failures and stops
- * taking new pages when `ctx.signal` aborts. Storage failures (disk full, permissions) are not page
+ * taking new pages when `ctx.cancel` or `ctx.signal` aborts (on `cancel` the pages in flight still
+ * finish and are saved; on `signal` they are abandoned and stay remaining). Storage failures (disk full, permissions) are not page
  * failures: they stop the stage, since every later page would fail the same way.
  *
  * Typed by the stage's context: `processPage` must return the stage's page data and its own metric
@@ -105,8 +106,9 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
       costUsd: stats.totalCostUsd,
     });
 
+  const stopping = () => ctx.signal.aborted || ctx.cancel.aborted;
   const worker = async () => {
-    while (next < remaining.length && !ctx.signal.aborted && fatal === undefined) {
+    while (next < remaining.length && !stopping() && fatal === undefined) {
       const page = remaining[next++]!;
       inFlight++;
       const t0 = performance.now();
@@ -121,8 +123,9 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
       } catch (error) {
         if (isFatal(error)) {
           stopOn(error);
-        } else if (!signal.aborted) {
-          // An abort mid-page is not the page's fault: it stays remaining, not failed.
+        } else if (!signal.aborted && !(ctx.cancel.aborted && isAborted(error))) {
+          // An abort mid-page is not the page's fault: it stays remaining, not failed. So is a page that
+          // gave up (ABORTED) on a graceful stop, e.g. an LLM request dropped before it was sent.
           const message = describeError(error);
           stats.pagesFailed++;
           stats.failures.push({ page, error: message, ...(BookpipeError.isInstance(error) ? { code: error.code } : {}) });
@@ -143,9 +146,13 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   await Promise.all(Array.from({ length: Math.min(concurrency, remaining.length) }, worker));
   stats.durationSeconds = (performance.now() - started) / 1000;
   if (fatal !== undefined) throw fatal;
-  // Pages abandoned by an abort are neither processed nor failed: they remain for the next run.
-  stats.aborted = ctx.signal.aborted && stats.pagesProcessed + stats.pagesFailed < remaining.length;
+  // Pages never started, or abandoned by an abort, are neither processed nor failed: they remain for the next run.
+  stats.aborted = stopping() && stats.pagesProcessed + stats.pagesFailed < remaining.length;
   return stats;
+}
+
+function isAborted(error: unknown): boolean {
+  return BookpipeError.isInstance(error) && error.code === ErrorCode.ABORTED;
 }
 
 function isFatal(error: unknown): boolean {

@@ -12,8 +12,10 @@ export interface StageContextOptions {
   config?: Config;
   /** @default silentLogger */
   logger?: Logger;
-  /** @default a signal that never aborts */
+  /** Abandons the pages in flight. @default a signal that never aborts */
   signal?: AbortSignal;
+  /** Graceful stop: no new page, pages in flight finish. @default a signal that never aborts */
+  cancel?: AbortSignal;
   /** @default events are dropped */
   emit?: EmitFn;
   /**
@@ -61,6 +63,7 @@ export async function createStageContext<Output, Metrics extends BasePageMetrics
     logger,
     config: options.config ?? loadConfig(),
     signal: options.signal ?? new AbortController().signal,
+    cancel: options.cancel ?? new AbortController().signal,
     emit: options.emit ?? (() => {}),
   };
 }

@@ -43,8 +43,17 @@ export interface StageContext<Output = unknown, Metrics extends BasePageMetrics 
   input: StageInputs;
   logger: Logger;
   config: Config;
-  /** Aborted when the run must stop: take no new page, leave everything consistent. */
+  /**
+   * Aborted when the run must stop at once: take no new page, abandon the pages in flight (an LLM
+   * request is cancelled), leave everything consistent. Pages abandoned stay remaining.
+   */
   signal: AbortSignal;
+  /**
+   * Aborted when the run is asked to stop gracefully (a first Ctrl-C or SIGTERM): take no new page, but
+   * let the pages in flight finish and save them, so that nothing paid for is lost. `signal` may abort
+   * later to abandon them after all. `processPages` honours both.
+   */
+  cancel: AbortSignal;
   emit: EmitFn;
 }
 
@@ -63,7 +72,7 @@ export interface StageStats {
    * BookpipeError (INPUT_INVALID says the input must be fixed; a retry cannot help).
    */
   failures: Array<{ page: number; error: string; code?: BookpipeError['code'] }>;
-  /** True when the run stopped early because its signal aborted. */
+  /** True when the run stopped early because its signal or its cancel signal aborted. */
   aborted: boolean;
 }
 

@@ -1,9 +1,56 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, loadConfig, Pipeline } from '@bookpipe/core';
+import { BaseStage, ErrorCode, loadConfig, Pipeline, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { describe, expect, it } from 'vitest';
-import { CountingStage, collect, tempRoot } from './helpers.js';
+import { CountingStage, collect, type NumberPage, NumberPageSchema, tempRoot } from './helpers.js';
+
+/**
+ * A stage whose pages, once started, wait for the test to release them (as an LLM request waits for
+ * its answer) or for the page's signal to abort; it tells the test when pages start and how they end.
+ */
+class GatedStage extends BaseStage<NumberPage> {
+  readonly name = 'gated';
+  readonly dependencies: readonly string[] = [];
+  override readonly outputSchema = NumberPageSchema;
+  readonly started: number[] = [];
+  readonly abandoned: number[] = [];
+  #release!: () => void;
+  readonly #gate = new Promise<void>((resolve) => {
+    this.#release = resolve;
+  });
+  #onStarted: Array<() => void> = [];
+
+  release(): void {
+    this.#release();
+  }
+
+  /** Resolves once `n` pages have started. */
+  startedCount(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => (this.started.length >= n ? resolve() : this.#onStarted.push(check));
+      check();
+    });
+  }
+
+  async run(ctx: StageContext): Promise<StageStats> {
+    return processPages(ctx, {
+      concurrency: 2,
+      processPage: async (page, signal) => {
+        this.started.push(page);
+        for (const waiting of this.#onStarted.splice(0)) waiting();
+        await new Promise<void>((resolve, reject) => {
+          void this.#gate.then(resolve);
+          signal.addEventListener('abort', () => {
+            this.abandoned.push(page);
+            reject(signal.reason);
+          });
+        });
+        return { data: { page, value: page }, metrics: {} };
+      },
+    });
+  }
+}
 
 const config = loadConfig({});
 
@@ -92,6 +139,47 @@ describe('Pipeline over filesystem storage', () => {
     await new Pipeline({ scan, stages: [resumed, new CountingStage({ name: 'b', dependencies: ['a'] })], config }).run();
     expect(resumed.processed.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((p) => !done.includes(p)));
     expect(await scan.stage('b').listPages()).toHaveLength(10);
+  });
+
+  it('on a graceful stop (cancel) starts no new page or stage, and the pages in flight finish and are saved', async () => {
+    await using tmp = await tempRoot();
+    const scan = await newScan(tmp.root, 6);
+    const gated = new GatedStage();
+    const cancel = new AbortController();
+    const running = new Pipeline({ scan, stages: [gated, new CountingStage({ name: 'after', dependencies: ['gated'] })], config }).run({
+      cancel: cancel.signal,
+    });
+    await gated.startedCount(2);
+    cancel.abort();
+    gated.release();
+    const result = await running;
+    expect(gated.started.sort()).toEqual([1, 2]);
+    expect(gated.abandoned).toEqual([]);
+    expect(await scan.stage('gated').listPages()).toEqual([1, 2]);
+    expect(result).toMatchObject({ ok: false, aborted: true, stages: { gated: { status: 'done', stats: { pagesProcessed: 2, aborted: true } } } });
+    expect(result.stages.after).toMatchObject({ status: 'not-run' });
+    expect((await scan.stage('gated').checkpoint.status()).complete).toBe(false);
+
+    const resumed = new CountingStage({ name: 'gated' });
+    await new Pipeline({ scan, stages: [resumed], config }).run();
+    expect(resumed.processed.sort()).toEqual([3, 4, 5, 6]);
+  });
+
+  it('a hard stop after a graceful one abandons the pages in flight: they stay remaining, not failed', async () => {
+    await using tmp = await tempRoot();
+    const scan = await newScan(tmp.root, 6);
+    const gated = new GatedStage();
+    const cancel = new AbortController();
+    const abort = new AbortController();
+    const running = new Pipeline({ scan, stages: [gated], config }).run({ cancel: cancel.signal, signal: abort.signal });
+    await gated.startedCount(2);
+    cancel.abort();
+    abort.abort();
+    const result = await running;
+    expect(gated.abandoned.sort()).toEqual([1, 2]);
+    expect(result).toMatchObject({ aborted: true, failedPages: [], stages: { gated: { status: 'done', stats: { pagesProcessed: 0, pagesFailed: 0 } } } });
+    expect(await scan.stage('gated').listPages()).toEqual([]);
+    expect(await scan.stage('gated').checkpoint.remainingPages()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('isolates page failures, lists them in the journal, and a rerun retries only them', async () => {

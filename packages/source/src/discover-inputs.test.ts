@@ -36,25 +36,35 @@ describe.skipIf(!hasEval)('discoverInputs', () => {
     });
   });
 
-  it('refuses an explicit file that is empty or not a PDF/image, naming it', async () => {
+  it('keeps an explicit file that is empty or not a PDF/image in its place, refused with a reason naming it', async () => {
     const empty = join(tmp.dir, 'empty.pdf');
     const text = join(tmp.dir, 'notes.png');
     await writeFile(empty, '');
     await writeFile(text, 'These are my notes, not a scan.\n');
-    await expect(discoverInputs([empty])).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining(`${empty} is empty (0 bytes)`) });
-    await expect(discoverInputs([text])).rejects.toMatchObject({
-      code: 'INPUT_INVALID',
-      message: expect.stringContaining(`${text} is not a PDF or an image (PNG, JPEG, TIFF, WebP)`),
-    });
-    await expect(discoverInputs([evalFile('old-books', 'a006.txt')])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    const { files } = await discoverInputs([empty, text]);
+    expect(files.map((f) => f.refused)).toEqual([
+      `Input ${empty} is empty (0 bytes). Replace it with the real file or leave it out.`,
+      expect.stringContaining(`Input ${text} is not a PDF or an image (PNG, JPEG, TIFF, WebP)`),
+    ]);
   });
 
-  it('refuses a file named as an image inside a folder when it is not one, instead of losing the page', async () => {
+  it('keeps a bad page file of a folder in its place, refused: not an image, a symlink loop, a dangling link', async () => {
     const folder = join(tmp.dir, 'pages');
     await mkdir(folder);
     await symlink(evalFile('old-books', 'a006.tiff'), join(folder, 'p1.tiff'));
     await writeFile(join(folder, 'p2.png'), 'oops');
-    await expect(discoverInputs([folder])).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining(join(folder, 'p2.png')) });
+    await symlink(join(folder, 'p3.png'), join(folder, 'p3.png'));
+    await symlink(join(tmp.dir, 'nowhere.png'), join(folder, 'p4.png'));
+    const { files } = await discoverInputs([folder]);
+    expect(files.map((f) => [basename(f.path), f.refused])).toEqual([
+      ['p1.tiff', undefined],
+      ['p2.png', expect.stringContaining(`Input ${join(folder, 'p2.png')} is not a PDF or an image`)],
+      ['p3.png', expect.stringContaining(`Input ${join(folder, 'p3.png')} is a symbolic link that leads back to itself`)],
+      [
+        'p4.png',
+        `Input ${join(folder, 'p4.png')} is a symbolic link to ${join(tmp.dir, 'nowhere.png')}, which does not exist. Replace it with the real file or leave it out.`,
+      ],
+    ]);
   });
 
   it('refuses a missing path and a folder without images', async () => {

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { type FileKind, IMAGE_EXTENSIONS, sniffFileKind } from './file-kind.js';
 import { inputError } from './input-error.js';
@@ -10,6 +10,12 @@ export interface InputFile {
   path: string;
   kind: FileKind;
   sizeBytes: number;
+  /**
+   * Why the file cannot be read (empty, not an image, a symlink loop or a link to nothing), naming it
+   * and saying what to do. A refused file stands for one page, which fails with this reason: one bad
+   * file does not stop the book, and every bad file is named in the same run.
+   */
+  refused?: string;
 }
 
 /** A file a folder listing skipped, and why (reported to the user as a note, never silently). */
@@ -28,10 +34,11 @@ const KINDS_TEXT = 'a PDF or an image (PNG, JPEG, TIFF, WebP)';
 /**
  * Expands the inputs, in the given order, into the files that make up the book: a file stands for
  * itself; a folder stands for its image files in natural order (`page_2` before `page_10`). In a folder,
- * files without an image extension, hidden files and sub-folders are ignored and listed in `ignored`;
- * a file with an image extension whose content is not an image is an error, since skipping it would
- * silently lose a page. A file given explicitly must be a readable PDF or image.
- * @throws BookpipeError INPUT_INVALID naming the path and the problem.
+ * files without an image extension, hidden files and sub-folders are ignored and listed in `ignored`.
+ * A file that should be a page but cannot be read (empty, content not an image, a symlink loop or a
+ * dangling link) is kept in its place, `refused` with the reason: skipping it would silently lose a
+ * page and renumber the rest, and stopping would hide every later bad file behind the first.
+ * @throws BookpipeError INPUT_INVALID for an input path that does not exist or is neither file nor folder.
  */
 export async function discoverInputs(inputs: readonly string[]): Promise<DiscoveredInputs> {
   if (inputs.length === 0) {
@@ -83,8 +90,13 @@ async function listFolder(folder: string, ignored: IgnoredFile[]): Promise<Input
         reason: extname(entry.name).toLowerCase() === '.pdf' ? 'a PDF inside a folder of images (pass the PDF itself as an input)' : 'not an image file',
       });
     } else {
-      // Symlinks are followed: stat() describes the target.
-      const info = await stat(path);
+      // Symlinks are followed: stat() describes the target. A link that leads nowhere is a page that
+      // cannot be read, not a reason to stop the book.
+      const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+      if (info instanceof Error) {
+        files.push({ path, kind: kindFromName(entry.name), sizeBytes: 0, refused: await unreadable(path, info) });
+        continue;
+      }
       if (!info.isFile()) {
         ignored.push({ path, reason: 'not a regular file' });
         continue;
@@ -96,16 +108,41 @@ async function listFolder(folder: string, ignored: IgnoredFile[]): Promise<Input
 }
 
 async function checkFile(path: string, sizeBytes: number): Promise<InputFile> {
+  const byName = kindFromName(path);
   if (sizeBytes === 0) {
-    throw inputError(`Input ${path} is empty (0 bytes). Replace it with the real file or leave it out.`, { file: path });
+    return { path, kind: byName, sizeBytes, refused: `Input ${path} is empty (0 bytes). Replace it with the real file or leave it out.` };
   }
-  const kind = await sniffFileKind(path);
+  const kind = await sniffFileKind(path).catch((error: NodeJS.ErrnoException) => error);
+  if (kind instanceof Error) return { path, kind: byName, sizeBytes, refused: await unreadable(path, kind) };
   if (!kind) {
-    throw inputError(`Input ${path} is not ${KINDS_TEXT}: its first bytes match none of these formats. Replace it with the real file or leave it out.`, {
-      file: path,
-    });
+    return {
+      path,
+      kind: byName,
+      sizeBytes,
+      refused: `Input ${path} is not ${KINDS_TEXT}: its first bytes match none of these formats. Replace it with the real file or leave it out.`,
+    };
   }
   return { path, kind, sizeBytes };
+}
+
+/** Why a file that stat() or open() refused cannot be read, in words, naming the link's target. */
+async function unreadable(path: string, error: NodeJS.ErrnoException): Promise<string> {
+  const target = await readlink(path).catch(() => undefined);
+  const fix = 'Replace it with the real file or leave it out.';
+  if (error.code === 'ELOOP') return `Input ${path} is a symbolic link that leads back to itself (a loop${target ? ` through ${target}` : ''}). ${fix}`;
+  if (error.code === 'ENOENT' && target !== undefined) return `Input ${path} is a symbolic link to ${target}, which does not exist. ${fix}`;
+  if (error.code === 'EACCES' || error.code === 'EPERM') return `Input ${path} cannot be read: permission denied. Give bookpipe read access, or leave it out.`;
+  return `Input ${path} cannot be read (${error.code ?? error.message}). ${fix}`;
+}
+
+/** The kind a refused file's name promises (its content could not say). */
+function kindFromName(path: string): FileKind {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.pdf') return 'pdf';
+  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
+  if (ext === '.tif' || ext === '.tiff') return 'tiff';
+  if (ext === '.webp') return 'webp';
+  return 'png';
 }
 
 function preview(names: string[]): string {

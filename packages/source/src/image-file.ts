@@ -4,6 +4,7 @@ import { inputError, reason } from './input-error.js';
 import { fitToBudget, megapixels } from './pixel-budget.js';
 import type { RawPixels } from './raw-pixels.js';
 import { loadSharp } from './sharp-loader.js';
+import type { TiffPages } from './tiff-pages.js';
 
 export interface ImageLimits {
   /** Output budget: larger images are resized to fit. */
@@ -32,36 +33,35 @@ export interface DecodedImagePage {
  * @throws BookpipeError INPUT_INVALID naming the file.
  */
 export async function probeImageFile(path: string, kind: FileKind, limits: ImageLimits): Promise<ImageFileInfo> {
-  const meta = await readMetadata(path, 0, limits);
+  const meta = await readMetadata(path, 0, limits, path, 0);
   // Only TIFF pages are book pages; the frames of an animated WebP are not.
   const pages = kind === 'tiff' ? Math.max(1, meta.pages ?? 1) : 1;
   return { pages };
 }
 
 /**
- * Decodes every page of an image file down to a small size, which reads all of its data: a truncated
- * or corrupt file fails here, before any page of the book is written.
+ * Decodes one page of an image file to 8-bit pixels: EXIF orientation applied, transparency flattened
+ * onto white, 16-bit and CMYK converted, and resized to fit `maxPixels` when it is larger. Given the
+ * file's `tiff` pages (a multi-page TIFF read once), the page is decoded from that shared buffer in
+ * constant time instead of libtiff walking every directory before it.
  * @throws BookpipeError INPUT_INVALID naming the file and page.
  */
-export async function verifyImageFile(path: string, pages: number, limits: ImageLimits): Promise<void> {
-  const sharp = await loadSharp();
-  for (let page = 0; page < pages; page++) {
-    try {
-      await sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
-    } catch (error) {
-      throw imageError(path, page, pages, error);
-    }
-  }
+export async function decodeImagePage(path: string, page: number, pages: number, limits: ImageLimits, tiff?: TiffPages): Promise<DecodedImagePage> {
+  if (tiff && pages > 1) return tiff.withPage(page, (onePage) => decodeFrom(onePage, 0, path, page, pages, limits));
+  return decodeFrom(path, page, path, page, pages, limits);
 }
 
-/**
- * Decodes one page of an image file to 8-bit pixels: EXIF orientation applied, transparency flattened
- * onto white, 16-bit and CMYK converted, and resized to fit `maxPixels` when it is larger.
- * @throws BookpipeError INPUT_INVALID naming the file and page.
- */
-export async function decodeImagePage(path: string, page: number, pages: number, limits: ImageLimits): Promise<DecodedImagePage> {
+/** Decodes `sharpPage` of `input`; `path` and `page` are what error messages name. */
+async function decodeFrom(
+  input: string | Buffer,
+  sharpPage: number,
+  path: string,
+  page: number,
+  pages: number,
+  limits: ImageLimits,
+): Promise<DecodedImagePage> {
   const sharp = await loadSharp();
-  const meta = await readMetadata(path, page, limits, pages);
+  const meta = await readMetadata(input, sharpPage, limits, path, page, pages);
   const orientation = meta.orientation ?? 1;
   const swap = orientation >= 5; // EXIF 5-8 turn the image a quarter
   const width = swap ? meta.height! : meta.width!;
@@ -69,7 +69,7 @@ export async function decodeImagePage(path: string, page: number, pages: number,
   const fit = fitToBudget(width, height, limits.maxPixels);
   const gray = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) <= 1;
   try {
-    let pipeline = sharp(path, { page, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).autoOrient();
+    let pipeline = sharp(input, { page: sharpPage, limitInputPixels: limits.maxInputPixels, failOn: 'error' }).autoOrient();
     if (fit.downsampled) pipeline = pipeline.resize(fit.width, fit.height, { fit: 'fill', kernel: 'lanczos3' });
     if (meta.hasAlpha) {
       // libvips cannot flatten gray + alpha onto a colour background in one pipeline ("linear: vector
@@ -94,12 +94,12 @@ export async function decodeImagePage(path: string, page: number, pages: number,
   }
 }
 
-async function readMetadata(path: string, page: number, limits: ImageLimits, pages?: number): Promise<Metadata> {
+async function readMetadata(input: string | Buffer, sharpPage: number, limits: ImageLimits, path: string, page: number, pages?: number): Promise<Metadata> {
   const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // metadata() reads the header only. The limit is checked below, to say what the image declares.
-    meta = await sharp(path, { page, limitInputPixels: false, failOn: 'error' }).metadata();
+    meta = await sharp(input, { page: sharpPage, limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (error) {
     throw imageError(path, page, pages, error);
   }
@@ -109,7 +109,7 @@ async function readMetadata(path: string, page: number, limits: ImageLimits, pag
   // The same limit guards every decoding call (sharp's limitInputPixels) in case a header lies.
   if (meta.width * meta.height > limits.maxInputPixels) {
     throw inputError(
-      `${path}${pages && pages > 1 ? `, page ${page + 1}` : ''}: the image is ${meta.width} x ${meta.height} px (${megapixels(meta.width * meta.height)}), over the input limit of ${megapixels(limits.maxInputPixels)}. Raise maxInputPixels if it is meant to be that large.`,
+      `${path}${pages && pages > 1 ? `, page ${page + 1}` : ''}: the image is ${meta.width} x ${meta.height} px (${megapixels(meta.width * meta.height)}), over the input limit of ${megapixels(limits.maxInputPixels)}. Downscale the image (or, through the library, raise the SourceStage option maxInputPixels) if it is meant to be that large.`,
       { file: path, sourcePage: page + 1, declaredPixels: meta.width * meta.height, maxInputPixels: limits.maxInputPixels },
     );
   }

@@ -125,7 +125,7 @@ export class PdfDocument {
       const declaredH = Math.ceil(heightPt * requested);
       if (declaredW * declaredH > options.maxInputPixels) {
         throw inputError(
-          `${where}: the page is ${inches(widthPt)} x ${inches(heightPt)} in; at ${options.dpi} DPI that is ${declaredW} x ${declaredH} px (${megapixels(declaredW * declaredH)}), over the input limit of ${megapixels(options.maxInputPixels)}. Pass a lower dpi or raise maxInputPixels if this page is meant to be that large.`,
+          `${where}: the page is ${inches(widthPt)} x ${inches(heightPt)} in; at ${options.dpi} DPI that is ${declaredW} x ${declaredH} px (${megapixels(declaredW * declaredH)}), over the input limit of ${megapixels(options.maxInputPixels)}. If the page is meant to be that large, render it at a lower resolution (through the library: the SourceStage options dpi or maxInputPixels).`,
           { ...details, widthPt, heightPt, declaredPixels: declaredW * declaredH, maxInputPixels: options.maxInputPixels },
         );
       }
@@ -218,7 +218,7 @@ export class PdfDocument {
           const pixels = (w.isNumber() ? w.asNumber() : 0) * (h.isNumber() ? h.asNumber() : 0);
           if (pixels > maxInputPixels) {
             throw inputError(
-              `${where}: the page holds an image of ${w.asNumber()} x ${h.asNumber()} px (${megapixels(pixels)}), over the input limit of ${megapixels(maxInputPixels)}. Raise maxInputPixels if this image is meant to be that large.`,
+              `${where}: the page holds an image of ${w.asNumber()} x ${h.asNumber()} px (${megapixels(pixels)}), over the input limit of ${megapixels(maxInputPixels)}. If the image is meant to be that large, raise the limit through the library (the SourceStage option maxInputPixels).`,
               { ...details, imagePixels: pixels, maxInputPixels },
             );
           }

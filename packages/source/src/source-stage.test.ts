@@ -148,7 +148,7 @@ describe.skipIf(!hasEval)('SourceStage', () => {
 
     await expect(runStage(scan, new SourceStage({ inputs: [pdf('cardinal.pdf')] }))).rejects.toMatchObject({
       code: 'INPUT_INVALID',
-      message: `Scan "reingest" already holds pages from linn.pdf, blank.pdf, not from the inputs given (cardinal.pdf); pass force to replace them (this deletes the downstream stages' outputs).`,
+      message: `Scan "reingest" holds source pages that do not match the inputs given: its pages come from 2 file(s) (linn.pdf, blank.pdf), and 1 were given (cardinal.pdf); pass force to replace them (this deletes the downstream stages' outputs).`,
     });
     // The same files in another order are other inputs too.
     await expect(runStage(scan, new SourceStage({ inputs: [pdf('blank.pdf'), pdf('linn.pdf')] }))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
@@ -172,13 +172,29 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect(await runStage(scan, new SourceStage({ inputs: [moved] }))).toMatchObject({ pagesProcessed: 0, pagesSkipped: 4 });
   });
 
+  it('an input whose contents changed under the same name is named as such, not as "other inputs"', async () => {
+    // Issue 15 item 8: this read "holds pages from p1.png, p2.png, not from the inputs given (p1.png, p2.png)".
+    const folder = join(tmp.dir, 'same-names');
+    await mkdir(folder);
+    const linnPng = evalFile('ocrmypdf-resources', 'linn.png');
+    await writeFile(join(folder, 'p1.png'), await sharp(linnPng).resize(300).png().toBuffer());
+    await writeFile(join(folder, 'p2.png'), await sharp(linnPng).resize(200).png().toBuffer());
+    const scan = openScan({ root, scanId: 'same-names' });
+    await runStage(scan, new SourceStage({ inputs: [folder] }));
+    await writeFile(join(folder, 'p2.png'), await sharp(linnPng).resize(250).png().toBuffer());
+    await expect(runStage(scan, new SourceStage({ inputs: [folder] }))).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `Scan "same-names" holds source pages that do not match the inputs given: p2.png has other contents (or page counts) than when its pages were made; pass force to replace them (this deletes the downstream stages' outputs).`,
+    });
+  });
+
   it('through Pipeline, a completed scan given other inputs is refused, not skipped; force replaces them', async () => {
     const scan = openScan({ root, scanId: 'reingest-pipeline' });
     const run = (stage: SourceStage) => new Pipeline({ scan, stages: [stage], logger: silentLogger }).run();
     await run(new SourceStage({ inputs: [pdf('linn.pdf')] }));
     await expect(run(new SourceStage({ inputs: [pdf('cardinal.pdf')] }))).rejects.toMatchObject({
       code: 'STAGE_FAILED',
-      message: expect.stringContaining('already holds pages from linn.pdf'),
+      message: expect.stringContaining('holds source pages that do not match the inputs given: its pages come from linn.pdf, not from cardinal.pdf'),
     });
     expect(await run(new SourceStage({ inputs: [pdf('linn.pdf')] }))).toMatchObject({ stages: { source: { status: 'skipped' } } });
     const replaced = await run(new SourceStage({ inputs: [pdf('cardinal.pdf')], force: true }));
@@ -186,32 +202,64 @@ describe.skipIf(!hasEval)('SourceStage', () => {
     expect((await scan.readMetadata()).totalPages).toBe(4);
   });
 
-  it('fails a whole-file problem in before(), naming the file, before any page is written', async () => {
-    const bad = join(tmp.dir, 'bad');
-    await mkdir(bad);
+  it('refuses each bad input alone, naming all of them in one run, and makes every other page', async () => {
+    const folder = join(tmp.dir, 'pages');
+    await mkdir(folder);
     const linnPng = evalFile('ocrmypdf-resources', 'linn.png');
-    const truncated = await truncatedCopy(linnPng, join(bad, 'linn-truncated.png'), Math.floor((await readFile(linnPng)).length * 0.6));
-    const empty = join(bad, 'empty.png');
-    await writeFile(empty, '');
-    const text = join(bad, 'notes.png');
-    await writeFile(text, 'not an image\n');
-    const cases: Array<[string, RegExp]> = [
-      [truncated, /linn-truncated\.png: cannot decode the image .*truncated or corrupt/],
-      [empty, /empty\.png is empty \(0 bytes\)/],
-      [text, /notes\.png is not a PDF or an image/],
-      [pdf('invalid.pdf'), /invalid\.pdf is not a readable PDF/],
-    ];
-    for (const [badInput, message] of cases) {
-      const scan = openScan({ root, scanId: `bad-${basename(badInput).replace(/\W/g, '-')}` });
-      // The bad file comes last: the good PDF before it must not have been written either.
-      await expect(runStage(scan, new SourceStage({ inputs: [pdf('linn.pdf'), badInput] }))).rejects.toMatchObject({
+    await symlink(evalFile('old-books', 'a006.tiff'), join(folder, 'p01.tiff'));
+    await writeFile(join(folder, 'p02.png'), ''); // zero bytes
+    await truncatedCopy(linnPng, join(folder, 'p03.png'), Math.floor((await readFile(linnPng)).length * 0.6));
+    await writeFile(join(folder, 'p04.png'), 'not an image\n');
+    await symlink(join(folder, 'p05.png'), join(folder, 'p05.png')); // a loop
+    await symlink(join(tmp.dir, 'gone.png'), join(folder, 'p06.png')); // dangling
+    await symlink(evalFile('old-books', 'a013.tiff'), join(folder, 'p07.tiff'));
+    const scan = openScan({ root, scanId: 'bad-inputs' });
+    const stats = await runStage(scan, new SourceStage({ inputs: [folder, pdf('invalid.pdf'), pdf('linn.pdf')] }));
+    expect(stats).toMatchObject({ pagesProcessed: 3, pagesFailed: 6 });
+    const file = (name: string) => join(folder, name);
+    // Pages run two at a time: order the failures by page.
+    expect([...stats.failures].sort((a, b) => a.page - b.page)).toEqual([
+      { page: 2, code: 'INPUT_INVALID', error: `Book page 2: Input ${file('p02.png')} is empty (0 bytes). Replace it with the real file or leave it out.` },
+      { page: 3, code: 'INPUT_INVALID', error: expect.stringMatching(/^Book page 3: .*p03\.png: cannot decode the image .*truncated or corrupt/) },
+      { page: 4, code: 'INPUT_INVALID', error: expect.stringContaining(`Input ${file('p04.png')} is not a PDF or an image`) },
+      { page: 5, code: 'INPUT_INVALID', error: expect.stringContaining(`Input ${file('p05.png')} is a symbolic link that leads back to itself`) },
+      {
+        page: 6,
         code: 'INPUT_INVALID',
-        message: expect.stringMatching(message),
-      });
-      expect(await scan.stage('source', { pageFormat: 'png' }).listPages()).toEqual([]);
-      // Nothing written at all: not even the scan's metadata.json.
-      expect(await scan.exists()).toBe(false);
-    }
+        error: expect.stringContaining(`Input ${file('p06.png')} is a symbolic link to ${join(tmp.dir, 'gone.png')}, which does not exist`),
+      },
+      { page: 8, code: 'INPUT_INVALID', error: expect.stringMatching(/^Book page 8: .*invalid\.pdf is not a readable PDF/) },
+    ]);
+    const source = scan.stage('source', { pageFormat: 'png' });
+    expect(await source.listPages()).toEqual([1, 7, 9]);
+    expect((await source.checkpoint.status()).failedPages.map((f) => f.page)).toEqual([2, 3, 4, 5, 6, 8]);
+    const metadata = await scan.readMetadata();
+    expect(metadata.totalPages).toBe(9);
+    // p03's header is fine: it is refused only when decoded, and recorded as a readable file.
+    const refused = (metadata.sourceFiles as Array<{ refused?: string }>).map((f) => f.refused !== undefined);
+    expect(refused).toEqual([false, true, false, true, true, true, false, true, false]);
+
+    // Fixed since: the empty page becomes a real image; the rerun makes it, with the same numbers.
+    await writeFile(join(folder, 'p02.png'), await sharp(linnPng).resize(200).png().toBuffer());
+    const again = await runStage(scan, new SourceStage({ inputs: [folder, pdf('invalid.pdf'), pdf('linn.pdf')] }));
+    expect(again.pagesProcessed).toBe(1);
+    expect(again.failures.map((f) => f.page).sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 8]);
+    expect(await source.listPages()).toEqual([1, 2, 7, 9]);
+  });
+
+  it('fails in before(), naming every file, when no input can be read at all: nothing is written', async () => {
+    const empty = join(tmp.dir, 'empty.png');
+    await writeFile(empty, '');
+    const text = join(tmp.dir, 'notes.png');
+    await writeFile(text, 'not an image\n');
+    const scan = openScan({ root, scanId: 'all-bad' });
+    await expect(runStage(scan, new SourceStage({ inputs: [empty, text, pdf('invalid.pdf')] }))).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringMatching(
+        /empty\.png is empty \(0 bytes\)[\s\S]*\n.*notes\.png is not a PDF or an image[\s\S]*\n.*invalid\.pdf is not a readable PDF/,
+      ),
+    });
+    expect(await scan.exists()).toBe(false);
   });
 
   it('writes a page for blank.pdf and no_contents.pdf: valid files with nothing on the page', async () => {

@@ -1,13 +1,14 @@
 import type { ScanMetadata } from '@bookpipe/contracts';
 import { BaseStage, BookpipeError, ErrorCode, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { decodeImagePage, type ImageLimits, verifyImageFile } from './image-file.js';
+import { decodeImagePage, type ImageLimits } from './image-file.js';
 import { inputError } from './input-error.js';
 import { encodePagePng } from './page-png.js';
 import { PdfDocument, type PdfPageRender } from './pdf-document.js';
 import type { RawPixels } from './raw-pixels.js';
 import { type SourcePageMetrics, SourcePageMetricsSchema } from './source-metrics.js';
 import { type ResolvedSourceOptions, resolveSourceOptions, type SourceStageOptions } from './source-options.js';
-import { describeFiles, locatePage, planSources, type SourceFile, type SourcePlan, sameSources, sourceFilesMetadata } from './source-plan.js';
+import { describeDifference, locatePage, planSources, type SourceFile, type SourcePlan, sameSources, sourceFilesMetadata } from './source-plan.js';
+import { TiffPages } from './tiff-pages.js';
 
 /** Settings that change the page images; a resume with other settings would mix two kinds of page. */
 interface SourceSettings {
@@ -29,6 +30,10 @@ interface SourceSettings {
  *   are refused before decoding.
  * - Numbering is decided up front from the page counts, so a resumed run redoes exactly the missing
  *   pages. Running again with other inputs is refused unless `force` is set.
+ * - A file that cannot be read (empty, not an image, corrupt, a symlink loop or a link to nothing)
+ *   stands for one page that fails with the reason (code INPUT_INVALID); the other files go on, and
+ *   every bad file is named in the same run. Only when no input at all can be read does `before()` fail.
+ * - A multi-page TIFF is read once and decoded page by page from memory, in linear time (`TiffPages`).
  *
  * @example
  * const pipeline = new Pipeline({ scan, stages: [new SourceStage({ inputs: ['book.pdf'] }), new OcrStage()] });
@@ -59,9 +64,9 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
 
   /**
    * Lists and checks every input, decides the numbering, refuses other inputs than the scan already
-   * holds (unless `force`), checks that every image with a page still to do decodes, and records the
-   * sources in metadata.json. Nothing is written before every whole-file check has passed.
-   * @throws BookpipeError INPUT_INVALID naming the file (and page).
+   * holds (unless `force`), and records the sources in metadata.json. A refused file is named here and
+   * fails its page in `run()`; when every input is refused nothing is written, not even metadata.json.
+   * @throws BookpipeError INPUT_INVALID naming the file(s).
    */
   override async before(ctx: StageContext): Promise<void> {
     const { options } = this;
@@ -71,6 +76,16 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'source:ignored', file: skipped.path, reason: skipped.reason } });
     }
 
+    const refused = plan.files.filter((f) => f.refused !== undefined);
+    if (refused.length === plan.files.length) {
+      // Nothing to make a book of: say why for each file, and leave no scan behind.
+      throw inputError(refused.map((f) => f.refused).join('\n'), { scanId: ctx.scan.scanId, stage: this.name, files: refused.map((f) => f.path) });
+    }
+    for (const file of refused) {
+      ctx.logger.warn('input refused: its page will fail', { file: file.path, page: file.firstPage, reason: file.refused });
+      ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'source:refused', file: file.path, page: file.firstPage, reason: file.refused } });
+    }
+
     // Read, not init(): a run refused below must leave no trace, not even an empty scan.
     const metadata: Partial<ScanMetadata> = (await ctx.scan.exists()) ? await ctx.scan.readMetadata() : {};
     const conflict = await this.#conflict(ctx, metadata, plan);
@@ -78,16 +93,6 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       throw new BookpipeError(ErrorCode.INPUT_INVALID, conflict, {
         details: { scanId: ctx.scan.scanId, stage: this.name, recorded: metadata.sourceFiles, inputs: plan.files.map((f) => f.path) },
       });
-    }
-
-    const allPages = Array.from({ length: plan.totalPages }, (_, i) => i + 1);
-    const remaining = new Set(conflict ? allPages : await ctx.checkpoint.remainingPages(allPages));
-    // Decoding is the only way to find a truncated or corrupt image; do it for every image that still
-    // has a page to make, so that a bad file stops the run before any page is written.
-    for (const file of plan.files) {
-      if (file.kind === 'pdf') continue;
-      if (!allPagesOf(file).some((p) => remaining.has(p))) continue;
-      await verifyImageFile(file.path, file.pages, this.#limits);
     }
 
     if (conflict) {
@@ -114,14 +119,18 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       plan = this.#plans.get(ctx.scan.dir)!;
     }
     const pdfs = new PdfCache();
+    const tiffs = new TiffCache();
     try {
       return await processPages(ctx, {
         pages: Array.from({ length: plan.totalPages }, (_, i) => i + 1),
         concurrency: this.options.concurrency,
         processPage: async (page) => {
           const { file, index } = locatePage(plan, page);
+          if (file.refused !== undefined) {
+            throw inputError(`Book page ${page}: ${file.refused}`, { scanId: ctx.scan.scanId, stage: this.name, page, file: file.path });
+          }
           try {
-            return await this.#makePage(ctx, page, file, index, pdfs);
+            return await this.#makePage(ctx, page, file, index, pdfs, tiffs);
           } catch (error) {
             if (BookpipeError.isInstance(error)) {
               throw inputError(`Book page ${page}: ${error.message}`, { ...error.details, scanId: ctx.scan.scanId, stage: this.name, page }, error);
@@ -136,7 +145,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
     }
   }
 
-  async #makePage(ctx: StageContext, page: number, file: SourceFile, index: number, pdfs: PdfCache) {
+  async #makePage(ctx: StageContext, page: number, file: SourceFile, index: number, pdfs: PdfCache, tiffs: TiffCache) {
     const started = performance.now();
     let pixels: RawPixels;
     let dpi: number | null;
@@ -157,7 +166,9 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       if (render.warnings.length > 0)
         ctx.logger.warn('mupdf warnings while rendering', { page, file: file.path, sourcePage: index + 1, warnings: render.warnings });
     } else {
-      const decoded = await decodeImagePage(file.path, index, file.pages, this.#limits);
+      // The shared buffer is used only when its directory walk agrees with sharp's page count.
+      const tiff = file.kind === 'tiff' && file.pages > 1 ? await tiffs.get(file.path) : undefined;
+      const decoded = await decodeImagePage(file.path, index, file.pages, this.#limits, tiff?.pageCount === file.pages ? tiff : undefined);
       ({ pixels, dpi, downsampled } = decoded);
       exifOrientation = decoded.orientation;
     }
@@ -194,7 +205,7 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
       return `Scan "${scan}" already holds ${existing.length} source pages, but metadata.json does not say which files they came from; ${consequence}.`;
     }
     if (!sameSources(recorded, plan)) {
-      return `Scan "${scan}" already holds pages from ${describeFiles(recorded.map((f) => f.path))}, not from the inputs given (${describeFiles(plan.files.map((f) => f.path))}); ${consequence}.`;
+      return `Scan "${scan}" holds source pages that do not match the inputs given: ${describeDifference(recorded, plan)}; ${consequence}.`;
     }
     const before = (metadata as { sourceSettings?: Partial<SourceSettings> }).sourceSettings;
     const now = this.#settings;
@@ -207,8 +218,23 @@ export class SourceStage extends BaseStage<Uint8Array, SourcePageMetrics> {
   }
 }
 
-function allPagesOf(file: SourceFile): number[] {
-  return Array.from({ length: file.pages }, (_, i) => file.firstPage + i);
+/**
+ * The multi-page TIFFs being read, each read into memory once (see `TiffPages`); only the two most
+ * recently used are kept, since pages are made in order and at most `concurrency` files are in flight.
+ */
+class TiffCache {
+  readonly #open = new Map<string, Promise<TiffPages | undefined>>();
+
+  get(path: string): Promise<TiffPages | undefined> {
+    let entry = this.#open.get(path);
+    if (!entry) {
+      // A file that cannot be read here is read by path instead, where sharp names the problem.
+      entry = TiffPages.open(path).catch(() => undefined);
+      this.#open.set(path, entry);
+      while (this.#open.size > 2) this.#open.delete(this.#open.keys().next().value!);
+    }
+    return entry;
+  }
 }
 
 /**

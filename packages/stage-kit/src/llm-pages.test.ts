@@ -11,7 +11,7 @@ type Metrics = z.infer<typeof MetricsSchema>;
 type Page = { text: string };
 
 /** A stage context in memory: saved pages, journalled failures and events are kept for the test to read. */
-function memoryContext(pages: number[], signal: AbortSignal = new AbortController().signal) {
+function memoryContext(pages: number[], signal: AbortSignal = new AbortController().signal, cancel: AbortSignal = new AbortController().signal) {
   const saved = new Map<number, { data: Page; metrics: Metrics }>();
   const failed = new Map<number, string>();
   const events: PipelineEvent[] = [];
@@ -28,6 +28,7 @@ function memoryContext(pages: number[], signal: AbortSignal = new AbortControlle
     logger: silentLogger,
     config: loadConfig({}),
     signal,
+    cancel,
     emit: (event: PipelineEvent) => void events.push(event),
   } as unknown as StageContext<Page, Metrics>;
   return { ctx, saved, failed, events };
@@ -129,5 +130,22 @@ describe('runLlmPages', () => {
     expect([...saved.keys()]).toEqual([1]);
     expect(failed.size).toBe(0);
     expect(state.sent).toEqual(['proof_0001', 'proof_0002']);
+  });
+
+  it('on a graceful stop (ctx.cancel) the request already sent finishes and is saved; a queued one is never sent', async () => {
+    // Issue 14 item 8: Ctrl-C cancelled the requests in flight, and the resumed run paid for them again.
+    const cancel = new AbortController();
+    const { provider, state } = fakeModel([], (page) => {
+      if (page === 1) cancel.abort();
+    });
+    // One send at a time, two pages in the loop: page 2 waits in the client's queue when the stop comes.
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved, failed } = memoryContext([1, 2, 3], undefined, cancel.signal);
+    const stats = await runLlmPages(ctx, { llm: { client, model: 'm' }, concurrency: 2, prepare: async (page) => plan(page) });
+    expect(state.sent).toEqual(['proof_0001']);
+    expect([...saved.keys()]).toEqual([1]);
+    expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1' });
+    expect(failed.size).toBe(0);
+    expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 0, aborted: true });
   });
 });

@@ -83,9 +83,24 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
       if ('direct' in plan) return { data: plan.direct.data, metrics: untyped(plan.direct.metrics) };
       const id = `${idPrefix}_${String(page).padStart(4, '0')}`;
       let result: LlmResult<Value, number> | undefined;
+      // A graceful stop (ctx.cancel) lets a request already sent finish and be saved, so it is not paid
+      // twice; but nothing new goes out: a request still queued (or waiting to retry) is dropped, and
+      // the page stays remaining.
+      const notSent = new AbortController();
+      let sending = false;
+      const dropIfWaiting = () => {
+        if (!sending) notSent.abort(ctx.cancel.reason);
+      };
+      if (ctx.cancel.aborted) dropIfWaiting();
+      else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
       await client.processBatch<Value, number>([{ ...plan.llm.request, id, model, metadata: page }], {
-        signal,
+        signal: AbortSignal.any([signal, notSent.signal]),
         onEvent: (event) => {
+          if (event.type === 'started') sending = true;
+          else if (event.type === 'retrying') {
+            sending = false;
+            if (ctx.cancel.aborted) dropIfWaiting();
+          }
           if (!FORWARDED_EVENTS.has(event.type)) return;
           if (event.type === 'throttled') {
             const key = JSON.stringify(event);
@@ -98,6 +113,7 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
           result = r;
         },
       });
+      ctx.cancel.removeEventListener('abort', dropIfWaiting);
       if (result === undefined) {
         // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
         throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);

@@ -5,6 +5,9 @@
  * error where the tests pass a `MemoryIo` to the cli.
  */
 
+/** Why the CLI is asked to stop (as @bookpipe/cli's `StopReason`). */
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'EPIPE';
+
 /** A stream as the CLI writes to it. */
 export interface MemoryStream {
   write(text: string): unknown;
@@ -16,14 +19,14 @@ export interface MemoryIo {
   stdout: MemoryStream;
   stderr: MemoryStream;
   env: Record<string, string | undefined>;
-  onInterrupt(handler: () => void): () => void;
+  onInterrupt(handler: (reason: StopReason) => void): () => void;
   exit(code: number): void;
   /** Everything written to stdout so far. */
   out: () => string;
   /** Everything written to stderr so far. */
   err: () => string;
-  /** Presses Ctrl-C. */
-  interrupt: () => void;
+  /** Presses Ctrl-C (or sends another signal, or closes the output pipe). */
+  interrupt: (reason?: StopReason) => void;
   /** The codes `exit()` was called with. */
   exits: number[];
 }
@@ -31,7 +34,7 @@ export interface MemoryIo {
 export function memoryIo(env: Record<string, string | undefined> = {}, options: { tty?: boolean } = {}): MemoryIo {
   let out = '';
   let err = '';
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(reason: StopReason) => void>();
   const exits: number[] = [];
   return {
     stdout: { write: (text: string) => (out += text), isTTY: options.tty ?? false, columns: 120 },
@@ -44,8 +47,8 @@ export function memoryIo(env: Record<string, string | undefined> = {}, options: 
     exit: (code) => void exits.push(code),
     out: () => out,
     err: () => err,
-    interrupt: () => {
-      for (const handler of handlers) handler();
+    interrupt: (reason = 'SIGINT') => {
+      for (const handler of handlers) handler(reason);
     },
     exits,
   };

@@ -91,18 +91,26 @@ const CASES: Case[] = [
     code: ErrorCode.INPUT_INVALID,
   },
   {
-    name: 'zero-byte PNG in a folder of real page images: the whole input is refused before any page is written',
+    // Issue 15 item 2: the first bad file used to stop the whole book, and each rerun revealed only the next.
+    name: 'a zero-byte PNG, a symlink loop and a dangling symlink in a folder of real page images: each fails its own page, all named in one run',
     inputs: async (dir) => {
       const folder = path.join(dir, 'pages');
       await mkdir(folder);
       await copyFile(evalFile('old-books', 'c015.tiff'), path.join(folder, 'page_1.tiff'));
       await writeEmpty(path.join(folder, 'page_2.png'));
+      await symlink(path.join(folder, 'page_3.png'), path.join(folder, 'page_3.png'));
+      await symlink(path.join(dir, 'moved-away.png'), path.join(folder, 'page_4.png'));
       return [folder];
     },
     exit: 1,
-    stderr: ([folder]) => [`source: FAILED: Input ${path.join(folder!, 'page_2.png')} is empty (0 bytes). Replace it with the real file or leave it out.`],
+    stderr: ([folder]) => [
+      `source: page 2 failed: Book page 2: Input ${path.join(folder!, 'page_2.png')} is empty (0 bytes). Replace it with the real file or leave it out.`,
+      `source: page 3 failed: Book page 3: Input ${path.join(folder!, 'page_3.png')} is a symbolic link that leads back to itself`,
+      `source: page 4 failed: Book page 4: Input ${path.join(folder!, 'page_4.png')} is a symbolic link to ${path.join(path.dirname(folder!), 'moved-away.png')}, which does not exist.`,
+      '3 input pages were refused',
+    ],
     code: ErrorCode.INPUT_INVALID,
-    pages: [],
+    pages: [{ width: 1400, height: 2067 }],
   },
   {
     name: 'encrypted PDF (linn.pdf with a user password, AES-256)',
@@ -130,7 +138,7 @@ const CASES: Case[] = [
     exit: 1,
     stderr: ([png]) => [
       new RegExp(
-        `source: FAILED: ${escapeRegExp(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`,
+        `source: page 1 failed: Book page 1: ${escapeRegExp(png!)}: cannot decode the image \\(.+\\)\\. The file may be truncated or corrupt: replace it with a complete copy or leave it out\\.`,
       ),
     ],
     code: ErrorCode.INPUT_INVALID,
