@@ -28,12 +28,13 @@ export interface AdaptiveRateLimiterOptions {
  * - The window: no `windowMs + marginMs` span ever holds more than the cap of sends. The client
  *   takes a slot right before the send (after the request's images are loaded), so what the
  *   provider sees is what was counted.
- * - A 429 halves the share of the configured concurrency (and rate) the client uses, at most once
- *   per calm period: the provider's Retry-After, or a second without one. The 29 other sends in
- *   flight when the provider started refusing, and their retries, say nothing new. New sends wait
- *   for the Retry-After, since the provider would refuse them too.
- * - The lowered rate cap never goes below the sends the window already holds: halving a full
- *   window would stall every send for up to a whole minute (the old cascade).
+ * - A 429 halves the share of the configured concurrency the client uses, at most once per calm
+ *   period: the provider's Retry-After, or a second without one. The 29 other sends in flight when
+ *   the provider started refusing, and their retries, say nothing new. New sends wait for the
+ *   Retry-After, since the provider would refuse them too.
+ * - The rate cap itself is not lowered: the window already holds the refused sends, and a lower cap
+ *   would hold every send until enough of them leave, up to a whole minute (the old cascade: 40
+ *   requests with one 429 each took 61 s). Fewer workers lower the rate as soon as they apply.
  * - Recovery: after `recoveryIntervalMs` without a 429, each success doubles the share back, so
  *   even from 1/16 the full rate returns within four intervals (20 s by default).
  *
@@ -52,7 +53,6 @@ export class AdaptiveRateLimiter {
   /** Waiters take their turn in order, so a late caller never overtakes one that has waited longer. */
   #tail: Promise<unknown> = Promise.resolve();
   #factor = 1;
-  #rateCap: number;
   #generation = 0;
   /** No slowdown before this time: the 429s until then answer sends made before the last one. */
   #calmUntil = Number.NEGATIVE_INFINITY;
@@ -63,7 +63,6 @@ export class AdaptiveRateLimiter {
 
   constructor(options: AdaptiveRateLimiterOptions) {
     this.#configured = options.requestsPerMinute;
-    this.#rateCap = options.requestsPerMinute;
     this.#clock = options.clock;
     this.#holdMs = (options.windowMs ?? 60_000) + (options.marginMs ?? 1_000);
     this.#recoveryMs = options.recoveryIntervalMs ?? 5_000;
@@ -74,9 +73,9 @@ export class AdaptiveRateLimiter {
     return this.#factor;
   }
 
-  /** The rate currently allowed, per window. */
+  /** The rate allowed, per window: the configured one (see the class comment for why 429s leave it). */
   get currentLimit(): number {
-    return this.#rateCap;
+    return this.#configured;
   }
 
   /** Changes each time the limiter slows down; attempts remember it to tell whose 429 is news. */
@@ -114,7 +113,7 @@ export class AdaptiveRateLimiter {
         if (this.#configured === Number.POSITIVE_INFINITY) return;
         this.#evict(now);
         const held = this.#starts.length - this.#head;
-        const limit = this.#rateCap;
+        const limit = this.#configured;
         if (held < limit) {
           this.#starts.push(now);
           return;
@@ -153,16 +152,12 @@ export class AdaptiveRateLimiter {
     this.#factor = Math.max(MIN_FACTOR, this.#factor / 2);
     this.#generation++;
     this.#calmUntil = now + Math.max(MIN_CALM_MS, retryAfterMs ?? 0);
-    if (this.#configured !== Number.POSITIVE_INFINITY) {
-      // Never below what the window already holds: that would stall every send until enough leave.
-      this.#rateCap = Math.min(this.#rateCap, Math.max(1, Math.floor(this.#configured * this.#factor), this.inWindow));
-    }
     return true;
   }
 
   /**
    * A send succeeded. Once `recoveryIntervalMs` has passed without a 429 since the last change,
-   * the share doubles (and the rate cap with it). Returns true when the share changed.
+   * the share doubles. Returns true when the share changed.
    */
   onSuccess(): boolean {
     if (this.#factor >= 1) return false;
@@ -170,9 +165,6 @@ export class AdaptiveRateLimiter {
     if (now - this.#lastChange < this.#recoveryMs) return false;
     this.#factor = Math.min(1, this.#factor * 2);
     this.#lastChange = now;
-    if (this.#configured !== Number.POSITIVE_INFINITY) {
-      this.#rateCap = this.#factor >= 1 ? this.#configured : Math.min(this.#configured, Math.max(this.#rateCap * 2, Math.floor(this.#configured * this.#factor)));
-    }
     return true;
   }
 }

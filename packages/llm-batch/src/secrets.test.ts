@@ -49,9 +49,12 @@ for (const adapter of adapters) {
         ];
         // A 401 stops the client with one message that quotes the provider's answer: redacted too.
         const stoppedEvents: unknown[] = [];
-        const stopped = await new LlmBatchClient({ provider: adapter.create(fake, KEY), clock: createVirtualClock() }).processBatch([makeRequest('unauthorized')], {
-          onEvent: (e) => stoppedEvents.push(e),
-        });
+        const stopped = await new LlmBatchClient({ provider: adapter.create(fake, KEY), clock: createVirtualClock() }).processBatch(
+          [makeRequest('unauthorized')],
+          {
+            onEvent: (e) => stoppedEvents.push(e),
+          },
+        );
         expect(stopped.stopped?.code).toBe('auth');
         texts.push(['stopped summary', JSON.stringify(stopped)], ['stopped events', JSON.stringify(stoppedEvents)]);
         for (const file of await readdir(dir)) texts.push([file, await readFile(join(dir, file), 'utf8')]);

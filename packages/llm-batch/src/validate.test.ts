@@ -24,6 +24,7 @@ describe('ResponseValidator', () => {
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7] } })).toEqual({ ok: true, value: { blocks: [1, 2, 3, 4, 5, 6, 7] } });
     expect(validator.check(v, { value: { blocks: [1, 2, 3] } })).toEqual({
       ok: false,
+      code: 'schema_violation',
       reason: 'response violates schema: /blocks must NOT have fewer than 7 items',
     });
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], row: ['a', 'b'] } })).toMatchObject({

@@ -280,12 +280,20 @@ function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeRe
       case 'quotaExhausted':
         if (api === 'openai') {
           sendJson(res, 429, {
-            error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota', param: null },
+            error: {
+              message: 'You exceeded your current quota, please check your plan and billing details.',
+              type: 'insufficient_quota',
+              code: 'insufficient_quota',
+              param: null,
+            },
           });
         } else {
           sendJson(res, 400, {
             type: 'error',
-            error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.' },
+            error: {
+              type: 'invalid_request_error',
+              message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+            },
           });
         }
         return;
