@@ -158,6 +158,7 @@ function logRequest(ctx: StageContext, page: number, result: LlmResult): void {
     provider: result.provider,
     attempts: result.attempts,
     costUsd: result.costUsd,
+    ...(result.unpricedAttempts > 0 ? { unpricedAttempts: result.unpricedAttempts } : {}),
     usage: result.usage,
     queueMs: Math.round(result.queueMs),
     executionMs: Math.round(result.executionMs),
