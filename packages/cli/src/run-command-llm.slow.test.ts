@@ -1,5 +1,6 @@
-// Slow (real OCR of one page): `bookpipe run` when every page of the LLM stages fails (a bad key: HTTP 401
-// on every request). The user must see the 401 and the key to check, not only merge's "correction has none".
+// Slow (real OCR of one page): `bookpipe run` with a bad key (HTTP 401 on every request). The client
+// stops at the first 401 for every stage sharing it: the user sees the 401, the server and the key to
+// check once, the pages stay to do (not failed), and a rerun with a good key resumes them.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ const evalDir = path.resolve(repoRoot, '../shared/eval');
 const hasEval = existsSync(path.join(evalDir, 'README.md'));
 if (!hasEval) console.warn(`run-command-llm: skipped, ${evalDir} is absent (see its README.md).`);
 
-describe.skipIf(!hasEval)('bookpipe run: every LLM page refused with HTTP 401', () => {
+describe.skipIf(!hasEval)('bookpipe run: the provider refuses the key (HTTP 401)', () => {
   let root: string;
   const page = path.join(evalDir, 'old-books', 'd014.tiff');
   beforeAll(async () => {
@@ -25,7 +26,7 @@ describe.skipIf(!hasEval)('bookpipe run: every LLM page refused with HTTP 401', 
   }, 120_000);
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it("prints the upstream failures (count, the 401 once, OPENAI_API_KEY) before merge's error", async () => {
+  it('stops at the first 401 with one message (the server, OPENAI_API_KEY), leaves the pages to do, and a rerun resumes them', async () => {
     await using fake = await startFakeProvider({ respond: () => ({ fault: 'httpError', status: 401, message: 'invalid api key' }) });
     const io = memoryIo({ OPENAI_API_KEY: 'sk-bad-key-for-test', BOOKPIPE_LLM_RETRY_JITTER: '0' });
     const flags = { root, scanId: 'book', stages: 'correction,label,merge', provider: 'openai' as const, baseUrl: fake.openaiBaseURL, model: 'gpt-4o-mini' };
@@ -37,14 +38,23 @@ describe.skipIf(!hasEval)('bookpipe run: every LLM page refused with HTTP 401', 
     }
     expect(code).toBe(1);
     const err = io.err();
-    const summary = err.indexOf('Some pages failed, before a stage stopped the run:');
-    const merge = err.indexOf('bookpipe: Scan "book": stage "merge" failed');
-    expect(summary, err).toBeGreaterThanOrEqual(0);
-    expect(merge, err).toBeGreaterThan(summary);
-    for (const stage of ['correction', 'label']) {
-      expect(err).toMatch(new RegExp(`\\n  ${stage}: 1 of 1 pages failed: [^\\n]*HTTP 401 invalid api key — check OPENAI_API_KEY \\(page 1\\)\\n`));
-    }
-    expect(err).toContain('Run the same command again to retry them');
+    // Correction and label share the client, and its first 401 stops both: at most their first
+    // requests, sent together before any answer came, then nothing.
+    expect(fake.requests.length).toBeLessThanOrEqual(2);
+    const message = `at ${fake.openaiBaseURL} refused the API key`;
+    expect(err).toContain(message);
+    expect(err).toContain('Check OPENAI_API_KEY');
+    expect(err).toContain('HTTP 401 invalid api key');
+    // Shown once per display: the progress line of the first stage, and the final error (which names both stages).
+    expect(err.split(message).length - 1, err).toBe(2);
+    expect(err).toMatch(/bookpipe: Scan "book": stages "correction", "label" failed: openai-compatible at/);
+    expect(err).not.toContain('pages failed');
     expect(err).not.toContain('sk-bad-key-for-test');
-  }, 60_000);
+
+    // A rerun with a good key does the pages the stop left to do.
+    await using good = await startFakeProvider();
+    const rerun = memoryIo({ OPENAI_API_KEY: 'sk-good', BOOKPIPE_LLM_RETRY_JITTER: '0' });
+    expect(await runCommand([], { ...flags, baseUrl: good.openaiBaseURL }, rerun, ['run', '--scan-id', 'book']), rerun.err()).toBe(0);
+    expect(good.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'label_0001']);
+  }, 90_000);
 });

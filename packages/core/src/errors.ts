@@ -27,6 +27,12 @@ export const ErrorCode = {
   ABORTED: 'ABORTED',
   /** A stage failed as a whole (not a single page). */
   STAGE_FAILED: 'STAGE_FAILED',
+  /**
+   * A service every remaining page needs refused to go on (an LLM provider refused the key, the quota
+   * is exhausted, or it asked to wait longer than the run may): the stage stops, its unfinished pages
+   * stay remaining (not failed) for a rerun, and the message says once what to do.
+   */
+  SERVICE_STOPPED: 'SERVICE_STOPPED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

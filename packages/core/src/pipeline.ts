@@ -158,11 +158,16 @@ export class Pipeline {
     emit({ type: 'pipeline:done', scanId: scan.scanId, ok: result.ok, aborted: result.aborted, stages: result.stages });
     const failed = Object.entries(result.stages).filter(([, o]) => o.status === 'failed');
     if (failed.length > 0) {
-      throw new BookpipeError(
-        ErrorCode.STAGE_FAILED,
-        `Scan "${scan.scanId}": ${failed.map(([n, o]) => `stage "${n}" failed: ${(o as { error: string }).error}`).join('; ')}`,
-        { details: { result } },
+      // Stages that failed for one cause (two LLM stages sharing a client whose key was refused) say it once.
+      const byError = new Map<string, string[]>();
+      for (const [name, outcome] of failed) {
+        const error = (outcome as { error: string }).error;
+        byError.set(error, [...(byError.get(error) ?? []), name]);
+      }
+      const parts = [...byError].map(([error, names]) =>
+        names.length === 1 ? `stage "${names[0]}" failed: ${error}` : `stages ${names.map((n) => `"${n}"`).join(', ')} failed: ${error}`,
       );
+      throw new BookpipeError(ErrorCode.STAGE_FAILED, `Scan "${scan.scanId}": ${parts.join('; ')}`, { details: { result } });
     }
     return result;
   }

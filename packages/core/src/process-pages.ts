@@ -56,8 +56,11 @@ export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, g
  * The page loop every stage needs: runs `processPage` on the pages that have no valid file yet,
  * `concurrency` at a time, saves each one as soon as it is done, isolates per-page failures and stops
  * taking new pages when `ctx.cancel` or `ctx.signal` aborts (on `cancel` the pages in flight still
- * finish and are saved; on `signal` they are abandoned and stay remaining). Storage failures (disk full, permissions) are not page
- * failures: they stop the stage, since every later page would fail the same way.
+ * finish and are saved; on `signal` they are abandoned and stay remaining). Storage failures (disk full,
+ * permissions) and a stopped service (`SERVICE_STOPPED`: a refused API key, an exhausted quota) are not page
+ * failures: they stop the stage, since every later page would fail the same way, and its unfinished pages
+ * stay remaining. A failed page's `BookpipeError` may carry `details.costUsd`: what its attempts cost counts
+ * in the stage's `totalCostUsd`.
  *
  * Typed by the stage's context: `processPage` must return the stage's page data and its own metric
  * fields, exactly (a wrong field or a misspelt metric is a compile error); `pageNum`, the time taken
@@ -128,6 +131,9 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
           // gave up (ABORTED) on a graceful stop, e.g. an LLM request dropped before it was sent.
           const message = describeError(error);
           stats.pagesFailed++;
+          // What a failed page's attempts cost was paid all the same (a BookpipeError's `details.costUsd`).
+          const failedCost = BookpipeError.isInstance(error) ? error.details.costUsd : undefined;
+          if (typeof failedCost === 'number' && stats.totalCostUsd !== null) stats.totalCostUsd += failedCost;
           stats.failures.push({ page, error: message, ...(BookpipeError.isInstance(error) ? { code: error.code } : {}) });
           ctx.logger.error('page failed', { stage, page, error });
           ctx.emit({ type: 'page:failed', stage, page, error: message });
@@ -155,6 +161,7 @@ function isAborted(error: unknown): boolean {
   return BookpipeError.isInstance(error) && error.code === ErrorCode.ABORTED;
 }
 
+/** Errors every later page would meet too: a full disk, or a service that stopped for the whole run. */
 function isFatal(error: unknown): boolean {
-  return BookpipeError.isInstance(error) && error.code === ErrorCode.STORAGE_ERROR;
+  return BookpipeError.isInstance(error) && (error.code === ErrorCode.STORAGE_ERROR || error.code === ErrorCode.SERVICE_STOPPED);
 }

@@ -1,3 +1,5 @@
+import type { LlmErrorCode } from './types.js';
+
 const marker = Symbol.for('bookpipe.llm-batch.ApiCallError');
 
 export interface ApiCallErrorOptions {
@@ -8,6 +10,8 @@ export interface ApiCallErrorOptions {
   retryable: boolean;
   /** How long the provider asked us to wait (Retry-After, retry-after-ms), when it said. */
   retryAfterMs?: number;
+  /** What kind of failure: `auth`, `permission` and `quota` stop the whole client. @default from `status` (see `codeForStatus`) */
+  code?: LlmErrorCode;
   cause?: unknown;
 }
 
@@ -22,6 +26,7 @@ export class ApiCallError extends Error {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly code: LlmErrorCode;
 
   constructor(message: string, options: ApiCallErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -29,6 +34,7 @@ export class ApiCallError extends Error {
     this.status = options.status;
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.code = options.code ?? codeForStatus(options.status);
     Object.defineProperty(this, marker, { value: true });
   }
 
@@ -42,6 +48,18 @@ export class ApiCallError extends Error {
 export function isRetryableStatus(status: number | undefined): boolean {
   if (status === undefined) return true;
   return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** The failure kind an HTTP status says by itself; adapters refine it from the error body (e.g. OpenAI's `insufficient_quota` 429). */
+export function codeForStatus(status: number | undefined): LlmErrorCode {
+  if (status === undefined) return 'connection';
+  if (status === 401) return 'auth';
+  if (status === 402) return 'quota';
+  if (status === 403) return 'permission';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  return 'bad_request';
 }
 
 /** A minimal view of response headers, as both SDKs expose them (a `Headers`). */

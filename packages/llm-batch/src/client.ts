@@ -10,14 +10,33 @@ import type { ProviderResponse } from './provider.js';
 import { AdaptiveRateLimiter } from './rate-limiter.js';
 import { RequestLog } from './request-log.js';
 import { decideRetry } from './retry.js';
-import type { BatchProgress, BatchSummary, LlmBatchEvent, LlmError, LlmRequest, LlmResult, LlmUsage, ProcessBatchOptions } from './types.js';
+import { type StopCode, stopMessage } from './stop-message.js';
+import type {
+  BatchProgress,
+  BatchSummary,
+  ClientStop,
+  LlmBatchEvent,
+  LlmError,
+  LlmErrorCode,
+  LlmRequest,
+  LlmResult,
+  LlmUsage,
+  ProcessBatchOptions,
+} from './types.js';
 import { ResponseValidator } from './validate.js';
 
 /** How one attempt ended. */
 type AttemptOutcome =
   | { kind: 'success'; value: unknown }
-  | { kind: 'failure'; reason: string; status?: number | undefined; retryable: boolean; retryAfterMs?: number | undefined }
+  | { kind: 'failure'; code: LlmErrorCode; reason: string; status?: number | undefined; retryable: boolean; retryAfterMs?: number | undefined }
   | { kind: 'aborted' };
+
+/** Codes that say no request of this client can succeed now: sending on would only repeat them. */
+const STOPPING_CODES: ReadonlySet<LlmErrorCode> = new Set(['auth', 'permission', 'quota']);
+/** A 200 that is no API answer at all, seen this many times for one request, ends it: the server is not an LLM API. */
+const MAX_NOT_JSON_BODIES = 2;
+/** Output-token limit assumed when neither the request nor the adapter sets one. */
+const ASSUMED_MAX_TOKENS = 4_096;
 
 /** What one request has gathered over its attempts. */
 interface RequestState {
@@ -28,8 +47,12 @@ interface RequestState {
   sent: number;
   usage: LlmUsage | null;
   costUsd: number;
-  costUnknown: boolean;
+  pricedAttempts: number;
+  unpricedAttempts: number;
   model: string;
+  /** The output-token limit of the next send: raised after a truncated answer. */
+  maxTokens: number | undefined;
+  notJsonBodies: number;
 }
 
 /** One processBatch call: its counters, callbacks and stop signals. */
@@ -73,12 +96,25 @@ export class LlmBatchClient {
   readonly #validator = new ResponseValidator();
   readonly #pricing: PricingTable;
   readonly #runs = new Set<BatchRun>();
+  /** Aborts when the client stops for good (refused key, exhausted quota, a Retry-After past retryMaxDelayMs). */
+  readonly #halt = new AbortController();
+  #stop: ClientStop | undefined;
 
   constructor(options: LlmBatchClientOptions) {
     this.options = Object.freeze(resolveOptions(options, { random: Math.random, clock: systemClock }));
     this.#queue = new PQueue({ concurrency: this.options.maxWorkers });
     this.#limiter = new AdaptiveRateLimiter({ requestsPerMinute: this.options.requestsPerMinute, clock: this.options.clock });
     this.#pricing = { ...DEFAULT_PRICING, ...this.options.pricing };
+  }
+
+  /**
+   * Set once the client has stopped sending for good: the provider refused the key (401) or access
+   * (403), the quota or credit is exhausted, or it asked to wait longer than `retryMaxDelayMs`.
+   * Every later batch then ends at once with its requests not done. Build a new client (e.g. with
+   * a fixed key) to send again.
+   */
+  get stopped(): ClientStop | undefined {
+    return this.#stop;
   }
 
   /**
@@ -92,6 +128,11 @@ export class LlmBatchClient {
    * On `signal` abort nothing new is sent, sends in flight are cancelled, and the promise resolves
    * with `aborted: true`; unfinished requests get no result and are listed in `notDoneIds`, so
    * that they are neither recorded as failed nor as paid.
+   *
+   * When the provider answers in a way no other request can get past (a refused key, an exhausted
+   * quota, a Retry-After longer than `retryMaxDelayMs`), the client stops: nothing more is sent,
+   * sends in flight finish, every request without an answer ends in `notDoneIds` (the one that
+   * got that answer too), and the summary's `stopped` carries one message for the whole batch.
    *
    * If `onResult` or `onEvent` throws, nothing new is sent, the sends in flight finish, and the
    * promise rejects with that error: a bug in a callback would otherwise repeat for every request
@@ -113,6 +154,10 @@ export class LlmBatchClient {
     };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A stopped client lets sends in flight finish (they are paid for) but starts nothing new.
+    const onHalt = () => stopStarting.abort(this.#halt.signal.reason);
+    if (this.#halt.signal.aborted) onHalt();
+    else this.#halt.signal.addEventListener('abort', onHalt, { once: true });
 
     const run: BatchRun = {
       total: list.length,
@@ -160,6 +205,7 @@ export class LlmBatchClient {
     } finally {
       this.#runs.delete(run);
       options.signal?.removeEventListener('abort', onAbort);
+      this.#halt.signal.removeEventListener('abort', onHalt);
     }
 
     const summary: BatchSummary = {
@@ -169,6 +215,7 @@ export class LlmBatchClient {
       notDone: run.notDoneIds.length,
       notDoneIds: run.notDoneIds,
       aborted: options.signal?.aborted === true,
+      ...(this.#stop ? { stopped: this.#stop } : {}),
       results: run.done + run.failed,
       attempts: run.attempts,
       costUsd: run.costUsd,
@@ -194,7 +241,7 @@ export class LlmBatchClient {
 
   /** Carries one request from queued to its result, through as many attempts as allowed. */
   async #runRequest(run: BatchRun, request: LlmRequest): Promise<void> {
-    const { clock, maxRetries, retryJitter, retryBaseDelayMs, retryMaxDelayMs, random, provider } = this.options;
+    const { clock, maxRetries, retryJitter, retryBaseDelayMs, retryMaxDelayMs, random, provider, maxTokensCap } = this.options;
     const queuedAt = clock.now();
     const refusal = refuse(request) ?? checkResponseSchema(request.responseSchema);
     const validate = refusal ?? this.#validator.compile(request.responseSchema.schema);
@@ -206,11 +253,14 @@ export class LlmBatchClient {
       sent: 0,
       usage: null,
       costUsd: 0,
-      costUnknown: false,
+      pricedAttempts: 0,
+      unpricedAttempts: 0,
       model: typeof request.model === 'string' ? request.model : String(request.model),
+      maxTokens: request.maxTokens,
+      notJsonBodies: 0,
     };
     if (typeof validate === 'string') {
-      await this.#finish(run, state, { reason: `refused before sending: ${validate}`, retryable: false });
+      await this.#finish(run, state, { code: 'refused', reason: `refused before sending: ${validate}`, retryable: false });
       return;
     }
 
@@ -223,29 +273,54 @@ export class LlmBatchClient {
         outcome = await this.#queue.add(() => this.#attempt(run, state), { priority: state.sent > 0 ? 1 : 0 });
       } catch (error) {
         // #attempt catches everything; this would be a bug in the queue itself.
-        outcome = { kind: 'failure', reason: provider.redact(`internal error: ${messageOf(error)}`), retryable: false };
+        outcome = { kind: 'failure', code: 'internal', reason: provider.redact(`internal error: ${messageOf(error)}`), retryable: false };
       }
       if (outcome.kind === 'aborted') return this.#notDone(run, state);
       if (outcome.kind === 'success') {
         await this.#finish(run, state, undefined, outcome.value);
         return;
       }
-      const decision = decideRetry(state.sent, maxRetries, outcome, {
+      const stopCode: StopCode | undefined = STOPPING_CODES.has(outcome.code)
+        ? (outcome.code as StopCode)
+        : outcome.retryable && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > retryMaxDelayMs
+          ? 'retry_too_long'
+          : undefined;
+      if (stopCode) this.#stopClient(stopCode, outcome, state.model);
+      // Not this request's fault: it is left for a rerun, like every other unanswered one.
+      if (this.#stop) return this.#notDone(run, state);
+
+      let failure = outcome;
+      let delayOverride: number | undefined;
+      if (outcome.code === 'truncated') {
+        const current = state.maxTokens ?? provider.defaultMaxTokens ?? ASSUMED_MAX_TOKENS;
+        if (current >= maxTokensCap) {
+          failure = { ...outcome, retryable: false, reason: `${outcome.reason} (already at maxTokensCap, ${maxTokensCap} tokens)` };
+        } else {
+          // The same limit would buy the same cut-off answer: double it, at once (the provider is not busy).
+          state.maxTokens = Math.min(maxTokensCap, current * 2);
+          delayOverride = 0;
+        }
+      } else if (outcome.code === 'not_json_body' && ++state.notJsonBodies >= MAX_NOT_JSON_BODIES) {
+        failure = { ...outcome, retryable: false, reason: `${outcome.reason} (${state.notJsonBodies} times for this request)` };
+      }
+      const decision = decideRetry(state.sent, maxRetries, failure, {
         baseDelayMs: retryBaseDelayMs,
         maxDelayMs: retryMaxDelayMs,
         jitter: retryJitter,
         random,
       });
       if (!decision.retry) {
-        const reason = decision.reason ? `${outcome.reason} (${decision.reason})` : outcome.reason;
-        await this.#finish(run, state, { reason, status: outcome.status, retryable: outcome.retryable });
+        const reason = decision.reason ? `${failure.reason} (${decision.reason})` : failure.reason;
+        await this.#finish(run, state, { code: failure.code, reason, status: failure.status, retryable: failure.retryable });
         return;
       }
+      if (delayOverride !== undefined) decision.delayMs = delayOverride;
       run.emit({
         type: 'retrying',
         id: request.id,
         attempt: state.sent,
-        reason: outcome.reason,
+        code: failure.code,
+        reason: failure.reason,
         ...(outcome.status === undefined ? {} : { status: outcome.status }),
         delayMs: decision.delayMs,
       });
@@ -262,6 +337,16 @@ export class LlmBatchClient {
     const { clock, provider, timeoutMs } = this.options;
     const { request } = state;
     if (run.stopStarting.signal.aborted) return { kind: 'aborted' };
+    state.startedAt ??= clock.now();
+
+    // Images first, the rate slot last: a slot taken before a slow load (or encode) would be
+    // counted at one time and sent at another, and the provider's window would see more than the limit.
+    let images: LoadedImage[];
+    try {
+      images = await loadImages(request.images);
+    } catch (error) {
+      return { kind: 'failure', code: 'image_load', reason: provider.redact(`image failed to load: ${messageOf(error)}`), retryable: false };
+    }
     try {
       await this.#limiter.acquire(run.stopStarting.signal, (waitMs) =>
         run.emit({ type: 'rateLimited', id: request.id, waitMs, requestsPerMinute: this.#limiter.currentLimit }),
@@ -270,15 +355,7 @@ export class LlmBatchClient {
       return { kind: 'aborted' };
     }
     if (run.stopStarting.signal.aborted) return { kind: 'aborted' };
-    state.startedAt ??= clock.now();
     const generation = this.#limiter.generation;
-
-    let images: LoadedImage[];
-    try {
-      images = await loadImages(request.images);
-    } catch (error) {
-      return { kind: 'failure', reason: provider.redact(`image failed to load: ${messageOf(error)}`), retryable: false };
-    }
 
     state.sent++;
     run.attempts++;
@@ -294,7 +371,7 @@ export class LlmBatchClient {
           messages: request.messages,
           images,
           responseSchema: request.responseSchema,
-          maxTokens: request.maxTokens,
+          maxTokens: state.maxTokens,
           temperature: request.temperature,
         },
         { signal: run.cancelSends.signal, timeoutMs, now: () => clock.now() },
@@ -305,9 +382,14 @@ export class LlmBatchClient {
         ? error
         : // A custom provider that throws something else has a bug: retrying would not fix it.
           new ApiCallError(provider.redact(`${provider.name}: ${messageOf(error)}`), { provider: provider.name, retryable: false });
-      if (apiError.status === 429 && this.#limiter.onRateLimited(generation)) this.#throttled('429 from the provider');
+      // A wait past retryMaxDelayMs stops the client instead (see #runRequest): no pause of an hour here.
+      const waitable = apiError.retryAfterMs === undefined || apiError.retryAfterMs <= this.options.retryMaxDelayMs;
+      if (apiError.code === 'rate_limited' && waitable && this.#limiter.onRateLimited(generation, apiError.retryAfterMs)) {
+        this.#throttled('429 from the provider');
+      }
       return {
         kind: 'failure',
+        code: apiError.code,
         reason: provider.redact(apiError.message),
         status: apiError.status,
         retryable: apiError.retryable,
@@ -320,9 +402,20 @@ export class LlmBatchClient {
     this.#account(run, state, response);
 
     const { output } = response;
-    if ('missing' in output) return { kind: 'failure', reason: provider.redact(output.missing), retryable: true };
+    // Checked before the content: a cut-off answer may still parse (or miss its tool call), and
+    // either way the cure is a higher limit, not the same request again.
+    if (response.truncated) {
+      const limit = state.maxTokens ?? provider.defaultMaxTokens;
+      return {
+        kind: 'failure',
+        code: 'truncated',
+        reason: `answer cut off at the output-token limit (${limit === undefined ? "the model's default" : `${limit} tokens`})`,
+        retryable: true,
+      };
+    }
+    if ('missing' in output) return { kind: 'failure', code: output.code ?? 'no_answer', reason: provider.redact(output.missing), retryable: true };
     const checked = this.#validator.check(state.validate, output);
-    if (!checked.ok) return { kind: 'failure', reason: provider.redact(checked.reason), retryable: true };
+    if (!checked.ok) return { kind: 'failure', code: checked.code, reason: provider.redact(checked.reason), retryable: true };
     return { kind: 'success', value: checked.value };
   }
 
@@ -336,12 +429,26 @@ export class LlmBatchClient {
     }
     const cost = attemptCost(this.#pricing, response.model ?? state.request.model, usage, response.costUsd);
     if (cost === null) {
-      state.costUnknown = true;
+      state.unpricedAttempts++;
       run.unpricedAttempts++;
     } else {
+      state.pricedAttempts++;
       state.costUsd += cost;
       run.costUsd += cost;
     }
+  }
+
+  /** Stops the client for good, once: the first stopping answer names the cause for every batch. */
+  #stopClient(code: StopCode, failure: { reason: string; status?: number | undefined; retryAfterMs?: number | undefined }, model: string): void {
+    if (this.#stop) return;
+    const { provider, retryMaxDelayMs } = this.options;
+    this.#stop = {
+      code,
+      message: stopMessage(code, { provider, reason: failure.reason, model, retryAfterMs: failure.retryAfterMs, retryMaxDelayMs }),
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+    };
+    for (const run of this.#runs) run.emit({ type: 'stopped', ...this.#stop });
+    this.#halt.abort(new Error(this.#stop.message));
   }
 
   /** Applies the limiter's new share to every batch's concurrency and tells them. */
@@ -361,7 +468,9 @@ export class LlmBatchClient {
       id: request.id,
       attempts: state.sent,
       usage: state.usage,
-      costUsd: state.costUnknown ? null : state.costUsd,
+      // Unknown only when no attempt had a price: otherwise the known part, with the rest counted.
+      costUsd: state.unpricedAttempts > 0 && state.pricedAttempts === 0 ? null : state.costUsd,
+      unpricedAttempts: state.unpricedAttempts,
       model: state.model,
       provider: provider.name,
       queueMs: (state.startedAt ?? now) - state.queuedAt,
@@ -370,10 +479,22 @@ export class LlmBatchClient {
     };
     let result: LlmResult;
     if (error) {
-      const cleanError: LlmError = { reason: error.reason, retryable: error.retryable, ...(error.status === undefined ? {} : { status: error.status }) };
+      const cleanError: LlmError = {
+        code: error.code,
+        reason: error.reason,
+        retryable: error.retryable,
+        ...(error.status === undefined ? {} : { status: error.status }),
+      };
       result = { ...base, ok: false, error: cleanError };
       run.failed++;
-      run.emit({ type: 'failed', id: request.id, attempts: state.sent, reason: error.reason, ...(error.status === undefined ? {} : { status: error.status }) });
+      run.emit({
+        type: 'failed',
+        id: request.id,
+        attempts: state.sent,
+        code: error.code,
+        reason: error.reason,
+        ...(error.status === undefined ? {} : { status: error.status }),
+      });
     } else {
       result = { ...base, ok: true, value };
       run.done++;
@@ -391,6 +512,8 @@ export class LlmBatchClient {
       executionMs: base.executionMs,
       usage: state.usage,
       costUsd: base.costUsd,
+      unpricedAttempts: state.unpricedAttempts || undefined,
+      code: result.ok ? undefined : result.error.code,
       error: result.ok ? undefined : result.error.reason,
     });
     this.#progress(run);
@@ -407,6 +530,7 @@ export class LlmBatchClient {
       provider: this.options.provider.name,
       status: 'not_done',
       attempts: state.sent,
+      ...(this.#stop ? { stopped: this.#stop.code } : {}),
     });
   }
 

@@ -3,6 +3,7 @@
 export { ApiCallError, type ApiCallErrorOptions } from './api-call-error.js';
 export { LlmBatchClient } from './client.js';
 export type { Clock } from './clock.js';
+export { type ExtractedJson, extractJson } from './extract-json.js';
 export { toStrictJsonSchema } from './json-schema.js';
 export { DEFAULT_BATCH_OPTIONS, type LlmBatchClientOptions } from './options.js';
 export { DEFAULT_PRICING, findPrice, type ModelPrice, type PricingTable } from './pricing.js';
@@ -12,10 +13,12 @@ export { type OpenAICompatibleSettings, openaiCompatible } from './providers/ope
 export type {
   BatchProgress,
   BatchSummary,
+  ClientStop,
   ImageMediaType,
   JsonSchema,
   LlmBatchEvent,
   LlmError,
+  LlmErrorCode,
   LlmFailure,
   LlmImage,
   LlmMessage,

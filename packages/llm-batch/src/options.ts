@@ -14,6 +14,7 @@ export const DEFAULT_BATCH_OPTIONS = Object.freeze({
   timeoutMs: 120_000,
   retryBaseDelayMs: 1_000,
   retryMaxDelayMs: 60_000,
+  maxTokensCap: 16_384,
 });
 
 export interface LlmBatchClientOptions {
@@ -58,6 +59,14 @@ export interface LlmBatchClientOptions {
    */
   retryMaxDelayMs?: number;
   /**
+   * Highest output-token limit a retry may ask for. An answer cut off at its limit
+   * (`finish_reason: length`, `stop_reason: max_tokens`) is retried with the limit doubled, from the
+   * request's `maxTokens` (else the adapter's default, else 4096), up to this cap; a request already
+   * at the cap fails with reason `truncated` instead of paying for the same cut-off answer again.
+   * @default 16384
+   */
+  maxTokensCap?: number;
+  /**
    * Folder for one JSON-lines log per batch (`llm-<ISO time>-<n>.jsonl`), one line per finished
    * request: id, model, status, attempts, timings, usage, cost, error. No keys, prompts or images.
    * @default undefined (no log)
@@ -93,7 +102,8 @@ export function resolveOptions(options: LlmBatchClientOptions, defaults: { rando
     provider,
     logDir: options.logDir,
   };
-  const { maxWorkers, requestsPerMinute, maxRetries, retryJitter, timeoutMs, retryBaseDelayMs, retryMaxDelayMs } = resolved;
+  const { maxWorkers, requestsPerMinute, maxRetries, retryJitter, timeoutMs, retryBaseDelayMs, retryMaxDelayMs, maxTokensCap } = resolved;
+  if (!Number.isInteger(maxTokensCap) || maxTokensCap < 1) throw new TypeError(`[llm-batch] \`maxTokensCap\` must be an integer >= 1, got ${maxTokensCap}`);
   if (!Number.isInteger(maxWorkers) || maxWorkers < 1) throw new TypeError(`[llm-batch] \`maxWorkers\` must be an integer >= 1, got ${maxWorkers}`);
   if (!(requestsPerMinute === Number.POSITIVE_INFINITY || (Number.isInteger(requestsPerMinute) && requestsPerMinute >= 1))) {
     throw new TypeError(`[llm-batch] \`requestsPerMinute\` must be an integer >= 1 or Infinity, got ${requestsPerMinute}`);

@@ -1,4 +1,4 @@
-import type { ImageMediaType, LlmMessage, LlmResponseSchema, LlmUsage } from './types.js';
+import type { ImageMediaType, LlmErrorCode, LlmMessage, LlmResponseSchema, LlmUsage } from './types.js';
 
 /** One send, as the client hands it to an adapter: images already loaded, nothing to mutate. */
 export interface ProviderCall {
@@ -20,8 +20,14 @@ export interface SendContext {
   now: () => number;
 }
 
-/** What the model answered: JSON text to parse, an already parsed value, or no answer at all. */
-export type ProviderOutput = { text: string } | { value: unknown } | { missing: string };
+/**
+ * What the model answered: JSON text to parse (a single fenced ```json block is accepted too), an
+ * already parsed value, or no answer at all, with why (`no_answer` unless said otherwise).
+ */
+export type ProviderOutput =
+  | { text: string }
+  | { value: unknown }
+  | { missing: string; code?: Extract<LlmErrorCode, 'no_answer' | 'refusal' | 'not_json_body'> };
 
 export interface ProviderResponse {
   output: ProviderOutput;
@@ -30,6 +36,11 @@ export interface ProviderResponse {
   costUsd?: number;
   /** The model that answered, when the provider says (may be a dated variant of the one asked for). */
   model?: string;
+  /**
+   * The answer stopped at the output-token limit (`finish_reason: length`, `stop_reason: max_tokens`):
+   * whatever it holds is cut off. The client retries with a doubled limit.
+   */
+  truncated?: boolean;
 }
 
 /**
@@ -43,4 +54,10 @@ export interface LlmProvider {
   send(call: ProviderCall, context: SendContext): Promise<ProviderResponse>;
   /** Removes the adapter's secrets from any text before it is logged, emitted or thrown. */
   redact(text: string): string;
+  /** The server requests go to, named in the message when the client stops (e.g. a refused key). */
+  readonly baseURL?: string;
+  /** The environment variable the key came from, named in that message, e.g. `OPENAI_API_KEY`. */
+  readonly apiKeyVariable?: string;
+  /** The output-token limit used when a request sets no `maxTokens`, if the adapter sends one. */
+  readonly defaultMaxTokens?: number;
 }

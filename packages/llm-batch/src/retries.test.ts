@@ -5,20 +5,26 @@ import { LlmBatchClient } from './client.js';
 import { adapters, deepFreeze, makeRequest } from './test-support.js';
 import { type FakeReply, startFakeProvider } from './testing/fake-provider.js';
 import { createVirtualClock } from './testing/virtual-clock.js';
-import type { LlmBatchEvent, LlmResult } from './types.js';
+import type { LlmBatchEvent, LlmErrorCode, LlmResult } from './types.js';
 
 const MAX_RETRIES = 2;
 
-const faults: { name: string; reply: FakeReply; reason: RegExp; status?: number }[] = [
-  { name: '429 with Retry-After', reply: { fault: 'rateLimit', retryAfterSeconds: 1 }, reason: /429/, status: 429 },
-  { name: '500', reply: { fault: 'serverError', status: 500 }, reason: /500/, status: 500 },
-  { name: '502', reply: { fault: 'serverError', status: 502 }, reason: /502/, status: 502 },
-  { name: '503', reply: { fault: 'serverError', status: 503 }, reason: /503/, status: 503 },
-  { name: 'connection reset', reply: { fault: 'reset' }, reason: /connection error/ },
-  { name: 'hang past the timeout', reply: { fault: 'hang' }, reason: /timed out after 400 ms/ },
-  { name: 'truncated JSON body', reply: { fault: 'truncatedBody' }, reason: /unreadable response/ },
-  { name: 'truncated JSON output', reply: { fault: 'truncatedJson' }, reason: /not valid JSON/ },
-  { name: 'output violating the schema', reply: { fault: 'schemaViolation' }, reason: /violates schema: \/ must have required property 'blocks'/ },
+const faults: { name: string; reply: FakeReply; reason: RegExp; code: LlmErrorCode; status?: number }[] = [
+  { name: '429 with Retry-After', reply: { fault: 'rateLimit', retryAfterSeconds: 1 }, reason: /429/, code: 'rate_limited', status: 429 },
+  { name: '500', reply: { fault: 'serverError', status: 500 }, reason: /500/, code: 'server_error', status: 500 },
+  { name: '502', reply: { fault: 'serverError', status: 502 }, reason: /502/, code: 'server_error', status: 502 },
+  { name: '503', reply: { fault: 'serverError', status: 503 }, reason: /503/, code: 'server_error', status: 503 },
+  { name: '503 with Retry-After', reply: { fault: 'serverError', status: 503, retryAfterSeconds: 2 }, reason: /503/, code: 'server_error', status: 503 },
+  { name: 'connection reset', reply: { fault: 'reset' }, reason: /connection error/, code: 'connection' },
+  { name: 'hang past the timeout', reply: { fault: 'hang' }, reason: /timed out after 400 ms/, code: 'timeout' },
+  { name: 'truncated JSON body', reply: { fault: 'truncatedBody' }, reason: /unreadable response/, code: 'connection' },
+  { name: 'truncated JSON output', reply: { fault: 'truncatedJson' }, reason: /not valid JSON/, code: 'invalid_json' },
+  {
+    name: 'output violating the schema',
+    reply: { fault: 'schemaViolation' },
+    reason: /violates schema: \/ must have required property 'blocks'/,
+    code: 'schema_violation',
+  },
 ];
 
 async function runBatch(
@@ -72,6 +78,7 @@ for (const adapter of adapters) {
         expect(broken?.attempts).toBe(1 + MAX_RETRIES);
         if (broken && !broken.ok) {
           expect(broken.error.reason).toMatch(fault.reason);
+          expect(broken.error.code).toBe(fault.code);
           expect(broken.error.status).toBe(fault.status);
         }
         expect(summary).toMatchObject({ total: 3, done: 2, failed: 1, notDone: 0, results: 3, attempts: 3 + 3 + 1 });
@@ -125,19 +132,22 @@ for (const adapter of adapters) {
       expect(clock.sleeps[0]).toBeLessThanOrEqual(12_500);
     });
 
-    it('fails at once when Retry-After is longer than retryMaxDelayMs', async () => {
+    it('stops the client at once when Retry-After is longer than retryMaxDelayMs (waits for nothing)', async () => {
       const clock = createVirtualClock();
       await using fake = await startFakeProvider({ respond: () => ({ fault: 'rateLimit', retryAfterSeconds: 3600 }) });
       const client = new LlmBatchClient({ provider: adapter.create(fake), clock, retryMaxDelayMs: 60_000 });
       const results: LlmResult[] = [];
-      await client.processBatch([makeRequest('p1')], { onResult: (r) => void results.push(r) });
+      const summary = await client.processBatch([makeRequest('p1')], { onResult: (r) => void results.push(r) });
       expect(fake.requests).toHaveLength(1);
-      expect(results[0]?.ok).toBe(false);
-      if (results[0] && !results[0].ok) expect(results[0].error.reason).toMatch(/asked to wait 3600000 ms, more than retryMaxDelayMs/);
+      // Not the request's fault: it is left for a rerun (breaker.test.ts covers the batch-wide stop).
+      expect(results).toEqual([]);
+      expect(summary).toMatchObject({ notDoneIds: ['p1'], stopped: { code: 'retry_too_long', status: 429 } });
+      expect(summary.stopped?.message).toMatch(/asked to wait 3600 s .*longer than the client waits \(retryMaxDelayMs, 60000 ms\)/);
       expect(clock.sleeps).toEqual([]);
     });
 
-    it.each([400, 401, 403, 404, 422])('does not retry HTTP %i', async (status) => {
+    // 401 and 403 stop the whole client instead (breaker.test.ts).
+    it.each([400, 404, 422])('does not retry HTTP %i', async (status) => {
       const { fake, results } = await runBatch(adapter, (id) => (id === 'bad' ? { fault: 'httpError', status } : undefined), ['bad', 'good']);
       await using _ = fake;
       expect(fake.requestsFor('bad')).toHaveLength(1);

@@ -21,7 +21,7 @@ for (const adapter of adapters) {
           `echo: authorization=${String(headers.authorization)} x-api-key=${String(headers['x-api-key'])} raw ${KEY}`;
         await using fake = await startFakeProvider({
           respond: ({ id, attempt, headers }): FakeReply | undefined => {
-            if (id === 'unauthorized') return { fault: 'httpError', status: 401, message: echo(headers) };
+            if (id === 'unauthorized' || id === 'refused') return { fault: 'httpError', status: id === 'refused' ? 400 : 401, message: echo(headers) };
             if (id === 'server' && attempt === 1) return { fault: 'serverError', status: 500 };
             if (id === 'server') return { fault: 'httpError', status: 503, message: echo(headers) };
             if (id === 'limited') return { fault: 'rateLimit', retryAfterMs: 10 };
@@ -32,7 +32,7 @@ for (const adapter of adapters) {
         const client = new LlmBatchClient({ provider: adapter.create(fake, KEY), logDir: dir, clock: createVirtualClock(), maxRetries: 1 });
         const events: unknown[] = [];
         const results: unknown[] = [];
-        const ids = ['ok', 'unauthorized', 'server', 'limited', 'bad-json'];
+        const ids = ['ok', 'refused', 'server', 'limited', 'bad-json'];
         const summary = await client.processBatch(
           ids.map((id) => makeRequest(id, { images: [{ mediaType: 'image/png', data: IMAGE }] })),
           { onEvent: (e) => events.push(e), onResult: (r) => void results.push(r) },
@@ -47,14 +47,25 @@ for (const adapter of adapters) {
           ['results', JSON.stringify(results)],
           ['summary', JSON.stringify(summary)],
         ];
+        // A 401 stops the client with one message that quotes the provider's answer: redacted too.
+        const stoppedEvents: unknown[] = [];
+        const stopped = await new LlmBatchClient({ provider: adapter.create(fake, KEY), clock: createVirtualClock() }).processBatch(
+          [makeRequest('unauthorized')],
+          {
+            onEvent: (e) => stoppedEvents.push(e),
+          },
+        );
+        expect(stopped.stopped?.code).toBe('auth');
+        texts.push(['stopped summary', JSON.stringify(stopped)], ['stopped events', JSON.stringify(stoppedEvents)]);
         for (const file of await readdir(dir)) texts.push([file, await readFile(join(dir, file), 'utf8')]);
-        expect(texts.length).toBe(4);
+        expect(texts.length).toBe(6);
         for (const [where, text] of texts) {
           expect(text, where).not.toContain(KEY);
           expect(text, where).not.toContain(KEY.slice(3, 20));
           expect(text, where).not.toContain(imageBase64.slice(0, 40));
         }
         expect(texts[1]?.[1]).toContain('[REDACTED]');
+        expect(texts[4]?.[1]).toContain('[REDACTED]');
 
         // Errors thrown by the adapter itself carry no key either, in message or stack.
         const provider = adapter.create(fake, KEY);

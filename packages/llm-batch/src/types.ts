@@ -53,7 +53,45 @@ export interface LlmUsage {
   totalTokens: number;
 }
 
+/**
+ * What kind of failure ended a request (or an attempt), decided once where it was seen: callers
+ * branch on it, never on `reason`'s text.
+ *
+ * - `rate_limited` (429), `server_error` (5xx), `timeout`, `connection`: the provider was busy or unreachable.
+ * - `auth` (401), `permission` (403), `quota` (402, OpenAI `insufficient_quota`, Anthropic billing):
+ *   the key or the account is refused; these stop the whole client (see `BatchSummary.stopped`).
+ * - `retry_too_long`: the provider asked to wait longer than `retryMaxDelayMs`; also stops the client.
+ * - `bad_request`: another 4xx; sending it again would fail the same way.
+ * - `truncated`: the answer hit the output-token limit (`finish_reason: length`, `stop_reason: max_tokens`).
+ * - `invalid_json`, `schema_violation`, `no_answer` (no choices, no tool call, empty content), `refusal`:
+ *   the model answered, but not with a usable value.
+ * - `not_json_body`: the server answered 200 with HTML or other non-JSON (a wrong base URL, a proxy page).
+ * - `refused`: the request was refused before sending (bad schema, no model...); `image_load`: an image failed to load.
+ * - `internal`: a bug (a custom provider threw something other than an ApiCallError).
+ */
+export type LlmErrorCode =
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'connection'
+  | 'auth'
+  | 'permission'
+  | 'quota'
+  | 'retry_too_long'
+  | 'bad_request'
+  | 'truncated'
+  | 'invalid_json'
+  | 'schema_violation'
+  | 'no_answer'
+  | 'refusal'
+  | 'not_json_body'
+  | 'refused'
+  | 'image_load'
+  | 'internal';
+
 export interface LlmError {
+  /** What kind of failure this was: see `LlmErrorCode`. */
+  code: LlmErrorCode;
   /** Why the request failed, e.g. `HTTP 429: rate limited` or `response violates schema: /blocks must NOT have fewer than 7 items`. */
   reason: string;
   /** HTTP status of the last attempt, when there was a response. */
@@ -68,8 +106,14 @@ interface LlmResultBase<Metadata> {
   attempts: number;
   /** Tokens summed over every attempt that got a response, or null when no attempt reported usage. */
   usage: LlmUsage | null;
-  /** USD summed over every attempt: the provider's reported cost, else the pricing table; null when unknown. */
+  /**
+   * USD summed over every attempt that has a price: the provider's reported cost, else the pricing
+   * table. Null only when no attempt had one (e.g. a model missing from the table); attempts without
+   * a price next to priced ones are counted in `unpricedAttempts` instead.
+   */
   costUsd: number | null;
+  /** Attempts whose cost is unknown (no usage reported, or no price for the model): `costUsd` is then a lower bound. */
+  unpricedAttempts: number;
   model: string;
   provider: string;
   /** From being queued to the first attempt starting (concurrency and rate-limit waits). */
@@ -110,10 +154,11 @@ export type LlmBatchEvent =
   | { type: 'queued'; id: string }
   | { type: 'rateLimited'; id: string; waitMs: number; requestsPerMinute: number }
   | { type: 'started'; id: string; attempt: number; model: string; provider: string }
-  | { type: 'retrying'; id: string; attempt: number; reason: string; status?: number; delayMs: number }
+  | { type: 'retrying'; id: string; attempt: number; code: LlmErrorCode; reason: string; status?: number; delayMs: number }
   | { type: 'completed'; id: string; attempts: number; costUsd: number | null; usage: LlmUsage | null }
-  | { type: 'failed'; id: string; attempts: number; reason: string; status?: number }
+  | { type: 'failed'; id: string; attempts: number; code: LlmErrorCode; reason: string; status?: number }
   | { type: 'throttled'; requestsPerMinute: number; concurrency: number; reason: string }
+  | ({ type: 'stopped' } & ClientStop)
   | ({ type: 'progress' } & BatchProgress);
 
 export interface BatchSummary {
@@ -124,6 +169,13 @@ export interface BatchSummary {
   notDone: number;
   notDoneIds: string[];
   aborted: boolean;
+  /**
+   * Set when the client stopped sending for good during this batch (or before it): the key was
+   * refused (401/403), the quota or credit is exhausted, or the provider asked to wait longer than
+   * `retryMaxDelayMs`. Every request without an answer is then in `notDoneIds`, and `message`
+   * says once, for the whole batch, what happened and what to do.
+   */
+  stopped?: ClientStop;
   /** Results delivered through onResult (done + failed). */
   results: number;
   /** Sends over the whole batch, retries included. */
@@ -136,6 +188,15 @@ export interface BatchSummary {
   durationMs: number;
   /** The per-request JSON-lines log of this batch, when `logDir` is set. */
   logFile?: string;
+}
+
+/** Why a client stopped sending (see `BatchSummary.stopped` and `LlmBatchClient.stopped`). */
+export interface ClientStop {
+  code: Extract<LlmErrorCode, 'auth' | 'permission' | 'quota' | 'retry_too_long'>;
+  /** One message for the user: which server, which key variable, what the provider said, and what to do. */
+  message: string;
+  /** HTTP status of the answer that stopped the client. */
+  status?: number;
 }
 
 export interface ProcessBatchOptions<Value = unknown, Metadata = unknown> {

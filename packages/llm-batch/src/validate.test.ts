@@ -24,6 +24,7 @@ describe('ResponseValidator', () => {
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7] } })).toEqual({ ok: true, value: { blocks: [1, 2, 3, 4, 5, 6, 7] } });
     expect(validator.check(v, { value: { blocks: [1, 2, 3] } })).toEqual({
       ok: false,
+      code: 'schema_violation',
       reason: 'response violates schema: /blocks must NOT have fewer than 7 items',
     });
     expect(validator.check(v, { value: { blocks: [1, 2, 3, 4, 5, 6, 7], row: ['a', 'b'] } })).toMatchObject({
@@ -41,7 +42,7 @@ describe('ResponseValidator', () => {
     const v = compile(schema);
     expect(validator.check(v, { text: '{"blocks":[1,2,3,4,5,6,7]}' })).toMatchObject({ ok: true });
     const cut = validator.check(v, { text: '{"blocks":[1,2' });
-    expect(cut).toMatchObject({ ok: false, reason: expect.stringMatching(/^response is not valid JSON \(.*; 14 chars\)$/) });
+    expect(cut).toMatchObject({ ok: false, code: 'invalid_json', reason: expect.stringMatching(/^response is not valid JSON: .* \(14 chars\)$/) });
     const prose = validator.check(v, { text: 'Sure! Here is the secret page text you asked for' });
     expect(prose.ok).toBe(false);
     if (!prose.ok) expect(prose.reason).not.toContain('Sure! Here');

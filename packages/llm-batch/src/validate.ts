@@ -1,11 +1,12 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { extractJson } from './extract-json.js';
 import type { JsonSchema } from './types.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is module.exports, whose `default` is the plugin.
 const addFormats = addFormatsModule.default;
 
-export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; reason: string };
+export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; code: 'invalid_json' | 'schema_violation'; reason: string };
 
 const MAX_CACHED = 500;
 
@@ -55,20 +56,19 @@ export class ResponseValidator {
     return validate;
   }
 
-  /** Checks a parsed value (Anthropic tool input) or JSON text (OpenAI content). */
+  /**
+   * Checks a parsed value (Anthropic tool input) or text (OpenAI content, or an Anthropic answer
+   * without a tool call). Text goes through `extractJson`, the one rule for every adapter.
+   */
   check(validate: ValidateFunction, output: { text: string } | { value: unknown }): ValidationOutcome {
     let value: unknown;
     if ('text' in output) {
-      try {
-        value = JSON.parse(output.text);
-      } catch (error) {
-        // V8 quotes a piece of the text in its message: leave the answer's content out of the reason.
-        const message = (error as Error).message.replace(/, ".*is not valid JSON$/s, ' (not valid JSON)');
-        return { ok: false, reason: `response is not valid JSON (${message}; ${output.text.length} chars)` };
-      }
+      const extracted = extractJson(output.text);
+      if (!extracted.ok) return extracted;
+      value = extracted.value;
     } else value = output.value;
     if (validate(value)) return { ok: true, value };
-    return { ok: false, reason: `response violates schema: ${describe(validate.errors ?? [])}` };
+    return { ok: false, code: 'schema_violation', reason: `response violates schema: ${describe(validate.errors ?? [])}` };
   }
 }
 

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BasePageMetricsSchema } from '@bookpipe/contracts';
 import { loadConfig, type PipelineEvent, type StageContext, silentLogger } from '@bookpipe/core';
-import { LlmBatchClient, type LlmProvider, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
+import { LlmBatchClient, type LlmProvider, openaiCompatible, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
+import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LLM_REQUEST_FAILED, type LlmPagePlan, runLlmPages } from './llm-pages.js';
@@ -84,7 +85,8 @@ describe('runLlmPages', () => {
     const stats = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
 
     expect(stats).toMatchObject({ stage: 'proof', pagesProcessed: 5, pagesFailed: 1, pagesSkipped: 0, aborted: false });
-    expect(stats.totalCostUsd).toBeCloseTo(0.04, 6); // four answered pages; the direct page cost nothing
+    // Four answered pages and the refused page's paid attempt; the direct page cost nothing.
+    expect(stats.totalCostUsd).toBeCloseTo(0.05, 6);
     expect(state.sent.sort()).toEqual(['proof_0001', 'proof_0002', 'proof_0003', 'proof_0005', 'proof_0006']);
     expect(state.maxInFlight).toBeLessThanOrEqual(2);
     expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1' });
@@ -116,6 +118,20 @@ describe('runLlmPages', () => {
     const again = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
     expect(again).toMatchObject({ pagesProcessed: 0, pagesFailed: 1, pagesSkipped: 5 });
     expect(state.sent.filter((id) => id === 'proof_0003')).toHaveLength(2);
+  });
+
+  it('stops the stage once when the provider refuses the key: SERVICE_STOPPED, one message, the rest left remaining', async () => {
+    await using fake = await startFakeProvider({ respond: ({ callIndex }) => (callIndex >= 2 ? { fault: 'unauthorized' } : { json: { text: 'ok' } }) });
+    const provider = openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'sk-test', apiKeyVariable: 'OPENAI_API_KEY' });
+    const client = new LlmBatchClient({ provider, maxWorkers: 1 });
+    const { ctx, saved, failed, events } = memoryContext([1, 2, 3, 5, 6, 7, 8, 9, 10]);
+    const run = runLlmPages(ctx, { llm: { client, model: 'gpt-4o-mini' }, prepare: async (page) => plan(page), concurrency: 1 });
+    await expect(run).rejects.toMatchObject({ code: 'SERVICE_STOPPED', message: expect.stringMatching(/refused the API key.*OPENAI_API_KEY/) });
+    // Pages 1 and 2 answered; page 3 met the 401; nothing more was sent, and no page is failed.
+    expect(fake.requests).toHaveLength(3);
+    expect([...saved.keys()]).toEqual([1, 2]);
+    expect(failed.size).toBe(0);
+    expect(events.filter((e) => e.type === 'page:failed')).toHaveLength(0);
   });
 
   it('on abort takes no new page and leaves the unfinished pages remaining, not failed', async () => {

@@ -59,8 +59,13 @@ const FORWARDED_EVENTS = new Set(['retrying', 'rateLimited', 'throttled', 'faile
  * validates each answer against its page's schema.
  *
  * Cost: a saved page's `costUsd` is everything its request cost, rejected attempts included, or
- * null when the model's price is unknown. A failed page has no metrics (the journal keeps only its
- * error); what its attempts cost is in its error text and in the stage log.
+ * null when no attempt had a price (attempts without usage next to priced ones are left out and
+ * counted in the stage log's `unpricedAttempts`). A failed page has no metrics (the journal keeps only
+ * its error); what its attempts cost is in its error text and counts in the stage's `totalCostUsd`.
+ *
+ * When the client stops for good (a refused key, an exhausted quota, a Retry-After past
+ * `retryMaxDelayMs`), the stage stops with `SERVICE_STOPPED` and that one message; its unfinished
+ * pages stay remaining, so a rerun resumes them.
  */
 export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics>(
   ctx: StageContext<Output, Metrics>,
@@ -93,7 +98,7 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
       };
       if (ctx.cancel.aborted) dropIfWaiting();
       else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
-      await client.processBatch<Value, number>([{ ...plan.llm.request, id, model, metadata: page }], {
+      const summary = await client.processBatch<Value, number>([{ ...plan.llm.request, id, model, metadata: page }], {
         signal: AbortSignal.any([signal, notSent.signal]),
         onEvent: (event) => {
           if (event.type === 'started') sending = true;
@@ -114,6 +119,14 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
         },
       });
       ctx.cancel.removeEventListener('abort', dropIfWaiting);
+      if (result === undefined && summary.stopped) {
+        // The provider refused the key or the quota, or asked to wait past the run: no page can get an
+        // answer now. Fatal for the stage (processPages), so this page and every unfinished one stay
+        // remaining for a rerun, and the one message is shown once rather than once per page.
+        throw new BookpipeError(ErrorCode.SERVICE_STOPPED, summary.stopped.message, {
+          details: { scanId: ctx.scan.scanId, stage, page, code: summary.stopped.code, status: summary.stopped.status, costUsd: summary.costUsd },
+        });
+      }
       if (result === undefined) {
         // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
         throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);
@@ -124,7 +137,8 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
         throw new BookpipeError(
           LLM_REQUEST_FAILED,
           `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the ${result.provider} model ${result.model} gave no usable answer after ${result.attempts} attempt(s) (${cost}): ${result.error.reason}. Run the stage again to retry this page.`,
-          { details: { scanId: ctx.scan.scanId, stage, page, ...result.error } },
+          // costUsd: what the failed attempts were charged still counts in the stage's total.
+          { details: { scanId: ctx.scan.scanId, stage, page, ...result.error, costUsd: result.costUsd, unpricedAttempts: result.unpricedAttempts } },
         );
       }
       const output = await plan.llm.finish(result.value, result);
@@ -160,6 +174,7 @@ function logRequest(ctx: StageContext, page: number, result: LlmResult): void {
     provider: result.provider,
     attempts: result.attempts,
     costUsd: result.costUsd,
+    ...(result.unpricedAttempts > 0 ? { unpricedAttempts: result.unpricedAttempts } : {}),
     usage: result.usage,
     queueMs: Math.round(result.queueMs),
     executionMs: Math.round(result.executionMs),

@@ -96,12 +96,17 @@ export function providerFromConfig(config: Config): LlmProvider {
   const { baseURL, apiKeys } = config.llm;
   switch (name) {
     case 'openai':
-      return openaiCompatible({ apiKey: apiKeys.openai, ...(baseURL ? { baseURL } : {}) });
+      return openaiCompatible({ apiKey: apiKeys.openai, apiKeyVariable: API_KEY_VARIABLES.openai, ...(baseURL ? { baseURL } : {}) });
     case 'openrouter':
-      return openaiCompatible({ apiKey: apiKeys.openrouter, baseURL: baseURL ?? DEFAULT_BASE_URLS.openrouter, name: 'openrouter' });
+      return openaiCompatible({
+        apiKey: apiKeys.openrouter,
+        apiKeyVariable: API_KEY_VARIABLES.openrouter,
+        baseURL: baseURL ?? DEFAULT_BASE_URLS.openrouter,
+        name: 'openrouter',
+      });
     case 'anthropic':
       // configuredProvider guarantees a key or a base URL; a local Anthropic-compatible proxy may need no key.
-      return anthropic({ apiKey: apiKeys.anthropic ?? 'no-key', ...(baseURL ? { baseURL } : {}) });
+      return anthropic({ apiKey: apiKeys.anthropic ?? 'no-key', apiKeyVariable: API_KEY_VARIABLES.anthropic, ...(baseURL ? { baseURL } : {}) });
     case 'ollama':
       return openaiCompatible({ baseURL: baseURL ?? DEFAULT_BASE_URLS.ollama, name: 'ollama' });
     case undefined:

@@ -24,13 +24,21 @@ export interface ReporterOptions {
   now?: () => number;
 }
 
-/** A line worth telling the user about an event, whatever the display. */
-function eventMessage(event: PipelineEvent): string | undefined {
+/**
+ * A line worth telling the user about an event, whatever the display. `failedFor` remembers which
+ * stage first failed with each error: two LLM stages sharing a client whose key was refused fail with
+ * the same message, which is shown once.
+ */
+function eventMessage(event: PipelineEvent, failedFor: Map<string, string>): string | undefined {
   switch (event.type) {
     case 'page:failed':
       return `${event.stage}: page ${event.page} failed: ${event.error}`;
-    case 'stage:failed':
+    case 'stage:failed': {
+      const first = failedFor.get(event.error);
+      if (first !== undefined) return `${event.stage}: FAILED, for the same reason as ${first}`;
+      failedFor.set(event.error, event.stage);
       return `${event.stage}: FAILED: ${event.error}`;
+    }
     case 'report:warning':
       return `${event.stage}: report.csv, page ${event.page}: ${event.problem}`;
     case 'stage:cleaned':
@@ -52,6 +60,7 @@ export class TerminalReporter implements Reporter {
   readonly #state: ProgressState;
   readonly #out: Output;
   readonly #options: ReporterOptions;
+  readonly #failedFor = new Map<string, string>();
   #drawn = 0;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -66,7 +75,7 @@ export class TerminalReporter implements Reporter {
   }
 
   event(event: PipelineEvent): void {
-    const text = eventMessage(event);
+    const text = eventMessage(event, this.#failedFor);
     if (text) this.message(text);
     if (this.#state.apply(event)) this.#draw();
   }
@@ -115,6 +124,7 @@ export class PlainReporter implements Reporter {
   readonly #out: Output;
   readonly #options: ReporterOptions & { intervalMs: number };
   readonly #lastLine = new Map<string, number>();
+  readonly #failedFor = new Map<string, string>();
   readonly #now: () => number;
 
   constructor(out: Output, options: ReporterOptions & { intervalMs?: number }) {
@@ -126,7 +136,7 @@ export class PlainReporter implements Reporter {
 
   event(event: PipelineEvent): void {
     this.#state.apply(event);
-    const text = eventMessage(event);
+    const text = eventMessage(event, this.#failedFor);
     if (text) this.message(text);
     switch (event.type) {
       case 'stage:start':

@@ -32,6 +32,9 @@ export const FAULTS: readonly FaultCase[] = [
   { name: 'truncated HTTP body', reply: { fault: 'truncatedBody' }, reason: /unreadable response/ },
   { name: 'truncated JSON output', reply: { fault: 'truncatedJson' }, reason: /not valid JSON/ },
   { name: 'schema-violating JSON', reply: { fault: 'schemaViolation' }, reason: /violates schema/ },
+  // Issue 14: the retry of a cut-off answer doubles the token limit; an HTML 200 is named and tried twice at most.
+  { name: 'answer cut off at the token limit', reply: { fault: 'truncated' }, reason: /cut off at the output-token limit/ },
+  { name: 'HTML page with status 200', reply: { fault: 'html200' }, reason: /HTTP 200 with an HTML page/ },
 ];
 
 /** Decides, from a request's position among all requests the server received, whether it is faulted. */

@@ -3,7 +3,7 @@ import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendC
 import { createRedactor } from '../redact.js';
 import { imageTarget, toBase64 } from './encode.js';
 import { createNodeFetch } from './node-fetch.js';
-import { toApiCallError } from './sdk-errors.js';
+import { notJsonBody, toApiCallError } from './sdk-errors.js';
 
 const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
 
@@ -12,6 +12,12 @@ export interface AnthropicSettings {
   apiKey: string;
   /** @default 'https://api.anthropic.com' */
   baseURL?: string;
+  /**
+   * The environment variable `apiKey` came from, named (never read) when the server refuses the key
+   * or the credit, so that the message says what to fix.
+   * @default 'ANTHROPIC_API_KEY'
+   */
+  apiKeyVariable?: string;
   /** Extra headers on every request, e.g. an `anthropic-beta` flag. @default {} */
   headers?: Record<string, string>;
   /** Reported as the result's `provider`. @default 'anthropic' */
@@ -54,7 +60,7 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
-    let message: Anthropic.Messages.Message;
+    let message: Anthropic.Messages.Message | string | null;
     try {
       message = await client.messages.create(toBody(call, defaultMaxTokens), {
         signal: context.signal,
@@ -68,7 +74,14 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
     return fromMessage(message, call.responseSchema.name);
   }
 
-  return { name, send, redact };
+  return {
+    name,
+    send,
+    redact,
+    baseURL: settings.baseURL ?? 'https://api.anthropic.com',
+    apiKeyVariable: settings.apiKeyVariable ?? 'ANTHROPIC_API_KEY',
+    defaultMaxTokens,
+  };
 }
 
 function toBody(call: ProviderCall, defaultMaxTokens: number): Anthropic.Messages.MessageCreateParamsNonStreaming {
@@ -108,8 +121,12 @@ function toBody(call: ProviderCall, defaultMaxTokens: number): Anthropic.Message
   };
 }
 
-function fromMessage(message: Anthropic.Messages.Message, toolName: string): ProviderResponse {
-  const content = message.content ?? [];
+function fromMessage(message: Anthropic.Messages.Message | string | null, toolName: string): ProviderResponse {
+  if (typeof message !== 'object' || message === null) return { output: notJsonBody(message), usage: null };
+  if (!Array.isArray(message.content)) {
+    return { output: { missing: 'the 200 answer is JSON but not a message (no `content`)', code: 'not_json_body' }, usage: null };
+  }
+  const content = message.content;
   const tool = content.find((block) => block.type === 'tool_use' && block.name === toolName);
   let output: ProviderOutput;
   if (tool && tool.type === 'tool_use') output = { value: tool.input };
@@ -125,5 +142,6 @@ function fromMessage(message: Anthropic.Messages.Message, toolName: string): Pro
     output,
     usage: usage ? { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens } : null,
     ...(message.model ? { model: message.model } : {}),
+    ...(message.stop_reason === 'max_tokens' ? { truncated: true } : {}),
   };
 }

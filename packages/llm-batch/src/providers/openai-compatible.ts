@@ -4,7 +4,7 @@ import { createRedactor } from '../redact.js';
 import type { LlmUsage } from '../types.js';
 import { imageTarget, toBase64 } from './encode.js';
 import { createNodeFetch } from './node-fetch.js';
-import { toApiCallError } from './sdk-errors.js';
+import { notJsonBody, toApiCallError } from './sdk-errors.js';
 
 const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
 
@@ -21,6 +21,12 @@ export interface OpenAICompatibleSettings {
    * @default a placeholder, since the SDK refuses to start without a key (environment variables are not read)
    */
   apiKey?: string;
+  /**
+   * The environment variable `apiKey` came from, named (never read) when the server refuses the key
+   * or the quota, so that the message says what to fix, e.g. `OPENROUTER_API_KEY`.
+   * @default undefined (the message then says "the API key")
+   */
+  apiKeyVariable?: string;
   /** Extra headers on every request, e.g. OpenRouter's `HTTP-Referer` and `X-Title`. @default {} */
   headers?: Record<string, string>;
   /**
@@ -72,7 +78,7 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    let completion: OpenAI.Chat.Completions.ChatCompletion | string | null;
     try {
       completion = await client.chat.completions.create(toBody(call, settings.imageDetail), {
         signal: context.signal,
@@ -86,7 +92,7 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
     return fromCompletion(completion);
   }
 
-  return { name, send, redact };
+  return { name, send, redact, baseURL, ...(settings.apiKeyVariable ? { apiKeyVariable: settings.apiKeyVariable } : {}) };
 }
 
 function toBody(call: ProviderCall, detail: OpenAICompatibleSettings['imageDetail']): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
@@ -115,12 +121,16 @@ function toBody(call: ProviderCall, detail: OpenAICompatibleSettings['imageDetai
   };
 }
 
-function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion): ProviderResponse {
+function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion | string | null): ProviderResponse {
+  // The SDK hands back the body as text when it is not JSON (an HTML page behind a wrong base URL,
+  // a proxy's error page sent as 200): it is no chat completion, and says nothing of choices.
+  if (typeof completion !== 'object' || completion === null) return { output: notJsonBody(completion), usage: null };
   const choice = completion.choices?.[0];
   let output: ProviderOutput;
-  if (!choice) output = { missing: 'no choices in the response' };
-  else if (choice.message.refusal) output = { missing: `model refused: ${choice.message.refusal}` };
-  else if (typeof choice.message.content !== 'string' || choice.message.content === '') {
+  if (!Array.isArray(completion.choices)) output = { missing: 'the 200 answer is JSON but not a chat completion (no `choices`)', code: 'not_json_body' };
+  else if (!choice) output = { missing: 'no choices in the response' };
+  else if (choice.message?.refusal) output = { missing: `model refused: ${choice.message.refusal}`, code: 'refusal' };
+  else if (typeof choice.message?.content !== 'string' || choice.message.content === '') {
     output = { missing: `empty answer (finish_reason: ${choice.finish_reason})` };
   } else output = { text: choice.message.content };
   // OpenRouter adds the charged amount to usage; the SDK passes unknown fields through.
@@ -137,5 +147,6 @@ function fromCompletion(completion: OpenAI.Chat.Completions.ChatCompletion): Pro
     usage,
     ...(typeof raw?.cost === 'number' ? { costUsd: raw.cost } : {}),
     ...(completion.model ? { model: completion.model } : {}),
+    ...(choice?.finish_reason === 'length' ? { truncated: true } : {}),
   };
 }

@@ -1,4 +1,6 @@
-import { ApiCallError, type HeaderSource, isRetryableStatus, parseRetryAfter, shouldRetryOverride } from '../api-call-error.js';
+import { ApiCallError, codeForStatus, type HeaderSource, isRetryableStatus, parseRetryAfter, shouldRetryOverride } from '../api-call-error.js';
+import type { ProviderOutput } from '../provider.js';
+import type { LlmErrorCode } from '../types.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -29,7 +31,7 @@ export function toApiCallError(error: unknown, classes: SdkErrorClasses, context
     return new ApiCallError(`${provider}: request aborted`, { provider, retryable: false });
   }
   if (error instanceof classes.APIConnectionTimeoutError) {
-    return new ApiCallError(`${provider}: timed out after ${context.timeoutMs} ms`, { provider, retryable: true });
+    return new ApiCallError(`${provider}: timed out after ${context.timeoutMs} ms`, { provider, retryable: true, code: 'timeout' });
   }
   if (error instanceof classes.APIConnectionError) {
     const cause = (error as Error & { cause?: unknown }).cause;
@@ -40,15 +42,39 @@ export function toApiCallError(error: unknown, classes: SdkErrorClasses, context
     const { status, headers } = error as Error & { status?: number; headers?: HeaderSource };
     const override = shouldRetryOverride(headers);
     const retryAfterMs = parseRetryAfter(headers, context.now());
+    const code = errorCode(error, status);
     return new ApiCallError(redact(`${provider}: HTTP ${error.message}`), {
       provider,
       ...(status === undefined ? {} : { status }),
-      retryable: override ?? isRetryableStatus(status),
+      // An exhausted quota comes as a 429 on OpenAI: waiting will not refill it.
+      retryable: code === 'quota' ? false : (override ?? isRetryableStatus(status)),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      code,
     });
   }
   // Not an SDK error: a body that is not JSON (cut off mid-way), or a socket closed while reading it.
   // The provider may answer properly next time, so it is worth a retry.
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new ApiCallError(redact(`${provider}: unreadable response: ${message}`), { provider, retryable: true });
+  // Counted as a connection failure, not as `not_json_body`: a body cut off mid-way is a network event.
+  return new ApiCallError(redact(`${provider}: unreadable response: ${message}`), { provider, retryable: true, code: 'connection' });
+}
+
+/**
+ * The failure kind, from the status and what the error body says: OpenAI sends an exhausted quota
+ * as a 429 with `code: insufficient_quota`; Anthropic sends `billing_error` (or, for a credit balance
+ * too low, a 400 `invalid_request_error` whose message says so, the one case where only the text tells).
+ */
+function errorCode(error: Error, status: number | undefined): LlmErrorCode {
+  const body = error as Error & { code?: unknown; type?: unknown; errorCode?: unknown };
+  const kinds = [body.code, body.type, body.errorCode].filter((k): k is string => typeof k === 'string');
+  if (status === 402 || kinds.some((k) => k === 'insufficient_quota' || k === 'billing_error' || k === 'billing_not_active')) return 'quota';
+  if (status === 400 && /credit balance is too low/i.test(error.message)) return 'quota';
+  return codeForStatus(status);
+}
+
+/** A 200 whose body the SDK could not read as JSON, named for what it looks like. */
+export function notJsonBody(body: unknown): ProviderOutput {
+  const text = typeof body === 'string' ? body : String(body);
+  const kind = /^\s*<(!doctype|html|\?xml|head|body)\b/i.test(text) ? 'an HTML page' : text.trim() === '' ? 'an empty body' : 'a body that is not JSON';
+  return { missing: `the server answered HTTP 200 with ${kind} (${text.length} chars), not an API response: check the base URL`, code: 'not_json_body' };
 }

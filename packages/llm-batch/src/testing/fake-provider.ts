@@ -19,6 +19,8 @@ export interface FakeRequest {
   schemaName: string | undefined;
   /** All text of the prompt (system and messages), joined with newlines. */
   text: string;
+  /** The output-token limit asked for (`max_completion_tokens` / `max_tokens`), when set. */
+  maxTokens: number | undefined;
   /** The images received, decoded. */
   images: { mediaType: string; data: Buffer }[];
   /** The parsed JSON body, exactly as sent. */
@@ -41,21 +43,29 @@ export interface FakeUsage {
  *   `usage.cost`, OpenAI format only) and `model`.
  * - `{ content }`: a proper HTTP answer whose model output is this raw text (e.g. cut-off JSON).
  * - `{ fault: 'rateLimit', retryAfterSeconds?, retryAfterMs?, retryAfterDate? }`: 429 with those headers.
- * - `{ fault: 'serverError', status? }`: 500 (or 502, 503...).
+ * - `{ fault: 'serverError', status?, retryAfterSeconds? }`: 500 (or 502, 503...), with a Retry-After when given.
  * - `{ fault: 'httpError', status, message?, headers? }`: any error status, e.g. 400 or 401.
  * - `{ fault: 'reset' }`: the socket is destroyed without an answer.
  * - `{ fault: 'hang' }`: no answer until the client gives up (or the server closes).
  * - `{ fault: 'truncatedBody' }`: a 200 whose JSON body is cut in half.
  * - `{ fault: 'truncatedJson' }`: a proper HTTP answer whose model output is cut-off JSON.
  * - `{ fault: 'schemaViolation' }`: a proper answer whose output is `{}`.
+ * - `{ fault: 'truncated' }`: the answer stopped at the token limit: cut-off JSON with
+ *   `finish_reason: length` (OpenAI), or a tool call with `{}` input and `stop_reason: max_tokens` (Anthropic).
+ * - `{ fault: 'fencedJson' }`: the schema-valid answer as text in a ```json fence (what local servers
+ *   that ignore `response_format` send); on Anthropic a text block instead of the tool call.
+ * - `{ fault: 'html200' }`: HTTP 200 with an HTML page (`text/html`), as a wrong base URL or a proxy gives.
+ * - `{ fault: 'unauthorized' }`: 401 with each API's invalid-key error.
+ * - `{ fault: 'quotaExhausted' }`: OpenAI's 429 `insufficient_quota`; Anthropic's 400 "credit balance is too low".
  */
 export type FakeReply = { latencyMs?: number } & (
   | { json: unknown; usage?: FakeUsage; costUsd?: number; model?: string }
   | { content: string; usage?: FakeUsage }
   | { fault: 'rateLimit'; retryAfterSeconds?: number; retryAfterMs?: number; retryAfterDate?: Date | string }
-  | { fault: 'serverError'; status?: number }
+  | { fault: 'serverError'; status?: number; retryAfterSeconds?: number }
   | { fault: 'httpError'; status: number; message?: string; headers?: Record<string, string> }
   | { fault: 'reset' | 'hang' | 'truncatedBody' | 'truncatedJson' | 'schemaViolation' }
+  | { fault: 'truncated' | 'fencedJson' | 'html200' | 'unauthorized' | 'quotaExhausted' }
 );
 
 /**
@@ -216,7 +226,8 @@ function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeRe
       }
       case 'serverError': {
         const status = reply.status ?? 500;
-        sendJson(res, status, errorBody(api, status, 'api_error', `Upstream failure ${status}`));
+        const headers: Record<string, string> = reply.retryAfterSeconds === undefined ? {} : { 'retry-after': String(reply.retryAfterSeconds) };
+        sendJson(res, status, errorBody(api, status, 'api_error', `Upstream failure ${status}`), headers);
         return;
       }
       case 'httpError':
@@ -236,6 +247,55 @@ function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeRe
       }
       case 'schemaViolation':
         sendJson(res, 200, successBody(api, request, { json: {} }, promptChars));
+        return;
+      case 'truncated': {
+        const text = JSON.stringify(exampleFromSchema(request.schema));
+        const body =
+          api === 'openai'
+            ? successBody(api, request, { content: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }, promptChars)
+            : successBody(api, request, { json: {} }, promptChars);
+        sendJson(res, 200, withStop(api, body, api === 'openai' ? 'length' : 'max_tokens'));
+        return;
+      }
+      case 'fencedJson': {
+        const text = `\`\`\`json\n${JSON.stringify(exampleFromSchema(request.schema), null, 2)}\n\`\`\``;
+        sendJson(res, 200, successBody(api, request, { content: text }, promptChars));
+        return;
+      }
+      case 'html200': {
+        const html = '<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n';
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+        res.end(html);
+        return;
+      }
+      case 'unauthorized':
+        sendJson(
+          res,
+          401,
+          api === 'openai'
+            ? { error: { message: 'Incorrect API key provided: sk-te***st.', type: 'invalid_request_error', code: 'invalid_api_key', param: null } }
+            : { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+        );
+        return;
+      case 'quotaExhausted':
+        if (api === 'openai') {
+          sendJson(res, 429, {
+            error: {
+              message: 'You exceeded your current quota, please check your plan and billing details.',
+              type: 'insufficient_quota',
+              code: 'insufficient_quota',
+              param: null,
+            },
+          });
+        } else {
+          sendJson(res, 400, {
+            type: 'error',
+            error: {
+              type: 'invalid_request_error',
+              message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+            },
+          });
+        }
         return;
       default:
         return;
@@ -282,12 +342,20 @@ function successBody(api: 'openai' | 'anthropic', request: FakeRequest, reply: A
   };
 }
 
+/** A success body whose stop reason is changed, e.g. to say the answer hit the token limit. */
+function withStop(api: 'openai' | 'anthropic', body: unknown, reason: string): unknown {
+  const b = body as { choices?: { finish_reason: string }[]; stop_reason?: string };
+  if (api === 'openai' && b.choices?.[0]) b.choices[0].finish_reason = reason;
+  if (api === 'anthropic') b.stop_reason = reason;
+  return b;
+}
+
 function errorBody(api: 'openai' | 'anthropic', status: number, type: string, message: string): unknown {
   if (api === 'openai') return { error: { message, type, code: status === 429 ? 'rate_limit_exceeded' : null } };
   return { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : type, message } };
 }
 
-function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): Pick<FakeRequest, 'schema' | 'schemaName' | 'text' | 'images'> {
+function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): Pick<FakeRequest, 'schema' | 'schemaName' | 'text' | 'images' | 'maxTokens'> {
   const texts: string[] = [];
   const images: FakeRequest['images'] = [];
   const messages = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
@@ -322,7 +390,8 @@ function parseBody(api: 'openai' | 'anthropic', body: Record<string, unknown>): 
     schema = tool?.input_schema;
     schemaName = tool?.name;
   }
-  return { schema, schemaName, text: texts.join('\n'), images };
+  const limit = api === 'openai' ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
+  return { schema, schemaName, text: texts.join('\n'), images, maxTokens: typeof limit === 'number' ? limit : undefined };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
