@@ -22,6 +22,7 @@ function correction(paragraphs: CorrectionPage['paragraphs']): CorrectionPage {
     model: 'test-model',
     paragraphs,
     totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 2 },
+    flags: [],
     createdAt: '2026-11-29T00:00:00Z',
   };
 }
