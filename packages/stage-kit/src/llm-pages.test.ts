@@ -138,7 +138,7 @@ describe('runLlmPages', () => {
     const seen: Array<[string, string | undefined]> = [];
     const stats = await runLlmPages(ctx, {
       llm: { client, model: 'm' },
-      prepare: async (page) => ({
+      prepare: async (page): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
         llm: {
           request: { messages: [{ role: 'user', content: `page ${page}` }], responseSchema: schema as never },
           // Page 1's first answer is refused (every review refuses it: the retry must not loop).
@@ -175,7 +175,7 @@ describe('runLlmPages', () => {
     const { ctx, saved } = memoryContext([1]);
     await runLlmPages(ctx, {
       llm: { client, model: 'm' },
-      prepare: async () => ({
+      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
         llm: {
           request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
           review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
