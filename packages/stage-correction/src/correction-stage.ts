@@ -4,7 +4,7 @@ import {
   bookVocabulary,
   checkPageImageOptions,
   type LlmPagePlan,
-  pageImage,
+  llmPageImage,
   type ResolvedLlm,
   resolveLlm,
   runLlmPages,
@@ -27,8 +27,9 @@ export interface CorrectionStageOptions {
    */
   llm?: StageLlmOptions | false;
   /**
-   * Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG).
-   * @default 1024
+   * Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG; encoded
+   * once per run and shared by retries and by the label stage through the client).
+   * @default the provider's size (`imageSizeRule`: 1568 px long side for Anthropic, 768 px short side for OpenAI, else 1024 px)
    */
   imageMaxSide?: number;
   /** JPEG quality of the page image sent. @default 80 */
@@ -149,7 +150,7 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
         const system = { role: 'system' as const, content: CORRECTION_SYSTEM_PROMPT };
         const request = {
           messages: [system, { role: 'user' as const, content: correctionUserPrompt(pageJson, book) }],
-          images: [pageImage(ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
+          images: [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
           responseSchema: correctionResponseSchemaFor(ocr),
           maxTokens: o.maxOutputTokens ?? Math.min(8192, 1024 + Math.ceil(characters / 2)),
           ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
