@@ -186,4 +186,26 @@ describe('runLlmPages', () => {
     expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1|undefined' });
     expect(saved.get(1)!.metrics).toMatchObject({ attempts: 2, costUsd: 0.02 });
   });
+
+  it('review: a run stopped during the follow-up still saves the page from its first answer, already paid for', async () => {
+    const controller = new AbortController();
+    const { provider, state } = fakeModel([], () => {
+      if (state.sent.at(-1)?.endsWith('_review')) controller.abort();
+    });
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved } = memoryContext([1], controller.signal);
+    await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
+        llm: {
+          request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
+          review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
+          finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
+        },
+      }),
+    });
+    expect(state.sent).toEqual(['proof_0001', 'proof_0001_review']);
+    expect(saved.get(1)?.data).toEqual({ text: 'PAGE 1|undefined' });
+    expect(saved.get(1)?.metrics).toMatchObject({ attempts: 1, costUsd: 0.01 });
+  });
 });

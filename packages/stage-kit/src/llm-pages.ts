@@ -129,7 +129,15 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
         return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
       }
       // The review refused part of the answer: ask once more. Both requests are paid, so both count.
-      const retry = await send(again, `${id}_review`);
+      let retry: LlmResult<Value, number>;
+      try {
+        retry = await send(again, `${id}_review`);
+      } catch (error) {
+        // Stopped before the retry's answer: keep the first answer, already paid for, rather than lose it.
+        if (!(error instanceof BookpipeError && error.code === ErrorCode.ABORTED)) throw error;
+        const output = await plan.llm.finish(result.value, result);
+        return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+      }
       const output = retry.ok ? await plan.llm.finish(retry.value, retry, result.value) : await plan.llm.finish(result.value, result);
       return { data: output.data, metrics: untyped({ ...output.metrics, ...addLlmMetrics(llmMetrics(result), llmMetrics(retry)) }) };
     },
