@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CorrectionPageSchema, OCR_STAGE, type OcrPage } from '@bookpipe/contracts';
-import { type BookStorage, loadConfig } from '@bookpipe/core';
+import { type BookStorage, loadConfig, type PipelineEvent } from '@bookpipe/core';
 import { anthropic, type LlmProvider, openaiCompatible } from '@bookpipe/llm-batch';
 import { type FakeProvider, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
@@ -64,8 +64,12 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  const run = async (fake: FakeProvider, logger = memoryLogger().logger) => {
-    const stats = await runStage(scan, new CorrectionStage({ llm: { provider: providerFor(fake), model } }), { config: loadConfig({}), logger });
+  const run = async (fake: FakeProvider, logger = memoryLogger().logger, events: PipelineEvent[] = []) => {
+    const stats = await runStage(scan, new CorrectionStage({ llm: { provider: providerFor(fake), model } }), {
+      config: loadConfig({}),
+      logger,
+      onEvent: (event) => events.push(event),
+    });
     const pages = await Promise.all([1, 2].map(async (page) => CorrectionPageSchema.parse(await scan.stage('correction').loadPage(page))));
     const report = await readFile(path.join(scan.dir, 'correction', 'report.csv'), 'utf8');
     return { stats, pages, report };
@@ -91,7 +95,8 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
   it('an emptied page is asked once more with the reasons; refused again, every paragraph keeps its OCR text and the page is flagged', async () => {
     await using fake = await startFakeProvider({ respond: (request) => ({ json: answer(request, () => '') }) });
     const log = memoryLogger();
-    const { stats, pages, report } = await run(fake, log.logger);
+    const events: PipelineEvent[] = [];
+    const { stats, pages, report } = await run(fake, log.logger, events);
     expect(stats).toMatchObject({ pagesProcessed: 2, pagesFailed: 0 });
     expect(fake.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'correction_0001_review', 'correction_0002', 'correction_0002_review']);
     const retry = fake.requestsFor('correction_0001_review')[0]!;
@@ -110,6 +115,15 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
     const warnings = log.lines.filter((line) => String(line.msg ?? line.message).includes('keep their OCR text'));
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.msg ?? warnings[0]!.message)).toContain('on 2 page(s) the model emptied or rewrote 3 paragraph(s) twice');
+    // The same once as a "correction:warning" stage event, which the CLI prints.
+    const stageWarnings = events.filter((e) => e.type === 'stage:event' && e.event.type === 'correction:warning');
+    expect(stageWarnings).toEqual([
+      {
+        type: 'stage:event',
+        stage: 'correction',
+        event: expect.objectContaining({ message: expect.stringMatching(/^on 2 page\(s\) the model emptied/), pages: 2, paragraphs: 3 }),
+      },
+    ]);
   });
 
   it('a wholesale rewrite is refused; a retry that only fixes misread letters is taken, and both requests are paid for', async () => {

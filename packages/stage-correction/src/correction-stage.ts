@@ -186,10 +186,14 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
       },
     });
     if (flagged.pages > 0) {
-      ctx.logger.warn(
-        `correction: on ${flagged.pages} page(s) the model emptied or rewrote ${flagged.paragraphs} paragraph(s) twice; they keep their OCR text. See the "flag" column of correction/report.csv, or raise maxChangeShare if the scan needs heavier correction.`,
-        { pages: flagged.pages, paragraphs: flagged.paragraphs, maxChangeShare: o.maxChangeShare ?? DEFAULT_MAX_CHANGE_SHARE },
-      );
+      const message = `on ${flagged.pages} page(s) the model emptied or rewrote ${flagged.paragraphs} paragraph(s) twice; they keep their OCR text. See the "flag" column of correction/report.csv, or raise maxChangeShare if the scan needs heavier correction.`;
+      ctx.logger.warn(`correction: ${message}`, {
+        pages: flagged.pages,
+        paragraphs: flagged.paragraphs,
+        maxChangeShare: o.maxChangeShare ?? DEFAULT_MAX_CHANGE_SHARE,
+      });
+      // The CLI prints a stage event of type "<stage>:warning" with a message, once.
+      ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'correction:warning', message, pages: flagged.pages, paragraphs: flagged.paragraphs } });
     }
     return stats;
   }
