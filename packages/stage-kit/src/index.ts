@@ -18,5 +18,5 @@ export {
 export { bookVocabulary } from './ocr-input.js';
 export { checkPageImageOptions, llmPageImage, type PageImageOptions, pageImage, pageImageJpeg } from './page-image.js';
 export { PageImageCache, pageImageCacheFor } from './page-image-cache.js';
-export { itemsOf, pinItems, pinProperty, replaceProperty } from './pinned-schema.js';
+export { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from './pinned-schema.js';
 export { relativeBox } from './relative-box.js';

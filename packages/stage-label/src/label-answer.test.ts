@@ -40,6 +40,9 @@ describe('labelResponseSchemaFor', () => {
     expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 4]);
     expect(blocks?.prefixItems?.[0]?.properties?.classification).toEqual({ $ref: BLOCK_CLASS_REF });
     expect(blocks?.items?.properties?.classification).toEqual({ $ref: BLOCK_CLASS_REF });
+    // Descriptions once, in the generic items schema, not in every block's copy.
+    expect(JSON.stringify(blocks?.items)).toContain('"description"');
+    expect(JSON.stringify(blocks?.prefixItems)).not.toContain('"description"');
   });
 
   it('defines the 32 block classes once, whatever the number of blocks', () => {

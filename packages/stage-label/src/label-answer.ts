@@ -9,7 +9,7 @@ import {
   PageRegionSchema,
 } from '@bookpipe/contracts';
 import { type JsonSchema, type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
+import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/stage-kit';
 import { z } from 'zod';
 import { numeralStyle } from './page-number-text.js';
 
@@ -65,14 +65,15 @@ const GENERIC = genericSchema();
  * provider does.
  */
 export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
-  const blockItem = itemsOf(GENERIC, 'blocks');
+  // Descriptions once, in the generic items schema: not repeated for every block.
+  const positionItem = withoutDescriptions(itemsOf(GENERIC, 'blocks'));
   return {
     name: LABEL_SCHEMA_NAME,
     description: `Labels of scan page ${page.pageNumber}: its printed page number, region and a class for each given block.`,
     schema: replaceProperty(GENERIC, 'blocks', (array) =>
       pinItems(
         array,
-        page.blocks.map((block) => pinProperty(blockItem, 'blockNum', block.blockNum)),
+        page.blocks.map((block) => pinProperty(positionItem, 'blockNum', block.blockNum)),
       ),
     ),
   };
