@@ -71,7 +71,7 @@ describe('bookpipe on the sample book (child process, the real bin, offline, no 
     );
     const report = await bookpipe(['report', 'sample-book', '--stage', 'merge'], dir);
     expect(report.stdout.split('\n')[0]).toBe(
-      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext',
+      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,correctionRefused,fromPrevious,toNext',
     );
   }, 240_000);
 

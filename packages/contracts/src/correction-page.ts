@@ -14,6 +14,28 @@ export const ParagraphCorrectionSchema = z.object({
 });
 export type ParagraphCorrection = z.infer<typeof ParagraphCorrectionSchema>;
 
+/** Why a model's text for a paragraph was refused (see the correction stage's answer check). */
+export const CorrectionRejectionSchema = z.enum([
+  /** The answer emptied a paragraph that has text. */
+  'empty',
+  /** The answer changed more of the paragraph than `maxChangeShare` allows (a rewrite, not a correction). */
+  'too_many_changes',
+]);
+export type CorrectionRejection = z.infer<typeof CorrectionRejectionSchema>;
+
+/**
+ * A paragraph whose model text was refused twice (first answer and the one retry): the paragraph kept
+ * the text of the deterministic pass, and the page says so here.
+ */
+export const CorrectionFlagSchema = z.object({
+  blockNum: z.number().int().positive(),
+  parNum: z.number().int().positive(),
+  reason: CorrectionRejectionSchema,
+  /** The measure behind the reason, for a reader: "changed 64% of 212 characters (allowed 15%)". */
+  detail: z.string(),
+});
+export type CorrectionFlag = z.infer<typeof CorrectionFlagSchema>;
+
 /**
  * A correction page file: `correction/page_NNNN.json`. `paragraphs` has one entry per OCR paragraph, in
  * OCR order. Bookkeeping (`method`, `model`, timestamps) is added by the stage, never asked of a model.
@@ -30,6 +52,12 @@ export const CorrectionPageSchema = z.object({
     /** Edit distance summed over the corrected paragraphs. */
     charactersChanged: z.number().int().nonnegative(),
   }),
+  /**
+   * Paragraphs where the model's text was refused and the deterministic text kept. Empty for a page
+   * the model corrected cleanly and for the deterministic pass; absent in files written before the
+   * check existed (read as empty).
+   */
+  flags: z.array(CorrectionFlagSchema).default([]),
   createdAt: z.string(),
 });
 export type CorrectionPage = z.infer<typeof CorrectionPageSchema>;

@@ -43,5 +43,8 @@ describe('correctionResponseSchemaFor', () => {
     // text: null means unchanged.
     const paragraph = blocks.prefixItems![0]!.properties!.paragraphs!.prefixItems![0]!;
     expect(paragraph.properties?.text?.type).toEqual(['string', 'null']);
+    // Descriptions once, in the generic items schema, not in every block's and paragraph's copy.
+    expect(JSON.stringify(blocks.items)).toContain('"description"');
+    expect(JSON.stringify(blocks.prefixItems)).not.toContain('"description"');
   });
 });

@@ -1,6 +1,6 @@
 import type { OcrPage } from '@bookpipe/contracts';
 import { type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
+import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/stage-kit';
 import { z } from 'zod';
 
 /**
@@ -38,7 +38,8 @@ const GENERIC = toStrictJsonSchema(CorrectionAnswerSchema);
  * the provider enforces.
  */
 export function correctionResponseSchemaFor(page: OcrPage): LlmResponseSchema {
-  const blockItem = itemsOf(GENERIC, 'blocks');
+  // Descriptions once, in the generic items schemas: not repeated for every block and paragraph.
+  const blockItem = withoutDescriptions(itemsOf(GENERIC, 'blocks'));
   const paragraphItem = itemsOf(blockItem, 'paragraphs');
   const blocks = page.blocks.map((block) =>
     replaceProperty(pinProperty(blockItem, 'blockNum', block.blockNum), 'paragraphs', (array) =>

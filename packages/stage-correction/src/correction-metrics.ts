@@ -22,6 +22,13 @@ export const CorrectionPageMetricsSchema = BasePageMetricsSchema.extend({
   charactersChanged: z.number().int().nonnegative(),
   hyphensJoined: z.number().int().nonnegative(),
   hyphensKept: z.number().int().nonnegative(),
+  /**
+   * Paragraphs whose model text was refused twice (emptied, or changed beyond `maxChangeShare`) and
+   * that kept their OCR text; absent for the deterministic pass.
+   */
+  rejectedParagraphs: z.number().int().nonnegative().optional(),
+  /** Those paragraphs and reasons, "kept OCR text: b2p1 empty"; "" when none; absent for the deterministic pass. */
+  flag: z.string().optional(),
 });
 export type CorrectionPageMetrics = z.infer<typeof CorrectionPageMetricsSchema>;
 
@@ -36,6 +43,8 @@ export const CorrectionReportSchema = CorrectionPageMetricsSchema.pick({
   similarity: true,
   charactersChanged: true,
   hyphensJoined: true,
+  rejectedParagraphs: true,
+  flag: true,
   costUsd: true,
   attempts: true,
   model: true,

@@ -1,7 +1,7 @@
 import { smallPage } from '@bookpipe/testkit';
 import { dehyphenate, editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
-import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
+import { answerRejections, buildCorrectionPage, correctionPromptJson, flagSummary, prepareParagraphs } from './correction-page-builder.js';
 
 const page = smallPage(
   3,
@@ -70,6 +70,76 @@ describe('buildCorrectionPage', () => {
     expect(data.paragraphs[2]).toMatchObject({ notes: 'b read as h', confidence: 0.7 });
     expect(metrics).toMatchObject({ corrections: 3, modelCorrections: 1, charactersChanged: 3 + editDistance('Tbe end.', 'The end.') });
     expect(metrics.avgConfidence).toBeCloseTo((0.9 + 0.95 + 0.7) / 3, 4);
+  });
+
+  it('keeps the OCR text of a paragraph the model emptied or rewrote, and flags the page with the reasons', () => {
+    const answer = {
+      blocks: [
+        {
+          blockNum: 1,
+          paragraphs: [
+            { parNum: 1, text: '', notes: '', confidence: 0.9 },
+            { parNum: 2, text: 'An entirely different story about something else.', notes: 'rewritten', confidence: 0.9 },
+          ],
+        },
+        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The end.', notes: 'b read as h', confidence: 0.7 }] },
+      ],
+    };
+    expect(answerRejections(paragraphs, answer).map((r) => [r.blockNum, r.parNum, r.reason])).toEqual([
+      [1, 1, 'empty'],
+      [1, 2, 'too_many_changes'],
+    ]);
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer, model: 'm' }, new Date(0));
+    // The de-hyphenated text stays (it is no model text); the accepted fix is taken.
+    expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
+    expect(data.paragraphs[0]).toMatchObject({
+      confidence: 0.85,
+      notes: expect.stringMatching(/refused \(empty: emptied a paragraph of 19 characters\); the OCR text is kept$/),
+    });
+    expect(data.flags).toEqual([
+      { blockNum: 1, parNum: 1, reason: 'empty', detail: 'emptied a paragraph of 19 characters' },
+      { blockNum: 1, parNum: 2, reason: 'too_many_changes', detail: expect.stringMatching(/^changed \d+ of 18 characters/) },
+    ]);
+    expect(metrics).toMatchObject({ modelCorrections: 1, rejectedParagraphs: 2, flag: 'kept OCR text: b1p1 empty; b1p2 too_many_changes' });
+  });
+
+  it("after a retry, a paragraph refused again falls back to the first answer's text when that one was accepted", () => {
+    const first = {
+      blocks: [
+        {
+          blockNum: 1,
+          paragraphs: [
+            { parNum: 1, text: null, notes: '', confidence: 0.9 },
+            { parNum: 2, text: 'x', notes: '', confidence: 0.9 },
+          ],
+        },
+        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The end.', notes: 'b read as h', confidence: 0.7 }] },
+      ],
+    };
+    const retry = {
+      blocks: [
+        {
+          blockNum: 1,
+          paragraphs: [
+            { parNum: 1, text: null, notes: '', confidence: 0.9 },
+            { parNum: 2, text: null, notes: '', confidence: 0.9 },
+          ],
+        },
+        { blockNum: 2, paragraphs: [{ parNum: 1, text: '', notes: '', confidence: 0.7 }] },
+      ],
+    };
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer: retry, previous: first, model: 'm' }, new Date(0));
+    expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
+    expect(data.flags).toEqual([]);
+    expect(metrics).toMatchObject({ rejectedParagraphs: 0, flag: '' });
+  });
+
+  it('the deterministic pass has no flags and no flag columns', () => {
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, null, new Date(0));
+    expect(data.flags).toEqual([]);
+    expect(metrics).not.toHaveProperty('rejectedParagraphs');
+    expect(metrics).not.toHaveProperty('flag');
+    expect(flagSummary([])).toBe('');
   });
 
   it("refuses an answer whose paragraphs are not the page's", () => {

@@ -1,7 +1,8 @@
-import type { BBox, CorrectionPage, OcrPage, ParagraphCorrection } from '@bookpipe/contracts';
+import type { BBox, CorrectionFlag, CorrectionPage, OcrPage, ParagraphCorrection } from '@bookpipe/contracts';
 import type { PageMetricsInput } from '@bookpipe/core';
 import { relativeBox } from '@bookpipe/stage-kit';
 import { type DehyphenateResult, editDistance, lineTokens, type ParagraphJoin, similarity } from '@bookpipe/text';
+import { type AnswerCheckOptions, checkParagraphAnswer, type ParagraphRejection } from './answer-check.js';
 import type { CorrectionAnswer } from './correction-answer.js';
 import type { CorrectionPageMetrics } from './correction-metrics.js';
 
@@ -85,44 +86,97 @@ export interface BuiltCorrectionPage {
   metrics: PageMetricsInput<CorrectionPageMetrics>;
 }
 
+/** A model's answer for the page, and the one before it when the page was asked again. */
+export interface LlmAnswers {
+  answer: CorrectionAnswer;
+  /** The first answer, when `answer` is the retry's: its accepted paragraphs still count. */
+  previous?: CorrectionAnswer;
+  model: string;
+}
+
+/** One refused paragraph of an answer, by its numbers. */
+export interface AnswerRejection extends ParagraphRejection {
+  blockNum: number;
+  parNum: number;
+}
+
+/** The answer's paragraphs in page order, with their block numbers. */
+function flatAnswer(answer: CorrectionAnswer) {
+  return answer.blocks.flatMap((block) => block.paragraphs.map((paragraph) => ({ blockNum: block.blockNum, ...paragraph })));
+}
+
+/**
+ * Every paragraph of an answer that the check refuses (see `checkParagraphAnswer`), measured against
+ * the text the model was given. Empty when the answer can be taken as it is.
+ */
+export function answerRejections(paragraphs: readonly PreparedParagraph[], answer: CorrectionAnswer, options: AnswerCheckOptions = {}): AnswerRejection[] {
+  const answers = flatAnswer(answer);
+  const rejections: AnswerRejection[] = [];
+  paragraphs.forEach((paragraph, index) => {
+    const rejection = checkParagraphAnswer(paragraph.text, answers[index]?.text ?? null, options);
+    if (rejection) rejections.push({ blockNum: paragraph.blockNum, parNum: paragraph.parNum, ...rejection });
+  });
+  return rejections;
+}
+
 /**
  * The correction page file and its metrics, from the prepared paragraphs and, in LLM mode, the
  * model's answer (already valid against the page's schema: same blocks and paragraphs, in order).
+ * Each paragraph's model text is checked against the text it replaces (`checkParagraphAnswer`): the
+ * answer's text when accepted, else the previous answer's when that one was accepted, else the
+ * deterministic text, and the page gets a flag naming the paragraph and the reason.
  * A paragraph's `text` is null when the final text equals the OCR text; `charactersChanged` is the
  * real edit distance between the two, de-hyphenation included.
  */
 export function buildCorrectionPage(
   pageNumber: number,
   paragraphs: readonly PreparedParagraph[],
-  llm: { answer: CorrectionAnswer; model: string } | null,
+  llm: LlmAnswers | null,
   now: Date = new Date(),
+  check: AnswerCheckOptions = {},
 ): BuiltCorrectionPage {
-  const answers = llm ? llm.answer.blocks.flatMap((block) => block.paragraphs.map((paragraph) => ({ blockNum: block.blockNum, ...paragraph }))) : [];
+  const answers = llm ? flatAnswer(llm.answer) : [];
+  const previous = llm?.previous ? flatAnswer(llm.previous) : [];
   let charactersChanged = 0;
   let modelCorrections = 0;
   const finals: string[] = [];
+  const flags: CorrectionFlag[] = [];
   const corrections: ParagraphCorrection[] = paragraphs.map((paragraph, index) => {
-    const answer = answers[index];
-    if (llm && (answer?.blockNum !== paragraph.blockNum || answer.parNum !== paragraph.parNum)) {
-      // The schema pins both numbers; this only guards against a client that did not validate.
-      throw new Error(
-        `the answer's paragraph ${index + 1} is block ${answer?.blockNum} paragraph ${answer?.parNum}, expected block ${paragraph.blockNum} paragraph ${paragraph.parNum}`,
-      );
+    for (const list of llm?.previous ? [answers, previous] : [answers]) {
+      const entry = list[index];
+      if (llm && (entry?.blockNum !== paragraph.blockNum || entry.parNum !== paragraph.parNum)) {
+        // The schema pins both numbers; this only guards against a client that did not validate.
+        throw new Error(
+          `the answer's paragraph ${index + 1} is block ${entry?.blockNum} paragraph ${entry?.parNum}, expected block ${paragraph.blockNum} paragraph ${paragraph.parNum}`,
+        );
+      }
     }
-    const corrected = answer?.text != null ? normaliseSpace(answer.text) : null;
+    let answer = answers[index];
+    let rejection = answer ? checkParagraphAnswer(paragraph.text, answer.text, check) : undefined;
+    const earlier = previous[index];
+    if (rejection && earlier && !checkParagraphAnswer(paragraph.text, earlier.text, check)) {
+      answer = earlier;
+      rejection = undefined;
+    }
+    if (rejection) flags.push({ blockNum: paragraph.blockNum, parNum: paragraph.parNum, ...rejection });
+    const corrected = answer?.text != null && !rejection ? normaliseSpace(answer.text) : null;
     const modelChanged = corrected !== null && corrected !== paragraph.text;
     if (modelChanged) modelCorrections += 1;
     const final = modelChanged ? corrected : paragraph.text;
     finals.push(final);
     const changed = final !== paragraph.ocrText;
     if (changed) charactersChanged += editDistance(paragraph.ocrText, final);
-    const notes = [hyphenNotes(paragraph.joins), answer?.notes.trim() ?? ''].filter((note) => note !== '').join('; ');
+    const modelNote = rejection
+      ? `the model's text was refused (${rejection.reason}: ${rejection.detail}); the OCR text is kept`
+      : (answer?.notes.trim() ?? '');
+    const notes = [hyphenNotes(paragraph.joins), modelNote].filter((note) => note !== '').join('; ');
     return {
       blockNum: paragraph.blockNum,
       parNum: paragraph.parNum,
       text: changed ? final : null,
       notes,
-      confidence: answer ? answer.confidence : paragraph.ocrConfidence,
+      // A refused answer's confidence is about a text that is not kept.
+      confidence: answer && !rejection ? answer.confidence : paragraph.ocrConfidence,
     };
   });
   const corrected = corrections.filter((paragraph) => paragraph.text !== null).length;
@@ -133,6 +187,7 @@ export function buildCorrectionPage(
     model: llm?.model ?? null,
     paragraphs: corrections,
     totals: { paragraphs: corrections.length, corrected, charactersChanged },
+    flags,
     createdAt: now.toISOString(),
   };
   const joins = paragraphs.flatMap((paragraph) => paragraph.joins);
@@ -148,6 +203,7 @@ export function buildCorrectionPage(
       charactersChanged,
       hyphensJoined: joins.filter((join) => !join.keptHyphen).length,
       hyphensKept: joins.filter((join) => join.keptHyphen).length,
+      ...(llm ? { rejectedParagraphs: flags.length, flag: flagSummary(flags) } : {}),
     },
   };
 }
@@ -157,6 +213,15 @@ function hyphenNotes(joins: readonly ParagraphJoin[]): string {
   return joins
     .map((join) => `line-end "${join.left}" + "${join.right}" -> "${join.joined}" (${join.keptHyphen ? 'hyphen kept' : 'joined'}: ${join.reason})`)
     .join('; ');
+}
+
+/**
+ * The report.csv cell of a page's flags: "" when none, else what was refused where, e.g.
+ * "kept OCR text: b2p1 empty; b4p3 too_many_changes".
+ */
+export function flagSummary(flags: readonly CorrectionFlag[]): string {
+  if (flags.length === 0) return '';
+  return `kept OCR text: ${flags.map((flag) => `b${flag.blockNum}p${flag.parNum} ${flag.reason}`).join('; ')}`;
 }
 
 /** A paragraph is one line: models sometimes keep the printed line breaks. */

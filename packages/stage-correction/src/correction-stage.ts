@@ -1,20 +1,21 @@
 import { type CorrectionPage, CorrectionPageSchema, OCR_STAGE, type OcrPage, SOURCE_STAGE } from '@bookpipe/contracts';
-import { BaseStage, processPages, type StageContext, type StageStats } from '@bookpipe/core';
+import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import {
   bookVocabulary,
   checkPageImageOptions,
   type LlmPagePlan,
-  pageImage,
+  llmPageImage,
   type ResolvedLlm,
   resolveLlm,
   runLlmPages,
   type StageLlmOptions,
 } from '@bookpipe/stage-kit';
 import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
+import { checkAnswerCheckOptions, DEFAULT_MAX_CHANGE_SHARE } from './answer-check.js';
 import { type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
 import { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
-import { buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
-import { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';
+import { answerRejections, buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
+import { type BookFacts, CORRECTION_SYSTEM_PROMPT, correctionRetryPrompt, correctionUserPrompt } from './prompts/correction-prompt.js';
 
 type CorrectionContext = StageContext<CorrectionPage, CorrectionPageMetrics>;
 
@@ -26,8 +27,9 @@ export interface CorrectionStageOptions {
    */
   llm?: StageLlmOptions | false;
   /**
-   * Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG).
-   * @default 1024
+   * Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG; encoded
+   * once per run and shared by retries and by the label stage through the client).
+   * @default the provider's size (`imageSizeRule`: 1568 px long side for Anthropic, 768 px short side for OpenAI, else 1024 px)
    */
   imageMaxSide?: number;
   /** JPEG quality of the page image sent. @default 80 */
@@ -42,6 +44,16 @@ export interface CorrectionStageOptions {
   temperature?: number;
   /** Word list of the de-hyphenation pass. @default englishLexicon() (SCOWL, every English dialect) */
   lexicon?: Lexicon;
+  /**
+   * Largest share of a paragraph's characters the model may change (edit distance over the length of
+   * the text it was given). A page whose answer changes more, or empties a paragraph, is asked once
+   * more with the reasons; a paragraph still refused keeps its OCR text and the page is flagged
+   * (`flags` in the page file, `rejectedParagraphs` and `flag` in report.csv).
+   * @default 0.15
+   */
+  maxChangeShare?: number;
+  /** Characters any paragraph may have changed whatever its length, so short lines can be fixed. @default 3 */
+  minChangeAllowed?: number;
   /** Pages de-hyphenated at once in deterministic mode (CPU only, no I/O wait worth more). @default 4 */
   concurrency?: number;
 }
@@ -74,6 +86,7 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
   constructor(options: CorrectionStageOptions = {}) {
     super();
     checkPageImageOptions('correction', { maxSide: options.imageMaxSide, quality: options.imageQuality });
+    checkAnswerCheckOptions('correction', options);
     if (options.maxOutputTokens !== undefined && !(Number.isInteger(options.maxOutputTokens) && options.maxOutputTokens >= 1)) {
       throw new TypeError(`[correction] \`maxOutputTokens\` must be an integer >= 1, got ${options.maxOutputTokens}`);
     }
@@ -112,13 +125,17 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
     return this.#runLlm(ctx, llm, prepare);
   }
 
-  #runLlm(
+  async #runLlm(
     ctx: CorrectionContext,
     llm: ResolvedLlm,
     prepare: (page: number) => Promise<{ ocr: OcrPage; paragraphs: ReturnType<typeof prepareParagraphs> }>,
   ): Promise<StageStats> {
     const o = this.#options;
-    return runLlmPages(ctx, {
+    const check = { maxChangeShare: o.maxChangeShare, minChangeAllowed: o.minChangeAllowed };
+    const book = await bookFacts(ctx);
+    // Counted across pages, so the stage warns once rather than once a page.
+    const flagged = { pages: 0, paragraphs: 0 };
+    const stats = await runLlmPages(ctx, {
       llm,
       prepare: async (page): Promise<LlmPagePlan<CorrectionAnswer, CorrectionPage, CorrectionPageMetrics>> => {
         const t0 = performance.now();
@@ -130,25 +147,65 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
         }
         const pageJson = correctionPromptJson(ocr, paragraphs);
         const characters = paragraphs.reduce((sum, paragraph) => sum + paragraph.text.length, 0);
+        const system = { role: 'system' as const, content: CORRECTION_SYSTEM_PROMPT };
+        const request = {
+          messages: [system, { role: 'user' as const, content: correctionUserPrompt(pageJson, book) }],
+          images: [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
+          responseSchema: correctionResponseSchemaFor(ocr),
+          maxTokens: o.maxOutputTokens ?? Math.min(8192, 1024 + Math.ceil(characters / 2)),
+          ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
+        };
         return {
           llm: {
-            request: {
-              messages: [
-                { role: 'system', content: CORRECTION_SYSTEM_PROMPT },
-                { role: 'user', content: correctionUserPrompt(pageJson) },
-              ],
-              images: [pageImage(ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
-              responseSchema: correctionResponseSchemaFor(ocr),
-              maxTokens: o.maxOutputTokens ?? Math.min(8192, 1024 + Math.ceil(characters / 2)),
-              ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
+            request,
+            review: (value) => {
+              const refused = answerRejections(paragraphs, CorrectionAnswerSchema.parse(value), check);
+              if (refused.length === 0) return undefined;
+              return { ...request, messages: [system, { role: 'user' as const, content: correctionRetryPrompt(pageJson, book, refused) }] };
             },
-            finish: (value, result) => {
-              const built = buildCorrectionPage(page, paragraphs, { answer: CorrectionAnswerSchema.parse(value), model: result.model });
+            finish: (value, result, previous) => {
+              const built = buildCorrectionPage(
+                page,
+                paragraphs,
+                {
+                  answer: CorrectionAnswerSchema.parse(value),
+                  ...(previous === undefined ? {} : { previous: CorrectionAnswerSchema.parse(previous) }),
+                  model: result.model,
+                },
+                new Date(),
+                check,
+              );
+              if (built.data.flags.length > 0) {
+                flagged.pages += 1;
+                flagged.paragraphs += built.data.flags.length;
+              }
               return { data: built.data, metrics: built.metrics };
             },
           },
         };
       },
     });
+    if (flagged.pages > 0) {
+      const message = `on ${flagged.pages} page(s) the model emptied or rewrote ${flagged.paragraphs} paragraph(s) twice; they keep their OCR text. See the "flag" column of correction/report.csv, or raise maxChangeShare if the scan needs heavier correction.`;
+      ctx.logger.warn(`correction: ${message}`, {
+        pages: flagged.pages,
+        paragraphs: flagged.paragraphs,
+        maxChangeShare: o.maxChangeShare ?? DEFAULT_MAX_CHANGE_SHARE,
+      });
+      // The CLI prints a stage event of type "<stage>:warning" with a message, once.
+      ctx.emit({ type: 'stage:event', stage: this.name, event: { type: 'correction:warning', message, pages: flagged.pages, paragraphs: flagged.paragraphs } });
+    }
+    return stats;
+  }
+}
+
+/** Title, author, year and language from the scan's metadata.json, when known; nothing when it cannot be read. */
+async function bookFacts(ctx: CorrectionContext): Promise<BookFacts> {
+  try {
+    const { title, author, year, language } = await ctx.scan.readMetadata();
+    return { title, author, year, language };
+  } catch (error) {
+    ctx.logger.warn('correction: metadata.json unreadable; the prompt names no book', { error: describeError(error) });
+    return {};
   }
 }

@@ -1,4 +1,11 @@
+export {
+  type AnswerCheckOptions,
+  checkParagraphAnswer,
+  DEFAULT_MAX_CHANGE_SHARE,
+  DEFAULT_MIN_CHANGE_ALLOWED,
+  type ParagraphRejection,
+} from './answer-check.js';
 export { CORRECTION_SCHEMA_NAME, type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
 export { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
 export { CorrectionStage, type CorrectionStageOptions } from './correction-stage.js';
-export { CORRECTION_SYSTEM_PROMPT, correctionUserPrompt } from './prompts/correction-prompt.js';
+export { type BookFacts, CORRECTION_SYSTEM_PROMPT, correctionRetryPrompt, correctionUserPrompt } from './prompts/correction-prompt.js';

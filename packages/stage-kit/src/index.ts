@@ -1,6 +1,7 @@
 // The kit for stages that call an LLM: everything the correction and label stages share, and what a
 // user's own LLM stage needs, so that no stage imports another stage.
 
+export { IMAGE_SIZE_RULES, type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
 export { LLM_REQUEST_FAILED, type LlmPageJob, type LlmPagePlan, llmMetrics, type PageOutput, type RunLlmPagesOptions, runLlmPages } from './llm-pages.js';
 export {
   API_KEY_VARIABLES,
@@ -15,6 +16,7 @@ export {
   type StageLlmOptions,
 } from './llm-settings.js';
 export { bookVocabulary } from './ocr-input.js';
-export { checkPageImageOptions, type PageImageOptions, pageImage, pageImageJpeg } from './page-image.js';
-export { itemsOf, pinItems, pinProperty, replaceProperty } from './pinned-schema.js';
+export { checkPageImageOptions, llmPageImage, type PageImageOptions, pageImage, pageImageJpeg } from './page-image.js';
+export { PageImageCache, pageImageCacheFor } from './page-image-cache.js';
+export { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from './pinned-schema.js';
 export { relativeBox } from './relative-box.js';

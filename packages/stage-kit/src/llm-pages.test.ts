@@ -164,4 +164,82 @@ describe('runLlmPages', () => {
     expect(failed.size).toBe(0);
     expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 0, aborted: true });
   });
+
+  it('review: a refused answer is asked once more; finish gets the retry with the first answer, and the page pays for both', async () => {
+    const { provider, state } = fakeModel();
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved } = memoryContext([1, 2]);
+    const seen: Array<[string, string | undefined]> = [];
+    const stats = await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (page): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
+        llm: {
+          request: { messages: [{ role: 'user', content: `page ${page}` }], responseSchema: schema as never },
+          // Page 1's first answer is refused (every review refuses it: the retry must not loop).
+          review: (value) => (value.text === 'PAGE 1' ? { messages: [{ role: 'user', content: 'page 1 again' }], responseSchema: schema as never } : undefined),
+          finish: (value, _result, previous) => {
+            seen.push([value.text, previous?.text]);
+            return { data: { text: value.text }, metrics: { letters: value.text.length } };
+          },
+        },
+      }),
+    });
+    expect(stats).toMatchObject({ pagesProcessed: 2, pagesFailed: 0 });
+    expect(state.sent).toEqual(['proof_0001', 'proof_0001_review', 'proof_0002']);
+    expect(seen).toEqual([
+      ['PAGE 1 AGAIN', 'PAGE 1'],
+      ['PAGE 2', undefined],
+    ]);
+    expect(saved.get(1)!.metrics).toMatchObject({ attempts: 2, costUsd: 0.02, promptTokens: 20, completionTokens: 10 });
+    expect(saved.get(2)!.metrics).toMatchObject({ attempts: 1, costUsd: 0.01 });
+    expect(stats.totalCostUsd).toBeCloseTo(0.03, 6);
+  });
+
+  it('review: when the retry gets no usable answer, finish gets the first answer alone (still paid for both)', async () => {
+    const { provider } = fakeModel([]);
+    // The retry's answer violates the schema: the client gives up on it (maxRetries 0).
+    const refusing: LlmProvider = {
+      ...provider,
+      send: (call, context) =>
+        call.id.endsWith('_review')
+          ? Promise.resolve({ output: { value: { wrong: true } }, usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 }, costUsd: 0.01 })
+          : provider.send(call, context),
+    };
+    const client = new LlmBatchClient({ provider: refusing, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved } = memoryContext([1]);
+    await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
+        llm: {
+          request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
+          review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
+          finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
+        },
+      }),
+    });
+    expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1|undefined' });
+    expect(saved.get(1)!.metrics).toMatchObject({ attempts: 2, costUsd: 0.02 });
+  });
+
+  it('review: a run stopped during the follow-up still saves the page from its first answer, already paid for', async () => {
+    const controller = new AbortController();
+    const { provider, state } = fakeModel([], () => {
+      if (state.sent.at(-1)?.endsWith('_review')) controller.abort();
+    });
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved } = memoryContext([1], controller.signal);
+    await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
+        llm: {
+          request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
+          review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
+          finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
+        },
+      }),
+    });
+    expect(state.sent).toEqual(['proof_0001', 'proof_0001_review']);
+    expect(saved.get(1)?.data).toEqual({ text: 'PAGE 1|undefined' });
+    expect(saved.get(1)?.metrics).toMatchObject({ attempts: 1, costUsd: 0.01 });
+  });
 });

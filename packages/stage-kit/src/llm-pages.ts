@@ -15,10 +15,18 @@ export interface LlmPageJob<Value, Output = unknown, Metrics extends BasePageMet
   /** The request, without `id`, `model` and `metadata`, which the loop sets. */
   request: Pick<LlmRequest, 'messages' | 'images' | 'responseSchema' | 'maxTokens' | 'temperature'>;
   /**
+   * Looks at the first schema-valid answer before it is used, for what a schema cannot say (an
+   * answer that empties or rewrites what it should only correct). Returns the request to send once
+   * more (typically the same one with the reasons stated), or undefined to keep the answer. The page
+   * is asked again at most once: `finish` gets the retry's answer with the first one as `previous`,
+   * or the first answer alone when the retry got no usable answer.
+   */
+  review?: (value: Value) => LlmPageJob<Value, Output, Metrics>['request'] | undefined;
+  /**
    * Turns the answer (already valid against `request.responseSchema`) into the page file and its
    * quality metrics. Throwing fails this page only.
    */
-  finish: (value: Value, result: LlmSuccess<Value, number>) => PageOutput<Output, Metrics> | Promise<PageOutput<Output, Metrics>>;
+  finish: (value: Value, result: LlmSuccess<Value, number>, previous?: Value) => PageOutput<Output, Metrics> | Promise<PageOutput<Output, Metrics>>;
 }
 
 /** How one page will be produced: through the model, or directly (a page with nothing to ask about). */
@@ -87,51 +95,55 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
       const plan = await options.prepare(page, signal);
       if ('direct' in plan) return { data: plan.direct.data, metrics: untyped(plan.direct.metrics) };
       const id = `${idPrefix}_${String(page).padStart(4, '0')}`;
-      let result: LlmResult<Value, number> | undefined;
-      // A graceful stop (ctx.cancel) lets a request already sent finish and be saved, so it is not paid
-      // twice; but nothing new goes out: a request still queued (or waiting to retry) is dropped, and
-      // the page stays remaining.
-      const notSent = new AbortController();
-      let sending = false;
-      const dropIfWaiting = () => {
-        if (!sending) notSent.abort(ctx.cancel.reason);
-      };
-      if (ctx.cancel.aborted) dropIfWaiting();
-      else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
-      const summary = await client.processBatch<Value, number>([{ ...plan.llm.request, id, model, metadata: page }], {
-        signal: AbortSignal.any([signal, notSent.signal]),
-        onEvent: (event) => {
-          if (event.type === 'started') sending = true;
-          else if (event.type === 'retrying') {
-            sending = false;
-            if (ctx.cancel.aborted) dropIfWaiting();
-          }
-          if (!FORWARDED_EVENTS.has(event.type)) return;
-          if (event.type === 'throttled') {
-            const key = JSON.stringify(event);
-            if (key === lastThrottle) return;
-            lastThrottle = key;
-          }
-          ctx.emit({ type: 'stage:event', stage, event: 'id' in event ? { ...event, page } : { ...event } });
-        },
-        onResult: (r) => {
-          result = r;
-        },
-      });
-      ctx.cancel.removeEventListener('abort', dropIfWaiting);
-      if (result === undefined && summary.stopped) {
-        // The provider refused the key or the quota, or asked to wait past the run: no page can get an
-        // answer now. Fatal for the stage (processPages), so this page and every unfinished one stay
-        // remaining for a rerun, and the one message is shown once rather than once per page.
-        throw new BookpipeError(ErrorCode.SERVICE_STOPPED, summary.stopped.message, {
-          details: { scanId: ctx.scan.scanId, stage, page, code: summary.stopped.code, status: summary.stopped.status, costUsd: summary.costUsd },
+      const send = async (request: LlmPageJob<Value>['request'], requestId: string): Promise<LlmResult<Value, number>> => {
+        let result: LlmResult<Value, number> | undefined;
+        // A graceful stop (ctx.cancel) lets a request already sent finish and be saved, so it is not paid
+        // twice; but nothing new goes out: a request still queued (or waiting to retry) is dropped, and
+        // the page stays remaining.
+        const notSent = new AbortController();
+        let sending = false;
+        const dropIfWaiting = () => {
+          if (!sending) notSent.abort(ctx.cancel.reason);
+        };
+        if (ctx.cancel.aborted) dropIfWaiting();
+        else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
+        const summary = await client.processBatch<Value, number>([{ ...request, id: requestId, model, metadata: page }], {
+          signal: AbortSignal.any([signal, notSent.signal]),
+          onEvent: (event) => {
+            if (event.type === 'started') sending = true;
+            else if (event.type === 'retrying') {
+              sending = false;
+              if (ctx.cancel.aborted) dropIfWaiting();
+            }
+            if (!FORWARDED_EVENTS.has(event.type)) return;
+            if (event.type === 'throttled') {
+              const key = JSON.stringify(event);
+              if (key === lastThrottle) return;
+              lastThrottle = key;
+            }
+            ctx.emit({ type: 'stage:event', stage, event: 'id' in event ? { ...event, page } : { ...event } });
+          },
+          onResult: (r) => {
+            result = r;
+          },
         });
-      }
-      if (result === undefined) {
-        // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
-        throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);
-      }
-      logRequest(ctx, page, result);
+        ctx.cancel.removeEventListener('abort', dropIfWaiting);
+        if (result === undefined && summary.stopped) {
+          // The provider refused the key or the quota, or asked to wait past the run: no page can get an
+          // answer now. Fatal for the stage (processPages), so this page and every unfinished one stay
+          // remaining for a rerun, and the one message is shown once rather than once per page.
+          throw new BookpipeError(ErrorCode.SERVICE_STOPPED, summary.stopped.message, {
+            details: { scanId: ctx.scan.scanId, stage, page, code: summary.stopped.code, status: summary.stopped.status, costUsd: summary.costUsd },
+          });
+        }
+        if (result === undefined) {
+          // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
+          throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);
+        }
+        logRequest(ctx, page, result);
+        return result;
+      };
+      const result = await send(plan.llm.request, id);
       if (!result.ok) {
         const cost = result.costUsd === null ? 'unknown cost' : `$${result.costUsd.toFixed(6)}`;
         throw new BookpipeError(
@@ -141,8 +153,23 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
           { details: { scanId: ctx.scan.scanId, stage, page, ...result.error, costUsd: result.costUsd, unpricedAttempts: result.unpricedAttempts } },
         );
       }
-      const output = await plan.llm.finish(result.value, result);
-      return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+      const again = plan.llm.review?.(result.value);
+      if (again === undefined) {
+        const output = await plan.llm.finish(result.value, result);
+        return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+      }
+      // The review refused part of the answer: ask once more. Both requests are paid, so both count.
+      let retry: LlmResult<Value, number>;
+      try {
+        retry = await send(again, `${id}_review`);
+      } catch (error) {
+        // Stopped before the retry's answer: keep the first answer, already paid for, rather than lose it.
+        if (!(error instanceof BookpipeError && error.code === ErrorCode.ABORTED)) throw error;
+        const output = await plan.llm.finish(result.value, result);
+        return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+      }
+      const output = retry.ok ? await plan.llm.finish(retry.value, retry, result.value) : await plan.llm.finish(result.value, result);
+      return { data: output.data, metrics: untyped({ ...output.metrics, ...addLlmMetrics(llmMetrics(result), llmMetrics(retry)) }) };
     },
   });
 }
@@ -161,6 +188,23 @@ export function llmMetrics(result: LlmResult): Omit<LlmPageMetrics, 'pageNum'> {
     queueSeconds: result.queueMs / 1000,
     executionSeconds: result.executionMs / 1000,
     ...(result.ttftMs === undefined ? {} : { ttftSeconds: result.ttftMs / 1000 }),
+  };
+}
+
+/** The bookkeeping of two requests for one page: times, tokens, attempts and cost added up (cost null when either is unknown). */
+function addLlmMetrics(a: Omit<LlmPageMetrics, 'pageNum'>, b: Omit<LlmPageMetrics, 'pageNum'>): Omit<LlmPageMetrics, 'pageNum'> {
+  const add = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  return {
+    processingTimeSeconds: a.processingTimeSeconds + b.processingTimeSeconds,
+    costUsd: add(a.costUsd, b.costUsd),
+    attempts: a.attempts + b.attempts,
+    model: b.model,
+    provider: b.provider,
+    promptTokens: add(a.promptTokens, b.promptTokens),
+    completionTokens: add(a.completionTokens, b.completionTokens),
+    queueSeconds: a.queueSeconds + b.queueSeconds,
+    executionSeconds: a.executionSeconds + b.executionSeconds,
+    ...(a.ttftSeconds === undefined ? {} : { ttftSeconds: a.ttftSeconds }),
   };
 }
 

@@ -2,6 +2,9 @@ import { SOURCE_STAGE } from '@bookpipe/contracts';
 import { type BookStorage, openStageInput } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
 import sharp from 'sharp';
+import { type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
+import type { ResolvedLlm } from './llm-settings.js';
+import { pageImageCacheFor } from './page-image-cache.js';
 
 export interface PageImageOptions {
   /**
@@ -32,12 +35,35 @@ export function pageImage(scan: BookStorage, page: number, options: PageImageOpt
 
 /** The JPEG bytes `pageImage` sends. */
 export async function pageImageJpeg(scan: BookStorage, page: number, options: PageImageOptions = {}): Promise<Uint8Array> {
-  const maxSide = options.maxSide ?? 1024;
+  return encodePageImage(scan, page, { maxSide: options.maxSide ?? 1024 }, options.quality ?? 80, options.rotation ?? 0);
+}
+
+/**
+ * A source page as an LLM request image at the size the stage's provider reads (`imageSizeRule`:
+ * 1568 px long side for Anthropic, OpenAI's 2048 box and 768 px short side, else 1024 px; `maxSide`
+ * overrides it), encoded once and shared through the client's `PageImageCache` by every stage and
+ * every attempt that sends it.
+ */
+export function llmPageImage(llm: ResolvedLlm, scan: BookStorage, page: number, options: PageImageOptions = {}): LlmImage {
+  const rule = imageSizeRule(llm.client.options.provider.name, options.maxSide);
+  const quality = options.quality ?? 80;
+  const rotation = options.rotation ?? 0;
+  const key = [scan.dir, page, JSON.stringify(rule), quality, rotation].join('|');
+  const cache = pageImageCacheFor(llm.client);
+  return { mediaType: 'image/jpeg', load: () => cache.get(key, () => encodePageImage(scan, page, rule, quality, rotation)) };
+}
+
+async function encodePageImage(scan: BookStorage, page: number, rule: ImageSizeRule, quality: number, rotation: number): Promise<Uint8Array> {
   const png = await openStageInput(scan, SOURCE_STAGE).loadBytes(page);
+  const meta = await sharp(png).metadata();
+  // Sized after turning: a quarter turn swaps the sides.
+  const quarter = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  const [width, height] = quarter ? [meta.height, meta.width] : [meta.width, meta.height];
+  const target = imageTargetSize(width, height, rule);
   const jpeg = await sharp(png)
-    .rotate(options.rotation ?? 0)
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: options.quality ?? 80 })
+    .rotate(rotation)
+    .resize({ width: target.width, height: target.height, fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality })
     .toBuffer();
   return new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
 }

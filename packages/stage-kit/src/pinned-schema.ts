@@ -43,3 +43,24 @@ export function itemsOf(object: JsonSchema, property: string): JsonSchema {
   if (!isNode(items)) throw new TypeError(`itemsOf: property "${property}" is not an array with an items schema`);
   return items;
 }
+
+/**
+ * `schema` without its `description`s, at every depth. For the per-position copies of `pinItems`:
+ * the generic `items` next to them keeps the descriptions, so the model reads each once, not once a
+ * block or paragraph (the schema is sent, and on Anthropic billed, with every request).
+ */
+export function withoutDescriptions(schema: JsonSchema): JsonSchema {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (!isNode(value)) return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key, v]) => !(key === 'description' && typeof v === 'string'))
+        .map(([key, v]) => [
+          key,
+          key === 'properties' && isNode(v) ? Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, strip(sub)])) : strip(v),
+        ]),
+    );
+  };
+  return strip(schema) as JsonSchema;
+}

@@ -12,7 +12,7 @@ export {
   toRoman,
 } from './page-number-text.js';
 export { writePageNumbers } from './page-numbers-file.js';
-export { LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
+export { BLOCK_CLASS_DEFINITIONS, LABEL_SYSTEM_PROMPT, labelUserPrompt } from './prompts/label-prompt.js';
 export {
   type PageNumberReading,
   type ReconciledPageNumber,

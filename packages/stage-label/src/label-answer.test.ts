@@ -1,7 +1,9 @@
-import { LabelPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { BLOCK_CLASSES, LabelPageSchema, type OcrPage } from '@bookpipe/contracts';
+import { anthropic, LlmBatchClient, type LlmResult, openaiCompatible } from '@bookpipe/llm-batch';
+import { type FakeProvider, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
-import { type LabelAnswer, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
+import { BLOCK_CLASS_REF, type LabelAnswer, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
 
 /** A page of three blocks (numbers 1, 2, 4: OCR numbering may skip), for the schema's shape only. */
@@ -36,7 +38,45 @@ describe('labelResponseSchemaFor', () => {
     const blocks = (schema.properties as Record<string, JsonSchemaNode>).blocks;
     expect(blocks).toMatchObject({ minItems: 3, maxItems: 3 });
     expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual([1, 2, 4]);
-    expect(blocks?.prefixItems?.[0]?.properties?.classification?.enum).toHaveLength(32);
+    expect(blocks?.prefixItems?.[0]?.properties?.classification).toEqual({ $ref: BLOCK_CLASS_REF });
+    expect(blocks?.items?.properties?.classification).toEqual({ $ref: BLOCK_CLASS_REF });
+    // Descriptions once, in the generic items schema, not in every block's copy.
+    expect(JSON.stringify(blocks?.items)).toContain('"description"');
+    expect(JSON.stringify(blocks?.prefixItems)).not.toContain('"description"');
+  });
+
+  it('defines the 32 block classes once, whatever the number of blocks', () => {
+    const many: OcrPage = { ...page, blocks: Array.from({ length: 60 }, (_, i) => ({ ...page.blocks[0]!, blockNum: i + 1 })) };
+    const { schema } = labelResponseSchemaFor(many);
+    const text = JSON.stringify(schema);
+    expect(text.split('"CHAPTER_HEADING"')).toHaveLength(2);
+    expect((schema.$defs as { BlockClass: { enum: string[] } }).BlockClass.enum).toEqual([...BLOCK_CLASSES]);
+  });
+});
+
+describe.each([
+  ['openai', (fake: FakeProvider) => openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey: 'test' })],
+  ['anthropic', (fake: FakeProvider) => anthropic({ baseURL: fake.anthropicBaseURL, apiKey: 'test' })],
+])('the $ref schema through the batch client (%s adapter, fake provider)', (_name, providerFor) => {
+  it('goes out with its $defs, and the client validates answers against it: a known class is taken, an unknown one refused', async () => {
+    await using fake = await startFakeProvider({
+      respond: (request) => ({
+        json: answer({
+          blocks: [1, 2, 4].map((blockNum) => ({ blockNum, classification: request.attempt === 1 ? 'SIDEBAR' : 'FOOTNOTE', confidence: 0.9 })) as never,
+        }),
+      }),
+    });
+    const client = new LlmBatchClient({ provider: providerFor(fake), maxRetries: 1, retryBaseDelayMs: 1 });
+    const results: LlmResult[] = [];
+    await client.processBatch(
+      [{ id: 'label_0009', model: 'm', messages: [{ role: 'user', content: 'label' }], responseSchema: labelResponseSchemaFor(page), maxTokens: 500 }],
+      {
+        onResult: (result) => void results.push(result),
+      },
+    );
+    expect(fake.requests[0]!.schema).toMatchObject({ $defs: { BlockClass: { enum: [...BLOCK_CLASSES] } } });
+    expect(results[0]).toMatchObject({ ok: true, attempts: 2 });
+    expect((results[0] as { value: LabelAnswer }).value.blocks.map((b) => b.classification)).toEqual(['FOOTNOTE', 'FOOTNOTE', 'FOOTNOTE']);
   });
 });
 

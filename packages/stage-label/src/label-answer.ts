@@ -1,4 +1,5 @@
 import {
+  BLOCK_CLASSES,
   BlockClassSchema,
   type LabelPage,
   type NumberingStyle,
@@ -7,8 +8,8 @@ import {
   PageNumberLocationSchema,
   PageRegionSchema,
 } from '@bookpipe/contracts';
-import { type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty } from '@bookpipe/stage-kit';
+import { type JsonSchema, type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
+import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/stage-kit';
 import { z } from 'zod';
 import { numeralStyle } from './page-number-text.js';
 
@@ -37,22 +38,42 @@ export type LabelAnswer = z.infer<typeof LabelAnswerSchema>;
 /** Name of the structured output (OpenAI `json_schema.name`, Anthropic tool name). */
 export const LABEL_SCHEMA_NAME = 'page_label';
 
-const GENERIC = toStrictJsonSchema(LabelAnswerSchema);
+/** Where the block classes are defined once in every label schema (`$defs`), for each block to `$ref`. */
+export const BLOCK_CLASS_REF = '#/$defs/BlockClass';
 
 /**
- * The response schema for one OCR page: `LabelAnswerSchema` (strict-mode compatible) with exactly the
- * page's blocks, in order (`prefixItems`, `minItems` = `maxItems`), each `blockNum` pinned with
- * `const`. Enforced locally by the batch client whatever the provider does.
+ * `LabelAnswerSchema` as strict JSON Schema, with the 32 block classes defined once under `$defs` and
+ * each block's `classification` a `$ref` to them. Repeated per block, the enum passed OpenAI's limit
+ * of 1,000 enum values in one schema at 31 blocks, and billed ~1.5 KB of tool schema a block on Anthropic.
+ */
+function genericSchema(): JsonSchema {
+  const strict = toStrictJsonSchema(LabelAnswerSchema);
+  const blockItem = itemsOf(strict, 'blocks');
+  const classification = { $ref: BLOCK_CLASS_REF };
+  return {
+    ...replaceProperty(strict, 'blocks', (array) => ({ ...array, items: replaceProperty(blockItem, 'classification', () => classification) })),
+    $defs: { BlockClass: { type: 'string', enum: [...BLOCK_CLASSES], description: 'The class of a block, as defined in the instructions.' } },
+  };
+}
+
+const GENERIC = genericSchema();
+
+/**
+ * The response schema for one OCR page: `LabelAnswerSchema` (strict-mode compatible, the block
+ * classes once in `$defs`) with exactly the page's blocks, in order (`prefixItems`, `minItems` =
+ * `maxItems`), each `blockNum` pinned with `const`. Enforced locally by the batch client whatever the
+ * provider does.
  */
 export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
-  const blockItem = itemsOf(GENERIC, 'blocks');
+  // Descriptions once, in the generic items schema: not repeated for every block.
+  const positionItem = withoutDescriptions(itemsOf(GENERIC, 'blocks'));
   return {
     name: LABEL_SCHEMA_NAME,
     description: `Labels of scan page ${page.pageNumber}: its printed page number, region and a class for each given block.`,
     schema: replaceProperty(GENERIC, 'blocks', (array) =>
       pinItems(
         array,
-        page.blocks.map((block) => pinProperty(blockItem, 'blockNum', block.blockNum)),
+        page.blocks.map((block) => pinProperty(positionItem, 'blockNum', block.blockNum)),
       ),
     ),
   };

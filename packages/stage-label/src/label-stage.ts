@@ -1,6 +1,6 @@
 import { type LabelPage, LabelPageSchema, labelPageSchemaFor, OCR_STAGE, type OcrPage, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { checkPageImageOptions, type LlmPagePlan, pageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { checkPageImageOptions, type LlmPagePlan, llmPageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/stage-kit';
 import { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
 import { type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema, labelQuality } from './label-metrics.js';
@@ -18,7 +18,11 @@ export interface LabelStageOptions {
    * @default `{}` when an LLM is configured (`hasLlm(config)`: an API key or BOOKPIPE_BASE_URL), else `false`
    */
   llm?: StageLlmOptions | false;
-  /** Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG). @default 1024 */
+  /**
+   * Longest side in pixels of the page image sent with each request (downscaled with sharp, JPEG; encoded
+   * once per run and shared with the correction stage through the client). @default the provider's size
+   * (`imageSizeRule`: 1568 px long side for Anthropic, 768 px short side for OpenAI, else 1024 px)
+   */
   imageMaxSide?: number;
   /** JPEG quality of the page image sent. @default 80 */
   imageQuality?: number;
@@ -153,7 +157,7 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
                 { role: 'system', content: LABEL_SYSTEM_PROMPT },
                 { role: 'user', content: labelUserPrompt(labelPromptJson(ocr)) },
               ],
-              images: [pageImage(ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
+              images: [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
               responseSchema: labelResponseSchemaFor(ocr),
               maxTokens: o.maxOutputTokens ?? Math.min(8192, 512 + 40 * ocr.blocks.length),
               ...(o.temperature === undefined ? {} : { temperature: o.temperature }),

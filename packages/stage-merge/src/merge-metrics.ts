@@ -12,6 +12,8 @@ export const MergePageMetricsSchema = BasePageMetricsSchema.extend({
   blocksWithoutLabel: z.number().int().nonnegative(),
   /** Paragraphs with no correction entry while the correction stage was used. */
   paragraphsWithoutCorrection: z.number().int().nonnegative(),
+  /** Paragraphs whose model text the correction stage refused and that keep the OCR text (0 in journals written before the check). */
+  correctionRefused: z.number().int().nonnegative().default(0),
   printedPageNumber: z.string().nullable(),
   fromPrevious: z.boolean(),
   toNext: z.boolean(),
@@ -28,6 +30,7 @@ export const MergeReportSchema = MergePageMetricsSchema.pick({
   correctedParagraphs: true,
   blocksWithoutLabel: true,
   paragraphsWithoutCorrection: true,
+  correctionRefused: true,
   fromPrevious: true,
   toNext: true,
 });

@@ -59,8 +59,11 @@ describe('mergePage', () => {
       correctionNotes: 'merged lines',
     });
     expect(folio).toMatchObject({ text: '12', textSource: 'ocr', correctionMissing: true, correctionConfidence: null });
-    expect(counts).toMatchObject({ correctedParagraphs: 1, paragraphsWithoutCorrection: 1 });
+    expect(counts).toMatchObject({ correctedParagraphs: 1, paragraphsWithoutCorrection: 1, correctionRefused: 0 });
     expect(counts.unmatched).toEqual(['correction for paragraph 9/1']);
+    // Paragraphs whose model text the correction stage refused are counted from its flags.
+    const flags = [{ blockNum: 1, parNum: 1, reason: 'empty' as const, detail: 'emptied a paragraph of 16 characters' }];
+    expect(mergePage({ ocr: page(), correction: { ...correction, flags } }).counts.correctionRefused).toBe(1);
     expect(merged.inputs.correction).toBe('used');
   });
 

@@ -20,8 +20,8 @@ import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
  */
 export interface MergePageInputs {
   ocr: OcrPage;
-  /** The correction page (only its paragraphs are read). */
-  correction?: Pick<CorrectionPage, 'paragraphs'> | null;
+  /** The correction page (its paragraphs, and its flags for the counts). */
+  correction?: (Pick<CorrectionPage, 'paragraphs'> & Partial<Pick<CorrectionPage, 'flags'>>) | null;
   label?: LabelPage | null;
   /** This page's entry of the label stage's `page-numbers.json`, when there is one. */
   pageNumber?: PageNumberEntry;
@@ -43,6 +43,8 @@ export interface MergePageCounts {
   correctedParagraphs: number;
   blocksWithoutLabel: number;
   paragraphsWithoutCorrection: number;
+  /** Paragraphs whose model text the correction stage refused (they keep the OCR text): its page's flags. */
+  correctionRefused: number;
   /** Label and correction entries that name no block or paragraph of the OCR page (ignored). */
   unmatched: string[];
 }
@@ -81,6 +83,7 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
     correctedParagraphs: 0,
     blocksWithoutLabel: 0,
     paragraphsWithoutCorrection: 0,
+    correctionRefused: correction?.flags?.length ?? 0,
     unmatched: [],
   };
 

@@ -92,9 +92,9 @@ describe('MergeStage', () => {
     ]);
     const report = (await readFile(merge.filePath('report.csv'), 'utf8')).trim().split('\n');
     expect(report[0]).toBe(
-      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,fromPrevious,toNext',
+      'pageNum,printedPageNumber,blocks,paragraphs,ocrWords,correctedParagraphs,blocksWithoutLabel,paragraphsWithoutCorrection,correctionRefused,fromPrevious,toNext',
     );
-    expect(report[1]).toBe('1,,2,2,13,0,2,0,false,true');
+    expect(report[1]).toBe('1,,2,2,13,0,2,0,0,false,true');
     const book = BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8')));
     expect(book.inputs).toEqual({ correction: false, label: false });
     expect(book.title).toBe('Stormy');

@@ -190,6 +190,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
         correctedParagraphs: counts.correctedParagraphs,
         blocksWithoutLabel: counts.blocksWithoutLabel,
         paragraphsWithoutCorrection: counts.paragraphsWithoutCorrection,
+        correctionRefused: counts.correctionRefused,
         printedPageNumber: data.printedPageNumber,
         fromPrevious: continuation.fromPrevious,
         toNext: continuation.toNext,

@@ -13,7 +13,15 @@ export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
 export { renderPdf } from './render-pdf.js';
 export { type RunStageOptions, runStage } from './run-stage.js';
 export { smallPage, type WordConfidences } from './small-page.js';
-export { type SourcePage, scanWithSourcePages } from './source-pages.js';
+export { blankPagePng, type SourcePage, scanWithSourcePages } from './source-pages.js';
 export { type SquareMetrics, SquareMetricsSchema, type SquarePage, SquarePageSchema, SquareStage, type SquareStageOptions } from './square-stage.js';
+export {
+  anthropicToolProblems,
+  OPENAI_STRICT_LIMITS,
+  openaiStrictProblems,
+  type ResponseSchemaLike,
+  type SchemaFigures,
+  schemaFigures,
+} from './structured-output-limits.js';
 export { tempDir } from './temp-dir.js';
 export { bodyCer, cer, normalizeText, wordRecall } from './text-compare.js';

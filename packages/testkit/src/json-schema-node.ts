@@ -4,6 +4,8 @@
  */
 export interface JsonSchemaNode {
   $schema?: string;
+  $ref?: string;
+  $defs?: Record<string, JsonSchemaNode>;
   type?: string | string[];
   const?: unknown;
   enum?: unknown[];

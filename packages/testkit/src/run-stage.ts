@@ -3,7 +3,17 @@
  * record), without the pipeline's "already complete" skip, so that a test can run a stage again on
  * the same scan and see what a resumed or repeated run does.
  */
-import { type AnyStage, type BookStorage, type Config, createStageContext, type Logger, loadConfig, type StageStats, silentLogger } from '@bookpipe/core';
+import {
+  type AnyStage,
+  type BookStorage,
+  type Config,
+  createStageContext,
+  type Logger,
+  loadConfig,
+  type PipelineEvent,
+  type StageStats,
+  silentLogger,
+} from '@bookpipe/core';
 
 export interface RunStageOptions {
   /** Aborts the run (take no new page). @default never */
@@ -12,6 +22,8 @@ export interface RunStageOptions {
   config?: Config;
   /** @default silentLogger */
   logger?: Logger;
+  /** Receives the stage's events (`ctx.emit`), as a pipeline's `onEvent` would. @default dropped */
+  onEvent?: (event: PipelineEvent) => void;
 }
 
 export async function runStage(scan: BookStorage, stage: AnyStage, options: RunStageOptions = {}): Promise<StageStats> {
@@ -21,6 +33,7 @@ export async function runStage(scan: BookStorage, stage: AnyStage, options: RunS
     logger: options.logger ?? silentLogger,
     config: options.config ?? loadConfig({}),
     signal: options.signal ?? new AbortController().signal,
+    ...(options.onEvent ? { emit: options.onEvent } : {}),
   });
   const output = ctx.output;
   await stage.before(ctx);

@@ -28,3 +28,16 @@ export async function scanWithSourcePages<S extends BookStorage>(scan: S, pages:
   await source.checkpoint.markStageComplete({ stage: SOURCE_STAGE });
   return scan;
 }
+
+/**
+ * A plain white PNG of `width` × `height` pixels written to `file`, for tests that need a source page
+ * image but not its content (the LLM stages send it; the fake provider does not read it).
+ */
+export async function blankPagePng(file: string, width = 1600, height = 2400): Promise<string> {
+  // Loaded here, not at the top: most suites importing the testkit never make an image.
+  const { default: sharp } = await import('sharp');
+  await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .png()
+    .toFile(file);
+  return file;
+}

@@ -22,6 +22,7 @@ function correction(paragraphs: CorrectionPage['paragraphs']): CorrectionPage {
     model: 'test-model',
     paragraphs,
     totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 2 },
+    flags: [],
     createdAt: '2026-11-29T00:00:00Z',
   };
 }
@@ -53,6 +54,19 @@ describe('pageHtml', () => {
     // The word boxes' tooltips carry the words too, escaped.
     expect(doc).toContain('<title>&lt;script&gt;alert(1)&lt;/script&gt; (0.90)</title>');
     expect(doc).toContain('&quot;x&quot; &amp; &#39;y&#39;');
+  });
+
+  it("says which paragraphs kept their OCR text because the correction model's text was refused", () => {
+    const ocr = smallPage(2, [[['Tbe first paragraph.'], ['The second one.']]]);
+    const flagged = {
+      ...correction([]),
+      flags: [{ blockNum: 1, parNum: 2, reason: 'empty' as const, detail: 'emptied a paragraph of 15 characters' }],
+    };
+    const doc = pageHtml(buildPageModel(inputs({ ocr, correction: flagged })), ctx());
+    expect(doc).toContain(
+      `<p class="notice">The correction model's text was refused for 1 paragraph(s), which keep the OCR text: <a href="#box-b1-p2">block 1 ¶2</a> emptied (emptied a paragraph of 15 characters).</p>`,
+    );
+    expect(pageHtml(buildPageModel(inputs({ ocr, correction: correction([]) })), ctx())).not.toContain('was refused');
   });
 
   it('forbids remote loads and scripts in its Content-Security-Policy, and links nothing remote', () => {

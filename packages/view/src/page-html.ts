@@ -132,7 +132,18 @@ function notices(model: PageModel, ctx: PageContext): SafeHtml {
     model.failures.length > 0
       ? html`<p class="notice error">This page failed in ${model.failures.map((f) => f.stage).join(', ')}: see the facts above.</p>`
       : '';
-  return html`${missing}${failed}`;
+  const flags = model.correctionFlags;
+  const refused =
+    flags.length > 0
+      ? html`<p class="notice">The correction model's text was refused for ${flags.length} paragraph(s), which keep the OCR text: ${join(
+          flags.map(
+            (f) =>
+              html`<a href="#box-b${f.blockNum}-p${f.parNum}">block ${f.blockNum} ¶${f.parNum}</a> ${f.reason === 'empty' ? 'emptied' : 'rewritten'} (${f.detail})`,
+          ),
+          '; ',
+        )}.</p>`
+      : '';
+  return html`${missing}${failed}${refused}`;
 }
 
 function pager(model: PageModel, ctx: PageContext): SafeHtml {

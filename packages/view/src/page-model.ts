@@ -1,4 +1,4 @@
-import type { BBox, Continuation, CorrectionPage, LabelPage, MergePage, OcrPage } from '@bookpipe/contracts';
+import type { BBox, Continuation, CorrectionFlag, CorrectionPage, LabelPage, MergePage, OcrPage } from '@bookpipe/contracts';
 import { diffParagraph, hasChanges, type TextToken } from './text-diff.js';
 
 /** A stage's failure on one page, as its journal records it. */
@@ -80,6 +80,8 @@ export interface PageModel {
   rotation: number;
   failures: StageFailure[];
   unreadable: StageFailure[];
+  /** Paragraphs whose model text the correction stage refused (they show the OCR text). */
+  correctionFlags: CorrectionFlag[];
   /** Which inputs this page has. */
   has: { correction: boolean; label: boolean; merge: boolean };
   lowConfidence: number;
@@ -166,6 +168,7 @@ export function buildPageModel(inputs: PageInputs): PageModel {
     rotation: ocr?.rotation ?? 0,
     failures: inputs.failures,
     unreadable: inputs.unreadable,
+    correctionFlags: correction?.flags ?? [],
     has: { correction: correction !== undefined, label: label !== undefined, merge: merge !== undefined },
     lowConfidence,
   };

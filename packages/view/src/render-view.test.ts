@@ -69,6 +69,7 @@ describe('renderView on a scan in real storage', () => {
       model: 'gpt-test',
       paragraphs,
       totals: { paragraphs: paragraphs.length, corrected: 1, charactersChanged: 1 },
+      flags: [],
       createdAt: '2026-11-29T00:00:00Z',
     });
     await correction.savePage(

@@ -37,10 +37,13 @@ function promptPage(request: FakeRequest): PromptPage {
   return JSON.parse(line) as PromptPage;
 }
 
-/** A valid answer: every paragraph unchanged, except `edit` applied to the first paragraph of 20+ characters. */
+/**
+ * A valid answer: every paragraph unchanged, except `edit` applied to the first paragraph of 100+ characters
+ * (long enough for the 12 characters of " [corrected]" to stay within the stage's 15% change limit).
+ */
 function answerFor(request: FakeRequest, edit?: (text: string) => string): CorrectionAnswer {
   const page = promptPage(request);
-  const first = page.blocks.flatMap((b) => b.paragraphs.map((p) => ({ b, p }))).find(({ p }) => p.text.length >= 20);
+  const first = page.blocks.flatMap((b) => b.paragraphs.map((p) => ({ b, p }))).find(({ p }) => p.text.length >= 100);
   return {
     blocks: page.blocks.map((block) => ({
       blockNum: block.blockNum,

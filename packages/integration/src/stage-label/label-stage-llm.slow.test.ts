@@ -91,11 +91,11 @@ describe.skipIf(!hasEval)('LabelStage with a model, against the fake provider th
       const blocks = tools[0]!.input_schema.properties?.blocks;
       expect(blocks).toMatchObject({ minItems: page.blocks.length, maxItems: page.blocks.length });
       expect(blocks?.prefixItems?.map((b) => b.properties?.blockNum?.const)).toEqual(page.blocks.map((b) => b.blockNum));
-      // The image, downscaled; the blocks, numbered, with boxes and text.
+      // The image, downscaled to what Claude reads (1568 px on the long side); the blocks, numbered, with boxes and text.
       expect(request.images).toHaveLength(1);
       const image = await sharp(request.images[0]!.data).metadata();
       expect(image.format).toBe('jpeg');
-      expect(Math.max(image.width, image.height)).toBe(1024);
+      expect(Math.max(image.width, image.height)).toBe(1568);
       const sent = promptBlocks(request);
       expect(sent.map((b) => b.blockNum)).toEqual(page.blocks.map((b) => b.blockNum));
       for (const block of sent) {

@@ -45,7 +45,8 @@ export function scriptedModel(request: FakeRequest): FakeReply {
     const blocks = page.blocks.map((block) => ({
       blockNum: block.blockNum,
       paragraphs: (block.paragraphs ?? []).map((paragraph) => {
-        const mark = paragraph === longest;
+        // The correction stage refuses a change of more than 15% of a paragraph: mark only one long enough.
+        const mark = paragraph === longest && paragraph.text.length * 0.15 > CORRECTION_MARK.length + 1;
         return mark
           ? { parNum: paragraph.parNum, text: `${paragraph.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 }
           : { parNum: paragraph.parNum, text: null, notes: '', confidence: 0.95 };

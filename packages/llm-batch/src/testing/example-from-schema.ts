@@ -5,7 +5,9 @@ const isNode = (value: unknown): value is Node => typeof value === 'object' && v
 /**
  * A small value that satisfies a JSON Schema, for the fake provider's default answer: every
  * property filled in, arrays at their `minItems` (tuples from `prefixItems`), numbers at their
- * minimum, strings at their `minLength`, the first `enum` / `anyOf` option. It covers what
+ * minimum, strings at their `minLength`, the first `enum` / `anyOf` option, and null where a type
+ * allows null (a nullable text is the "nothing to change" answer: an empty string there would read as
+ * "delete this", which answer checks rightly refuse). It covers what
  * structured-output schemas use, not all of JSON Schema (no `pattern`, `not`, `if`).
  */
 export function exampleFromSchema(schema: unknown): unknown {
@@ -28,6 +30,7 @@ function build(schema: unknown, root: unknown, depth: number): unknown {
     return build(Object.assign({}, ...schema.allOf.filter(isNode)), root, depth + 1);
   }
   const declared = schema.type;
+  if (Array.isArray(declared) && declared.includes('null')) return null;
   const type = Array.isArray(declared) ? (declared.find((t) => t !== 'null') ?? declared[0]) : declared;
   switch (type) {
     case 'object': {

@@ -22,7 +22,7 @@ describe('exampleFromSchema', () => {
         },
         $defs: { item: { type: 'object', properties: { k: { type: 'string' } } } },
       }),
-    ).toEqual({ s: 'xxx', n: 0.5, i: 5, b: false, e: 'x', c: 7, nullable: '', any: 0, list: [{ k: '' }, { k: '' }], tuple: ['', 0] });
+    ).toEqual({ s: 'xxx', n: 0.5, i: 5, b: false, e: 'x', c: 7, nullable: null, any: 0, list: [{ k: '' }, { k: '' }], tuple: ['', 0] });
   });
 });
 

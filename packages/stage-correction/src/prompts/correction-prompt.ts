@@ -13,9 +13,64 @@ For every paragraph, compare the text with the image and answer:
 
 Correct only what the OCR engine got wrong: misread letters, digits and punctuation, words wrongly split or run together, stray marks read as characters, missing accents. Keep everything else exactly as printed: the author's spelling (old or unusual spellings stay), grammar, capitals, italic words' letters, footnote marks, and the order of the text. Never rephrase, modernise, translate, summarise or add text that is not printed. Do not move text between paragraphs, and do not drop a paragraph: when a paragraph is not text at all (noise from a picture or an edge), return it with text null and a note saying so.
 
+Typical OCR confusions, as "OCR text" -> "printed text" (check the image before changing anything; when the image shows the OCR text, keep it):
+- "rn" and "m": "modem" -> "modern", "comer" -> "corner"; "m" read as "rn": "rnore" -> "more".
+- Long s (ſ) read as "f" in old prints: "fome" -> "ſome", "moft" -> "moſt". Write the long s as printed, never a modern "s", and never change a real "f".
+- "ii", "ll" or "u" for an umlaut or an accent: "fiir" -> "für", "Ubung" -> "Übung", "cafe" -> "café".
+- "1" and "l", "0" and "O", "5" and "S": "1ife" -> "life", "l9l4" -> "1914", "0f" -> "of".
+- "tl" or "cl" for "d", "li" for "h", "vv" for "w": "tlie" -> "the", "olcl" -> "old", "vvhich" -> "which".
+- "c" and "e", "h" and "b": "tbe" -> "the", "tho" -> "the" only when the image shows "the".
+- A word split or run together: "some times" -> "sometimes" (when printed as one word), "inthe" -> "in the".
+- A stray mark read as a character (".", "'", "|") at a line end or in a margin: drop it when the image shows nothing there.
+
 Answer for every block and every paragraph given, in the same order, with the same blockNum and parNum.`;
 
-/** The user message: the task for this page and its OCR JSON (the image is attached after it). */
-export function correctionUserPrompt(pageJson: string): string {
-  return `OCR of this page (the page image is attached):\n${pageJson}`;
+/** What is known of the book, for the model to read its spelling and language right. */
+export interface BookFacts {
+  title?: string | null;
+  author?: string | null;
+  year?: number | null;
+  language?: string | null;
+}
+
+/** One line naming the book, or "" when nothing is known of it. */
+export function bookLine(book: BookFacts): string {
+  const parts = [
+    book.title ? `"${book.title}"` : '',
+    book.author ? `by ${book.author}` : '',
+    book.year ? `printed ${book.year}` : '',
+    book.language ? `language: ${book.language}` : '',
+  ].filter((part) => part !== '');
+  if (parts.length === 0) return '';
+  const old = book.year && book.year < 1850 ? ' Its spelling and letter forms are of its time: keep them.' : '';
+  return `The book: ${parts.join(', ')}.${old}\n`;
+}
+
+/** The user message: what is known of the book, then this page's OCR JSON (the image is attached after it). */
+export function correctionUserPrompt(pageJson: string, book: BookFacts = {}): string {
+  return `${bookLine(book)}OCR of this page (the page image is attached):\n${pageJson}`;
+}
+
+/** A paragraph of an answer that was refused, as the retry's prompt states it. */
+export interface RefusedParagraph {
+  blockNum: number;
+  parNum: number;
+  reason: string;
+  detail: string;
+}
+
+/**
+ * The user message of the one retry of a page whose answer emptied or rewrote paragraphs: the same
+ * page, with what was refused and why, after the page JSON (its line stays the first after the
+ * "attached" line, where tools read it).
+ */
+export function correctionRetryPrompt(pageJson: string, book: BookFacts, refused: readonly RefusedParagraph[]): string {
+  const lines = refused.map(
+    (r) => `- block ${r.blockNum} paragraph ${r.parNum}: ${r.reason === 'empty' ? 'the text was empty' : 'too much was changed'} (${r.detail})`,
+  );
+  return `${correctionUserPrompt(pageJson, book)}
+
+Your previous answer for this page was refused for these paragraphs:
+${lines.join('\n')}
+Answer again for the whole page. Correct only characters the OCR engine misread; answer text null for a paragraph that is right as it stands, never "" and never a rewritten or shortened paragraph.`;
 }

@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LlmBatchClient } from '@bookpipe/llm-batch';
+import { openScan } from '@bookpipe/storage';
+import { blankPagePng, scanWithSourcePages } from '@bookpipe/testkit';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { llmPageImage } from './page-image.js';
+import { PageImageCache, pageImageCacheFor } from './page-image-cache.js';
+
+const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
+
+describe('PageImageCache', () => {
+  it('makes each image once: a held image and one being made are shared', async () => {
+    const cache = new PageImageCache(1000);
+    let made = 0;
+    const make = async () => {
+      made += 1;
+      return bytes(10);
+    };
+    const [a, b] = await Promise.all([cache.get('p1', make), cache.get('p1', make)]);
+    expect(a).toBe(b);
+    await cache.get('p1', make);
+    expect(made).toBe(1);
+    expect(cache.stats).toEqual({ encoded: 1, reused: 2 });
+  });
+
+  it('keeps at most maxBytes, dropping the least recently used; an image larger than the cache is not kept', async () => {
+    const cache = new PageImageCache(25);
+    await cache.get('a', async () => bytes(10));
+    await cache.get('b', async () => bytes(10));
+    await cache.get('a', async () => bytes(10)); // a is now the most recent
+    await cache.get('c', async () => bytes(10)); // over 25: b goes
+    expect(cache.bytes).toBe(20);
+    let made = 0;
+    await cache.get('b', async () => {
+      made += 1;
+      return bytes(10);
+    });
+    expect(made).toBe(1);
+    await cache.get('huge', async () => bytes(100));
+    expect(cache.bytes).toBeLessThanOrEqual(25);
+  });
+
+  it('does not keep a failure: the next caller tries again', async () => {
+    const cache = new PageImageCache();
+    await expect(cache.get('x', async () => Promise.reject(new Error('disk')))).rejects.toThrow('disk');
+    await expect(cache.get('x', async () => bytes(3))).resolves.toHaveLength(3);
+  });
+});
+
+describe('llmPageImage', () => {
+  let root: string;
+  let scan: ReturnType<typeof openScan>;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-page-image-'));
+    const png = await blankPagePng(path.join(root, 'page.png'), 2480, 3508);
+    scan = await scanWithSourcePages(openScan({ root, scanId: 'book' }), [{ png }]);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const clientNamed = (name: string) => new LlmBatchClient({ provider: { name, redact: (t) => t, send: async () => Promise.reject(new Error('not sent')) } });
+  const size = async (data: Uint8Array) => {
+    const { width, height } = await sharp(data).metadata();
+    return { width, height };
+  };
+
+  it("sends each provider's size: 1568 px long side to Anthropic, 768 px short side to OpenAI, 1024 px elsewhere", async () => {
+    const load = (name: string) => {
+      const image = llmPageImage({ client: clientNamed(name), model: 'm' }, scan, 1);
+      return 'load' in image ? image.load() : image.data;
+    };
+    expect(await size(await load('anthropic'))).toEqual({ width: 1109, height: 1568 });
+    expect(await size(await load('openai'))).toEqual({ width: 768, height: 1086 });
+    expect(await size(await load('openai-compatible'))).toEqual({ width: 724, height: 1024 });
+  });
+
+  it('encodes a page once for every stage and attempt sharing the client; a quarter turn is sized after turning', async () => {
+    const client = clientNamed('anthropic');
+    const llm = { client, model: 'm' };
+    const loads = [llmPageImage(llm, scan, 1), llmPageImage(llm, scan, 1), llmPageImage(llm, scan, 1)].map((image) =>
+      'load' in image ? image.load() : image.data,
+    );
+    const [first, ...rest] = await Promise.all(loads);
+    for (const other of rest) expect(other).toBe(first);
+    expect(pageImageCacheFor(client).stats).toEqual({ encoded: 1, reused: 2 });
+    const turned = llmPageImage(llm, scan, 1, { rotation: 90 });
+    expect(await size(await ('load' in turned ? turned.load() : turned.data))).toEqual({ width: 1568, height: 1109 });
+    expect(pageImageCacheFor(client).stats.encoded).toBe(2);
+  });
+});
