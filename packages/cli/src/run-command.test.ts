@@ -6,7 +6,7 @@ import { ErrorCode, type PipelineResult, pipelineResult, type StageStats } from 
 import { memoryIo } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliNextSteps, printError } from './print-error.js';
-import { failureAdvice, pageFailureSummary, runCommand, runExitCode } from './run-command.js';
+import { failureAdvice, pageFailureSummary, runCommand, runConfig, runExitCode } from './run-command.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const evalDir = path.resolve(repoRoot, '../shared/eval');
@@ -75,6 +75,17 @@ describe('page failures: the cause once per stage, and the next step that can wo
       expect.stringMatching(/^That input page was refused/),
       'Run the same command again to retry the other failed pages: bookpipe run book.pdf',
     ]);
+  });
+});
+
+describe('--lang', () => {
+  it('sets the OCR languages over BOOKPIPE_OCR_LANG, and refuses what is no list of tesseract codes', () => {
+    expect(runConfig({ BOOKPIPE_OCR_LANG: 'fra' }, { lang: 'deu+lat' }).ocr.languages).toBe('deu+lat');
+    expect(runConfig({ BOOKPIPE_OCR_LANG: 'fra' }, {}).ocr.languages).toBe('fra');
+    expect(runConfig({}, {}).ocr.languages).toBeUndefined();
+    expect(() => runConfig({}, { lang: 'deu,lat' })).toThrow(
+      '--lang "deu,lat" is not a list of tesseract language codes. Give codes joined by "+", e.g. --lang deu+lat.',
+    );
   });
 });
 
