@@ -36,7 +36,8 @@ export function relation(a: Pick<Anchor, 'value' | 'pageIndex'>, b: Pick<Anchor,
 
 /**
  * The anchors of one style, among the clean numerals read in it (a repaired reading, "l7", is no
- * anchor). A clear reading (see `Page.clear`) needs one agreeing neighbour, a less sure one two.
+ * anchor). A clear reading (see `Page.clear`) needs one agreeing neighbour; a less sure one needs a
+ * neighbour at its very offset (two misreads rarely agree), or two agreements of the other kinds.
  * Agreement, from strongest to weakest:
  * - the same offset as one of the two nearest readings on either side, or as the nearest clear one
  *   (so that a misread between two correct pages does not leave them unconfirmed);
@@ -87,7 +88,7 @@ export function findAnchors(pages: readonly Page[], style: NumeralStyle, limits:
       const [a, b] = other.at < self.at ? [other, self] : [self, other];
       return relation(a, b, limits) === 'inserted' && unreadBetween(a, b);
     }).length;
-    if (same + plates >= (self.clear ? 1 : 2)) confirmed.add(k);
+    if (same + plates >= (self.clear || same >= 1 ? 1 : 2)) confirmed.add(k);
   });
   const gapped = new Set<number>();
   read.forEach((self, k) => {
