@@ -76,7 +76,8 @@ function discoverScans(): BenchScan[] {
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const scans = discoverScans().filter((s) => only.length === 0 || only.some((o) => s.scanId.includes(o)));
-const config = loadConfig({});
+// BOOKPIPE_OCR_LANG compares models (eng against each work's own); unset, the OCR stage guesses the language.
+const config = loadConfig({ BOOKPIPE_OCR_LANG: process.env.BOOKPIPE_OCR_LANG });
 const results: Array<{ scan: BenchScan; result: EvalResult; seconds: number }> = [];
 const t0 = performance.now();
 for (const bench of scans) {

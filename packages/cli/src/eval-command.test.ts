@@ -71,6 +71,10 @@ describe('bookpipe eval (in process)', () => {
     const json = memoryIo();
     expect(await main(['eval', 'tiny', '--truth', truth, '--root', root, '--json'], json)).toBe(0);
     expect(EvalResultSchema.parse(JSON.parse(json.out())).pages.map((p) => p.truth.key)).toEqual(['p001', 'p002']);
+    // --json writes eval.json too, and prints every figure it holds (blank truth pages included).
+    expect(JSON.parse(json.out())).toEqual(JSON.parse(await readFile(file, 'utf8')));
+    expect(JSON.parse(json.out()).overall.ocr.blankPages).toEqual({ pages: 0, hypothesisChars: 0, page: [] });
+    expect(json.err()).toContain(`eval.json: ${file}`);
   });
 
   it('an unknown scan: says how to make it', async () => {

@@ -31,11 +31,8 @@ export async function evalCommand(scanId: string, flags: EvalFlags, io: CliIo): 
     ignoreUnmatched: flags.ignoreUnmatched ?? false,
     plainTextScope: flags.truthScope,
   });
-  if (flags.json) {
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    io.stdout.write(formatEvalTable(result));
-    io.stderr.write(`eval.json: ${scan.stage(EVAL_FOLDER).filePath(EVAL_FILE)}\n`);
-  }
+  // Both forms write eval.json (every figure); the path goes to stderr so that --json's stdout stays pure JSON.
+  io.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatEvalTable(result));
+  io.stderr.write(`eval.json: ${scan.stage(EVAL_FOLDER).filePath(EVAL_FILE)}\n`);
   return ExitCode.OK;
 }

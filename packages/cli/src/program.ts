@@ -55,6 +55,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
       `OCR worker threads, at most the number of CPUs (${availableParallelism()} here); each holds about ${OCR_WORKER_MIB} MiB on a 300 DPI page (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)`,
       positiveInteger,
     )
+    .option('--lang <codes>', 'OCR language(s), tesseract codes joined by "+", e.g. deu+lat (default: BOOKPIPE_OCR_LANG, else guessed from the first pages)')
     .option('--clean', "remove the outputs of the run's stages first and start afresh")
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {

@@ -115,6 +115,17 @@ describe('--workers and the stop grace', () => {
   });
 });
 
+describe('--lang', () => {
+  it('sets the OCR languages over BOOKPIPE_OCR_LANG, and refuses what is no list of tesseract codes', () => {
+    expect(runConfig({ BOOKPIPE_OCR_LANG: 'fra' }, { lang: 'deu+lat' }).ocr.languages).toBe('deu+lat');
+    expect(runConfig({ BOOKPIPE_OCR_LANG: 'fra' }, {}).ocr.languages).toBe('fra');
+    expect(runConfig({}, {}).ocr.languages).toBeUndefined();
+    expect(() => runConfig({}, { lang: 'deu,lat' })).toThrow(
+      '--lang "deu,lat" is not a list of tesseract language codes. Give codes joined by "+", e.g. --lang deu+lat.',
+    );
+  });
+});
+
 describe('the exit code of a run comes from the pipeline result', () => {
   it('0 only when the result is ok; 1 for failed pages or a stage that did not run; 130 when stopped', () => {
     expect(runExitCode(result({ ocr: { status: 'done', stats: stats('ocr', [], 3) }, merge: { status: 'skipped', reason: 'already complete' } }))).toBe(0);

@@ -37,6 +37,8 @@ export interface RunFlags {
   baseUrl?: string;
   /** OCR worker threads. @default BOOKPIPE_OCR_WORKERS, else the number of CPUs */
   workers?: number;
+  /** OCR language(s), tesseract codes joined by "+" ("deu+lat"). @default BOOKPIPE_OCR_LANG, else guessed from the first pages */
+  lang?: string;
   /** Remove the outputs of the run's stages first. */
   clean?: boolean;
   /** One JSON PipelineEvent per line on stdout. */
@@ -59,6 +61,16 @@ export function capOcrWorkers(config: Config, cpus: number): { config: Config; n
   };
 }
 
+function checkLanguages(lang: string): string {
+  if (!/^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$/.test(lang)) {
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `--lang ${JSON.stringify(lang)} is not a list of tesseract language codes. Give codes joined by "+", e.g. --lang deu+lat.`,
+    );
+  }
+  return lang;
+}
+
 /** The environment's configuration with the command's flags over it (flags win). */
 export function runConfig(env: CliIo['env'], flags: RunFlags): Config {
   const base = loadConfig(env);
@@ -71,7 +83,11 @@ export function runConfig(env: CliIo['env'], flags: RunFlags): Config {
   return {
     ...base,
     root: flags.root ?? base.root,
-    ocr: { ...base.ocr, ...(flags.workers === undefined ? {} : { maxWorkers: flags.workers }) },
+    ocr: {
+      ...base.ocr,
+      ...(flags.workers === undefined ? {} : { maxWorkers: flags.workers }),
+      ...(flags.lang === undefined ? {} : { languages: checkLanguages(flags.lang) }),
+    },
     llm: {
       ...base.llm,
       ...(flags.provider === undefined ? {} : { provider: flags.provider }),

@@ -47,4 +47,9 @@ describe('loadConfig', () => {
   it('a base URL alone enables the LLM stages (local servers need no key)', () => {
     expect(hasLlm(loadConfig({ BOOKPIPE_BASE_URL: 'http://127.0.0.1:11434/v1' }))).toBe(true);
   });
+  it('reads the OCR languages (BOOKPIPE_OCR_LANG) and refuses what is no tesseract code', () => {
+    expect(loadConfig({ BOOKPIPE_OCR_LANG: 'deu+lat' }).ocr.languages).toBe('deu+lat');
+    expect(loadConfig({}).ocr.languages).toBeUndefined();
+    expect(() => loadConfig({ BOOKPIPE_OCR_LANG: '../deu' })).toThrow(/BOOKPIPE_OCR_LANG="..\/deu": tesseract language codes joined by "\+"/);
+  });
 });

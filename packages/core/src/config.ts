@@ -20,6 +20,14 @@ const EnvSchema = z.object({
   BOOKPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** OCR worker threads. Default: `os.availableParallelism()`, decided by the OCR stage. */
   BOOKPIPE_OCR_WORKERS: int(1).optional(),
+  /**
+   * OCR language(s), tesseract codes joined by "+" ("deu+lat"), each from the npm package
+   * `@tesseract.js-data/<code>`. Default: guessed from the first pages by the OCR stage.
+   */
+  BOOKPIPE_OCR_LANG: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$/, 'tesseract language codes joined by "+", such as "deu" or "deu+lat"')
+    .optional(),
   /** LLM provider: openai, anthropic, openrouter or ollama. Default: inferred from which API key is set. */
   BOOKPIPE_PROVIDER: z.enum(['openai', 'anthropic', 'openrouter', 'ollama']).optional(),
   /** Model name sent to the provider. */
@@ -48,7 +56,11 @@ export interface Config {
   /** Absolute or cwd-relative storage root. */
   root: string;
   logLevel: LogLevel;
-  ocr: { maxWorkers?: number };
+  ocr: {
+    maxWorkers?: number;
+    /** OCR language(s), "+"-separated tesseract codes (BOOKPIPE_OCR_LANG); unset: guessed by the OCR stage. */
+    languages?: string;
+  };
   llm: {
     provider?: ProviderName;
     model?: string;
@@ -90,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     root: e.BOOKPIPE_ROOT,
     logLevel: e.BOOKPIPE_LOG_LEVEL,
-    ocr: stripUndefined({ maxWorkers: e.BOOKPIPE_OCR_WORKERS }),
+    ocr: stripUndefined({ maxWorkers: e.BOOKPIPE_OCR_WORKERS, languages: e.BOOKPIPE_OCR_LANG }),
     llm: {
       ...stripUndefined({
         provider: e.BOOKPIPE_PROVIDER,

@@ -60,8 +60,18 @@ export const EvalPageSchema = z.object({
 });
 export type EvalPage = z.infer<typeof EvalPageSchema>;
 
-/** A stage's text over all its scored pages: total edits over total reference length. */
-export const OverallTextScoreSchema = z.object({ pages: count, raw: TextScoresSchema, normalized: TextScoresSchema });
+/**
+ * A stage's text over all its scored pages: total edits over total reference length. Pages whose truth
+ * text is empty (a blank page: reference length 0) are left out of `pages` and the rates (any text read
+ * there would count as an error rate of thousands of percent) and counted in `blankPages` instead.
+ */
+export const OverallTextScoreSchema = z.object({
+  pages: count,
+  raw: TextScoresSchema,
+  normalized: TextScoresSchema,
+  /** Pages whose normalised truth text is empty, and the characters the stage read on them (noise). Absent in files written before. */
+  blankPages: z.object({ pages: count, hypothesisChars: count, page: z.array(z.number().int().positive()) }).optional(),
+});
 
 export const ClassScoreSchema = ClassCountsSchema.extend({ precision: ratio.nullable(), recall: ratio.nullable() });
 

@@ -6,6 +6,7 @@ import { openScan } from '@bookpipe/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EvalResultSchema } from './eval-schema.js';
 import { EVAL_FILE, EVAL_FOLDER, evaluateScan, readEvalResult } from './evaluate-scan.js';
+import { formatEvalTable } from './format-table.js';
 
 function ocrPage(pageNumber: number, lines: string[]): OcrPage {
   const bbox: BBox = { x: 100, y: 100, width: 800, height: 40 * lines.length };
@@ -54,6 +55,26 @@ describe('evaluateScan and eval.json', () => {
     await writeFile(path.join(truth, 'page_0001.txt'), 'a careful investigation\n');
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('reports a blank truth page apart and leaves it out of the overall rates (its noise would be a rate of thousands of percent)', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.updateMetadata({ totalPages: 2 });
+    await scan
+      .stage('ocr', { schema: OcrPageSchema })
+      .savePage(2, ocrPage(2, ['\u2019. ,ii; :l1 speckle noise']), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
+    await writeFile(path.join(truth, 'page_0002.txt'), '');
+    const result = await evaluateScan({ scan, truth, write: false });
+    const blank = result.pages.find((p) => p.page === 2)!;
+    expect(blank.text.ocr!.normalized.cer.referenceLength).toBe(0);
+    expect(blank.text.ocr!.normalized.cer.rate).toBeGreaterThan(10);
+    const overall = result.overall.ocr!;
+    expect(overall.pages).toBe(1);
+    expect(overall.blankPages).toMatchObject({ pages: 1, page: [2] });
+    expect(overall.blankPages!.hypothesisChars).toBeGreaterThan(10);
+    // The overall rate is page 1's alone.
+    expect(overall.normalized.cer.rate).toBe(result.pages.find((p) => p.page === 1)!.text.ocr!.normalized.cer.rate);
+    expect(formatEvalTable(result)).toMatch(/blank truth pages .*left out of the overall rates: OCR read \d+ characters on 1 \(page 2\)/);
+  });
 
   it('matches page_NNNN truth, scores raw and normalised text, and writes eval.json that reads back through the schema', async () => {
     const scan = openScan({ root, scanId: 'book' });

@@ -209,10 +209,18 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   }
 
   const overallText = (stage: TextStage) => {
-    const scored = pages.flatMap((p) => (p.text[stage] ? [p.text[stage]] : []));
-    if (scored.length === 0) return null;
+    const all = pages.flatMap((p) => (p.text[stage] ? [{ page: p.page, score: p.text[stage] }] : []));
+    if (all.length === 0) return null;
+    // A blank truth page has nothing to divide by: its noise is reported apart, not in the ratio.
+    const blank = all.filter(({ score }) => score.normalized.cer.referenceLength === 0);
+    const scored = all.filter(({ score }) => score.normalized.cer.referenceLength > 0).map(({ score }) => score);
     return {
       pages: scored.length,
+      blankPages: {
+        pages: blank.length,
+        hypothesisChars: blank.reduce((sum, { score }) => sum + score.normalized.cer.hypothesisLength, 0),
+        page: blank.map(({ page }) => page),
+      },
       raw: { cer: totalErrorRate(scored.map((s) => s.raw.cer)), wer: totalErrorRate(scored.map((s) => s.raw.wer)) },
       normalized: { cer: totalErrorRate(scored.map((s) => s.normalized.cer)), wer: totalErrorRate(scored.map((s) => s.normalized.wer)) },
     };

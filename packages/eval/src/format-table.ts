@@ -60,6 +60,14 @@ export function formatEvalTable(result: EvalResult): string {
     );
     lines.push(`labels: ${cells.join('; ')}`);
   }
+  const blanks = [o.ocr, o.corrected, o.merged]
+    .map((s, i) =>
+      s?.blankPages && s.blankPages.pages > 0
+        ? `${['OCR', 'corrected', 'merged'][i]} read ${s.blankPages.hypothesisChars} characters on ${s.blankPages.pages} (page ${s.blankPages.page.join(', ')})`
+        : null,
+    )
+    .filter(Boolean);
+  if (blanks.length > 0) lines.push(`blank truth pages (no text to compare with), left out of the overall rates: ${blanks.join('; ')}`);
   const pua = result.pages.reduce((s, p) => s + p.truth.privateUseChars, 0);
   if (pua > 0) lines.push(`note: the truth holds ${pua} private-use characters (MUFI glyphs), counted as errors in both forms`);
   if (result.unmatchedTruth.length > 0) lines.push(`not scored: ${result.unmatchedTruth.length} truth page(s) match no scan page`);

@@ -28,7 +28,7 @@ describe('reconcilePageNumbers', () => {
     const result = reconcilePageNumbers(readings(['11', '12', '12', '19', '15', '16', 'l7', '10', '19', '20', '21', '22']));
     expect(result.map((page) => page.printedPageNumber)).toEqual(['11', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22']);
     expect(result.filter((page) => page.inferred).map((page) => page.pageIndex)).toEqual([3, 4, 7, 8]);
-    expect(result[2]?.reason).toBe('read "12", corrected to 13 from its neighbours (a arabic run, page index - number = -10)');
+    expect(result[2]?.reason).toBe('read "12", corrected to 13: inside the arabic run between 12 (page 2) and 15 (page 5)');
   });
 
   it('corrects a misread that no known confusion explains when three pages in four agree', () => {
@@ -38,7 +38,11 @@ describe('reconcilePageNumbers', () => {
   it('fills unnumbered chapter openings and blank pages inside a run', () => {
     const result = reconcilePageNumbers(readings(['40', '41', null, null, '44', '45', null, '47']));
     expect(result.map((page) => page.printedPageNumber)).toEqual(['40', '41', '42', '43', '44', '45', '46', '47']);
-    expect(result[2]).toMatchObject({ inferred: true, numberingStyle: 'arabic', reason: 'no number read: inside a arabic run, numbered 42' });
+    expect(result[2]).toMatchObject({
+      inferred: true,
+      numberingStyle: 'arabic',
+      reason: 'no number read: inside the arabic run between 41 (page 2) and 44 (page 5)',
+    });
   });
 
   it('numbers roman front matter then an arabic body, each from its own run', () => {

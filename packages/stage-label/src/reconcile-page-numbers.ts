@@ -1,4 +1,5 @@
 import type { NumberingStyle } from '@bookpipe/contracts';
+import { type Anchor, findAnchors, relation, type StepRelation } from './page-number-anchors.js';
 import { arabicInterpretations, type NumberInterpretation, type NumeralStyle, numeralStyle, romanInterpretations, toRoman } from './page-number-text.js';
 
 /** What a labeller read on one page. */
@@ -18,7 +19,7 @@ export interface ReconciledPageNumber extends PageNumberReading {
   numberingStyle: NumberingStyle;
   /** True when `printedPageNumber` is not what was read on the page (corrected or filled in). */
   inferred: boolean;
-  /** Why the number was corrected, filled in or left alone. */
+  /** Why the number was corrected, filled in, dropped or left alone. */
   reason?: string;
   /** Confidence in `printedPageNumber`, 0..1. */
   pageNumberConfidence: number;
@@ -26,258 +27,303 @@ export interface ReconciledPageNumber extends PageNumberReading {
 
 export interface ReconcileOptions {
   /**
-   * Score a run must win back to start (or to change its offset): a run needs about two pages
-   * whose readings agree, so one stray number never makes a run, and one misread page never
-   * breaks one.
-   * @default 1.2
+   * Confidence from which a clean numeral counts as clearly read. A clearly read number that agrees
+   * with a neighbouring reading (same offset, unnumbered pages between, or a gap next to a run) is
+   * never overridden.
+   * @default 0.7
    */
-  runPenalty?: number;
+  minClearConfidence?: number;
   /**
-   * Unread pages after a run's last read number that still get its numbers (a blank or
-   * unnumbered page ending a chapter or the book). Backwards, a run always extends through
-   * unread pages down to its number 1 (a title page is i, a first chapter opening is 1).
+   * Most printed pages that may be missing between two neighbouring readings (lost leaves) for the
+   * jump to count as a gap rather than a misread.
+   * @default 24
+   */
+  maxMissingPages?: number;
+  /**
+   * Most unnumbered scan pages (plates, inserted leaves, the blank versos of a foliated book) that
+   * may sit between two consecutive printed numbers.
+   * @default 8
+   */
+  maxInsertedPages?: number;
+  /**
+   * Unread pages after a run's last read number that still get its numbers (a blank or unnumbered
+   * page ending a chapter or the book). Backwards, a run always extends through unread pages down
+   * to its number 1 (a title page is i, a first chapter opening is 1).
    * @default 2
    */
   extendForward?: number;
 }
 
-interface Run {
-  style: NumeralStyle;
-  /** pageIndex - value, constant along the run. */
-  offset: number;
-  /** Positions (in the sorted page list) of the run's first and last supporting reading. */
-  first: number;
-  last: number;
-  support: number;
-  conflicts: number;
-  upperCase: boolean;
-}
-
-interface Page {
+/** One page as the reconciler sees it. @internal */
+export interface Page {
   reading: PageNumberReading;
+  /** Position in the sorted page list. */
+  at: number;
   style: NumeralStyle | null;
   values: NumberInterpretation[];
-  weight: number;
+  /** A clean numeral read with at least `minClearConfidence`. */
+  clear: boolean;
 }
 
-const NO_VALUE = -1e9;
+type Outcome = Omit<ReconciledPageNumber, keyof PageNumberReading>;
 
 /**
- * Makes printed page numbers consistent across a book. Within one numbering style, a run of pages
- * shares one offset (page index minus printed value); the runs are found by dynamic programming
- * over the pages (each page scores for the offsets its reading supports, OCR confusions included,
- * and starting a run costs `runPenalty`), so the longest consistent runs win by majority. Then:
- * a page whose reading disagrees with its run is corrected (duplicates, 5/9, l/1, i/l misreads),
- * an unread page inside a run gets the run's number (a chapter opening, a blank page: blank pages
- * are counted), and a run extends backwards to its number 1 and `extendForward` pages forwards
- * over unread pages. Roman and arabic runs are found separately, so roman front matter followed
- * by arabic body works. A page outside every run keeps its reading, except a four-digit one (a year).
+ * Makes printed page numbers consistent across a book from local evidence, the way a reader checks
+ * a page number against the pages around it.
+ *
+ * 1. Anchors (`findAnchors`): a clearly read number that agrees with a neighbouring reading of its style
+ *    (the same offset page index - number, unnumbered pages between, or a gap of missing pages next to
+ *    a run) is kept, always. A reading between two clear neighbours that agree with each other and not
+ *    with it is a misread, never an anchor.
+ * 2. Between two consecutive anchors of a style: at the same offset, every page is numbered from
+ *    them (misreads corrected, unread pages filled); with fewer numbers than pages, the unread pages
+ *    are unnumbered plates; with more, a gap (missing leaves) lies between them and a reading that fits
+ *    in it is kept; with a number that goes down, the numbering restarted.
+ * 3. Before the first and after the last anchor, a run extends over unread pages (backwards down to
+ *    its number 1, forwards `extendForward` pages); a reading matching the run (a known OCR confusion
+ *    included) takes its number.
+ *
+ * Roman and arabic anchors are found separately, so roman front matter followed by an arabic body
+ * works. A page outside every run keeps its reading, except a lone four-digit one (a year). Every
+ * number that is not the reading says why in `reason`.
  */
 export function reconcilePageNumbers(readings: readonly PageNumberReading[], options: ReconcileOptions = {}): ReconciledPageNumber[] {
-  const runPenalty = options.runPenalty ?? 1.2;
-  const extendForward = options.extendForward ?? 2;
-  const pages: Page[] = [...readings].sort((a, b) => a.pageIndex - b.pageIndex).map((reading) => interpret(reading));
-  const runs = [...findRuns(pages, 'arabic', runPenalty), ...findRuns(pages, 'roman', runPenalty)];
-
-  // Each page position -> the run that numbers it, and how.
-  const claim = new Map<number, { run: Run; how: 'core' | 'backward' | 'forward' }>();
-  for (const run of runs) {
-    for (let at = run.first; at <= run.last; at += 1) {
-      const taken = claim.get(at);
-      // Overlapping cores (rare): the run that the page's own reading supports keeps it.
-      if (!taken || (valueWeight(pages[at], run) > 0 && valueWeight(pages[at], taken.run) <= 0)) claim.set(at, { run, how: 'core' });
-    }
-  }
-  // Extensions cover unread pages only, and never give a number another run of the style prints
-  // (unnumbered plates between two runs stay unnumbered rather than repeat a number).
-  const free = (at: number, run: Run) => {
-    const value = valueAt(pages, at, run);
-    return (
-      pages[at]?.style === null &&
-      !claim.has(at) &&
-      value >= 1 &&
-      !runs.some(
-        (other) => other !== run && other.style === run.style && value >= valueAt(pages, other.first, other) && value <= valueAt(pages, other.last, other),
-      )
-    );
+  const settings = {
+    minClearConfidence: options.minClearConfidence ?? 0.7,
+    maxMissingPages: options.maxMissingPages ?? 24,
+    maxInsertedPages: options.maxInsertedPages ?? 8,
+    extendForward: options.extendForward ?? 2,
   };
-  // Only through consecutive pages: a gap in the page indexes holds pages we know nothing about.
-  const nextTo = (at: number, step: 1 | -1) => (pages[at]?.reading.pageIndex ?? NaN) - (pages[at - step]?.reading.pageIndex ?? NaN) === step;
-  for (const run of runs) {
-    for (let at = run.first - 1; at >= 0 && nextTo(at, -1) && free(at, run); at -= 1) claim.set(at, { run, how: 'backward' });
-  }
-  for (const run of runs) {
-    for (let at = run.last + 1; at < pages.length && at <= run.last + extendForward && nextTo(at, 1) && free(at, run); at += 1) {
-      claim.set(at, { run, how: 'forward' });
+  const pages = [...readings].sort((a, b) => a.pageIndex - b.pageIndex).map((reading, at) => interpret(reading, at, settings.minClearConfidence));
+  const outcomes = new Map<number, { outcome: Outcome; rank: number }>();
+  // Lower rank wins: a page between anchors, then a backward extension, then a forward one.
+  const claim = (at: number, outcome: Outcome, rank: number) => {
+    const taken = outcomes.get(at);
+    if (!taken || rank < taken.rank) outcomes.set(at, { outcome, rank });
+  };
+
+  for (const style of ['arabic', 'roman'] as const) {
+    const anchors = findAnchors(pages, style, settings);
+    for (const anchor of anchors) {
+      const page = pages[anchor.at] as Page;
+      claim(
+        anchor.at,
+        { printedPageNumber: page.reading.printed, numberingStyle: style, inferred: false, pageNumberConfidence: Math.max(page.reading.confidence, 0.9) },
+        0,
+      );
     }
+    const taken = new Set(anchors.map((anchor) => anchor.value));
+    for (let k = 1; k < anchors.length; k += 1) {
+      between(pages, anchors[k - 1] as Anchor, anchors[k] as Anchor, settings, taken, claim);
+    }
+    const first = anchors[0];
+    const last = anchors.at(-1);
+    // A run whose numbers skip unread pages (a foliated book's versos, plates) says nothing about the
+    // unread pages beyond its ends.
+    const plain = (a: Anchor | undefined, b: Anchor | undefined) => !a || !b || relation(a, b, settings) !== 'inserted';
+    if (first) extend(pages, first, -1, plain(first, anchors[1]) ? Number.POSITIVE_INFINITY : 0, taken, claim);
+    if (last) extend(pages, last, 1, plain(anchors.at(-2), last) ? settings.extendForward : 0, taken, claim);
   }
 
-  return pages.map((page, at) => {
-    const taken = claim.get(at);
-    const { reading } = page;
-    if (!taken) {
-      // A lone four-digit arabic number that no neighbour confirms is a date (the year of a title page,
-      // of a dated letter or chapter) far more often than page 1000 or later of a book.
-      if (page.style === 'arabic' && (page.values[0]?.value ?? 0) >= 1000) {
-        return {
-          ...reading,
-          printedPageNumber: null,
-          numberingStyle: 'none' as const,
-          inferred: false,
-          pageNumberConfidence: 0.5,
-          reason: `read "${reading.printed}", outside any consistent run of page numbers: a lone four-digit number is more likely a year, dropped`,
-        };
-      }
-      const style: NumberingStyle = reading.printed === null ? 'none' : (page.style ?? reading.style);
-      return {
-        ...reading,
-        printedPageNumber: reading.printed,
-        numberingStyle: reading.printed === null ? 'none' : style,
-        inferred: false,
-        pageNumberConfidence: reading.confidence,
-        ...(reading.printed === null ? {} : { reason: 'outside any consistent run of page numbers: kept as read' }),
-      };
-    }
-    const { run, how } = taken;
-    const value = valueAt(pages, at, run);
-    const printedPageNumber = run.style === 'arabic' ? String(value) : run.upperCase ? toRoman(value).toUpperCase() : toRoman(value);
-    const runConfidence = Math.min(0.99, run.support / (run.support + run.conflicts + 1));
-    const agrees = page.style === run.style && page.values[0]?.value === value && page.values[0]?.weight === 1;
-    if (agrees) {
-      return { ...reading, printedPageNumber, numberingStyle: run.style, inferred: false, pageNumberConfidence: Math.max(reading.confidence, runConfidence) };
-    }
-    const reason =
-      reading.printed !== null
-        ? `read "${reading.printed}", corrected to ${printedPageNumber} from its neighbours (a ${run.style} run, page index - number = ${run.offset})`
-        : how === 'core'
-          ? `no number read: inside a ${run.style} run, numbered ${printedPageNumber}`
-          : how === 'backward'
-            ? `no number read: before the first read number of a ${run.style} run, numbered ${printedPageNumber}`
-            : `no number read: after the last read number of a ${run.style} run, numbered ${printedPageNumber}`;
-    return {
-      ...reading,
-      printedPageNumber,
-      numberingStyle: run.style,
-      inferred: true,
-      reason,
-      pageNumberConfidence: runConfidence * (how === 'core' ? 1 : 0.8),
-    };
-  });
+  return pages.map((page) => ({ ...page.reading, ...(outcomes.get(page.at)?.outcome ?? outsideRuns(page)) }));
 }
 
-function interpret(reading: PageNumberReading): Page {
-  const weight = Math.max(0.3, Math.min(1, reading.confidence));
-  if (reading.printed === null) return { reading, style: null, values: [], weight };
+function interpret(reading: PageNumberReading, at: number, minClear: number): Page {
+  const none = { reading, at, style: null, values: [], clear: false };
+  if (reading.printed === null) return none;
   const declared: NumeralStyle | null = reading.style === 'none' ? null : reading.style;
   const style = declared ?? numeralStyle(reading.printed);
-  if (style === null) return { reading, style: null, values: [], weight };
+  if (style === null) return none;
   const values = style === 'arabic' ? arabicInterpretations(reading.printed) : romanInterpretations(reading.printed);
-  return values.length === 0 ? { reading, style: null, values: [], weight } : { reading, style, values, weight };
+  if (values.length === 0) return none;
+  return { reading, at, style, values, clear: values[0]?.weight === 1 && reading.confidence >= minClear };
 }
 
-function valueAt(pages: readonly Page[], at: number, run: Run): number {
-  return (pages[at]?.reading.pageIndex ?? NO_VALUE) - run.offset;
+function format(value: number, style: NumeralStyle, upperCase: boolean): string {
+  if (style === 'arabic') return String(value);
+  return upperCase ? toRoman(value).toUpperCase() : toRoman(value);
+}
+
+/** The value of a page's reading that fits an offset, best first (a known OCR confusion included). */
+function fitting(page: Page, style: NumeralStyle, offset: number): NumberInterpretation | undefined {
+  if (page.style !== style) return undefined;
+  return page.values.find((value) => page.reading.pageIndex - value.value === offset);
+}
+
+type Claim = (at: number, outcome: Outcome, rank: number) => void;
+
+function numbered(page: Page, anchor: Anchor, value: number, reason: string, confidence: number): Outcome {
+  const printedPageNumber = format(value, anchor.style, anchor.upperCase);
+  const sameAsRead = page.style === anchor.style && page.values[0]?.value === value && page.values[0]?.weight === 1;
+  if (sameAsRead)
+    return {
+      printedPageNumber: page.reading.printed,
+      numberingStyle: anchor.style,
+      inferred: false,
+      pageNumberConfidence: Math.max(page.reading.confidence, confidence),
+    };
+  const why = page.reading.printed === null ? `no number read: ${reason}` : `read "${page.reading.printed}", corrected to ${printedPageNumber}: ${reason}`;
+  return { printedPageNumber, numberingStyle: anchor.style, inferred: true, reason: why, pageNumberConfidence: confidence };
+}
+
+const describe = (anchor: Anchor, page: Page) => `${format(anchor.value, anchor.style, anchor.upperCase)} (page ${page.reading.pageIndex})`;
+
+/** Numbers the pages strictly between two consecutive anchors of one style. */
+function between(pages: readonly Page[], a: Anchor, b: Anchor, settings: Required<ReconcileOptions>, taken: ReadonlySet<number>, claim: Claim): void {
+  const pageA = pages[a.at] as Page;
+  const pageB = pages[b.at] as Page;
+  const step: StepRelation = relation(a, b, settings);
+  const span = `between ${describe(a, pageA)} and ${describe(b, pageB)}`;
+  for (let at = a.at + 1; at < b.at; at += 1) {
+    const page = pages[at] as Page;
+    // A page read in the other style (roman front matter ending, a plate's caption) is left to that style.
+    if (page.style !== null && page.style !== a.style) continue;
+    const own = a.value + (page.reading.pageIndex - pageA.reading.pageIndex);
+    if (step === 'same') {
+      claim(at, numbered(page, a, own, `inside the ${a.style} run ${span}`, 0.9), 1);
+      continue;
+    }
+    // The numbering changes somewhere between a and b: a reading that fits either side's offset, or
+    // falls between their numbers in order, is taken; unread pages are numbered only where it is clear.
+    const fit = fitting(page, a.style, a.offset) ?? fitting(page, a.style, b.offset);
+    if (fit && fit.value > a.value && fit.value < b.value) {
+      claim(at, numbered(page, a, fit.value, `fits ${span}`, 0.7), 1);
+      continue;
+    }
+    if (page.style !== null && step !== 'restart') {
+      const value = page.values[0]?.value ?? 0;
+      const order = value - a.value > 0 && b.value - value > 0;
+      if (order) {
+        claim(at, { ...numbered(page, a, value, span, 0.6), reason: `kept as read: in order ${span}, where pages are missing or inserted` }, 1);
+      } else if (step === 'missing' && own < b.value && !taken.has(own)) {
+        claim(at, numbered(page, a, own, `out of order ${span}; continues ${describe(a, pageA)}, a gap of missing pages follows`, 0.5), 1);
+      } else {
+        claim(at, dropped(page, `out of order ${span}`), 1);
+      }
+      continue;
+    }
+    if (step === 'inserted' && page.style === null) {
+      claim(
+        at,
+        {
+          printedPageNumber: null,
+          numberingStyle: 'none',
+          inferred: false,
+          pageNumberConfidence: 0.7,
+          reason: `unnumbered: ${b.value - a.value - 1} number(s) for ${b.at - a.at - 1} page(s) ${span} (plates, inserted leaves or a foliated book)`,
+        },
+        2,
+      );
+    } else if (step === 'missing' && page.style === null && own < b.value && !taken.has(own)) {
+      claim(
+        at,
+        numbered(page, a, own, `continues ${describe(a, pageA)}; ${b.value - a.value - (b.at - a.at)} page(s) missing before ${describe(b, pageB)}`, 0.5),
+        2,
+      );
+    }
+  }
+  if (step === 'restart') {
+    // The numbering starts again at b (a new part or volume): unread pages after a continue it a little,
+    // unread pages before b count down to b's number 1. Numbers of the earlier part may repeat.
+    extend(pages, a, 1, settings.extendForward, new Set(), claim, b.at);
+    extend(pages, b, -1, Number.POSITIVE_INFINITY, new Set(), claim, a.at);
+  }
 }
 
 /**
- * How well a page's reading supports a run's value at that page: > 0 supports, < 0 conflicts, 0
- * silent. A conflict costs half what a match earns: misreads are common, so three pages in four
- * agreeing make a run.
+ * Extends an edge anchor over consecutive pages: unread ones, and read ones whose reading fits (then
+ * corrected from a known OCR confusion). Stops at a gap in the page indexes, at a reading that does not
+ * fit, at `limit` unread pages, at number 1, or at `stop`.
  */
-function valueWeight(page: Page | undefined, run: { style: NumeralStyle; offset: number }): number {
-  if (!page || page.style === null) return 0;
-  if (page.style !== run.style) return -0.5;
-  const value = page.reading.pageIndex - run.offset;
-  const match = page.values.find((interpretation) => interpretation.value === value);
-  return match ? match.weight * page.weight : -0.5 * page.weight;
-}
-
-/** The best segmentation of the pages into runs of one style (Viterbi over offsets plus an "off" state). */
-function findRuns(pages: readonly Page[], style: NumeralStyle, runPenalty: number): Run[] {
-  const offsets = [
-    ...new Set(pages.filter((page) => page.style === style).flatMap((page) => page.values.map((value) => page.reading.pageIndex - value.value))),
-  ];
-  if (offsets.length === 0) return [];
-  const states = offsets.length + 1; // state 0 = no run
-  const emit = (page: Page, state: number): number => {
-    if (state === 0) return 0;
-    const offset = offsets[state - 1] as number;
-    if (page.reading.pageIndex - offset < 1) return -Infinity;
-    return valueWeight(page, { style, offset });
-  };
-  const back: Int32Array[] = [];
-  let score = new Float64Array(states).fill(-Infinity);
-  score[0] = 0;
-  for (let at = 0; at < pages.length; at += 1) {
+function extend(
+  pages: readonly Page[],
+  anchor: Anchor,
+  direction: 1 | -1,
+  limit: number,
+  taken: ReadonlySet<number>,
+  claim: Claim,
+  stop = direction === 1 ? pages.length : -1,
+): void {
+  const anchorPage = pages[anchor.at] as Page;
+  let unread = 0;
+  for (let at = anchor.at + direction; at !== stop && at >= 0 && at < pages.length; at += direction) {
     const page = pages[at] as Page;
-    let best = 0;
-    for (let state = 1; state < states; state += 1) if ((score[state] as number) > (score[best] as number)) best = state;
-    const next = new Float64Array(states);
-    const from = new Int32Array(states);
-    for (let state = 0; state < states; state += 1) {
-      // Stay in the same state for free; leave a run for free; enter or switch runs at a cost.
-      const stay = score[state] as number;
-      const enter = (score[best] as number) - (state === 0 ? 0 : runPenalty);
-      const leave = state === 0 ? (score[best] as number) : -Infinity;
-      let value = stay;
-      let origin = state;
-      if (enter > value) [value, origin] = [enter, best];
-      if (leave > value) [value, origin] = [leave, best];
-      next[state] = value + emit(page, state);
-      from[state] = origin;
+    const previous = pages[at - direction] as Page;
+    if (page.reading.pageIndex - previous.reading.pageIndex !== direction) return;
+    const value = page.reading.pageIndex - anchor.offset;
+    if (value < 1 || taken.has(value)) return;
+    if (page.style === null) {
+      unread += 1;
+      if (unread > limit) return;
+      const where = direction === -1 ? 'before' : 'after';
+      claim(
+        at,
+        numbered(page, anchor, value, `${where} ${describe(anchor, anchorPage)}, in its ${anchor.style} run`, direction === -1 ? 0.75 : 0.7),
+        direction === -1 ? 3 : 4,
+      );
+    } else {
+      const fit = fitting(page, anchor.style, anchor.offset);
+      if (fit) {
+        claim(at, numbered(page, anchor, value, `a known OCR confusion, next to ${describe(anchor, anchorPage)} in its ${anchor.style} run`, 0.7), 2);
+      } else if (!page.clear && page.style === anchor.style && !inOrder(page.values[0]?.value ?? 0, anchor.value, direction)) {
+        // An unsure reading that fits no run, next to the run's end: counted as a page whose number was misread.
+        unread += 1;
+        if (unread > limit) return;
+        claim(
+          at,
+          numbered(page, anchor, value, `an unsure reading that fits no run, next to ${describe(anchor, anchorPage)} in its ${anchor.style} run`, 0.5),
+          4,
+        );
+      } else {
+        return;
+      }
     }
-    back.push(from);
-    score = next;
   }
-  // On a tie, a run beats no run.
-  let state = 0;
-  for (let candidate = 1; candidate < states; candidate += 1)
-    if ((score[candidate] as number) >= (score[state] as number) && (score[candidate] as number) > -Infinity) state = candidate;
-  const path = new Array<number>(pages.length);
-  for (let at = pages.length - 1; at >= 0; at -= 1) {
-    path[at] = state;
-    state = back[at]?.[state] ?? 0;
-  }
-
-  // Cut the path into segments of one offset, each trimmed to its first and last supporting page.
-  const runs: Run[] = [];
-  let start = 0;
-  for (let at = 1; at <= pages.length; at += 1) {
-    if (at < pages.length && path[at] === path[start]) continue;
-    const segmentState = path[start] as number;
-    if (segmentState !== 0) {
-      const offset = offsets[segmentState - 1] as number;
-      const previous = runs.at(-1);
-      // The same offset on both sides of a few misread pages is one run: the numbering went on.
-      const run = previous?.offset === offset ? summarise(pages, style, offset, previous.first, at - 1) : summarise(pages, style, offset, start, at - 1);
-      if (run && previous?.offset === offset) runs[runs.length - 1] = run;
-      else if (run) runs.push(run);
-    }
-    start = at;
-  }
-  return runs;
 }
 
-function summarise(pages: readonly Page[], style: NumeralStyle, offset: number, from: number, to: number): Run | null {
-  let first = -1;
-  let last = -1;
-  let support = 0;
-  let conflicts = 0;
-  let upper = 0;
-  let lower = 0;
-  for (let at = from; at <= to; at += 1) {
-    const page = pages[at];
-    const weight = valueWeight(page, { style, offset });
-    if (weight > 0) {
-      if (first < 0) first = at;
-      last = at;
-      support += weight;
-      const printed = page?.reading.printed ?? '';
-      if (/[A-Z]/.test(printed)) upper += 1;
-      if (/[a-z]/.test(printed)) lower += 1;
-    } else if (weight < 0) {
-      conflicts += 1;
-    }
+/** Whether a number read beyond a run's end, in `direction`, could follow it across a gap (24 pages at most). */
+function inOrder(value: number, edge: number, direction: 1 | -1): boolean {
+  const step = (value - edge) * direction;
+  return value >= 1 && step >= 1 && step <= 24;
+}
+
+function dropped(page: Page, reason: string): Outcome {
+  return {
+    printedPageNumber: null,
+    numberingStyle: 'none',
+    inferred: true,
+    reason: `read "${page.reading.printed}", dropped: ${reason}`,
+    pageNumberConfidence: 0.4,
+  };
+}
+
+/** A page no run reaches: kept as read, except a lone four-digit number. */
+function outsideRuns(page: Page): Outcome {
+  const { reading } = page;
+  if (reading.printed === null || page.style === null) {
+    return {
+      printedPageNumber: reading.printed,
+      numberingStyle: reading.printed === null ? 'none' : reading.style,
+      inferred: false,
+      pageNumberConfidence: reading.confidence,
+    };
   }
-  return first < 0 ? null : { style, offset, first, last, support, conflicts, upperCase: upper > lower };
+  // A lone four-digit arabic number that no neighbour confirms is a date (the year of a title page,
+  // of a dated letter or chapter) far more often than page 1000 or later of a book.
+  if (page.style === 'arabic' && (page.values[0]?.value ?? 0) >= 1000) {
+    return {
+      printedPageNumber: null,
+      numberingStyle: 'none',
+      inferred: false,
+      pageNumberConfidence: 0.5,
+      reason: `read "${reading.printed}", outside any consistent run of page numbers: a lone four-digit number is more likely a year, dropped`,
+    };
+  }
+  return {
+    printedPageNumber: reading.printed,
+    numberingStyle: page.style,
+    inferred: false,
+    pageNumberConfidence: reading.confidence,
+    reason: 'outside any consistent run of page numbers: kept as read',
+  };
 }

@@ -7,6 +7,7 @@ import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
 import { type BookMetadataOptions, checkBookMetadataOptions, type MetadataLlmOptions, readBookMetadata } from './metadata/book-metadata-step.js';
 import { type OcrPageMetrics, OcrPageMetricsSchema, OcrReportSchema, pageMetrics } from './metrics.js';
 import { nativeTesseractVersion } from './native-engine.js';
+import { chooseGuessedLanguage, type LanguageChoice, readLanguageChoice, writeLanguageChoice } from './ocr-language.js';
 import { type OcrEngineOptions, type ResolvedOcrOptions, resolveOcrOptions } from './options.js';
 
 /** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
@@ -66,8 +67,20 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   }
 
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
-    const o = this.#resolve(ctx);
-    const engine: OcrEngine = await startOcrEngine(o);
+    const first = this.#resolve(ctx);
+    let engine: OcrEngine = await startOcrEngine(first);
+    let o = first;
+    try {
+      const choice = await this.#chooseLanguage(ctx, first, engine);
+      if (choice.language !== first.language) {
+        await engine.destroy();
+        o = resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers);
+        engine = await startOcrEngine(o);
+      }
+    } catch (error) {
+      await engine.destroy();
+      throw error;
+    }
     // On abort, stop the workers at once (pages in flight stay remaining) rather than after their page.
     const onAbort = () => void engine.destroy();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -115,12 +128,50 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   override async after(ctx: StageContext<OcrPage, OcrPageMetrics>, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     if (this.#options.metadata === false) return;
-    const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, this.#resolve(ctx).language);
+    const language = (await readLanguageChoice(ctx))?.language ?? this.#resolve(ctx).language;
+    const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, language);
     // The model request is the stage's only cost: it goes into the stats the pipeline reports and journals.
     stats.totalCostUsd = stats.totalCostUsd === null || costUsd === null ? null : stats.totalCostUsd + costUsd;
   }
 
   #resolve(ctx: StageContext): ResolvedOcrOptions {
-    return resolveOcrOptions(this.#options, ctx.config.ocr.maxWorkers);
+    const language = this.#options.language ?? ctx.config.ocr.languages;
+    return resolveOcrOptions({ ...this.#options, ...(language === undefined ? {} : { language }) }, ctx.config.ocr.maxWorkers);
+  }
+
+  /**
+   * The language of the book, written to `ocr/language.json` and logged: the `language` option, else
+   * BOOKPIPE_OCR_LANG / `--lang`, else the one chosen before (a resumed run reads the same way), else
+   * guessed from the first pages read with `eng` (`sampleEngine`), when that language's model is installed.
+   */
+  async #chooseLanguage(ctx: StageContext<OcrPage, OcrPageMetrics>, o: ResolvedOcrOptions, sampleEngine: OcrEngine): Promise<LanguageChoice> {
+    const given = this.#options.language !== undefined ? 'option' : ctx.config.ocr.languages !== undefined ? 'config' : null;
+    let choice: LanguageChoice | null = null;
+    if (given) {
+      choice = { language: o.language, source: given, reason: given === 'option' ? "the OCR stage's language option" : 'BOOKPIPE_OCR_LANG or --lang' };
+    } else {
+      const before = await readLanguageChoice(ctx);
+      if (before && (before.source === 'guessed' || before.source === 'default')) return before;
+      // A title page has few words: skip page 1 when there are others. Failing pages are left to the page loop.
+      const pages = await ctx.scan.pageNumbers();
+      const sample = (pages.length > 3 ? pages.slice(1, 4) : pages).slice(0, 3);
+      const source = ctx.input(SOURCE_STAGE);
+      const read: Array<{ page: number; ocr: OcrPage }> = [];
+      for (const page of sample) {
+        try {
+          read.push({ page, ocr: (await sampleEngine.recognize(source.pagePath(page), page, ctx.signal)).page });
+        } catch (error) {
+          ctx.logger.debug('page left out of the language guess', { stage: this.name, page, error });
+        }
+      }
+      choice = chooseGuessedLanguage(read, o.model);
+    }
+    await writeLanguageChoice(ctx, choice);
+    ctx.logger.info(`ocr language: ${choice.language} (${choice.source}: ${choice.reason})`, {
+      stage: this.name,
+      language: choice.language,
+      source: choice.source,
+    });
+    return choice;
   }
 }

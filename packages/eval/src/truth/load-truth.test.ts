@@ -46,6 +46,24 @@ describe.skipIf(!present)('PAGE-XML of vd-sbb (real OCR-D ground truth)', () => 
     expect(firstRef).not.toBe('r0');
   });
 
+  it('counts text regions nested in other regions: a page number inside a decoration, a drop capital inside a paragraph', async () => {
+    const file = path.join(evalDir, 'vd-sbb/erobdefoa_66333134X/OCR-D-GT-PAGE_00000010.xml');
+    const xml = await readFile(file, 'utf8');
+    // Move the real page-number region into the decoration region beside it, as other pages of such works have it.
+    const numberRegion = /<(pc:)?TextRegion id="r3"[\s\S]*?<\/(pc:)?TextRegion>/.exec(xml)![0];
+    const nested = xml.replace(numberRegion, '').replace(/(<(?:pc:)?GraphicRegion id="r4"[^>]*>[\s\S]*?)(<\/(?:pc:)?GraphicRegion>)/, `$1${numberRegion}$2`);
+    expect(nested).not.toBe(xml);
+    const flat = parsePageXml(xml, file);
+    const page = parsePageXml(nested, file);
+    expect(page.printedPageNumber).toBe('6');
+    expect(page.regions!.map((r) => r.type).sort()).toEqual(flat.regions!.map((r) => r.type).sort());
+    expect(page.text.length).toBe(flat.text.length);
+
+    const capital = path.join(evalDir, 'vd-sbb/dubivehie_775844071_0002/OCR-D-GT-PAGE_00000075.xml');
+    const withCapital = parsePageXml(await readFile(capital, 'utf8'), capital);
+    expect(withCapital.regions!.some((r) => r.type === 'drop-capital')).toBe(true);
+  });
+
   it('loads a work folder: four pages, mets.xml skipped', async () => {
     const pages = await loadTruthFolder(work);
     expect(pages.map((p) => p.key)).toEqual(['OCR-D-GT-PAGE_00000024', 'OCR-D-GT-PAGE_00000025', 'OCR-D-GT-PAGE_00000026', 'OCR-D-GT-PAGE_00000027']);

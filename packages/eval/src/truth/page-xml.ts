@@ -17,6 +17,8 @@ interface XmlTextRegion {
   TextLine?: XmlTextLine[];
   TextEquiv?: XmlTextEquiv[];
   TextRegion?: XmlTextRegion[];
+  /** Other kinds of region (graphic, table, ...), which may hold text regions of their own. */
+  [kind: `${string}Region`]: XmlTextRegion[] | undefined;
 }
 interface XmlGroup {
   '@_index'?: string;
@@ -34,10 +36,33 @@ interface XmlPage {
   '@_imageHeight'?: string;
   ReadingOrder?: XmlGroup;
   TextRegion?: XmlTextRegion[];
+  [kind: `${string}Region`]: XmlTextRegion[] | undefined;
 }
 
-const ARRAYS = new Set([
+/**
+ * The PAGE region kinds besides TextRegion. Any region may nest others: a page number inside a
+ * decoration (GraphicRegion), a caption inside a table or image region, a drop capital inside a paragraph.
+ */
+const OTHER_REGIONS = [
+  'ImageRegion',
+  'LineDrawingRegion',
+  'GraphicRegion',
+  'TableRegion',
+  'ChartRegion',
+  'MapRegion',
+  'SeparatorRegion',
+  'MathsRegion',
+  'ChemRegion',
+  'MusicRegion',
+  'AdvertRegion',
+  'NoiseRegion',
+  'UnknownRegion',
+  'CustomRegion',
+] as const;
+
+const ARRAYS = new Set<string>([
   'TextRegion',
+  ...OTHER_REGIONS,
   'TextLine',
   'TextEquiv',
   'RegionRefIndexed',
@@ -113,6 +138,7 @@ export function parsePageXml(xml: string, file: string): TruthPage {
   if (!page) throw new Error(`${file} is not a PAGE-XML document (no PcGts/Page element)`);
   const byId = new Map<string, TruthRegion>();
   const inDocumentOrder: TruthRegion[] = [];
+  // Text regions at any depth, inside text regions or any other kind, in document order.
   const collect = (regions: XmlTextRegion[] | undefined) => {
     for (const region of regions ?? []) {
       const bbox = boxOfPoints(region.Coords?.['@_points'] ?? '');
@@ -122,10 +148,14 @@ export function parsePageXml(xml: string, file: string): TruthPage {
         inDocumentOrder.push(truth);
         if (region['@_id']) byId.set(region['@_id'], truth);
       }
-      collect(region.TextRegion);
+      collectNested(region);
     }
   };
-  collect(page.TextRegion);
+  const collectNested = (parent: XmlTextRegion | XmlPage) => {
+    collect(parent.TextRegion);
+    for (const kind of OTHER_REGIONS) for (const other of parent[kind] ?? []) collectNested(other);
+  };
+  collectNested(page);
   const ordered = readingOrder(page.ReadingOrder).flatMap((id) => {
     const region = byId.get(id);
     return region ? [region] : [];
