@@ -1,0 +1,419 @@
+import type { LineClass, LineLabel, OcrLine, OcrPage, OcrWord } from '@bookpipe/contracts';
+import { isDivisionLabel } from './heading-patterns.js';
+import { type NumberToken, numberOnly, readNumberToken } from './page-numbers.js';
+import { bestRepeats, repeatingText, repeatSimilarity } from './running-headers.js';
+
+export interface LineFurnitureOptions {
+  /**
+   * Pages either side (by scan page number) where a running head is looked for again: heads alternate
+   * between versos and rectos, so pages two apart count as much as neighbours.
+   * @default 3
+   */
+  repeatWindow?: number;
+  /**
+   * Similarity (letters only, digits ignored) from which two heads count as the same text.
+   * @default 0.6
+   */
+  repeatSimilarity?: number;
+}
+
+/** An OCR line with its numbers in the page (all 1-based). */
+interface PlacedLine {
+  blockNum: number;
+  parNum: number;
+  lineNum: number;
+  line: OcrLine;
+}
+
+/** An OCR word with the line it belongs to and its rank there (1-based). */
+interface PlacedWord {
+  at: PlacedLine;
+  rank: number;
+  word: OcrWord;
+}
+
+/** Lines OCR read side by side at one height: a running head and its folio may be two OCR lines, even two blocks. */
+interface Row {
+  lines: PlacedLine[];
+  words: PlacedWord[];
+  top: number;
+  bottom: number;
+}
+
+/** What the top row of a page offers as a running head. */
+interface TopRow {
+  row: Row;
+  /** The words of the head, the folio left out. */
+  head: PlacedWord[];
+  /** The word at the outer end that may be the folio, and its reading when it is a numeral. */
+  folio: { word: PlacedWord; number: NumberToken | null; apart: boolean } | null;
+  key: string;
+  /** Row height over the body's line height: a chapter title is set larger. */
+  scale: number;
+}
+
+interface PageGeometry {
+  page: OcrPage;
+  lineHeight: number;
+  /** Left and right of the text column (the body lines' hull, so two columns make one). */
+  left: number;
+  right: number;
+  rows: Row[];
+  /** Lines that are text of the body: four words or more, most of the column wide. */
+  bodyLines: PlacedLine[];
+  usable: PlacedLine[];
+}
+
+const hasInk = (text: string) => /[\p{L}\p{N}]/u.test(text);
+const letters = (text: string) => (text.match(/\p{L}/gu) ?? []).length;
+/** Words of two letters or more: "D 3 tots" is one such word, a line of text has many. */
+const realWords = (line: OcrLine) => line.words.filter((word) => /\p{L}{2}/u.test(word.text)).length;
+const right = (box: { x: number; width: number }) => box.x + box.width;
+
+/** A printer's signature mark: A2, B 3, Aa3, )( 2, * 4, b iij (a gathering letter, then its leaf). */
+const SIGNATURE = /^(?:[A-Z]{1,3}|[A-Z][a-z]|\){1,2}\s?\({1,2}|\*{1,3}|[a-z]{1,2}(?=\s?[\divx]))\s?(?:\d{1,2}|[ivxj]{1,4}|[IVX]{1,4})?$/u;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1) + 0.5)))] ?? 0;
+}
+
+function measure(page: OcrPage): PageGeometry {
+  const lines: PlacedLine[] = page.blocks.flatMap((block) =>
+    block.paragraphs.flatMap((paragraph) =>
+      paragraph.lines.map((line, index) => ({ blockNum: block.blockNum, parNum: paragraph.parNum, lineNum: index + 1, line })),
+    ),
+  );
+  const inked = lines.filter(({ line }) => hasInk(line.text));
+  const textLines = inked.filter(({ line }) => line.words.length >= 3);
+  const lineHeight =
+    quantile(
+      (textLines.length > 0 ? textLines : inked).map(({ line }) => line.bbox.height),
+      0.5,
+    ) || 1;
+  // A rule read as letters is thin; a strip of the gutter or a picture's edge is tall and narrow.
+  const usable = inked.filter(
+    ({ line }) => line.bbox.height >= 0.5 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
+  );
+  const widest = quantile(
+    usable.filter(({ line }) => realWords(line) >= 4).map(({ line }) => line.bbox.width),
+    0.9,
+  );
+  const bodyLines = usable.filter(({ line }) => realWords(line) >= 4 && line.bbox.width >= 0.5 * widest);
+  const left =
+    bodyLines.length > 0
+      ? quantile(
+          bodyLines.map(({ line }) => line.bbox.x),
+          0.1,
+        )
+      : 0;
+  const rightEdge =
+    bodyLines.length > 0
+      ? quantile(
+          bodyLines.map(({ line }) => right(line.bbox)),
+          0.9,
+        )
+      : page.width;
+
+  // Rows over the column: a line joins the row whose first line's middle is within half a line of its own.
+  const inColumn = usable
+    .filter(({ line }) => right(line.bbox) > left - lineHeight && line.bbox.x < rightEdge + lineHeight)
+    .sort((a, b) => a.line.bbox.y + a.line.bbox.height / 2 - (b.line.bbox.y + b.line.bbox.height / 2));
+  const rows: Row[] = [];
+  for (const placed of inColumn) {
+    const middle = placed.line.bbox.y + placed.line.bbox.height / 2;
+    const row = rows.at(-1);
+    const first = row?.lines[0]?.line.bbox;
+    if (row && first && Math.abs(first.y + first.height / 2 - middle) < 0.5 * lineHeight) {
+      row.lines.push(placed);
+      row.top = Math.min(row.top, placed.line.bbox.y);
+      row.bottom = Math.max(row.bottom, placed.line.bbox.y + placed.line.bbox.height);
+    } else {
+      rows.push({ lines: [placed], words: [], top: placed.line.bbox.y, bottom: placed.line.bbox.y + placed.line.bbox.height });
+    }
+  }
+  for (const row of rows) {
+    row.words = row.lines.flatMap((at) => at.line.words.map((word, index) => ({ at, rank: index + 1, word }))).sort((a, b) => a.word.bbox.x - b.word.bbox.x);
+  }
+  return { page, lineHeight, left, right: rightEdge, rows, bodyLines, usable };
+}
+
+const textOf = (words: readonly PlacedWord[]) =>
+  words
+    .map((entry) => entry.word.text)
+    .join(' ')
+    .trim();
+
+/** The top row's head and folio: the folio is a numeral at either end, or a short word set apart there. */
+function readTopRow(geometry: PageGeometry): TopRow | null {
+  const row = geometry.rows[0];
+  const firstBody = geometry.bodyLines.reduce((top, { line }) => Math.min(top, line.bbox.y), Number.POSITIVE_INFINITY);
+  // The top row must be above the body text, or be its first line (a head OCR read into the first block).
+  if (!row || row.top > firstBody + geometry.lineHeight || row.top > 0.35 * geometry.page.height) return null;
+  const words = row.words.filter((entry) => entry.word.text.trim() !== '');
+  if (words.length === 0) return null;
+  const ends = words.length === 1 ? [0] : [0, words.length - 1];
+  const candidates = ends.map((index) => {
+    const entry = words[index] as PlacedWord;
+    const neighbour = words[index === 0 ? 1 : index - 1];
+    const gap = neighbour ? (index === 0 ? neighbour.word.bbox.x - right(entry.word.bbox) : entry.word.bbox.x - right(neighbour.word.bbox)) : Infinity;
+    const core = entry.word.text.replace(/[^\p{L}\p{N}$]/gu, '');
+    return { index, entry, number: readNumberToken(entry.word.text), short: core.length > 0 && core.length <= 3, apart: gap >= 0.8 * geometry.lineHeight };
+  });
+  // A numeral first (arabic before roman: "I" or "MIX" at the end of a head are words); else a short word set apart.
+  const folio =
+    candidates.find((c) => c.number?.style === 'arabic') ??
+    candidates.find((c) => c.number !== null && c.apart) ??
+    candidates
+      .filter((c) => c.short && c.apart && words.length > 1)
+      .sort((a, b) => Number(b.entry.word.text.length <= 2) - Number(a.entry.word.text.length <= 2))[0];
+  const head = words.filter((_, index) => index !== folio?.index);
+  return {
+    row,
+    head,
+    folio: folio ? { word: folio.entry, number: folio.number, apart: folio.apart } : null,
+    key: repeatingText(textOf(head)),
+    scale: Math.max(...row.lines.map(({ line }) => line.bbox.height)) / geometry.lineHeight,
+  };
+}
+
+/**
+ * Finds the page furniture of a whole book at line (and word) level, from layout alone. Pages must be
+ * in book order. For each page, the furniture lines (see `LineLabelSchema`):
+ * - the running head: the top text row over the body's column, when it repeats at about the same
+ *   height on a page up to `repeatWindow` away (heads alternate, so every other page counts), or
+ *   carries a folio at its outer end; in a book that has heads on most pages, also a short row where
+ *   the others' heads sit (read too badly to repeat). Never a chapter title: not a row set larger,
+ *   nor one that names a division ("CHAPTER IV", "§. 3") unless it repeats closely;
+ * - the page number: a numeral at the outer end of the head or alone on the top row, a short word set
+ *   apart at the head's end (a misread folio), or a numeral alone at the foot;
+ * - the catch-word: a lone word (or a broken word's two halves, "non ad-") flush right on a row under
+ *   the last line of text, surer when it announces the next page's first word;
+ * - the signature mark: a short group centred on that row that reads as a signature (A2, B 3, )( 2, * 4);
+ * - marginal notes: lines beside the text column, inside the page (a strip of the facing page, at the
+ *   image's edge, is no note of this one).
+ */
+export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnitureOptions = {}): LineLabel[][] {
+  const window = options.repeatWindow ?? 3;
+  const minRepeat = options.repeatSimilarity ?? 0.6;
+  const geometries = pages.map((page) => measure(page));
+  const tops = geometries.map((geometry) => readTopRow(geometry));
+
+  const candidates = tops.flatMap((top, index) =>
+    top ? [{ index, pageNumber: (pages[index] as OcrPage).pageNumber, key: top.key, top: top.row.top / (pages[index] as OcrPage).height }] : [],
+  );
+  // Running heads keep their place to a few hundredths of the page; allow a little more for a skewed scan.
+  const repeatScores = bestRepeats(candidates, window);
+  const repeatOf = new Map(candidates.map((candidate, at) => [candidate.index, repeatScores[at] ?? 0]));
+
+  const strongHead = tops.map((top, index) => {
+    if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
+    const repeat = repeatOf.get(index) ?? 0;
+    const division = isDivisionLabel(textOf(top.head));
+    // A chapter title that happens to echo the head is set larger or names its division.
+    if ((division || top.scale >= 1.4) && repeat < 0.85) return 0;
+    if (repeat >= minRepeat) return 0.6 + 0.3 * repeat;
+    if (top.folio?.number && top.folio.apart && top.head.length <= 8) return 0.75;
+    return 0;
+  });
+  const withText = geometries.filter((geometry) => geometry.bodyLines.length > 0).length;
+  const headPages = strongHead.filter((score) => score > 0).length;
+  const bookHasHeads = headPages >= 2 && headPages >= 0.5 * withText;
+  const headTop = quantile(
+    tops.flatMap((top, index) => (top && (strongHead[index] ?? 0) > 0 ? [top.row.top / (pages[index] as OcrPage).height] : [])),
+    0.5,
+  );
+  const folioPages = tops.filter((top) => top?.folio?.number).length;
+  // Where the folio sits in the head line, numerals at the foot are catch-words (years in a catalogue), not folios.
+  const folioAtTop = folioPages >= 2 && folioPages >= 0.4 * withText;
+
+  return geometries.map((geometry, index) => {
+    const marks = new Map<PlacedWord['word'], { entry: PlacedWord; classification: LineClass; confidence: number }>();
+    const mark = (entries: readonly PlacedWord[], classification: LineClass, confidence: number) => {
+      for (const entry of entries) if (!marks.has(entry.word)) marks.set(entry.word, { entry, classification, confidence });
+    };
+    const { page } = geometry;
+    const top = tops[index];
+    let headScore = strongHead[index] ?? 0;
+    if (top && headScore === 0 && bookHasHeads) {
+      const inPlace = Math.abs(top.row.top / page.height - headTop) < 0.025;
+      const text = textOf(top.head);
+      if (inPlace && top.head.length <= 10 && top.scale < 1.4 && letters(text) >= 3 && !isDivisionLabel(text)) headScore = 0.55;
+    }
+    if (top) {
+      const rowText = textOf(top.row.words);
+      const alone = numberOnly(rowText);
+      if (alone) mark(top.row.words, 'PAGE_NUMBER', 0.75 + 0.15 * alone.weight);
+      else if (headScore > 0) {
+        if (top.folio && (top.folio.number || (top.folio.apart && bookHasHeads))) {
+          mark([top.folio.word], 'PAGE_NUMBER', top.folio.number ? 0.7 + 0.2 * top.folio.number.weight : 0.5);
+        }
+        mark(top.head, 'HEADER', headScore);
+      } else if (top.folio?.number && top.head.every((entry) => !/\p{L}{2}/u.test(entry.word.text))) {
+        // A folio beside an ornament OCR read as marks ("6 = ©").
+        mark([top.folio.word], 'PAGE_NUMBER', 0.6 + 0.2 * top.folio.number.weight);
+      }
+    }
+
+    const next = pages[index + 1];
+    const nextFirst = next ? firstWord(geometries[index + 1] as PageGeometry) : null;
+    for (const row of footRows(geometry)) footFurniture(geometry, row, { folioAtTop, nextFirst, mark });
+    for (const placed of marginalLines(geometry, tops[index]?.row ?? null)) {
+      mark(
+        placed.line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })),
+        'MARGINALIA',
+        0.6,
+      );
+    }
+    return toLineLabels([...marks.values()]);
+  });
+}
+
+/** Rows under the page's last line of text, near it (at most two: catch-word and signature may not line up). */
+function footRows(geometry: PageGeometry): Row[] {
+  const { rows, bodyLines, lineHeight, page } = geometry;
+  if (bodyLines.length === 0) return [];
+  const lastBody = Math.max(...bodyLines.map(({ line }) => line.bbox.y + line.bbox.height / 2));
+  return rows
+    .filter((row) => (row.top + row.bottom) / 2 > lastBody + 0.5 * lineHeight && row.top < lastBody + 4 * lineHeight && row.top > 0.6 * page.height)
+    .slice(0, 2);
+}
+
+/** The first word of the page's text, for a catch-word to announce. */
+function firstWord(geometry: PageGeometry): string | null {
+  const line = geometry.bodyLines.reduce<PlacedLine | null>((best, placed) => (best === null || placed.line.bbox.y < best.line.bbox.y ? placed : best), null);
+  const word = line?.line.words.find((entry) => /\p{L}{2}/u.test(entry.text));
+  return word ? word.text : null;
+}
+
+/** Whether a catch-word announces the next page's first word ("Luthe-" for "Lutherano", "pau-" for "paulo"). */
+function announces(catchword: string, first: string): boolean {
+  const a = catchword
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}]/gu, '');
+  const b = first
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}]/gu, '');
+  if (a.length < 2 || b.length < 2) return false;
+  const hyphenated = /[-‐‑⸗¬=~]$/u.test(catchword.trim());
+  return repeatSimilarity(a, hyphenated ? b.slice(0, a.length) : b) >= 0.6;
+}
+
+function footFurniture(
+  geometry: PageGeometry,
+  row: Row,
+  context: {
+    folioAtTop: boolean;
+    nextFirst: string | null;
+    mark: (entries: readonly PlacedWord[], classification: LineClass, confidence: number) => void;
+  },
+): void {
+  const { left, right: columnRight, lineHeight } = geometry;
+  const width = columnRight - left;
+  const words = row.words.filter((entry) => hasInk(entry.word.text) || /^[*)(]+$/.test(entry.word.text.trim()));
+  if (words.length === 0) return;
+  const used = new Set<PlacedWord>();
+
+  // Catch-word: the rightmost word, with the word before it when close (a broken compound, "non ad-").
+  const last = words.at(-1) as PlacedWord;
+  const cluster = [last];
+  const before = words.at(-2);
+  if (before && last.word.bbox.x - right(before.word.bbox) < 0.6 * lineHeight && /\p{L}{2}/u.test(before.word.text) && words.length >= 2)
+    cluster.unshift(before);
+  const clusterLeft = (cluster[0] as PlacedWord).word.bbox.x;
+  const rest = words.filter((entry) => !cluster.includes(entry));
+  const restRight = rest.length > 0 ? Math.max(...rest.map((entry) => right(entry.word.bbox))) : Number.NEGATIVE_INFINITY;
+  const flushRight = right(last.word.bbox) >= columnRight - 0.2 * width && clusterLeft >= left + 0.5 * width;
+  const setApart = clusterLeft - restRight >= 1.5 * lineHeight;
+  const text = textOf(cluster);
+  if (flushRight && setApart && hasInk(text) && !SIGNATURE.test(text)) {
+    const folio = numberOnly(text);
+    if (folio && !context.folioAtTop) context.mark(cluster, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
+    else context.mark(cluster, 'CATCHWORD', context.nextFirst && announces(text, context.nextFirst) ? 0.9 : 0.7);
+    for (const entry of cluster) used.add(entry);
+  }
+
+  // The rest, in groups of words close together: a signature mark or a folio centred on the row.
+  const groups: PlacedWord[][] = [];
+  for (const entry of words) {
+    if (used.has(entry)) continue;
+    const group = groups.at(-1);
+    const previous = group?.at(-1);
+    if (group && previous && entry.word.bbox.x - right(previous.word.bbox) < 0.8 * lineHeight) group.push(entry);
+    else groups.push([entry]);
+  }
+  const centre = left + width / 2;
+  for (const group of groups) {
+    const groupText = textOf(group);
+    const groupLeft = (group[0] as PlacedWord).word.bbox.x;
+    const groupRight = right((group.at(-1) as PlacedWord).word.bbox);
+    const middle = (groupLeft + groupRight) / 2;
+    if (Math.abs(middle - centre) > 0.25 * width || group.length > 3) continue;
+    const folio = numberOnly(groupText);
+    if (folio && !context.folioAtTop) context.mark(group, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
+    else if (!folio && SIGNATURE.test(groupText)) context.mark(group, 'SIGNATURE_MARK', 0.7);
+  }
+}
+
+/** Lines beside the text column, between the head and the foot, well inside the image. */
+function marginalLines(geometry: PageGeometry, topRow: Row | null): PlacedLine[] {
+  const { page, lineHeight, left, right: columnRight, bodyLines, usable } = geometry;
+  if (bodyLines.length < 3) return [];
+  const from = topRow ? topRow.bottom : 0;
+  const to = Math.max(...bodyLines.map(({ line }) => line.bbox.y + line.bbox.height));
+  const edge = 0.015 * page.width;
+  return usable.filter(({ line }) => {
+    const outside = right(line.bbox) <= left - 0.5 * lineHeight || line.bbox.x >= columnRight + 0.5 * lineHeight;
+    const inside = line.bbox.x >= edge && right(line.bbox) <= page.width - edge && line.bbox.y >= from && line.bbox.y <= to;
+    const ink = (line.text.match(/[\p{L}\p{N}]/gu) ?? []).length;
+    return outside && inside && line.confidence >= 0.3 && (ink >= 3 || (ink >= 1 && line.confidence >= 0.6));
+  });
+}
+
+/** Marked words as line labels: one entry per run of words of one class on a line; `words` left out for a whole line. */
+function toLineLabels(marks: ReadonlyArray<{ entry: PlacedWord; classification: LineClass; confidence: number }>): LineLabel[] {
+  const sorted = [...marks].sort(
+    (a, b) =>
+      a.entry.at.blockNum - b.entry.at.blockNum ||
+      a.entry.at.parNum - b.entry.at.parNum ||
+      a.entry.at.lineNum - b.entry.at.lineNum ||
+      a.entry.rank - b.entry.rank,
+  );
+  const labels: Array<LineLabel & { words: [number, number] }> = [];
+  for (const { entry, classification, confidence } of sorted) {
+    const previous = labels.at(-1);
+    const sameLine = previous && previous.blockNum === entry.at.blockNum && previous.parNum === entry.at.parNum && previous.lineNum === entry.at.lineNum;
+    if (sameLine && previous.classification === classification && previous.words[1] === entry.rank - 1) {
+      previous.words[1] = entry.rank;
+      previous.confidence = Math.min(previous.confidence, round(confidence));
+    } else {
+      labels.push({
+        blockNum: entry.at.blockNum,
+        parNum: entry.at.parNum,
+        lineNum: entry.at.lineNum,
+        words: [entry.rank, entry.rank],
+        classification,
+        confidence: round(confidence),
+      });
+    }
+  }
+  const onLine = (label: LineLabel) =>
+    labels.filter((other) => other.blockNum === label.blockNum && other.parNum === label.parNum && other.lineNum === label.lineNum).length;
+  return labels.map((label) => {
+    const line = sorted.find(
+      (mark) => mark.entry.at.blockNum === label.blockNum && mark.entry.at.parNum === label.parNum && mark.entry.at.lineNum === label.lineNum,
+    )?.entry.at.line;
+    // A run that covers every word of the line is the whole line; words with no ink around it do not count.
+    const inked = line ? line.words.map((word, rank) => (hasInk(word.text) ? rank + 1 : null)).filter((rank): rank is number => rank !== null) : [];
+    const whole = line !== undefined && onLine(label) === 1 && inked.every((rank) => rank >= label.words[0] && rank <= label.words[1]);
+    if (whole) {
+      const { words: _words, ...rest } = label;
+      return rest;
+    }
+    return label;
+  });
+}
+
+const round = (value: number) => Math.round(Math.min(1, Math.max(0, value)) * 100) / 100;
