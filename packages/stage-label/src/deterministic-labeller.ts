@@ -267,7 +267,8 @@ const FURNITURE_BLOCKS: ReadonlySet<BlockClass> = new Set(['HEADER', 'PAGE_NUMBE
 
 /**
  * Settles block classes against the page's furniture lines, and returns the lines kept. A heading
- * block keeps its text (its lines are dropped from the furniture). A block that is all furniture
+ * block keeps its text unless the furniture in it is sure; then, like a block labelled furniture as a
+ * whole, it is text when lines of text remain. A block that is all furniture
  * (every word with a letter or digit marked) takes the class of most of its characters (a head's, not its folio's); a block labelled
  * furniture as a whole that also holds lines of text is text, with its furniture lines marked.
  */
@@ -277,7 +278,9 @@ function applyLineFurniture(layout: PageLayout, classes: Map<BlockLayout, BlockL
     const own = lines.filter((line) => line.blockNum === entry.block.blockNum);
     const current = classes.get(entry);
     if (own.length === 0 || !current) continue;
-    if (current.classification === 'CHAPTER_HEADING' || current.classification === 'SECTION_HEADING') continue;
+    // A heading keeps its lines unless the furniture is sure (a head that repeats, a folio read as a numeral).
+    const heading = current.classification === 'CHAPTER_HEADING' || current.classification === 'SECTION_HEADING';
+    if (heading && own.some((line) => line.confidence < 0.7)) continue;
     kept.push(...own);
     const marked = new Map<string, LineLabel>();
     for (const line of own) {
@@ -301,7 +304,7 @@ function applyLineFurniture(layout: PageLayout, classes: Map<BlockLayout, BlockL
     if (unmarked.length === 0) {
       const [major] = [...byClass.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['HEADER'];
       classes.set(entry, { blockNum: entry.block.blockNum, classification: BLOCK_CLASS_OF[major], confidence: round(confidence) });
-    } else if (FURNITURE_BLOCKS.has(current.classification) && unmarked.filter((word) => /\p{L}{2}/u.test(word)).length >= 3) {
+    } else if ((heading || FURNITURE_BLOCKS.has(current.classification)) && unmarked.filter((word) => /\p{L}{2}/u.test(word)).length >= 3) {
       classes.set(entry, { blockNum: entry.block.blockNum, classification: 'BODY', confidence: 0.55 });
     }
   }

@@ -1,7 +1,7 @@
 import type { LineClass, LineLabel, OcrLine, OcrPage, OcrWord } from '@bookpipe/contracts';
 import { isDivisionLabel } from './heading-patterns.js';
 import { type NumberToken, numberOnly, readNumberToken } from './page-numbers.js';
-import { bestRepeats, repeatingText, repeatSimilarity } from './running-headers.js';
+import { bestRepeats, repeatSimilarity } from './running-headers.js';
 
 export interface LineFurnitureOptions {
   /**
@@ -93,13 +93,13 @@ function measure(page: OcrPage): PageGeometry {
     ) || 1;
   // A rule read as letters is thin; a strip of the gutter or a picture's edge is tall and narrow.
   const usable = inked.filter(
-    ({ line }) => line.bbox.height >= 0.5 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
+    ({ line }) => line.bbox.height >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
   );
   const widest = quantile(
     usable.filter(({ line }) => realWords(line) >= 4).map(({ line }) => line.bbox.width),
     0.9,
   );
-  const bodyLines = usable.filter(({ line }) => realWords(line) >= 4 && line.bbox.width >= 0.5 * widest);
+  const bodyLines = usable.filter(({ line }) => realWords(line) >= 4 && line.bbox.width >= 0.5 * widest && line.bbox.height >= 0.6 * lineHeight);
   const left =
     bodyLines.length > 0
       ? quantile(
@@ -158,7 +158,8 @@ function readTopRow(geometry: PageGeometry): TopRow | null {
     const neighbour = words[index === 0 ? 1 : index - 1];
     const gap = neighbour ? (index === 0 ? neighbour.word.bbox.x - right(entry.word.bbox) : entry.word.bbox.x - right(neighbour.word.bbox)) : Infinity;
     const core = entry.word.text.replace(/[^\p{L}\p{N}$]/gu, '');
-    return { index, entry, number: readNumberToken(entry.word.text), short: core.length > 0 && core.length <= 3, apart: gap >= 0.8 * geometry.lineHeight };
+    // Words of a head are set about a third of a line apart, even spaced capitals; a folio stands further off.
+    return { index, entry, number: readNumberToken(entry.word.text), short: core.length > 0 && core.length <= 3, apart: gap >= 0.6 * geometry.lineHeight };
   });
   // A numeral first (arabic before roman: "I" or "MIX" at the end of a head are words); else a short word set apart.
   const folio =
@@ -172,7 +173,11 @@ function readTopRow(geometry: PageGeometry): TopRow | null {
     row,
     head,
     folio: folio ? { word: folio.entry, number: folio.number, apart: folio.apart } : null,
-    key: repeatingText(textOf(head)),
+    // The folio is already set aside: a numeral OCR glued to a word of the head ("VI.3wxiffel") must not cost the head its word.
+    key: textOf(head)
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^\p{L}]/gu, ''),
     scale: Math.max(...row.lines.map(({ line }) => line.bbox.height)) / geometry.lineHeight,
   };
 }
@@ -269,13 +274,18 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   });
 }
 
-/** Rows under the page's last line of text, near it (at most two: catch-word and signature may not line up). */
+/**
+ * Rows under the page's last line of text, near it (at most two: catch-word and signature may not line
+ * up). The last line's box often reaches down over the foot (descenders, or the catch-word read into
+ * it), so the text's bottom is taken a line height under its top.
+ */
 function footRows(geometry: PageGeometry): Row[] {
   const { rows, bodyLines, lineHeight, page } = geometry;
   if (bodyLines.length === 0) return [];
-  const lastBody = Math.max(...bodyLines.map(({ line }) => line.bbox.y + line.bbox.height / 2));
+  const bottom = Math.max(...bodyLines.map(({ line }) => line.bbox.y + Math.min(line.bbox.height, 1.2 * lineHeight)));
   return rows
-    .filter((row) => (row.top + row.bottom) / 2 > lastBody + 0.5 * lineHeight && row.top < lastBody + 4 * lineHeight && row.top > 0.6 * page.height)
+    .filter((row) => !row.lines.some((placed) => bodyLines.includes(placed)))
+    .filter((row) => (row.top + row.bottom) / 2 > bottom - 0.2 * lineHeight && row.top < bottom + 3 * lineHeight && row.top > 0.6 * page.height)
     .slice(0, 2);
 }
 
@@ -328,6 +338,8 @@ function footFurniture(
   const flushRight = right(last.word.bbox) >= columnRight - 0.2 * width && clusterLeft >= left + 0.5 * width;
   const setApart = clusterLeft - restRight >= 1.5 * lineHeight;
   const text = textOf(cluster);
+  // A paragraph's last line (words of text to the left) is no foot row; a signature's letters are few.
+  if (rest.filter((entry) => /\p{L}{3}/u.test(entry.word.text)).length >= 2) return;
   if (flushRight && setApart && hasInk(text) && !SIGNATURE.test(text)) {
     const folio = numberOnly(text);
     if (folio && !context.folioAtTop) context.mark(cluster, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
@@ -346,14 +358,18 @@ function footFurniture(
   }
   const centre = left + width / 2;
   for (const group of groups) {
-    const groupText = textOf(group);
+    // OCR sets a signature in brackets or bars it never had ("[S3]" for "* 5").
+    const groupText = textOf(group)
+      .replace(/[[\]|{}]/g, '')
+      .trim();
     const groupLeft = (group[0] as PlacedWord).word.bbox.x;
     const groupRight = right((group.at(-1) as PlacedWord).word.bbox);
     const middle = (groupLeft + groupRight) / 2;
     if (Math.abs(middle - centre) > 0.25 * width || group.length > 3) continue;
+    // A letter or a star makes it a signature ("* 4" is not folio 4); a bare numeral is the folio.
     const folio = numberOnly(groupText);
-    if (folio && !context.folioAtTop) context.mark(group, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
-    else if (!folio && SIGNATURE.test(groupText)) context.mark(group, 'SIGNATURE_MARK', 0.7);
+    if (SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText)) context.mark(group, 'SIGNATURE_MARK', 0.7);
+    else if (folio && !context.folioAtTop) context.mark(group, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
   }
 }
 

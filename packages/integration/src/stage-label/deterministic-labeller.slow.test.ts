@@ -142,6 +142,7 @@ describe.skipIf(!present)('labelDeterministic on vd-sbb and ajmc-commentaries pa
           const label = labelPageSchemaFor(page.ocr).parse(labels[index]);
           const regions = scaleRegions(page.regions, page.imageSize, page.ocr);
           const counts = scoreLines(page.ocr, label, regions);
+          if (process.env.BOOKPIPE_EVAL_VERBOSE) report.push(...lineMisses(page, label, regions));
           for (const kind of LINE_KINDS) for (const key of ['predicted', 'correct', 'regions', 'found'] as const) total[kind][key] += counts[kind][key];
         });
       }
@@ -242,6 +243,24 @@ function scoreLines(ocr: OcrPage, label: LabelPage, regions: readonly TruthRegio
     counts[kind].found = theirs.filter((region) => ours.some((piece) => boxesOverlap(piece.bbox, region.bbox))).length;
   }
   return counts;
+}
+
+/** With BOOKPIPE_EVAL_VERBOSE: the furniture missed and the pieces marked wrongly on one page, to see why. */
+function lineMisses(page: EvalPage & { ocr: OcrPage }, label: LabelPage, regions: readonly TruthRegion[]): string[] {
+  const pieces = furniturePieces(page.ocr, label);
+  const where = `${path.basename(path.dirname(page.image))}#${page.pageNumber}`;
+  const box = (b: BBox) => `[${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}x${Math.round(b.height)}]`;
+  const out: string[] = [];
+  for (const region of regions) {
+    const kind = TRUTH_TYPES[region.type];
+    if (kind && !pieces.some((piece) => piece.kind === kind && boxesOverlap(piece.bbox, region.bbox)))
+      out.push(`    missed ${where} ${kind} ${box(region.bbox)} ${JSON.stringify(region.text)}`);
+  }
+  for (const piece of pieces) {
+    if (!regions.some((region) => TRUTH_TYPES[region.type] === piece.kind && boxesOverlap(piece.bbox, region.bbox)))
+      out.push(`    wrong  ${where} ${piece.kind} ${box(piece.bbox)}`);
+  }
+  return out;
 }
 
 function boxAround(boxes: readonly BBox[]): BBox {
