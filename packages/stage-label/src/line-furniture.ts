@@ -188,8 +188,8 @@ function readTopRow(geometry: PageGeometry): TopRow | null {
  * - the running head: the top text row over the body's column, when it repeats at about the same
  *   height on a page up to `repeatWindow` away (heads alternate, so every other page counts), or
  *   carries a folio at its outer end; in a book that has heads on most pages, also a short row where
- *   the others' heads sit (read too badly to repeat). Never a chapter title: not a row set larger,
- *   nor one that names a division ("CHAPTER IV", "§. 3") unless it repeats closely;
+ *   the others' heads sit (read too badly to repeat). Never a chapter title: not a row that names a
+ *   division ("CHAPTER IV", "§. 3"), nor one set larger unless it repeats closely;
  * - the page number: a numeral at the outer end of the head or alone on the top row, a short word set
  *   apart at the head's end (a misread folio), or a numeral alone at the foot;
  * - the catch-word: a lone word (or a broken word's two halves, "non ad-") flush right on a row under
@@ -215,8 +215,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
     const repeat = repeatOf.get(index) ?? 0;
     const division = isDivisionLabel(textOf(top.head));
-    // A chapter title that happens to echo the head is set larger or names its division.
-    if ((division || top.scale >= 1.4) && repeat < 0.85) return 0;
+    // A chapter title is set larger, or names its division: openings repeat "CHAPTER n" at one height.
+    if (division || (top.scale >= 1.4 && repeat < 0.85)) return 0;
     if (repeat >= minRepeat) return 0.6 + 0.3 * repeat;
     if (top.folio?.number && top.folio.apart && top.head.length <= 8) return 0.75;
     return 0;
