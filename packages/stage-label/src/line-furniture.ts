@@ -71,7 +71,7 @@ const realWords = (line: OcrLine) => line.words.filter((word) => /\p{L}{2}/u.tes
 const right = (box: { x: number; width: number }) => box.x + box.width;
 
 /** A printer's signature mark: A2, B 3, Aa3, )( 2, * 4, b iij (a gathering letter, then its leaf). */
-const SIGNATURE = /^(?:[A-Z]{1,3}|[A-Z][a-z]|\){1,2}\s?\({1,2}|\*{1,3}|[a-z]{1,2}(?=\s?[\divx]))\s?(?:\d{1,2}|[ivxj]{1,4}|[IVX]{1,4})?$/u;
+const SIGNATURE = /^(?:[A-Z]{1,2}|[A-Z][a-z]|\){1,2}\s?\({1,2}|\*{1,3}|[a-z]{1,2}(?=\s?[\divx]))\s?(?:\d{1,2}|[ivxj]{1,4}|[IVX]{1,4})?$/u;
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -214,7 +214,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
     const repeat = repeatOf.get(index) ?? 0;
-    const division = isDivisionLabel(textOf(top.head));
+    // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
+    const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
     // A chapter title is set larger, or names its division: openings repeat "CHAPTER n" at one height.
     if (division || (top.scale >= 1.4 && repeat < 0.85)) return 0;
     if (repeat >= minRepeat) return 0.6 + 0.3 * repeat;
@@ -262,7 +263,9 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
 
     const next = pages[index + 1];
     const nextFirst = next ? firstWord(geometries[index + 1] as PageGeometry) : null;
-    for (const row of footRows(geometry)) footFurniture(geometry, row, { folioAtTop, nextFirst, mark });
+    // One catch-word, one signature, one folio a page: a row of speckles under the foot adds none.
+    const found = new Set<LineClass>();
+    for (const row of footRows(geometry)) footFurniture(geometry, row, { folioAtTop, nextFirst, found, mark });
     for (const placed of marginalLines(geometry, tops[index]?.row ?? null)) {
       mark(
         placed.line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })),
@@ -285,7 +288,7 @@ function footRows(geometry: PageGeometry): Row[] {
   const bottom = Math.max(...bodyLines.map(({ line }) => line.bbox.y + Math.min(line.bbox.height, 1.2 * lineHeight)));
   return rows
     .filter((row) => !row.lines.some((placed) => bodyLines.includes(placed)))
-    .filter((row) => (row.top + row.bottom) / 2 > bottom - 0.2 * lineHeight && row.top < bottom + 3 * lineHeight && row.top > 0.6 * page.height)
+    .filter((row) => (row.top + row.bottom) / 2 > bottom - 0.2 * lineHeight && row.top < bottom + 4 * lineHeight && row.top > 0.6 * page.height)
     .slice(0, 2);
 }
 
@@ -317,12 +320,16 @@ function footFurniture(
   context: {
     folioAtTop: boolean;
     nextFirst: string | null;
+    found: Set<LineClass>;
     mark: (entries: readonly PlacedWord[], classification: LineClass, confidence: number) => void;
   },
 ): void {
   const { left, right: columnRight, lineHeight } = geometry;
   const width = columnRight - left;
-  const words = row.words.filter((entry) => hasInk(entry.word.text) || /^[*)(]+$/.test(entry.word.text.trim()));
+  // Specks OCR read as a letter are far smaller than type.
+  const words = row.words.filter(
+    (entry) => (hasInk(entry.word.text) || /^[*)(]+$/.test(entry.word.text.trim())) && entry.word.bbox.height >= 0.35 * lineHeight,
+  );
   if (words.length === 0) return;
   const used = new Set<PlacedWord>();
 
@@ -342,9 +349,16 @@ function footFurniture(
   if (rest.filter((entry) => /\p{L}{3}/u.test(entry.word.text)).length >= 2) return;
   if (flushRight && setApart && hasInk(text) && !SIGNATURE.test(text)) {
     const folio = numberOnly(text);
-    if (folio && !context.folioAtTop) context.mark(cluster, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
-    else context.mark(cluster, 'CATCHWORD', context.nextFirst && announces(text, context.nextFirst) ? 0.9 : 0.7);
-    for (const entry of cluster) used.add(entry);
+    const kind: LineClass = folio && !context.folioAtTop ? 'PAGE_NUMBER' : 'CATCHWORD';
+    if (!context.found.has(kind)) {
+      context.mark(
+        cluster,
+        kind,
+        folio && kind === 'PAGE_NUMBER' ? 0.7 + 0.2 * folio.weight : context.nextFirst && announces(text, context.nextFirst) ? 0.9 : 0.7,
+      );
+      context.found.add(kind);
+      for (const entry of cluster) used.add(entry);
+    }
   }
 
   // The rest, in groups of words close together: a signature mark or a folio centred on the row.
@@ -357,19 +371,22 @@ function footFurniture(
     else groups.push([entry]);
   }
   const centre = left + width / 2;
+  const middleOf = (group: PlacedWord[]) => ((group[0] as PlacedWord).word.bbox.x + right((group.at(-1) as PlacedWord).word.bbox)) / 2;
+  // Nearest the middle first: that is where signatures and folios are set.
+  groups.sort((a, b) => Math.abs(middleOf(a) - centre) - Math.abs(middleOf(b) - centre));
   for (const group of groups) {
     // OCR sets a signature in brackets or bars it never had ("[S3]" for "* 5").
     const groupText = textOf(group)
       .replace(/[[\]|{}]/g, '')
       .trim();
-    const groupLeft = (group[0] as PlacedWord).word.bbox.x;
-    const groupRight = right((group.at(-1) as PlacedWord).word.bbox);
-    const middle = (groupLeft + groupRight) / 2;
-    if (Math.abs(middle - centre) > 0.25 * width || group.length > 3) continue;
+    if (Math.abs(middleOf(group) - centre) > 0.25 * width || group.length > 3) continue;
     // A letter or a star makes it a signature ("* 4" is not folio 4); a bare numeral is the folio.
     const folio = numberOnly(groupText);
-    if (SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText)) context.mark(group, 'SIGNATURE_MARK', 0.7);
-    else if (folio && !context.folioAtTop) context.mark(group, 'PAGE_NUMBER', 0.7 + 0.2 * folio.weight);
+    const kind: LineClass | null =
+      SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText) ? 'SIGNATURE_MARK' : folio && !context.folioAtTop ? 'PAGE_NUMBER' : null;
+    if (kind === null || context.found.has(kind)) continue;
+    context.mark(group, kind, kind === 'PAGE_NUMBER' && folio ? 0.7 + 0.2 * folio.weight : 0.7);
+    context.found.add(kind);
   }
 }
 
