@@ -40,16 +40,11 @@ function page(pageNumber: number, blocks: LineSpec[][]): OcrPage {
 
 const WORDS = 'the compositor set every line of this page by hand and read it backwards in the stick before it went to press'.split(' ');
 let drawn = 0;
-/** A full line of text across the column (x 100 to at most 1050): no two lines alike, as in a book. */
+/** A justified line of text across the column (x 100 to 1050): no two lines alike, as in a book. */
 const text = (y: number, first?: string): LineSpec => {
   drawn += 1;
-  return {
-    words: Array.from(
-      { length: 8 },
-      (_, index) => [index === 0 && first ? first : (WORDS[(drawn * 5 + index * 7) % WORDS.length] as string), 100 + index * 110] as [string, number],
-    ),
-    y,
-  };
+  const words = Array.from({ length: 8 }, (_, index) => (index === 0 && first ? first : (WORDS[(drawn * 5 + index * 7) % WORDS.length] as string)));
+  return { words: words.map((word, index) => [word, index === 7 ? 1050 - word.length * 20 : 100 + index * 110] as [string, number]), y };
 };
 const body = (top: number, count: number, first?: string) =>
   Array.from({ length: count }, (_, index) => text(top + index * 50, index === 0 ? first : undefined));

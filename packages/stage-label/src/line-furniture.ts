@@ -55,9 +55,11 @@ interface TopRow {
 interface PageGeometry {
   page: OcrPage;
   lineHeight: number;
-  /** Left and right of the text column (the body lines' hull, so two columns make one). */
+  /** Left and right of the text column: the body lines' median edges. */
   left: number;
   right: number;
+  /** The body is one column of text (not verse over a commentary in two): only then has it margins for notes. */
+  oneColumn: boolean;
   rows: Row[];
   /** Lines that are text of the body: four words or more, most of the column wide. */
   bodyLines: PlacedLine[];
@@ -100,20 +102,34 @@ function measure(page: OcrPage): PageGeometry {
     0.9,
   );
   const bodyLines = usable.filter(({ line }) => realWords(line) >= 4 && line.bbox.width >= 0.5 * widest && line.bbox.height >= 0.6 * lineHeight);
+  // The median edges: a marginal note OCR read onto a text line, or an indented line, moves one line's edge, not the column's.
   const left =
     bodyLines.length > 0
       ? quantile(
           bodyLines.map(({ line }) => line.bbox.x),
-          0.1,
+          0.5,
         )
       : 0;
   const rightEdge =
     bodyLines.length > 0
       ? quantile(
           bodyLines.map(({ line }) => right(line.bbox)),
-          0.9,
+          0.5,
         )
       : page.width;
+  // Text in two or more columns (a commentary under its verse) has no one column: its median edges span a part of it.
+  const hull =
+    bodyLines.length > 0
+      ? quantile(
+          bodyLines.map(({ line }) => right(line.bbox)),
+          0.9,
+        ) -
+        quantile(
+          bodyLines.map(({ line }) => line.bbox.x),
+          0.1,
+        )
+      : 0;
+  const oneColumn = bodyLines.length > 0 && rightEdge - left >= 0.8 * hull;
 
   // Rows over the column: a line joins the row whose first line's middle is within half a line of its own.
   const inColumn = usable
@@ -135,7 +151,7 @@ function measure(page: OcrPage): PageGeometry {
   for (const row of rows) {
     row.words = row.lines.flatMap((at) => at.line.words.map((word, index) => ({ at, rank: index + 1, word }))).sort((a, b) => a.word.bbox.x - b.word.bbox.x);
   }
-  return { page, lineHeight, left, right: rightEdge, rows, bodyLines, usable };
+  return { page, lineHeight, left, right: rightEdge, oneColumn, rows, bodyLines, usable };
 }
 
 const textOf = (words: readonly PlacedWord[]) =>
@@ -266,13 +282,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     // One catch-word, one signature, one folio a page: a row of speckles under the foot adds none.
     const found = new Set<LineClass>();
     for (const row of footRows(geometry)) footFurniture(geometry, row, { folioAtTop, nextFirst, found, mark });
-    for (const placed of marginalLines(geometry, tops[index]?.row ?? null)) {
-      mark(
-        placed.line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })),
-        'MARGINALIA',
-        0.6,
-      );
-    }
+    const taken = new Set([...(tops[index]?.row.lines ?? []), ...footRows(geometry).flatMap((row) => row.lines)]);
+    for (const words of marginalWords(geometry, tops[index]?.row ?? null, taken)) mark(words, 'MARGINALIA', 0.6);
     return toLineLabels([...marks.values()]);
   });
 }
@@ -390,19 +401,50 @@ function footFurniture(
   }
 }
 
-/** Lines beside the text column, between the head and the foot, well inside the image. */
-function marginalLines(geometry: PageGeometry, topRow: Row | null): PlacedLine[] {
+/**
+ * Marginal notes: the words of a line that lie beside the text column, set off from it, between the
+ * head and the foot and well inside the image (a strip of the facing page at its edge is no note).
+ * OCR often reads a note onto the text line beside it: then only the words outside the column count.
+ * A note is narrow: a second column of text as wide as the first is no note.
+ */
+function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: ReadonlySet<PlacedLine>): PlacedWord[][] {
   const { page, lineHeight, left, right: columnRight, bodyLines, usable } = geometry;
-  if (bodyLines.length < 3) return [];
+  if (bodyLines.length < 3 || !geometry.oneColumn) return [];
   const from = topRow ? topRow.bottom : 0;
   const to = Math.max(...bodyLines.map(({ line }) => line.bbox.y + line.bbox.height));
   const edge = 0.015 * page.width;
-  return usable.filter(({ line }) => {
-    const outside = right(line.bbox) <= left - 0.5 * lineHeight || line.bbox.x >= columnRight + 0.5 * lineHeight;
-    const inside = line.bbox.x >= edge && right(line.bbox) <= page.width - edge && line.bbox.y >= from && line.bbox.y <= to;
-    const ink = (line.text.match(/[\p{L}\p{N}]/gu) ?? []).length;
-    return outside && inside && line.confidence >= 0.3 && (ink >= 3 || (ink >= 1 && line.confidence >= 0.6));
-  });
+  const narrow = 0.35 * (columnRight - left);
+  const notes: PlacedWord[][] = [];
+  for (const placed of usable) {
+    const { line } = placed;
+    if (taken.has(placed) || line.bbox.y < from || line.bbox.y > to) continue;
+    const words = line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })).filter((entry) => entry.word.bbox.height >= 0.35 * lineHeight);
+    const before = words.filter((entry) => right(entry.word.bbox) <= left - 0.3 * lineHeight);
+    const after = words.filter((entry) => entry.word.bbox.x >= columnRight + 0.3 * lineHeight);
+    for (const [side, note] of [
+      ['left', before],
+      ['right', after],
+    ] as const) {
+      if (note.length === 0) continue;
+      const first = note[0] as PlacedWord;
+      const last = note.at(-1) as PlacedWord;
+      // Set off from the text beside it by more than a word space.
+      const rest = words.filter((entry) => !note.includes(entry));
+      const gap =
+        rest.length === 0
+          ? Number.POSITIVE_INFINITY
+          : side === 'left'
+            ? Math.min(...rest.map((entry) => entry.word.bbox.x)) - right(last.word.bbox)
+            : first.word.bbox.x - Math.max(...rest.map((entry) => right(entry.word.bbox)));
+      const inside = first.word.bbox.x >= edge && right(last.word.bbox) <= page.width - edge;
+      const width = right(last.word.bbox) - first.word.bbox.x;
+      const text = textOf(note);
+      const ink = (text.match(/[\p{L}\p{N}]/gu) ?? []).length;
+      const confidence = note.reduce((sum, entry) => sum + entry.word.confidence, 0) / note.length;
+      if (gap >= 0.8 * lineHeight && inside && width <= narrow && confidence >= 0.3 && (ink >= 3 || (ink >= 1 && confidence >= 0.6))) notes.push(note);
+    }
+  }
+  return notes;
 }
 
 /** Marked words as line labels: one entry per run of words of one class on a line; `words` left out for a whole line. */
