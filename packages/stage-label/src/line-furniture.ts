@@ -131,16 +131,16 @@ function measure(page: OcrPage): PageGeometry {
       : 0;
   const oneColumn = bodyLines.length > 0 && rightEdge - left >= 0.8 * hull;
 
-  // Rows over the column: a line joins the row whose first line's middle is within half a line of its own.
+  // Rows over the column: a line joins the row whose first line's top is within a little over half a line
+  // of its own. Tops, not middles: the last text line's box often reaches down over the catch-word.
   const inColumn = usable
     .filter(({ line }) => right(line.bbox) > left - lineHeight && line.bbox.x < rightEdge + lineHeight)
-    .sort((a, b) => a.line.bbox.y + a.line.bbox.height / 2 - (b.line.bbox.y + b.line.bbox.height / 2));
+    .sort((a, b) => a.line.bbox.y - b.line.bbox.y);
   const rows: Row[] = [];
   for (const placed of inColumn) {
-    const middle = placed.line.bbox.y + placed.line.bbox.height / 2;
     const row = rows.at(-1);
     const first = row?.lines[0]?.line.bbox;
-    if (row && first && Math.abs(first.y + first.height / 2 - middle) < 0.5 * lineHeight) {
+    if (row && first && placed.line.bbox.y - first.y < 0.6 * lineHeight) {
       row.lines.push(placed);
       row.top = Math.min(row.top, placed.line.bbox.y);
       row.bottom = Math.max(row.bottom, placed.line.bbox.y + placed.line.bbox.height);
@@ -356,8 +356,10 @@ function footFurniture(
   const flushRight = right(last.word.bbox) >= columnRight - 0.2 * width && clusterLeft >= left + 0.5 * width;
   const setApart = clusterLeft - restRight >= 1.5 * lineHeight;
   const text = textOf(cluster);
-  // A paragraph's last line (words of text to the left) is no foot row; a signature's letters are few.
-  if (rest.filter((entry) => /\p{L}{3}/u.test(entry.word.text)).length >= 2) return;
+  // A paragraph's last line (words of text to the left) is no foot row, unless it stops short and the
+  // catch-word stands far off at the right ("Englander gedeckt.      Ob"); a signature's letters are few.
+  const textBefore = rest.filter((entry) => /\p{L}{3}/u.test(entry.word.text)).length >= 2;
+  if (textBefore && !(restRight <= left + 0.75 * width && clusterLeft - restRight >= 3 * lineHeight)) return;
   if (flushRight && setApart && hasInk(text) && !SIGNATURE.test(text)) {
     const folio = numberOnly(text);
     const kind: LineClass = folio && !context.folioAtTop ? 'PAGE_NUMBER' : 'CATCHWORD';
