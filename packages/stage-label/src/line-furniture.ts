@@ -160,13 +160,20 @@ const textOf = (words: readonly PlacedWord[]) =>
     .join(' ')
     .trim();
 
-/** The top row's head and folio: the folio is a numeral at either end, or a short word set apart there. */
-function readTopRow(geometry: PageGeometry): TopRow | null {
+type Side = 'left' | 'right';
+
+/**
+ * The top row's head and folio: the folio is a numeral at either end, or a short word set apart there.
+ * `side` is where the book's other pages of this parity print their folio (versos and rectos differ):
+ * a numeral there comes first, and there a misread folio may even be a mark with no letter ("©" for 12).
+ */
+function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
   const row = geometry.rows[0];
   const firstBody = geometry.bodyLines.reduce((top, { line }) => Math.min(top, line.bbox.y), Number.POSITIVE_INFINITY);
   // The top row must be above the body text, or be its first line (a head OCR read into the first block).
   if (!row || row.top > firstBody + geometry.lineHeight || row.top > 0.35 * geometry.page.height) return null;
-  const words = row.words.filter((entry) => entry.word.text.trim() !== '');
+  // Specks OCR read as marks are far smaller than type; they would pass for a folio at the row's end.
+  const words = row.words.filter((entry) => entry.word.text.trim() !== '' && entry.word.bbox.height >= 0.35 * geometry.lineHeight);
   if (words.length === 0) return null;
   const ends = words.length === 1 ? [0] : [0, words.length - 1];
   const candidates = ends.map((index) => {
@@ -174,11 +181,23 @@ function readTopRow(geometry: PageGeometry): TopRow | null {
     const neighbour = words[index === 0 ? 1 : index - 1];
     const gap = neighbour ? (index === 0 ? neighbour.word.bbox.x - right(entry.word.bbox) : entry.word.bbox.x - right(neighbour.word.bbox)) : Infinity;
     const core = entry.word.text.replace(/[^\p{L}\p{N}$]/gu, '');
+    const at: Side = index === 0 && words.length > 1 ? 'left' : 'right';
+    const mark = /^[^\p{L}\p{N}\s\-–—.,:;]{1,2}$/u.test(entry.word.text.trim());
     // Words of a head are set about a third of a line apart, even spaced capitals; a folio stands further off.
-    return { index, entry, number: readNumberToken(entry.word.text), short: core.length > 0 && core.length <= 3, apart: gap >= 0.6 * geometry.lineHeight };
+    return {
+      index,
+      entry,
+      at,
+      number: readNumberToken(entry.word.text),
+      short: (core.length > 0 && core.length <= 3) || (mark && at === side),
+      apart: gap >= 0.6 * geometry.lineHeight,
+    };
   });
+  const there = candidates.filter((c) => c.at === side && words.length > 1);
   // A numeral first (arabic before roman: "I" or "MIX" at the end of a head are words); else a short word set apart.
   const folio =
+    there.find((c) => c.number?.style === 'arabic') ??
+    there.find((c) => (c.number !== null || c.short) && c.apart) ??
     candidates.find((c) => c.number?.style === 'arabic') ??
     candidates.find((c) => c.number !== null && c.apart) ??
     candidates
@@ -218,7 +237,22 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   const window = options.repeatWindow ?? 3;
   const minRepeat = options.repeatSimilarity ?? 0.6;
   const geometries = pages.map((page) => measure(page));
-  const tops = geometries.map((geometry) => readTopRow(geometry));
+  const firstRead = geometries.map((geometry) => readTopRow(geometry));
+  // Where each parity of scan page prints its folio, from the pages whose folio reads as a numeral.
+  const votes = { 0: { left: 0, right: 0 }, 1: { left: 0, right: 0 } };
+  firstRead.forEach((top, index) => {
+    if (!top?.folio?.number || top.row.words.length < 2) return;
+    const at: Side = top.folio.word === top.row.words[0] ? 'left' : 'right';
+    votes[((pages[index] as OcrPage).pageNumber % 2) as 0 | 1][at] += 1;
+  });
+  const sideOf = (pageNumber: number): Side | undefined => {
+    const { left, right } = votes[(pageNumber % 2) as 0 | 1];
+    return left >= 2 && right === 0 ? 'left' : right >= 2 && left === 0 ? 'right' : undefined;
+  };
+  const tops = geometries.map((geometry, index) => {
+    const side = sideOf(geometry.page.pageNumber);
+    return side ? readTopRow(geometry, side) : firstRead[index];
+  });
 
   const candidates = tops.flatMap((top, index) =>
     top ? [{ index, pageNumber: (pages[index] as OcrPage).pageNumber, key: top.key, top: top.row.top / (pages[index] as OcrPage).height }] : [],
@@ -258,7 +292,7 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     const top = tops[index];
     let headScore = strongHead[index] ?? 0;
     if (top && headScore === 0 && bookHasHeads) {
-      const inPlace = Math.abs(top.row.top / page.height - headTop) < 0.025;
+      const inPlace = Math.abs(top.row.top / page.height - headTop) < 0.03;
       const text = textOf(top.head);
       if (inPlace && top.head.length <= 10 && top.scale < 1.4 && letters(text) >= 3 && !isDivisionLabel(text)) headScore = 0.55;
     }
@@ -271,8 +305,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
           mark([top.folio.word], 'PAGE_NUMBER', top.folio.number ? 0.7 + 0.2 * top.folio.number.weight : 0.5);
         }
         mark(top.head, 'HEADER', headScore);
-      } else if (top.folio?.number && top.head.every((entry) => !/\p{L}{2}/u.test(entry.word.text))) {
-        // A folio beside an ornament OCR read as marks ("6 = ©").
+      } else if (top.folio?.number && (top.folio.apart || top.head.every((entry) => !/\p{L}{2}/u.test(entry.word.text))) && !isDivisionLabel(rowText)) {
+        // A folio beside an ornament OCR read as marks or letters ("6 = ©", "wR JSF 15"), where no head is.
         mark([top.folio.word], 'PAGE_NUMBER', 0.6 + 0.2 * top.folio.number.weight);
       }
     }
@@ -360,7 +394,8 @@ function footFurniture(
   // catch-word stands far off at the right ("Englander gedeckt.      Ob"); a signature's letters are few.
   const textBefore = rest.filter((entry) => /\p{L}{3}/u.test(entry.word.text)).length >= 2;
   if (textBefore && !(restRight <= left + 0.75 * width && clusterLeft - restRight >= 3 * lineHeight)) return;
-  if (flushRight && setApart && hasInk(text) && !SIGNATURE.test(text)) {
+  // "Ob", "Der" read as signatures by their letters; one with a leaf number ("B 3") is a signature set far right.
+  if (flushRight && setApart && hasInk(text) && !(SIGNATURE.test(text) && /[\d*)(]/u.test(text))) {
     const folio = numberOnly(text);
     const kind: LineClass = folio && !context.folioAtTop ? 'PAGE_NUMBER' : 'CATCHWORD';
     if (!context.found.has(kind)) {
