@@ -80,18 +80,16 @@ describe('findLineFurniture', () => {
             y: 100,
           };
       const firsts = ['alpha', 'beta', 'gamma', 'delta'];
-      const foot: LineSpec = {
-        words: [
-          ...(verso
-            ? []
-            : ([
-                ['B', 560],
-                [String(index), 590],
-              ] as Array<[string, number]>)),
-          [firsts[index + 1] ?? 'omega', 960],
-        ],
-        y: 1400,
-      };
+      // The last recto's signature is read "i" (for "B 3"): beside a catch-word, mid-foot, it is the signature all the same.
+      const signature: Array<[string, number]> = verso
+        ? []
+        : index === 3
+          ? [['i', 570]]
+          : [
+              ['B', 560],
+              [String(index), 590],
+            ];
+      const foot: LineSpec = { words: [...signature, [firsts[index + 1] ?? 'omega', 960]], y: 1400 };
       return page(index + 1, [[head, ...body(160, 25, firsts[index])], [foot]]);
     });
 
@@ -102,7 +100,7 @@ describe('findLineFurniture', () => {
       ['PAGE_NUMBER:12', 'HEADER:DE ELECTIONE', 'CATCHWORD:beta'],
       ['HEADER:IN FORMULA', 'PAGE_NUMBER:13', 'SIGNATURE_MARK:B 1', 'CATCHWORD:gamma'],
       ['PAGE_NUMBER:14', 'HEADER:DE ELECTIONE', 'CATCHWORD:delta'],
-      ['HEADER:IN FORMULA', 'PAGE_NUMBER:15', 'SIGNATURE_MARK:B 3', 'CATCHWORD:omega'],
+      ['HEADER:IN FORMULA', 'PAGE_NUMBER:15', 'SIGNATURE_MARK:i', 'CATCHWORD:omega'],
     ]);
     // A catch-word that announces the next page's first word is surer than one that does not (the last page's).
     expect(found[0]?.find((label) => label.classification === 'CATCHWORD')?.confidence).toBe(0.9);

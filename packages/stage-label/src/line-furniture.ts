@@ -409,6 +409,7 @@ function footFurniture(
     }
   }
 
+  const catchwordHere = cluster.some((entry) => used.has(entry));
   // The rest, in groups of words close together: a signature mark or a folio centred on the row.
   const groups: PlacedWord[][] = [];
   for (const entry of words) {
@@ -430,10 +431,19 @@ function footFurniture(
     if (Math.abs(middleOf(group) - centre) > 0.25 * width || group.length > 3) continue;
     // A letter or a star makes it a signature ("* 4" is not folio 4); a bare numeral is the folio.
     const folio = numberOnly(groupText);
-    const kind: LineClass | null =
-      SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText) ? 'SIGNATURE_MARK' : folio && !context.folioAtTop ? 'PAGE_NUMBER' : null;
+    const pattern = SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText);
+    // Beside a catch-word, the only other thing an early print sets mid-foot is its signature, however OCR
+    // read it ("i" for "N 4"); where heads carry the folios, a short group there is no folio either.
+    const beside =
+      !pattern &&
+      catchwordHere &&
+      context.folioAtTop &&
+      Math.abs(middleOf(group) - centre) <= 0.15 * width &&
+      group.length <= 2 &&
+      (groupText.match(/[\p{L}\p{N}*]/gu) ?? []).length <= 3;
+    const kind: LineClass | null = pattern || beside ? 'SIGNATURE_MARK' : folio && !context.folioAtTop ? 'PAGE_NUMBER' : null;
     if (kind === null || context.found.has(kind)) continue;
-    context.mark(group, kind, kind === 'PAGE_NUMBER' && folio ? 0.7 + 0.2 * folio.weight : 0.7);
+    context.mark(group, kind, kind === 'PAGE_NUMBER' && folio ? 0.7 + 0.2 * folio.weight : beside ? 0.5 : 0.7);
     context.found.add(kind);
   }
 }

@@ -1,4 +1,4 @@
-import { type LabelPage, LabelPageSchema, type LineLabel, MergePageSchema } from '@bookpipe/contracts';
+import { BookSchema, type LabelPage, LabelPageSchema, type LineLabel, MergePageSchema } from '@bookpipe/contracts';
 import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildBook } from './build-book.js';
@@ -57,7 +57,7 @@ describe('furniture lines in merge', () => {
     const final = merged.map((entry, index) =>
       MergePageSchema.parse({ ...entry.page, continuation: { ...entry.page.continuation, fromPrevious: index === 1, toNext: index === 0 } }),
     );
-    const book = buildBook(final, { scanId: 'old-print' });
+    const book = BookSchema.parse(buildBook(final, { scanId: 'old-print' }));
     const paragraph = book.chapters[0]?.content[0];
     expect(paragraph).toMatchObject({
       type: 'paragraph',
