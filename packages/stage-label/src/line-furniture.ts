@@ -189,7 +189,8 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
       entry,
       at,
       number: readNumberToken(entry.word.text),
-      short: (core.length > 0 && core.length <= 3) || (mark && at === side),
+      // A misread folio is two marks or so ("sa" for 50); "THE" at the start of a spaced head is a word.
+      short: (core.length > 0 && (core.length <= 2 || (core.length <= 3 && /[\d$]/u.test(core)))) || (mark && at === side),
       apart: gap >= 0.6 * geometry.lineHeight,
     };
   });
