@@ -214,7 +214,8 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
       .normalize('NFKD')
       .toLowerCase()
       .replace(/[^\p{L}]/gu, ''),
-    scale: Math.max(...row.lines.map(({ line }) => line.bbox.height)) / geometry.lineHeight,
+    // Measured on the head's words: a folio set lower than the head makes the row's box taller, not its type larger.
+    scale: Math.max(...(head.length > 0 ? head : words).map((entry) => entry.word.bbox.height)) / geometry.lineHeight,
   };
 }
 
@@ -246,9 +247,13 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     const at: Side = top.folio.word === top.row.words[0] ? 'left' : 'right';
     votes[((pages[index] as OcrPage).pageNumber % 2) as 0 | 1][at] += 1;
   });
+  // Versos and rectos mirror each other: a folio outside left on one parity is outside right on the other.
   const sideOf = (pageNumber: number): Side | undefined => {
-    const { left, right } = votes[(pageNumber % 2) as 0 | 1];
-    return left >= 2 && right === 0 ? 'left' : right >= 2 && left === 0 ? 'right' : undefined;
+    const own = votes[(pageNumber % 2) as 0 | 1];
+    const other = votes[((pageNumber + 1) % 2) as 0 | 1];
+    const left = own.left + other.right;
+    const right = own.right + other.left;
+    return left >= 2 && right <= left / 4 ? 'left' : right >= 2 && left <= right / 4 ? 'right' : undefined;
   };
   const tops = geometries.map((geometry, index) => {
     const side = sideOf(geometry.page.pageNumber);
