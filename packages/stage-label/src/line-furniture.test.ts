@@ -122,6 +122,33 @@ describe('findLineFurniture', () => {
     });
   });
 
+  it('splits a block whose first line is the running head: the head and folio are marked, the block stays text', () => {
+    // OCR put the head and one line of text in a block of their own, above the rest of the text.
+    const pages = [12, 13, 14].map((folio, index) =>
+      page(index + 1, [
+        [
+          {
+            words: [
+              [String(folio), 100],
+              ['OF', 400],
+              ['THE', 460],
+              ['HEAD', 540],
+            ],
+            y: 100,
+          },
+          text(160),
+        ],
+        body(210, 24),
+      ]),
+    );
+    const labels = labelDeterministic(pages);
+    for (const [index, label] of labels.entries()) {
+      expect(label.blocks.map((block) => block.classification)).toEqual(['BODY', 'BODY']);
+      expect(marked([pages[index] as OcrPage], [label.lines ?? []])).toEqual([[`PAGE_NUMBER:${12 + index}`, 'HEADER:OF THE HEAD']]);
+      expect(label.printedPageNumber).toBe(String(12 + index));
+    }
+  });
+
   it('never takes a chapter opening for a running head, nor the last line of a paragraph for a catch-word', () => {
     const pages = [
       page(1, [
