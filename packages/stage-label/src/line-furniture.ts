@@ -263,7 +263,7 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   const candidates = tops.flatMap((top, index) =>
     top ? [{ index, pageNumber: (pages[index] as OcrPage).pageNumber, key: top.key, top: top.row.top / (pages[index] as OcrPage).height }] : [],
   );
-  // Running heads keep their place to a few hundredths of the page; allow a little more for a skewed scan.
+  // Compared only with rows at about the same height (`bestRepeats`): a running head keeps its place.
   const repeatScores = bestRepeats(candidates, window);
   const repeatOf = new Map(candidates.map((candidate, at) => [candidate.index, repeatScores[at] ?? 0]));
 
