@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
+import { BlockClassSchema, LineClassSchema, NumberingStyleSchema } from './label-page.js';
 
 /** Where a piece of book text comes from: an OCR paragraph of a page. `start`/`end` are offsets in the item's `text`. */
 export const BookTextPartSchema = z.object({
@@ -96,8 +96,21 @@ export const BookPageSchema = z.object({
   anchor: z.string(),
   fromPrevious: z.boolean(),
   toNext: z.boolean(),
-  /** Running heads, feet, page numbers and OCR noise left out of the text, so nothing is lost. */
-  removed: z.array(z.object({ blockNum: z.number().int().positive(), classification: BlockClassSchema, text: z.string() })),
+  /**
+   * Running heads, feet, page numbers, catch-words, signature marks, marginal notes and OCR noise left
+   * out of the text, so nothing is lost: a whole block (no `parNum`), or a furniture line of a paragraph
+   * (`parNum`, `lineNum`, and `words` when only some words of the line).
+   */
+  removed: z.array(
+    z.object({
+      blockNum: z.number().int().positive(),
+      parNum: z.number().int().positive().optional(),
+      lineNum: z.number().int().positive().optional(),
+      words: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+      classification: z.union([BlockClassSchema, LineClassSchema]),
+      text: z.string(),
+    }),
+  ),
 });
 export type BookPage = z.infer<typeof BookPageSchema>;
 

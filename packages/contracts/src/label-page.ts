@@ -60,6 +60,32 @@ export const BlockLabelSchema = z.object({
 export type BlockLabel = z.infer<typeof BlockLabelSchema>;
 
 /**
+ * Classes of a line (or of some words of a line) that is page furniture, not text: the running head,
+ * the printed page number (folio), a running foot, the catch-word (the next page's first word, printed
+ * at the foot), the signature mark (A2, B3, )( 2: the printer's gathering mark) and a marginal note.
+ * OCR often puts such a line into a body block, so a block's class alone cannot leave it out.
+ */
+export const LINE_CLASSES = ['HEADER', 'PAGE_NUMBER', 'FOOTER', 'CATCHWORD', 'SIGNATURE_MARK', 'MARGINALIA'] as const;
+export const LineClassSchema = z.enum(LINE_CLASSES);
+export type LineClass = z.infer<typeof LineClassSchema>;
+
+/**
+ * A furniture line of an OCR paragraph, by its numbers in the OCR page (all 1-based: `lineNum` is the
+ * line's rank in its paragraph's `lines`, `words` the first and last word's rank in the line's
+ * `words`). Without `words` the whole line is furniture; with it, only those words (a running head
+ * and its folio on one OCR line get two entries). A line with no entry is text of its block's class.
+ */
+export const LineLabelSchema = z.object({
+  blockNum: z.number().int().positive(),
+  parNum: z.number().int().positive(),
+  lineNum: z.number().int().positive(),
+  words: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  classification: LineClassSchema,
+  confidence,
+});
+export type LineLabel = z.infer<typeof LineLabelSchema>;
+
+/**
  * One label page (`label/page_NNNN.json`): the printed page number as printed ("17", "xiv"), how
  * and where it is printed, the part of the book the page belongs to, and a class for every OCR
  * block. A page with no printed number has `printedPageNumber: null`, style and location `none`.
@@ -76,6 +102,8 @@ export const LabelPageSchema = z
     pageRegion: PageRegionSchema,
     pageRegionConfidence: confidence,
     blocks: z.array(BlockLabelSchema),
+    /** Furniture lines inside the blocks (absent: none marked, as from a labeller that labels blocks only). */
+    lines: z.array(LineLabelSchema).optional(),
   })
   .superRefine((page, ctx) => {
     const none = page.printedPageNumber === null;
@@ -92,16 +120,61 @@ export const LabelPageSchema = z
       }
       seen.add(block.blockNum);
     });
+    (page.lines ?? []).forEach((line, index) => {
+      if (line.words && line.words[0] > line.words[1]) {
+        ctx.addIssue({ code: 'custom', path: ['lines', index, 'words'], message: `words [${line.words.join(', ')}]: the first word comes after the last` });
+      }
+    });
   });
 export type LabelPage = z.infer<typeof LabelPageSchema>;
 
+/** Why a line label does not fit the OCR page (no such block, paragraph, line or words), or null when it fits. */
+function lineLabelProblem(page: OcrPage, line: LineLabel): string | null {
+  const where = `block ${line.blockNum} paragraph ${line.parNum} line ${line.lineNum}`;
+  const block = page.blocks.find((entry) => entry.blockNum === line.blockNum);
+  const paragraph = block?.paragraphs.find((entry) => entry.parNum === line.parNum);
+  if (!paragraph)
+    return `page ${page.pageNumber} has no ${block ? `paragraph ${line.parNum} in block ${line.blockNum}` : `block ${line.blockNum}`} (line label for ${where})`;
+  const ocrLine = paragraph.lines[line.lineNum - 1];
+  if (!ocrLine) return `page ${page.pageNumber} block ${line.blockNum} paragraph ${line.parNum} has ${paragraph.lines.length} lines, not ${line.lineNum}`;
+  if (line.words && line.words[1] > ocrLine.words.length) return `${where} of page ${page.pageNumber} has ${ocrLine.words.length} words, not ${line.words[1]}`;
+  return null;
+}
+
+/** Word ranks a line label covers (every word of the line without `words`). */
+function wordsCovered(page: OcrPage, line: LineLabel): number[] {
+  const ocrLine = page.blocks.find((b) => b.blockNum === line.blockNum)?.paragraphs.find((p) => p.parNum === line.parNum)?.lines[line.lineNum - 1];
+  const [first, last] = line.words ?? [1, Math.max(1, ocrLine?.words.length ?? 1)];
+  return Array.from({ length: last - first + 1 }, (_, index) => first + index);
+}
+
 /**
  * The label page schema for one OCR page: every block of that page labelled exactly once, no
- * other block. Use it to validate a labeller's (or a model's) answer for that page.
+ * other block; every line label names a line (and words) of that page, and no word is marked twice.
+ * Use it to validate a labeller's (or a model's) answer for that page.
  */
 export function labelPageSchemaFor(page: OcrPage) {
   const expected = page.blocks.map((block) => block.blockNum);
   return LabelPageSchema.superRefine((label, ctx) => {
+    const marked = new Set<string>();
+    (label.lines ?? []).forEach((line, index) => {
+      const problem = lineLabelProblem(page, line);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', path: ['lines', index], message: problem });
+        return;
+      }
+      for (const word of wordsCovered(page, line)) {
+        const key = `${line.blockNum}/${line.parNum}/${line.lineNum}/${word}`;
+        if (marked.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['lines', index],
+            message: `word ${word} of block ${line.blockNum} paragraph ${line.parNum} line ${line.lineNum} is marked twice`,
+          });
+        }
+        marked.add(key);
+      }
+    });
     const got = new Set(label.blocks.map((block) => block.blockNum));
     const missing = expected.filter((blockNum) => !got.has(blockNum));
     const unknown = [...got].filter((blockNum) => !expected.includes(blockNum));

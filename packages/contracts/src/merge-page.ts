@@ -1,8 +1,20 @@
 import { z } from 'zod';
 import { BBoxSchema } from './base-schemas.js';
-import { BlockClassSchema, NumberingStyleSchema } from './label-page.js';
+import { BlockClassSchema, LineClassSchema, NumberingStyleSchema } from './label-page.js';
 
 const confidence = z.number().min(0).max(1);
+
+/** A furniture line (or words of a line) of an OCR paragraph, left out of its reading text: see `LineLabelSchema`. */
+export const MergeFurnitureSchema = z.object({
+  /** The line's rank in the OCR paragraph (1-based). */
+  lineNum: z.number().int().positive(),
+  /** First and last word's rank in the line (1-based) when only some words are furniture. */
+  words: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  classification: LineClassSchema,
+  /** The furniture's text as OCR read it. */
+  text: z.string(),
+});
+export type MergeFurniture = z.infer<typeof MergeFurnitureSchema>;
 
 /**
  * One OCR paragraph after merging. `text` is what a reader reads; `ocrText` is what OCR read, kept
@@ -31,6 +43,11 @@ export const MergeParagraphSchema = z.object({
   correctionConfidence: confidence.nullable(),
   /** The corrector's notes, when it left any. */
   correctionNotes: z.string().optional(),
+  /**
+   * Lines the label stage marked as furniture (running head, folio, catch-word...): left out of `text`,
+   * kept here with their class. Absent when none.
+   */
+  furniture: z.array(MergeFurnitureSchema).optional(),
 });
 export type MergeParagraph = z.infer<typeof MergeParagraphSchema>;
 

@@ -1,7 +1,8 @@
-import type { BlockClass, BlockLabel, LabelPage, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
+import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
+import { findLineFurniture } from './line-furniture.js';
 import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
-import { type NumberToken, numberAtEdge, numberOnly } from './page-numbers.js';
+import { type NumberToken, numberAtEdge, numberOnly, readNumberToken } from './page-numbers.js';
 import { type PageNumberReading, reconcilePageNumbers } from './reconcile-page-numbers.js';
 import { bestRepeats, repeatingText } from './running-headers.js';
 
@@ -60,6 +61,11 @@ const COPYRIGHT_WORDS = /copyright|©|all rights reserved|\bisbn\b|first publish
  * - footers: short lines below the body (catch-words, signature marks) or repeated ones;
  * - OCR artifacts: blocks with no text, far too small, or a few low-confidence marks.
  * Every other block is BODY. Pages must be in book order; `pageNumber` is the scan page number.
+ *
+ * Furniture OCR read into a text block (a running head over the first lines, a catch-word after the
+ * last) is marked at line level (`lines`, from `findLineFurniture`): such a block stays text, its head
+ * line does not. A block that is all furniture gets the furniture's class. The printed page number is
+ * read from a PAGE_NUMBER line first.
  */
 export function labelDeterministic(pages: readonly OcrPage[], options: LabelOptions = {}): LabelPage[] {
   const repeatWindow = options.repeatWindow ?? 3;
@@ -67,6 +73,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
   const headingScale = options.headingScale ?? 1.3;
   const footnoteScale = options.footnoteScale ?? 0.9;
   const layouts = pages.map((page) => measurePage(page));
+  const furniture = findLineFurniture(pages, { repeatWindow, repeatSimilarity: minRepeat });
 
   // Repetition of the blocks above and below the body, across nearby pages.
   const candidates = (side: 'above' | 'below') =>
@@ -201,11 +208,15 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     }
   }
 
-  const pagesRead = labelled.map(({ layout, classes }) => ({
-    layout,
-    blocks: layout.blocks.map((entry) => classes.get(entry) as BlockLabel),
-    reading: readPageNumber(layout, classes),
-  }));
+  const pagesRead = labelled.map(({ layout, classes }, index) => {
+    const lines = applyLineFurniture(layout, classes, furniture[index] ?? []);
+    return {
+      layout,
+      lines,
+      blocks: layout.blocks.map((entry) => classes.get(entry) as BlockLabel),
+      reading: pageNumberLine(layout, lines) ?? readPageNumber(layout, classes),
+    };
+  });
 
   const readings: PageNumberReading[] = pagesRead.map(({ layout, reading }) => ({
     pageIndex: layout.page.pageNumber,
@@ -220,7 +231,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     return counts.footer > counts.header ? 'footer' : 'header';
   };
 
-  return pagesRead.map(({ blocks, reading }, index) => {
+  return pagesRead.map(({ blocks, lines, reading }, index) => {
     const own = readings[index] as PageNumberReading;
     const fixed = reconciled?.find((entry) => entry.pageIndex === own.pageIndex);
     const printedPageNumber = fixed ? fixed.printedPageNumber : own.printed;
@@ -238,8 +249,83 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       blocks,
     };
     if (fixed?.inferred) label.pageNumberInferred = true;
+    if (lines.length > 0) label.lines = lines;
     return label;
   });
+}
+
+/** The block class of a block that holds nothing but furniture of this class. */
+const BLOCK_CLASS_OF: Record<LineClass, BlockClass> = {
+  HEADER: 'HEADER',
+  PAGE_NUMBER: 'PAGE_NUMBER',
+  FOOTER: 'FOOTER',
+  CATCHWORD: 'FOOTER',
+  SIGNATURE_MARK: 'FOOTER',
+  MARGINALIA: 'OTHER',
+};
+const FURNITURE_BLOCKS: ReadonlySet<BlockClass> = new Set(['HEADER', 'PAGE_NUMBER', 'FOOTER']);
+
+/**
+ * Settles block classes against the page's furniture lines, and returns the lines kept. A heading
+ * block keeps its text unless the furniture in it is sure; then, like a block labelled furniture as a
+ * whole, it is text when lines of text remain. A block that is all furniture
+ * (every word with a letter or digit marked) takes the class of most of its characters (a head's, not its folio's); a block labelled
+ * furniture as a whole that also holds lines of text is text, with its furniture lines marked.
+ */
+function applyLineFurniture(layout: PageLayout, classes: Map<BlockLayout, BlockLabel>, lines: readonly LineLabel[]): LineLabel[] {
+  const kept: LineLabel[] = [];
+  for (const entry of layout.blocks) {
+    const own = lines.filter((line) => line.blockNum === entry.block.blockNum);
+    const current = classes.get(entry);
+    if (own.length === 0 || !current) continue;
+    // A heading keeps its lines unless the furniture is sure (a head that repeats, a folio read as a numeral).
+    const heading = current.classification === 'CHAPTER_HEADING' || current.classification === 'SECTION_HEADING';
+    if (heading && own.some((line) => line.confidence < 0.7)) continue;
+    kept.push(...own);
+    const marked = new Map<string, LineLabel>();
+    for (const line of own) {
+      const words = entry.block.paragraphs.find((p) => p.parNum === line.parNum)?.lines[line.lineNum - 1]?.words ?? [];
+      const [first, last] = line.words ?? [1, words.length];
+      for (let rank = first; rank <= last; rank += 1) marked.set(`${line.parNum}/${line.lineNum}/${rank}`, line);
+    }
+    const unmarked: string[] = [];
+    const byClass = new Map<LineClass, number>();
+    for (const paragraph of entry.block.paragraphs) {
+      paragraph.lines.forEach((line, lineIndex) => {
+        line.words.forEach((word, wordIndex) => {
+          if (!/[\p{L}\p{N}]/u.test(word.text)) return;
+          const label = marked.get(`${paragraph.parNum}/${lineIndex + 1}/${wordIndex + 1}`);
+          if (label) byClass.set(label.classification, (byClass.get(label.classification) ?? 0) + word.text.length);
+          else unmarked.push(word.text);
+        });
+      });
+    }
+    const confidence = Math.max(...own.map((line) => line.confidence));
+    if (unmarked.length === 0) {
+      const [major] = [...byClass.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['HEADER'];
+      classes.set(entry, { blockNum: entry.block.blockNum, classification: BLOCK_CLASS_OF[major], confidence: round(confidence) });
+    } else if ((heading || FURNITURE_BLOCKS.has(current.classification)) && unmarked.filter((word) => /\p{L}{2}/u.test(word)).length >= 3) {
+      classes.set(entry, { blockNum: entry.block.blockNum, classification: 'BODY', confidence: 0.55 });
+    }
+  }
+  return kept;
+}
+
+/** The printed page number from the page's PAGE_NUMBER lines, when one reads as a numeral. */
+function pageNumberLine(layout: PageLayout, lines: readonly LineLabel[]): PageReading | null {
+  for (const label of lines) {
+    if (label.classification !== 'PAGE_NUMBER') continue;
+    const line = layout.page.blocks.find((b) => b.blockNum === label.blockNum)?.paragraphs.find((p) => p.parNum === label.parNum)?.lines[label.lineNum - 1];
+    if (!line) continue;
+    const [first, last] = label.words ?? [1, line.words.length];
+    const words = line.words.slice(first - 1, last);
+    const text = words.map((word) => word.text).join(' ');
+    const number = numberOnly(text) ?? (words.length === 1 ? readNumberToken(text) : null);
+    if (!number) continue;
+    const location: PageNumberLocation = line.bbox.y < layout.page.height / 2 ? 'header' : 'footer';
+    return { number, location, confidence: 0.9 * number.weight };
+  }
+  return null;
 }
 
 /** Bottom of the lowest block of body size (a footnote sits below it, smaller). */

@@ -3,6 +3,7 @@ export { LABEL_SCHEMA_NAME, type LabelAnswer, LabelAnswerSchema, labelPageFromAn
 export { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema } from './label-metrics.js';
 export { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';
 export { LabelStage, type LabelStageOptions } from './label-stage.js';
+export { findLineFurniture, type LineFurnitureOptions } from './line-furniture.js';
 export {
   arabicInterpretations,
   type NumberInterpretation,

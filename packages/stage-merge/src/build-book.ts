@@ -47,7 +47,8 @@ function bookPage(page: MergePage, anchor: string, removed: BookPage['removed'])
 
 /**
  * Builds the book from its merged pages, in page order, blocks in OCR reading order:
- * - running heads, feet, page numbers and OCR noise are left out of the text (listed per page);
+ * - running heads, feet, page numbers and OCR noise are left out of the text (listed per page), and so
+ *   are furniture lines the label marked inside text blocks (catch-words, signature marks, marginal notes);
  * - a CHAPTER_HEADING block opens a chapter (heading blocks that follow one another make one title);
  *   SECTION_HEADING blocks become headings inside it;
  * - a page whose body text runs on from the previous page (`continuation`) extends the previous page's
@@ -83,8 +84,23 @@ export function buildBook(pages: readonly MergePage[], options: BuildBookOptions
     for (const block of page.blocks) {
       const role = blockRole(block.classification);
       const paragraphs = block.paragraphs.filter((paragraph) => paragraph.text.length > 0);
+      // Furniture lines marked inside a block are listed one by one, whatever the block is.
+      for (const paragraph of block.paragraphs) {
+        for (const line of paragraph.furniture ?? []) {
+          removed.push({
+            blockNum: block.blockNum,
+            parNum: paragraph.parNum,
+            lineNum: line.lineNum,
+            ...(line.words ? { words: line.words } : {}),
+            classification: line.classification,
+            text: line.text,
+          });
+        }
+      }
       if (role === 'furniture') {
-        removed.push({ blockNum: block.blockNum, classification: block.classification, text: block.paragraphs.map((p) => p.text).join(' ') });
+        const text = paragraphs.map((p) => p.text).join(' ');
+        if (text.length > 0 || !block.paragraphs.some((p) => p.furniture))
+          removed.push({ blockNum: block.blockNum, classification: block.classification, text });
         continue;
       }
       if (role === 'note') {

@@ -13,6 +13,7 @@ import {
 } from '@bookpipe/contracts';
 import { buildVocabulary, englishLexicon, type Lexicon, paragraphText, type Vocabulary } from '@bookpipe/text';
 import { edgeEnd, edgeStart, type PageEdge } from './continuation.js';
+import { stripFurnitureFromText, withoutFurniture } from './furniture-lines.js';
 
 /**
  * The inputs of one page. For correction and label: the page, `null` when the stage is used but has
@@ -64,6 +65,9 @@ const lazyEnglish: Lexicon = { rank: (word) => englishLexicon().rank(word) };
  * Merges one page: the OCR page's blocks and paragraphs (every one of them, in OCR order) with the
  * correction's text and the label's class where they exist. Nothing of the OCR is dropped: a paragraph
  * without a correction keeps its OCR text, a block without a label is BODY with confidence 0 and says so.
+ * Lines the label marks as furniture (a running head OCR read into the first block, a catch-word into
+ * the last) are left out of the paragraph's text and kept in its `furniture`; the page's edges are
+ * decided without them, so a word broken across the page break meets its other half.
  */
 export function mergePage(inputs: MergePageInputs): MergedPage {
   const { ocr, correction, label } = inputs;
@@ -101,20 +105,24 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
     counts.blocks += 1;
     if (labelMissing) counts.blocksWithoutLabel += 1;
 
-    const paragraphs = block.paragraphs.map((paragraph): MergeParagraph => {
+    const paragraphs = block.paragraphs.map((ocrParagraph): MergeParagraph => {
+      const cut = withoutFurniture(block.blockNum, ocrParagraph, label?.lines ?? []);
+      const paragraph = cut.paragraph;
       const key = `${block.blockNum}/${paragraph.parNum}`;
       seenParagraphs.add(key);
       const entry = corrections.get(key);
       const correctionMissing = correction !== undefined && entry === undefined;
-      const ocrWords = paragraph.lines.reduce((sum, line) => sum + (line.words.length || line.text.split(/\s+/).filter(Boolean).length), 0);
+      const ocrWords = ocrParagraph.lines.reduce((sum, line) => sum + (line.words.length || line.text.split(/\s+/).filter(Boolean).length), 0);
       counts.paragraphs += 1;
       counts.ocrWords += ocrWords;
       if (correctionMissing) counts.paragraphsWithoutCorrection += 1;
 
       let text: string;
       let textSource: MergeParagraph['textSource'];
-      if (entry !== undefined && entry.text !== null) {
-        text = entry.text.replace(/\s+/g, ' ').trim();
+      // The corrector read the paragraph with its furniture: cut it off the corrected text, or fall back to OCR.
+      const corrected = entry?.text == null ? null : cut.furniture.length === 0 ? entry.text : stripFurnitureFromText(entry.text, cut);
+      if (corrected !== null) {
+        text = corrected.replace(/\s+/g, ' ').trim();
         textSource = 'correction';
         counts.correctedParagraphs += 1;
       } else {
@@ -126,13 +134,14 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
         bbox: paragraph.bbox,
         text,
         textSource,
-        ocrText: paragraph.text,
+        ocrText: ocrParagraph.text,
         ocrConfidence: paragraph.confidence,
         ocrWords,
         correctionMissing,
         correctionConfidence: entry?.confidence ?? null,
       };
       if (entry?.notes) merged.correctionNotes = entry.notes;
+      if (cut.furniture.length > 0) merged.furniture = cut.furniture;
 
       const role = blockRole(classification);
       // Running heads and feet, page numbers, notes and captions are not body text: continuation ignores

@@ -1,0 +1,221 @@
+import { type LineLabel, labelPageSchemaFor, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
+import { describe, expect, it } from 'vitest';
+import { labelDeterministic } from './deterministic-labeller.js';
+import { findLineFurniture } from './line-furniture.js';
+
+/** A line as words placed by hand: `[text, x]`, each word 20 px a letter wide, 36 px high. */
+interface LineSpec {
+  words: Array<[string, number]>;
+  y: number;
+  height?: number;
+}
+
+/** A 1200 x 1800 px page; each inner array is one OCR block of one paragraph. */
+function page(pageNumber: number, blocks: LineSpec[][]): OcrPage {
+  const box = (boxes: Array<{ x: number; y: number; width: number; height: number }>) => {
+    const x = Math.min(...boxes.map((b) => b.x));
+    const y = Math.min(...boxes.map((b) => b.y));
+    return { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) - x, height: Math.max(...boxes.map((b) => b.y + b.height)) - y };
+  };
+  return OcrPageSchema.parse({
+    pageNumber,
+    width: 1200,
+    height: 1800,
+    engine: { name: 'test', version: '0', language: 'eng', psm: 3 },
+    meanConfidence: 0.8,
+    blocks: blocks.map((lines, index) => {
+      const ocrLines = lines.map((line) => {
+        const words = line.words.map(([text, x]) => ({ text, bbox: { x, y: line.y, width: text.length * 20, height: line.height ?? 36 }, confidence: 0.8 }));
+        return { bbox: box(words.map((word) => word.bbox)), text: words.map((word) => word.text).join(' '), confidence: 0.8, words };
+      });
+      const bbox = box(ocrLines.map((line) => line.bbox));
+      return {
+        blockNum: index + 1,
+        bbox,
+        paragraphs: [{ parNum: 1, bbox, text: ocrLines.map((line) => line.text).join('\n'), confidence: 0.8, lines: ocrLines }],
+      };
+    }),
+  });
+}
+
+const WORDS = 'the compositor set every line of this page by hand and read it backwards in the stick before it went to press'.split(' ');
+let drawn = 0;
+/** A justified line of text across the column (x 100 to 1050): no two lines alike, as in a book. */
+const text = (y: number, first?: string): LineSpec => {
+  drawn += 1;
+  const words = Array.from({ length: 8 }, (_, index) => (index === 0 && first ? first : (WORDS[(drawn * 5 + index * 7) % WORDS.length] as string)));
+  return { words: words.map((word, index) => [word, index === 7 ? 1050 - word.length * 20 : 100 + index * 110] as [string, number]), y };
+};
+const body = (top: number, count: number, first?: string) =>
+  Array.from({ length: count }, (_, index) => text(top + index * 50, index === 0 ? first : undefined));
+
+const labelText = (ocr: OcrPage, label: LineLabel) => {
+  const line = ocr.blocks.find((b) => b.blockNum === label.blockNum)?.paragraphs[0]?.lines[label.lineNum - 1];
+  const words = label.words ? line?.words.slice(label.words[0] - 1, label.words[1]) : line?.words;
+  return `${label.classification}:${words?.map((word) => word.text).join(' ')}`;
+};
+const marked = (pages: OcrPage[], found: LineLabel[][]) => found.map((labels, index) => labels.map((label) => labelText(pages[index] as OcrPage, label)));
+
+describe('findLineFurniture', () => {
+  // An old print: the running head and its folio are the first line of the text block, alternating
+  // verso/recto; at the foot a signature mark (centred) and a catch-word (flush right).
+  const oldPrint = () =>
+    [12, 13, 14, 15].map((folio, index) => {
+      const verso = folio % 2 === 0;
+      const head: LineSpec = verso
+        ? {
+            words: [
+              [String(folio), 100],
+              ['DE', 400],
+              ['ELECTIONE', 460],
+            ],
+            y: 100,
+          }
+        : {
+            words: [
+              ['IN', 400],
+              ['FORMULA', 460],
+              [String(folio), 1060],
+            ],
+            y: 100,
+          };
+      const firsts = ['alpha', 'beta', 'gamma', 'delta'];
+      // The last recto's signature is read "i" (for "B 3"): beside a catch-word, mid-foot, it is the signature all the same.
+      const signature: Array<[string, number]> = verso
+        ? []
+        : index === 3
+          ? [['i', 570]]
+          : [
+              ['B', 560],
+              [String(index), 590],
+            ];
+      const foot: LineSpec = { words: [...signature, [firsts[index + 1] ?? 'omega', 960]], y: 1400 };
+      return page(index + 1, [[head, ...body(160, 25, firsts[index])], [foot]]);
+    });
+
+  it('splits a running head and its folio off the first text line, and finds catch-words and signature marks at the foot', () => {
+    const pages = oldPrint();
+    const found = findLineFurniture(pages);
+    expect(marked(pages, found)).toEqual([
+      ['PAGE_NUMBER:12', 'HEADER:DE ELECTIONE', 'CATCHWORD:beta'],
+      ['HEADER:IN FORMULA', 'PAGE_NUMBER:13', 'SIGNATURE_MARK:B 1', 'CATCHWORD:gamma'],
+      ['PAGE_NUMBER:14', 'HEADER:DE ELECTIONE', 'CATCHWORD:delta'],
+      ['HEADER:IN FORMULA', 'PAGE_NUMBER:15', 'SIGNATURE_MARK:i', 'CATCHWORD:omega'],
+    ]);
+    // A catch-word that announces the next page's first word is surer than one that does not (the last page's).
+    expect(found[0]?.find((label) => label.classification === 'CATCHWORD')?.confidence).toBe(0.9);
+    expect(found[3]?.find((label) => label.classification === 'CATCHWORD')?.confidence).toBe(0.7);
+  });
+
+  it('keeps the text block as text in the labeller, and reads the printed number from the PAGE_NUMBER line', () => {
+    const pages = oldPrint();
+    const labels = labelDeterministic(pages);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['12', '13', '14', '15']);
+    expect(labels.map((label) => label.blocks.map((block) => block.classification))).toEqual([
+      ['BODY', 'FOOTER'],
+      ['BODY', 'FOOTER'],
+      ['BODY', 'FOOTER'],
+      ['BODY', 'FOOTER'],
+    ]);
+    labels.forEach((label, index) => {
+      expect(labelPageSchemaFor(pages[index] as OcrPage).parse(label).lines).toHaveLength(index % 2 === 0 ? 3 : 4);
+    });
+  });
+
+  it('splits a block whose first line is the running head: the head and folio are marked, the block stays text', () => {
+    // OCR put the head and one line of text in a block of their own, above the rest of the text.
+    const pages = [12, 13, 14].map((folio, index) =>
+      page(index + 1, [
+        [
+          {
+            words: [
+              [String(folio), 100],
+              ['OF', 400],
+              ['THE', 460],
+              ['HEAD', 540],
+            ],
+            y: 100,
+          },
+          text(160),
+        ],
+        body(210, 24),
+      ]),
+    );
+    const labels = labelDeterministic(pages);
+    for (const [index, label] of labels.entries()) {
+      expect(label.blocks.map((block) => block.classification)).toEqual(['BODY', 'BODY']);
+      expect(marked([pages[index] as OcrPage], [label.lines ?? []])).toEqual([[`PAGE_NUMBER:${12 + index}`, 'HEADER:OF THE HEAD']]);
+      expect(label.printedPageNumber).toBe(String(12 + index));
+    }
+  });
+
+  it('never takes a chapter opening for a running head, nor the last line of a paragraph for a catch-word', () => {
+    const pages = [
+      page(1, [
+        [
+          {
+            words: [
+              ['CHAPTER', 450],
+              ['II', 620],
+            ],
+            y: 400,
+          },
+        ],
+        body(500, 20),
+      ]),
+      page(2, [
+        [
+          {
+            words: [
+              ['CHAPTER', 450],
+              ['III', 620],
+            ],
+            y: 400,
+          },
+        ],
+        [
+          ...body(500, 20),
+          {
+            words: [
+              ['the', 100],
+              ['end', 180],
+              ['of', 260],
+              ['it', 1060],
+            ],
+            y: 1500,
+          },
+        ],
+      ]),
+      page(3, [
+        [
+          {
+            words: [
+              ['CHAPTER', 450],
+              ['IV', 620],
+            ],
+            y: 400,
+          },
+        ],
+        body(500, 20),
+      ]),
+    ];
+    expect(findLineFurniture(pages)).toEqual([[], [], []]);
+  });
+
+  it('takes a numeral alone at the foot for the folio where heads carry none, and a note beside the column for marginalia', () => {
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [
+        body(100, 24),
+        [{ words: [[String(number + 40), 580]], y: 1400 }],
+        [{ words: [['Note', 1090]], y: 300 }],
+        // A strip of the facing page at the image's edge is no note of this page.
+        [{ words: [['facing', 0]], y: 600 }],
+      ]),
+    );
+    expect(marked(pages, findLineFurniture(pages))).toEqual([
+      ['PAGE_NUMBER:41', 'MARGINALIA:Note'],
+      ['PAGE_NUMBER:42', 'MARGINALIA:Note'],
+      ['PAGE_NUMBER:43', 'MARGINALIA:Note'],
+    ]);
+  });
+});
