@@ -89,9 +89,13 @@ describe('LlmBatchClient with 10,000 queued requests with images', () => {
     expect(summary).toMatchObject({ total: REQUESTS, done: REQUESTS, failed: 0, attempts: REQUESTS });
     expect(loads).toBe(REQUESTS);
     expect(openIds.size).toBe(0);
-    // Lazy: never more images loaded and unfinished than requests in flight.
+    // Lazy: never more images loaded and unfinished than requests in flight. The events are a proxy
+    // that lags: an attempt's images go when the attempt returns and frees its worker slot, which may
+    // start the next load (the rate slot is taken after the load, issue 14) a few microtasks before
+    // the finished request's `completed` event. So the proxy may count a finishing request per slot;
+    // the bytes themselves are checked exactly below (reachable after a collection <= WORKERS).
     expect(maxOpen).toBeGreaterThan(1);
-    expect(maxOpen).toBeLessThanOrEqual(WORKERS);
+    expect(maxOpen).toBeLessThanOrEqual(2 * WORKERS);
     // Not kept: after a collection, only the images of requests in flight are still reachable.
     expect(samples).toHaveLength(REQUESTS / SAMPLE_EVERY);
     for (const sample of samples) expect(sample.reachable, JSON.stringify(sample)).toBeLessThanOrEqual(WORKERS);
