@@ -14,6 +14,7 @@
 // Exits non-zero when a request is not done or a window holds more than the limit.
 import type { LlmBatchClient as Client, LlmBatchClientOptions, LlmRequest } from '@bookpipe/llm-batch';
 import { createVirtualClock, type FakeReply, startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { busiestWindow } from '../support/busiest-window.js';
 
 const entry = process.env.LLM_BATCH_ENTRY ?? '@bookpipe/llm-batch';
 const { LlmBatchClient, openaiCompatible } = (await import(entry)) as typeof import('@bookpipe/llm-batch');
@@ -57,16 +58,6 @@ async function timed(
       `${summary.done}/${count} done, ${summary.attempts} sends, ${fake.requests.length} at the server ${ok ? 'PASS' : 'FAIL'}`,
   );
   return ok;
-}
-
-function busiestWindow(times: number[], windowMs = 60_000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, head = 0; i < sorted.length; i++) {
-    while ((sorted[i] as number) - (sorted[head] as number) >= windowMs) head++;
-    best = Math.max(best, i - head + 1);
-  }
-  return best;
 }
 
 async function rateWindow(): Promise<boolean> {

@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmBatchClient, type LlmRequest, openaiCompatible } from '@bookpipe/llm-batch';
 import { createVirtualClock } from '@bookpipe/llm-batch/testing';
+import { busiestWindow } from '../support/busiest-window.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REQUESTS = 2_000;
@@ -184,17 +185,6 @@ async function throughput(): Promise<boolean> {
   } finally {
     server.child.send('close');
   }
-}
-
-/** The most sends found in any window of `windowMs`. */
-function busiestWindow(times: number[], windowMs = 60_000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, head = 0; i < sorted.length; i++) {
-    while ((sorted[i] as number) - (sorted[head] as number) >= windowMs) head++;
-    best = Math.max(best, i - head + 1);
-  }
-  return best;
 }
 
 async function rateWindow(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
 import { type PageNumberReading, reconcilePageNumbers } from './index.js';
 
@@ -33,18 +34,6 @@ function realReadings(work: string): RealReading[] {
     if (text && /^\d+$/.test(text)) out.push({ image, printed: text });
   }
   return out.sort((a, b) => a.image - b.image);
-}
-
-/** mulberry32: a small seeded generator, so every sequence can be rebuilt from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface ScanPage {
@@ -88,7 +77,7 @@ function garble(text: string, rand: () => number): string {
  * damage of a real scan.
  */
 function buildBook(real: RealReading[], seed: number): ScanPage[] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const pages: ScanPage[] = [];
   const push = (truth: string | null, printsNumber: boolean) => {
     let reading: string | null = null;

@@ -12,6 +12,7 @@ export type { JsonSchemaNode } from './json-schema-node.js';
 export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
 export { renderPdf } from './render-pdf.js';
 export { type RunStageOptions, runStage } from './run-stage.js';
+export { caseSeed, seededRandom, suiteSeed } from './seeded.js';
 export { smallPage, type WordConfidences } from './small-page.js';
 export { blankPagePng, type SourcePage, scanWithSourcePages } from './source-pages.js';
 export { type SquareMetrics, SquareMetricsSchema, type SquarePage, SquarePageSchema, SquareStage, type SquareStageOptions } from './square-stage.js';

@@ -5,7 +5,7 @@
  * per request, whether it was faulted, so tests can count what the server did.
  */
 import type { FakeReply, FakeRequest, FakeResponder } from '@bookpipe/llm-batch/testing';
-import { seededRandom } from './seeded.js';
+import { seededRandom } from '@bookpipe/testkit';
 
 export { seededRandom };
 

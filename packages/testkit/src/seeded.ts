@@ -1,4 +1,4 @@
-/** Seeded randomness for the reliability suites, so that a failing case can be replayed from its printed seed. */
+/** Seeded randomness for tests (the reliability suites, the page-number sequences), so that a failing case can be replayed from its printed seed. */
 
 /** mulberry32: uniform numbers in [0, 1) from a 32-bit seed. */
 export function seededRandom(seed: number): () => number {
