@@ -77,6 +77,17 @@ function plan(page: number): LlmPagePlan<{ text: string }, Page, Metrics> {
   };
 }
 
+/** Page 1's plan whose every answer is refused by its review; the page's text shows which answers `finish` got. */
+function alwaysReviewed(): LlmPagePlan<{ text: string }, Page, Metrics> {
+  return {
+    llm: {
+      request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
+      review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
+      finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
+    },
+  };
+}
+
 describe('runLlmPages', () => {
   it('sends each page through the client (its maxWorkers bounding what is in flight), saves answers with the LLM metrics, fails a refused page alone', async () => {
     const { provider, state } = fakeModel([3]);
@@ -209,13 +220,7 @@ describe('runLlmPages', () => {
     const { ctx, saved } = memoryContext([1]);
     await runLlmPages(ctx, {
       llm: { client, model: 'm' },
-      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
-        llm: {
-          request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
-          review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
-          finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
-        },
-      }),
+      prepare: async () => alwaysReviewed(),
     });
     expect(saved.get(1)!.data).toEqual({ text: 'PAGE 1|undefined' });
     expect(saved.get(1)!.metrics).toMatchObject({ attempts: 2, costUsd: 0.02 });
@@ -230,13 +235,7 @@ describe('runLlmPages', () => {
     const { ctx, saved } = memoryContext([1], controller.signal);
     await runLlmPages(ctx, {
       llm: { client, model: 'm' },
-      prepare: async (): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
-        llm: {
-          request: { messages: [{ role: 'user', content: 'page 1' }], responseSchema: schema as never },
-          review: () => ({ messages: [{ role: 'user', content: 'again' }], responseSchema: schema as never }),
-          finish: (value, _result, previous) => ({ data: { text: `${value.text}|${previous?.text}` }, metrics: { letters: 0 } }),
-        },
-      }),
+      prepare: async () => alwaysReviewed(),
     });
     expect(state.sent).toEqual(['proof_0001', 'proof_0001_review']);
     expect(saved.get(1)?.data).toEqual({ text: 'PAGE 1|undefined' });
