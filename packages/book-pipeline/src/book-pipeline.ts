@@ -1,9 +1,9 @@
 import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
+import type { LlmClientOptions } from '@bookpipe/kit';
 import type { LlmBatchClient } from '@bookpipe/llm-batch';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
-import type { LlmClientOptions } from '@bookpipe/stage-kit';
 import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
 import { OcrStage } from '@bookpipe/stage-ocr';
@@ -25,7 +25,7 @@ export interface SharedLlm {
 /** Settings of the one batch client `createBookPipeline` builds. Every field falls back to the config. */
 /**
  * Settings of the one client `createBookPipeline` builds for all its LLM stages (the limits then cover
- * them all together): `createLlmClient`'s options of @bookpipe/stage-kit, plus the model.
+ * them all together): `createLlmClient`'s options of @bookpipe/kit, plus the model.
  */
 export interface LlmSettings extends LlmClientOptions {
   /**

@@ -1,8 +1,8 @@
 // bookpipe's default pipeline in one call, for the CLI, the examples, the benchmarks and your own app.
 // A tool-level package: it depends on every stage, and no stage depends on it.
 
-// The key variables are stage-kit's; re-exported so that tools on this package need not depend on the kit.
-export { API_KEY_VARIABLES } from '@bookpipe/stage-kit';
+// The key variables are the kit's; re-exported so that tools on this package need not depend on the kit.
+export { API_KEY_VARIABLES } from '@bookpipe/kit';
 export {
   BOOK_STAGES,
   type BookPipeline,

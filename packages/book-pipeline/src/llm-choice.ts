@@ -1,6 +1,6 @@
 import { BookpipeError, type Config, ErrorCode } from '@bookpipe/core';
+import { createLlmClient } from '@bookpipe/kit';
 import type { LlmBatchClient } from '@bookpipe/llm-batch';
-import { createLlmClient } from '@bookpipe/stage-kit';
 import type { BookPipelineLlm } from './book-pipeline.js';
 import { decideLlm, type LlmSettingNames } from './llm-decision.js';
 

@@ -1,5 +1,5 @@
 import { BookpipeError, type Config, ErrorCode, type ProviderName } from '@bookpipe/core';
-import { API_KEY_VARIABLES, configuredProvider, DEFAULT_MODELS } from '@bookpipe/stage-kit';
+import { API_KEY_VARIABLES, configuredProvider, DEFAULT_MODELS } from '@bookpipe/kit';
 
 /** Whether the LLM stages can run, and against what. */
 export type LlmDecision = { kind: 'llm'; provider: ProviderName; model: string; baseURL: string | undefined } | { kind: 'none'; reason: string };
@@ -28,7 +28,7 @@ function setting(name: string, value: string): string {
 
 /**
  * Decides from the configuration whether an LLM can be reached, with the rules the LLM stages apply
- * (`configuredProvider` of @bookpipe/stage-kit): the provider asked for, else the one whose API key is
+ * (`configuredProvider` of @bookpipe/kit): the provider asked for, else the one whose API key is
  * set (Anthropic, OpenRouter, OpenAI in that order), else an OpenAI-compatible local server when only a
  * base URL is given; the model asked for, else the provider's default (`DEFAULT_MODELS`). Keys come from
  * the environment only: never from arguments, which a scan's lock file records.

@@ -1,6 +1,6 @@
 import type { OcrPage } from '@bookpipe/contracts';
+import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/kit';
 import { type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/stage-kit';
 import { z } from 'zod';
 
 /**

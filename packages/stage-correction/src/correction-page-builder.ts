@@ -1,6 +1,6 @@
 import type { BBox, CorrectionFlag, CorrectionPage, OcrPage, ParagraphCorrection } from '@bookpipe/contracts';
 import type { PageMetricsInput } from '@bookpipe/core';
-import { relativeBox } from '@bookpipe/stage-kit';
+import { relativeBox } from '@bookpipe/kit';
 import { type DehyphenateResult, editDistance, lineTokens, type ParagraphJoin, similarity } from '@bookpipe/text';
 import { type AnswerCheckOptions, checkParagraphAnswer, type ParagraphRejection } from './answer-check.js';
 import type { CorrectionAnswer } from './correction-answer.js';

@@ -9,7 +9,7 @@ import {
   resolveLlm,
   runLlmPages,
   type StageLlmOptions,
-} from '@bookpipe/stage-kit';
+} from '@bookpipe/kit';
 import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
 import { checkAnswerCheckOptions, DEFAULT_MAX_CHANGE_SHARE } from './answer-check.js';
 import { type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';

@@ -8,8 +8,8 @@ import {
   PageNumberLocationSchema,
   PageRegionSchema,
 } from '@bookpipe/contracts';
+import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/kit';
 import { type JsonSchema, type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
-import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/stage-kit';
 import { z } from 'zod';
 import { numeralStyle } from './page-number-text.js';
 

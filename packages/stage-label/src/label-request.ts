@@ -25,4 +25,4 @@ export function labelPromptJson(page: OcrPage): string {
 }
 
 import type { OcrPage } from '@bookpipe/contracts';
-import { relativeBox } from '@bookpipe/stage-kit';
+import { relativeBox } from '@bookpipe/kit';

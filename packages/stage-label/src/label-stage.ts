@@ -1,6 +1,6 @@
 import { type LabelPage, LabelPageSchema, labelPageSchemaFor, OCR_STAGE, type OcrPage, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { checkPageImageOptions, type LlmPagePlan, llmPageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { checkPageImageOptions, type LlmPagePlan, llmPageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/kit';
 import { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
 import { type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema, labelQuality } from './label-metrics.js';

@@ -1,6 +1,6 @@
 import { type OcrPage, OcrPageSchema, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BaseStage, BookpipeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
-import { resolveLlm } from '@bookpipe/stage-kit';
+import { resolveLlm } from '@bookpipe/kit';
 import { startOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';

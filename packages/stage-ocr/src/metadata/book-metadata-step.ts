@@ -5,7 +5,7 @@
  */
 import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { describeError, type StageContext } from '@bookpipe/core';
-import { resolveLlm, type StageLlmOptions } from '@bookpipe/stage-kit';
+import { resolveLlm, type StageLlmOptions } from '@bookpipe/kit';
 import { type BookMetadataReading, DEFAULT_MIN_METADATA_CONFIDENCE } from './book-metadata.js';
 import { combineReadings, MetadataLlmError, readMetadataWithLlm } from './llm-metadata.js';
 import { readMetadata } from './read-metadata.js';
@@ -53,7 +53,7 @@ export interface BookMetadataOutcome {
 }
 
 /**
- * The model asked for the book's metadata: the LLM stages' settings (@bookpipe/stage-kit, the same
+ * The model asked for the book's metadata: the LLM stages' settings (@bookpipe/kit, the same
  * provider, model and key rules), less the concurrency limits of a stage that sends one request per book.
  */
 export type MetadataLlmOptions = Omit<StageLlmOptions, 'maxWorkers' | 'requestsPerMinute'>;

@@ -6,8 +6,8 @@
  * is not on the page it names is a guess (its confidence is capped under the writing threshold).
  */
 import type { OcrPage } from '@bookpipe/contracts';
+import type { ResolvedLlm } from '@bookpipe/kit';
 import type { LlmRequest, LlmSuccess } from '@bookpipe/llm-batch';
-import type { ResolvedLlm } from '@bookpipe/stage-kit';
 import { type BookMetadataReading, METADATA_FIELDS, type MetadataField, type MetadataReading } from './book-metadata.js';
 import { normaliseIsbn } from './isbn.js';
 import { pageLines } from './read-metadata.js';

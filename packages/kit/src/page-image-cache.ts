@@ -20,7 +20,7 @@ export class PageImageCache {
 
   /** @param maxBytes memory for encoded images. @default 64 MiB (about 250 pages at 1568 px) */
   constructor(maxBytes = 64 * 1024 * 1024) {
-    if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new TypeError(`[stage-kit] PageImageCache \`maxBytes\` must be an integer >= 0, got ${maxBytes}`);
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 0)) throw new TypeError(`[kit] PageImageCache \`maxBytes\` must be an integer >= 0, got ${maxBytes}`);
     this.maxBytes = maxBytes;
   }
 
