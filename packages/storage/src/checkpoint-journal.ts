@@ -22,12 +22,24 @@ export type RepairProblem = (typeof REPAIR_PROBLEMS)[number];
 
 /**
  * One line of `checkpoint.jsonl`. `page` lines carry a finished page's metrics and the byte length of
- * its file (absent in journals written before it was recorded); they are written before the page file
+ * its file (absent in journals written before it was recorded), and for an image page the SHA-256 of its
+ * bytes (a PNG cannot be checked by its structure: 64 bytes overwritten mid-file leave it complete); they
+ * are written before the page file
  * is renamed into place. `repair` lines record what resume found when it compared the journal with the
  * page files (the files win).
  */
 const RecordSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('page'), page, metrics: z.record(z.string(), z.unknown()), bytes: z.number().int().nonnegative().optional(), at }),
+  z.object({
+    type: z.literal('page'),
+    page,
+    metrics: z.record(z.string(), z.unknown()),
+    bytes: z.number().int().nonnegative().optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    at,
+  }),
   z.object({ type: z.literal('failed'), page, error: z.string(), at }),
   z.object({ type: z.literal('stage-complete'), stats: z.record(z.string(), z.unknown()), at }),
   z.object({ type: z.literal('reset'), at }),
@@ -112,6 +124,8 @@ export class CheckpointJournal {
   readonly completed = new Map<number, Record<string, unknown>>();
   /** Byte length of the file of each page in `completed`, when its record says (see RecordSchema). */
   readonly sizes = new Map<number, number>();
+  /** SHA-256 (hex) of the file of each page in `completed`, when its record says (image pages). */
+  readonly hashes = new Map<number, string>();
   /**
    * Pages with a valid file but no metrics: a journal written by an older version (which renamed the file
    * before journalling), or damaged or edited by hand.
@@ -282,6 +296,7 @@ export class CheckpointJournal {
     this.#needsNewline = false;
     this.completed.clear();
     this.sizes.clear();
+    this.hashes.clear();
     this.metricsMissing.clear();
     this.failures.clear();
     this.lastComplete = undefined;
@@ -380,6 +395,8 @@ export class CheckpointJournal {
         this.completed.set(record.page, record.metrics);
         if (record.bytes === undefined) this.sizes.delete(record.page);
         else this.sizes.set(record.page, record.bytes);
+        if (record.sha256 === undefined) this.hashes.delete(record.page);
+        else this.hashes.set(record.page, record.sha256);
         this.metricsMissing.delete(record.page);
         this.failures.delete(record.page);
         break;
@@ -395,6 +412,7 @@ export class CheckpointJournal {
       case 'reset':
         this.completed.clear();
         this.sizes.clear();
+        this.hashes.clear();
         this.metricsMissing.clear();
         this.failures.clear();
         this.lastComplete = undefined;
@@ -409,11 +427,13 @@ export class CheckpointJournal {
           // The page file is valid, so the page is done; only its metrics are unknown.
           this.completed.delete(record.page);
           this.sizes.delete(record.page);
+          this.hashes.delete(record.page);
           this.metricsMissing.add(record.page);
           this.failures.delete(record.page);
         } else {
           this.completed.delete(record.page);
           this.sizes.delete(record.page);
+          this.hashes.delete(record.page);
           this.metricsMissing.delete(record.page);
         }
         break;

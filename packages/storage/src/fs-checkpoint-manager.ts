@@ -13,6 +13,8 @@ export interface FsStageStatus extends StageStatus {
   metricsMissingPages: number[];
   /** Pages whose file exists but does not validate; the next run redoes them. */
   invalidPages: Array<{ page: number; problem: string }>;
+  /** With `status({ verify: true })`: pages the journal holds as done whose file is gone; the next run redoes them. */
+  missingPages: number[];
   /** What resume corrected since the last reset (journal repair records), oldest first. */
   repairs: Array<{ page: number; problem: RepairProblem; detail?: string; at: string }>;
   /** Damage found in checkpoint.jsonl (corrupt or torn lines), one message each. */
@@ -55,7 +57,8 @@ export class FsCheckpointManager implements CheckpointManager {
     await journal.refresh();
     const pages = expected ?? (await this.#init.pageNumbers());
     const { pages: present, temps } = await folder.list();
-    const checks = await this.#check(pages, new Set(present));
+    // Journalled hashes are checked too: an image page damaged in the middle is made again.
+    const checks = await this.#check(pages, new Set(present), true);
     const remaining: number[] = [];
     for (const [i, page] of pages.entries()) {
       let check = checks[i]!;
@@ -89,8 +92,13 @@ export class FsCheckpointManager implements CheckpointManager {
         );
         continue;
       }
+      // A damaged image page goes before the journal forgets it: its structure is intact, so with no
+      // journalled hash left it would pass for a good page. Killed in between, the journal still names
+      // the page and its file is missing: redone all the same.
+      if (!check.ok && check.damaged) await folder.removeDamaged(page);
       if (journalled) {
-        await this.#repair(page, check.missing ? 'file-missing' : 'file-invalid', `it was journalled as done but ${check.problem}; it will be redone`);
+        const removed = !check.ok && check.damaged ? ' (the damaged file was removed)' : '';
+        await this.#repair(page, check.missing ? 'file-missing' : 'file-invalid', `it was journalled as done but ${check.problem}; it will be redone${removed}`);
       }
       remaining.push(page);
     }
@@ -142,9 +150,11 @@ export class FsCheckpointManager implements CheckpointManager {
   /**
    * Complete means: a stage-complete record after the last reset, and no failure that a later
    * completion has not superseded. Page lists come from the page files (each checked once per manager).
-   * Read-only: unlike `remainingPages`, it records no repair.
+   * Read-only: unlike `remainingPages`, it records no repair. With `verify`, image pages are also read
+   * whole and compared with the SHA-256 journalled when they were written, and pages the journal holds
+   * as done whose file is gone are listed in `missingPages`.
    */
-  async status(): Promise<FsStageStatus> {
+  async status(options: { verify?: boolean } = {}): Promise<FsStageStatus> {
     const { folder, journal } = this.#init;
     if (await cleanPending(folder.dir)) {
       // Half cleaned: nothing in it counts. Read-only, so the clean is left to the next run or clean.
@@ -155,6 +165,7 @@ export class FsCheckpointManager implements CheckpointManager {
         failedPages: [],
         metricsMissingPages: [],
         invalidPages: [],
+        missingPages: [],
         repairs: [],
         warnings: [
           `a clean of this stage was interrupted (${CLEAN_MARKER} in ${folder.dir}): nothing in it counts as done. The next run of the stage finishes the clean, or run \`bookpipe clean ${this.#init.scanId} --stage ${this.#init.stageName}\`.`,
@@ -163,7 +174,7 @@ export class FsCheckpointManager implements CheckpointManager {
     }
     await journal.refresh();
     const { pages: present } = await folder.list();
-    const checks = await this.#check(present, new Set(present));
+    const checks = await this.#check(present, new Set(present), options.verify === true);
     const completedPages: number[] = [];
     const invalidPages: FsStageStatus['invalidPages'] = [];
     for (const [i, page] of present.entries()) {
@@ -180,6 +191,7 @@ export class FsCheckpointManager implements CheckpointManager {
       failedPages,
       metricsMissingPages: completedPages.filter((p) => !journal.completed.has(p)),
       invalidPages,
+      missingPages: options.verify ? [...journal.completed.keys()].filter((p) => !present.includes(p)).sort((a, b) => a - b) : [],
       repairs: [...journal.repairs],
       warnings: journal.warnings.map((w) => w.message),
     };
@@ -205,11 +217,16 @@ export class FsCheckpointManager implements CheckpointManager {
     await this.#init.journal.append({ type: 'reset' });
   }
 
-  async #check(pages: readonly number[], present: ReadonlySet<number>): Promise<PageCheck[]> {
+  /** Checks page files; with `hashes`, against the SHA-256 the journal holds for them (image pages). */
+  async #check(pages: readonly number[], present: ReadonlySet<number>, hashes: boolean): Promise<PageCheck[]> {
+    const { folder, journal } = this.#init;
     return mapLimit(
       pages,
       CHECK_CONCURRENCY,
-      async (page): Promise<PageCheck> => (present.has(page) ? this.#init.folder.check(page) : { ok: false, missing: true, problem: 'its file is missing' }),
+      async (page): Promise<PageCheck> =>
+        present.has(page)
+          ? folder.check(page, hashes && journal.completed.has(page) ? journal.hashes.get(page) : undefined)
+          : { ok: false, missing: true, problem: 'its file is missing' },
     );
   }
 

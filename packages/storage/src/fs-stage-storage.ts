@@ -7,7 +7,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { CheckpointJournal } from './checkpoint-journal.js';
 import { FsCheckpointManager } from './fs-checkpoint-manager.js';
 import { assertNoLink, isLinkError, linkRefused, O_NOFOLLOW } from './no-follow.js';
-import { PageFolder } from './page-folder.js';
+import { hashProblem, PageFolder, sha256Of } from './page-folder.js';
 import { checkJsonPage, formatIssues, pngProblem } from './page-validation.js';
 import { resolveInside } from './safe-path.js';
 import { CHECKPOINT_FILE, CLEAN_MARKER, cleanPending } from './stage-clean.js';
@@ -93,12 +93,22 @@ export class FsStageStorage implements StageStorage {
     return check.value as T;
   }
 
-  /** The page file's bytes; for a PNG stage, checked to be a complete PNG. Same errors as `loadPage`. */
+  /**
+   * The page file's bytes; for a PNG stage, checked to be a complete PNG, and for any image page, to be
+   * the bytes journalled when it was saved (SHA-256): a source page damaged since is refused here, when
+   * OCR or an LLM stage reads it, instead of being read as a different page. Same errors as `loadPage`.
+   */
   async loadPageBytes(page: number): Promise<Uint8Array> {
     const path = this.pagePath(page);
     const bytes = await this.#folder.read(page);
     if (this.pageFormat === 'png') {
       const problem = pngProblem(bytes);
+      if (problem) throw this.#pageInvalid(page, path, problem);
+    }
+    if (this.pageFormat !== 'json') {
+      await this.#journal.refresh();
+      const sha256 = this.#journal.hashes.get(page);
+      const problem = sha256 === undefined ? undefined : hashProblem(bytes, sha256);
       if (problem) throw this.#pageInvalid(page, path, problem);
     }
     return bytes;
@@ -154,12 +164,19 @@ export class FsStageStorage implements StageStorage {
       content = data;
     }
     await this.#folder.recordFormat();
+    // Image pages carry their SHA-256: the only way to find one damaged in the middle (see PageFolder.check).
+    const sha256 = this.pageFormat === 'json' ? undefined : sha256Of(content);
     let journalled = false;
     try {
-      await this.#folder.write(page, content, async ({ size }) => {
-        await this.#journal.append({ type: 'page', page, metrics, bytes: size });
-        journalled = true;
-      });
+      await this.#folder.write(
+        page,
+        content,
+        async ({ size }) => {
+          await this.#journal.append({ type: 'page', page, metrics, bytes: size, ...(sha256 === undefined ? {} : { sha256 }) });
+          journalled = true;
+        },
+        sha256,
+      );
     } catch (error) {
       if (journalled) {
         // Journalled, then the rename failed (rare: same folder): say so now rather than at the next resume.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ import { readStageFile, STAGE_FILE, type StageFile, stageFileText } from './stag
 import { errnoCode, toStorageError } from './storage-error.js';
 
 /** Result of checking one page file against the folder's format and schema; `size` is the file's byte length. */
-export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string };
+export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string; damaged?: true };
 
 /** What is in the folder, from one `readdir`: page numbers with a file, and temp files left by writers. */
 export interface FolderListing {
@@ -50,7 +51,7 @@ export class PageFolder {
    * Page files known to be valid, by the stamp (inode, size, mtime, birth time) they had when checked or written.
    * A second check of an unchanged file costs one `stat` instead of a read and a parse.
    */
-  readonly #valid = new Map<number, FileStamp>();
+  readonly #valid = new Map<number, FileStamp & { sha256?: string }>();
   #validGeneration: number;
   /** `stage.json` checked or written, in the folder as it was at that clean generation. */
   #formatRecorded: { generation: number; done: Promise<void> } | undefined;
@@ -163,7 +164,7 @@ export class PageFolder {
    * running between the fsync and the rename, and remembers it as valid: the caller validated it.
    * Raw filesystem errors (and `beforeRename`'s) are thrown; the page is then forgotten as valid.
    */
-  async write(page: number, content: string | Uint8Array, beforeRename?: (stamp: FileStamp) => Promise<void>): Promise<void> {
+  async write(page: number, content: string | Uint8Array, beforeRename?: (stamp: FileStamp) => Promise<void>, sha256?: string): Promise<void> {
     let stamp: FileStamp;
     this.assertReal('write');
     try {
@@ -173,7 +174,7 @@ export class PageFolder {
       throw error;
     }
     this.#dropCacheIfCleaned();
-    this.#valid.set(page, stamp);
+    this.#valid.set(page, sha256 === undefined ? stamp : { ...stamp, sha256 });
   }
 
   /**
@@ -245,10 +246,12 @@ export class PageFolder {
   }
 
   /**
-   * Whether a page file exists and validates (schema for JSON, a complete PNG for PNG). An unchanged
-   * file that was valid before is not read again.
+   * Whether a page file exists and validates (schema for JSON, a complete PNG for PNG) and, given the
+   * SHA-256 its writer journalled, holds those very bytes: a PNG damaged in the middle keeps its
+   * signature and IEND, so only the hash finds it (the whole file is then read). An unchanged file that
+   * was valid before (and checked against that hash) is not read again.
    */
-  async check(page: number): Promise<PageCheck> {
+  async check(page: number, sha256?: string): Promise<PageCheck> {
     const path = this.pagePath(page);
     let st: FileStamp;
     try {
@@ -263,11 +266,34 @@ export class PageFolder {
     }
     this.#dropCacheIfCleaned();
     const known = this.#valid.get(page);
-    if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs && known.birthtimeMs === st.birthtimeMs)
+    if (
+      known &&
+      known.ino === st.ino &&
+      known.size === st.size &&
+      known.mtimeMs === st.mtimeMs &&
+      known.birthtimeMs === st.birthtimeMs &&
+      (sha256 === undefined || known.sha256 === sha256)
+    )
       return { ok: true, size: st.size };
     let problem: string | undefined;
     try {
-      if (this.format === 'png') {
+      if (sha256 !== undefined && this.format !== 'json') {
+        const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
+        let bytes: Buffer;
+        try {
+          bytes = await handle.readFile();
+        } finally {
+          await handle.close();
+        }
+        problem = this.format === 'png' ? pngProblem(bytes) : undefined;
+        if (problem === undefined) {
+          problem = hashProblem(bytes, sha256);
+          if (problem !== undefined) {
+            this.#valid.delete(page);
+            return { ok: false, missing: false, problem, damaged: true };
+          }
+        }
+      } else if (this.format === 'png') {
         const handle = await open(path, constants.O_RDONLY | O_NOFOLLOW);
         try {
           const head = Buffer.alloc(PNG_HEAD_BYTES);
@@ -298,7 +324,7 @@ export class PageFolder {
       this.#valid.delete(page);
       return { ok: false, missing: false, problem };
     }
-    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs });
+    this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs, ...(sha256 === undefined ? {} : { sha256 }) });
     return { ok: true, size: st.size };
   }
 
@@ -340,6 +366,20 @@ export class PageFolder {
       return name;
     }
     return undefined;
+  }
+
+  /**
+   * Removes a page file found damaged (its bytes are not the journalled ones): once the journal forgets
+   * the page, nothing else tells it from a good one (its structure is intact), so it must not stay.
+   */
+  async removeDamaged(page: number): Promise<void> {
+    const path = this.pagePath(page);
+    this.#valid.delete(page);
+    try {
+      await rm(path, { force: true });
+    } catch (error) {
+      throw this.storageError(error, 'remove', path, page);
+    }
   }
 
   /**
@@ -388,4 +428,16 @@ export class PageFolder {
     this.#valid.clear();
     this.#validGeneration = generation;
   }
+}
+
+/** SHA-256 of a page file's bytes, hex: what the journal records for an image page. */
+export function sha256Of(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Why `bytes` are not the bytes journalled with `sha256`, or undefined when they are. */
+export function hashProblem(bytes: Uint8Array, sha256: string): string | undefined {
+  const actual = sha256Of(bytes);
+  if (actual === sha256) return undefined;
+  return `its bytes are not the ones written (SHA-256 ${actual.slice(0, 12)}... where the journal says ${sha256.slice(0, 12)}...): the file was damaged since`;
 }
