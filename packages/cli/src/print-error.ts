@@ -57,6 +57,15 @@ const METADATA_ADVICE = /Fix it by hand, or delete it and run the source stage a
 /** The source stage's advice when a scan's pages are not from the inputs given (packages/source, source-stage.ts). */
 const FORCE_ADVICE = /pass force to replace them \(this deletes the downstream stages' outputs\)/;
 
+/** Storage's advice for a missing or damaged page ("Run the ocr stage again: it redoes invalid pages.", "Run the ocr stage first."). */
+const STAGE_ADVICE = /Run the ([\w-]+) stage (again|first)\b/g;
+
+/** `bookpipe run [inputs] --scan-id ID [--root R] --stages STAGE`: the source stage needs the inputs, a later stage reads the scan. */
+function stageCommandFor(target: RunTarget | undefined, scanId: string, stage: string): string {
+  if (stage === 'source') return `${runCommandFor(target, scanId)} --stages source`;
+  return `bookpipe run --scan-id ${shellQuote(target?.scanId ?? scanId)}${target?.root ? ` --root ${shellQuote(target.root)}` : ''} --stages ${stage}`;
+}
+
 /**
  * Rewrites the next steps that storage and the source stage give in library terms ("run the source
  * stage again", "pass force") as commands the CLI has. A corrupt metadata.json: delete it, then
@@ -68,6 +77,7 @@ export function cliNextSteps(message: string, target?: RunTarget): string {
   const scanId = /scan "([^"]*)"/i.exec(message)?.[1] ?? '<scan id>';
   const command = runCommandFor(target, scanId);
   return message
+    .replace(STAGE_ADVICE, (_, stage: string, when: string) => `Run \`${stageCommandFor(target, scanId, stage)}\` ${when}`)
     .replace(
       METADATA_ADVICE,
       `Fix it by hand, or delete it and remake it from the files the scan was made from: \`${command} --stages source --clean\` (remakes the source pages and metadata.json; the other stages' pages are kept), then run your command again.`,

@@ -5,7 +5,7 @@ import type { CliIo } from './cli-io.js';
 import { type EvalFlags, evalCommand } from './eval-command.js';
 import { ExitCode, printError } from './print-error.js';
 import { OCR_WORKER_MIB, type RunFlags, runCommand } from './run-command.js';
-import { cleanCommand, reportCommand, type ScanFlags, statusCommand } from './scan-commands.js';
+import { cleanCommand, reportCommand, type ScanFlags, type StatusFlags, statusCommand } from './scan-commands.js';
 import { KNOWN_STAGES } from './stage-plan.js';
 import { type ViewFlags, viewCommand } from './view-command.js';
 
@@ -67,8 +67,9 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .description("Show a scan's pages, each stage's progress and failures, and where book.md is")
     .argument('<scanId>')
     .addOption(root())
+    .option('--verify', 'read every page in full (source images against the checksum recorded when they were made) and list damaged or missing pages; exit 1 if any')
     .addOption(json('print the status as JSON'))
-    .action(async (scanId: string, flags: ScanFlags) => {
+    .action(async (scanId: string, flags: StatusFlags) => {
       result.code = await statusCommand(scanId, flags, io);
     });
 

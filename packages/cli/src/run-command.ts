@@ -157,7 +157,9 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // (runCommand); --json events keep the library's words.
     const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
     report = (event: PipelineEvent) =>
-      reporter.event(!flags.json && event.type === 'stage:failed' ? { ...event, error: cliNextSteps(event.error, target) } : event);
+      reporter.event(
+        !flags.json && (event.type === 'stage:failed' || event.type === 'page:failed') ? { ...event, error: cliNextSteps(event.error, target) } : event,
+      );
     result = await plan.pipeline.run({ signal: stop.abort, cancel: stop.cancel });
   } catch (error) {
     thrown = error;
@@ -170,7 +172,7 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // hides the cause: say what the upstream pages failed of first; the stage's own error follows.
     const partial =
       BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.result as PipelineResult | undefined) : undefined;
-    const summary = partial?.stages ? pageFailureSummary(partial, llm) : [];
+    const summary = partial?.stages ? pageFailureSummary(partial, llm).map((line) => cliNextSteps(line, { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) })) : [];
     if (summary.length > 0)
       reporter.message(`Some pages failed, before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
     throw thrown;
@@ -181,7 +183,8 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     return stop.reason === undefined ? ExitCode.INTERRUPTED : STOP_EXIT_CODES[stop.reason];
   }
   reporter.message(`Done in ${formatDuration((performance.now() - started) / 1000)}.`);
-  const failed = pageFailureSummary(result, llm);
+  const target = { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) };
+  const failed = pageFailureSummary(result, llm).map((line) => cliNextSteps(line, target));
   const merge = scan.stage('merge');
   const bookMd = merge.filePath(BOOK_MD);
   if (result.stages.merge && existsSync(bookMd)) {

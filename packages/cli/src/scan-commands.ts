@@ -2,17 +2,24 @@ import { existsSync, lstatSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BOOK_MD, SOURCE_STAGE } from '@bookpipe/contracts';
-import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata, type StageStatus } from '@bookpipe/core';
+import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import { describeClean } from './clean-report.js';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';
+import { shellQuote } from './resume-command.js';
 import { KNOWN_STAGES } from './stage-plan.js';
 
 export interface ScanFlags {
   /** @default BOOKPIPE_ROOT, else "./scans" */
   root?: string;
   json?: boolean;
+}
+
+/** The options of `bookpipe status`. */
+export interface StatusFlags extends ScanFlags {
+  /** Read every page in full (source images against their journalled SHA-256) and list missing pages; exit 1 when any is damaged or missing. */
+  verify?: boolean;
 }
 
 /** Opens an existing scan. @throws BookpipeError SCAN_NOT_FOUND saying how to make it. */
@@ -60,25 +67,35 @@ async function readMetadataOrProblem(scan: BookStorage): Promise<{ metadata: Sca
 /**
  * `bookpipe status <scanId>`: the scan's pages, each stage's progress and failures, the lock, book.md.
  * Pages are counted from the page files that validate (`checkpoint.status()`), not from the file names:
- * a garbage file is no done page. A corrupt metadata.json is reported, and the rest still shown.
+ * a garbage file is no done page. A corrupt metadata.json is reported, and the rest still shown. With
+ * `--verify`, every page is read in full (a source image against the SHA-256 journalled when it was
+ * made), pages journalled as done whose file is gone are listed, each with the command that redoes them,
+ * and the exit code is 1 when anything is damaged or missing.
  */
-export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo): Promise<number> {
+export async function statusCommand(scanId: string, flags: StatusFlags, io: CliIo): Promise<number> {
   const scan = await existingScan(scanId, flags, io);
   const { metadata, problem } = await readMetadataOrProblem(scan);
   // Without readable metadata the source stage's page files say how many pages the scan has.
   const total = (metadata === undefined ? await scan.stage(SOURCE_STAGE).listPages() : await scan.pageNumbers()).length;
+  const verify = flags.verify === true;
   const stages = [];
   for (const name of await stagesOf(scan)) {
-    const status = (await scan.stage(name).checkpoint.status()) as StageStatus & { invalidPages?: Array<{ page: number; problem: string }> };
+    const status = await scan.stage(name).checkpoint.status({ verify });
+    const invalidPages = status.invalidPages ?? [];
+    const missingPages = status.missingPages ?? [];
     stages.push({
       stage: name,
       pages: status.completedPages.length,
       complete: status.complete,
       failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
-      invalidPages: status.invalidPages ?? [],
+      invalidPages,
+      ...(verify ? { missingPages } : {}),
+      ...(invalidPages.length + missingPages.length > 0 ? { nextStep: redoCommand(scanId, name, flags, metadata) } : {}),
       warnings: status.warnings ?? [],
     });
   }
+  const damaged = stages.some((s) => s.invalidPages.length + (s.missingPages?.length ?? 0) > 0);
+  const code = verify && damaged ? ExitCode.ERROR : ExitCode.OK;
   // A stage folder that is a symbolic link is no stage to storage (never followed): say why it is missing.
   const links = (await readdir(scan.dir, { withFileTypes: true })).filter((e) => e.isSymbolicLink()).map((e) => join(scan.dir, e.name));
   const lockPath = join(scan.dir, LOCK_FILE);
@@ -95,6 +112,7 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
           title: metadata?.title ?? null,
           totalPages: total,
           sourceFiles: metadata?.sourceFiles ?? [],
+          verified: verify,
           stages,
           links,
           lock: lock ?? null,
@@ -104,7 +122,7 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
         2,
       )}\n`,
     );
-    return ExitCode.OK;
+    return code;
   }
   const out: string[] = [`Scan "${scanId}" in ${scan.dir}`];
   if (problem) out.push(`  metadata: ${problem}`);
@@ -120,12 +138,18 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     if (s.invalidPages.length > 0) {
       const shown = s.invalidPages.slice(0, 3).map((p) => `page ${p.page}: ${p.problem}`);
       out.push(
-        `    ${s.invalidPages.length} page file${s.invalidPages.length === 1 ? ' is' : 's are'} damaged and not counted (${shown.join('; ')}${s.invalidPages.length > 3 ? '; ...' : ''}): the next run of the stage redoes them`,
+        `    ${s.invalidPages.length} page file${s.invalidPages.length === 1 ? ' is' : 's are'} damaged and not counted (${shown.join('; ')}${s.invalidPages.length > 3 ? '; ...' : ''}): the next run of the stage redoes them: \`${s.nextStep}\``,
+      );
+    }
+    if (s.missingPages && s.missingPages.length > 0) {
+      out.push(
+        `    ${s.missingPages.length} page file${s.missingPages.length === 1 ? ' is' : 's are'} missing though journalled as done (${pageRuns(s.missingPages)}): the next run of the stage redoes them: \`${s.nextStep}\``,
       );
     }
     if (s.failedPages.length > 10) out.push(`    ... and ${s.failedPages.length - 10} more failed pages`);
     for (const w of s.warnings) out.push(`    note: ${w}`);
   }
+  if (verify) out.push(damaged ? '  verify: damaged or missing pages found (above)' : '  verify: every page file read in full; all as written');
   for (const link of links)
     out.push(`  ${link} is a symbolic link, which bookpipe does not follow (nothing outside the scan is read, written or deleted): remove it (\`rm ${link}\`)`);
   if (lock)
@@ -134,7 +158,34 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
     );
   out.push(book ? `  book.md: ${book}` : '  book.md: not written yet');
   io.stdout.write(`${out.join('\n')}\n`);
-  return ExitCode.OK;
+  return code;
+}
+
+/**
+ * The command that redoes a stage's damaged or missing pages: a run of that stage alone. The source
+ * stage needs its inputs (from metadata.json; a source page is made again only from an unchanged input,
+ * which the run checks); a later stage reads the scan alone.
+ */
+export function redoCommand(scanId: string, stage: string, flags: ScanFlags, metadata: ScanMetadata | undefined): string {
+  const inputs =
+    stage === SOURCE_STAGE
+      ? metadata?.sourceFiles && metadata.sourceFiles.length > 0
+        ? `${metadata.sourceFiles.map((f) => shellQuote(f.path)).join(' ')} `
+        : "<the book's PDF or page images> "
+      : '';
+  return `bookpipe run ${inputs}--scan-id ${shellQuote(scanId)}${flags.root === undefined ? '' : ` --root ${shellQuote(flags.root)}`} --stages ${stage}`;
+}
+
+/** "3", "1-4, 7". */
+function pageRuns(pages: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < pages.length; ) {
+    let j = i;
+    while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
+    runs.push(j > i ? `pages ${pages[i]}-${pages[j]}` : `page ${pages[i]}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
 }
 
 /** `bookpipe report <scanId> --stage <name>`: the stage's report.csv, as a table on a terminal, as CSV in a pipe. */

@@ -46,6 +46,7 @@ export type {
   PageFormat,
   ScanLockHandle,
   StageStatus,
+  StatusOptions,
   StageStorage,
   StageStorageOptions,
 } from './storage.js';

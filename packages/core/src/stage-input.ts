@@ -74,8 +74,14 @@ export interface StageInput<Page = unknown> {
   pagePath(page: number): string;
   /** One page: validated JSON, or the bytes of an image page. @throws BookpipeError naming the file when it is missing or invalid. */
   load(page: number): Promise<Page>;
-  /** Raw bytes of a page file. */
+  /** Raw bytes of a page file (an image page checked against the checksum journalled when it was written). */
   loadBytes(page: number): Promise<Uint8Array>;
+  /**
+   * Checks one page file the way `load` would (an image page against its journalled checksum), for a
+   * reader that hands the file's path to someone else (the OCR engine reads the image by path).
+   * @throws BookpipeError PAGE_INVALID or DEPENDENCY_MISSING naming the file and the stage to run again.
+   */
+  verify(page: number): Promise<void>;
 }
 
 /** The reader of a dependency's pages in `scan`. `available` is the caller's knowledge (see StageInput). */
@@ -95,6 +101,10 @@ export function openStageInput<Page = unknown>(scan: BookStorage, declaration: D
     load: async (page) =>
       dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page),
     loadBytes: (page) => storage.loadPageBytes(page),
+    verify: async (page) => {
+      if (dependency.format === 'json') await storage.loadPage(page, dependency.schema);
+      else await storage.loadPageBytes(page);
+    },
   };
 }
 

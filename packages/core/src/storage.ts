@@ -130,6 +130,15 @@ export interface StageStatus {
   lastStats?: Record<string, unknown>;
   /** Damage found and repaired in the journal or the page files, for a user to see. */
   warnings?: string[];
+  /** Page files that exist but do not validate (or, verified, hold other bytes than written); the next run redoes them. */
+  invalidPages?: Array<{ page: number; problem: string }>;
+  /** With `verify`: pages journalled as done whose file is gone; the next run redoes them. */
+  missingPages?: number[];
+}
+
+export interface StatusOptions {
+  /** Check every page in full (image pages against their journalled checksum), and list missing ones. @default false */
+  verify?: boolean;
 }
 
 /** The per-stage journal (`checkpoint.jsonl`) plus the page files: what is done, what is left. */
@@ -148,7 +157,12 @@ export interface CheckpointManager {
    * damaged since is found when a stage reads it, or redone by `remainingPages()`.
    */
   isComplete(): Promise<boolean>;
-  status(): Promise<StageStatus>;
+  /**
+   * What is done, failed and damaged. With `verify`, every page is checked in full where the backend
+   * can (the filesystem backend reads image pages whole against the SHA-256 journalled when they were
+   * written) and pages journalled as done whose file is gone are listed in `missingPages`.
+   */
+  status(options?: StatusOptions): Promise<StageStatus>;
   /** Latest metrics per page, for completed pages. */
   metrics(): Promise<Map<number, Record<string, unknown>>>;
   /** Forgets every record (the page files are left to `StageStorage.clean`). */

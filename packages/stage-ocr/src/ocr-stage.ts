@@ -100,6 +100,9 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
         processPage: async (page, signal) => {
           const imagePath = source.pagePath(page);
           try {
+            // The engine reads the image by path: check first that it is the image the source stage wrote
+            // (a PNG damaged in the middle still decodes, into another page).
+            await source.verify(page);
             const result = await engine.recognize(imagePath, page, signal);
             return { data: result.page, metrics: pageMetrics(result, engine.info) };
           } catch (error) {
@@ -159,6 +162,7 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
       const read: Array<{ page: number; ocr: OcrPage }> = [];
       for (const page of sample) {
         try {
+          await source.verify(page);
           read.push({ page, ocr: (await sampleEngine.recognize(source.pagePath(page), page, ctx.signal)).page });
         } catch (error) {
           ctx.logger.debug('page left out of the language guess', { stage: this.name, page, error });
