@@ -1,7 +1,10 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogLevel } from './config.js';
-import { describeError } from './errors.js';
+import { BookpipeError, describeError, ErrorCode } from './errors.js';
+
+/** Appends that fail with ELOOP instead of following a link in the file's place (0 where the platform has no O_NOFOLLOW). */
+const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -37,7 +40,10 @@ export interface LoggerOptions {
 
 /**
  * Creates a JSON-lines logger. Writes are synchronous appends: a line is on disk before the call
- * returns, so a killed process loses no log line it had written.
+ * returns, so a killed process loses no log line it had written. A file destination is never reached
+ * through a symbolic link: its folder is checked with `lstat` when the logger is made, and every append
+ * opens the file with `O_NOFOLLOW` (a link put in its place later is not written through).
+ * @throws BookpipeError STORAGE_ERROR when the file or its folder is a symbolic link, naming the link.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = LEVELS[options.level ?? 'info'];
@@ -58,16 +64,26 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       failed = true;
       onWriteError(error, dest);
     };
+    const refuse = (link: string) => linkRefused(link, options.bindings ?? {});
+    if (isLink(dirname(dest))) throw refuse(dirname(dest));
     try {
       mkdirSync(dirname(dest), { recursive: true });
     } catch (error) {
       fail(error);
     }
+    // Again after the mkdir: a link made in between is refused all the same.
+    if (isLink(dirname(dest))) throw refuse(dirname(dest));
+    if (isLink(dest)) throw refuse(dest);
     write = (line) => {
       try {
-        appendFileSync(dest, `${line}\n`);
+        const fd = openSync(dest, APPEND_NO_FOLLOW, 0o644);
+        try {
+          writeSync(fd, `${line}\n`);
+        } finally {
+          closeSync(fd);
+        }
       } catch (error) {
-        fail(error);
+        fail((error as NodeJS.ErrnoException).code === 'ELOOP' ? refuse(dest) : error);
       }
     };
   } else if (typeof dest === 'function') {
@@ -92,6 +108,33 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     };
   };
   return make(options.bindings ?? {});
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The refusal of a log file or folder that is a link, in the words storage uses for any link in a scan. */
+function linkRefused(link: string, bindings: Record<string, unknown>): BookpipeError {
+  let target = 'somewhere else';
+  try {
+    target = readlinkSync(link);
+  } catch {
+    // Gone in between: the message still names the link.
+  }
+  const scanId = typeof bindings.scanId === 'string' ? bindings.scanId : undefined;
+  const stage = typeof bindings.stage === 'string' ? bindings.stage : undefined;
+  const where = scanId === undefined ? '' : ` (scan "${scanId}"${stage === undefined ? '' : `, stage "${stage}"`})`;
+  return new BookpipeError(
+    ErrorCode.STORAGE_ERROR,
+    `${link}${where} is a symbolic link (to ${target}): bookpipe does not follow links inside a scan, so that it never reads, writes or deletes files outside it; no log line was written through it. ` +
+      `Remove the link (\`rm ${link}\`) and run again; to keep scans on another disk, point BOOKPIPE_ROOT (or --root) there instead.`,
+    { details: { scanId, stage, file: link, target, errno: 'ELOOP', action: 'log' } },
+  );
 }
 
 /** A logger that writes nothing, the default when none is given. */

@@ -1,7 +1,7 @@
 import { type Config, configSecrets, loadConfig } from './config.js';
 import { BookpipeError, describeError, ErrorCode } from './errors.js';
 import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, silentLogger } from './logger.js';
 import type { BaseStage, StageStats } from './stage.js';
 import { createStageContext } from './stage-context.js';
 import { dependenciesOf } from './stage-input.js';
@@ -180,15 +180,17 @@ export class Pipeline {
     availableOptional: readonly string[],
   ): Promise<StageOutcome> {
     const { scan } = this.#options;
-    const logger =
-      this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ??
-      createLogger({
-        destination: scan.stage(stage.name).filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
-        level: config.logLevel,
-        bindings: { scanId: scan.scanId, stage: stage.name },
-        redact: configSecrets(config),
-      });
+    // Until the stage's own log is open: a log that cannot be opened (a `logs/` that is a link) fails this stage alone.
+    let logger: Logger = this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ?? silentLogger;
     try {
+      if (this.#options.logger === undefined) {
+        logger = createLogger({
+          destination: scan.stage(stage.name).filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+          level: config.logLevel,
+          bindings: { scanId: scan.scanId, stage: stage.name },
+          redact: configSecrets(config),
+        });
+      }
       // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
       const ctx = await createStageContext(stage, { scan, config, logger, signal, cancel, emit, availableOptional });
       const output = ctx.output;
