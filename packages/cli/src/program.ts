@@ -152,3 +152,28 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     return printError(error, io);
   }
 }
+
+/**
+ * What the real parser finds wrong with a `bookpipe` command line, without running it: an unknown
+ * command, an option that command does not have, an option missing its value. Empty when the line
+ * parses. The test of every command a message suggests (`suggested-commands.test.ts`) runs on it.
+ */
+export function commandLineProblems(args: readonly string[]): string[] {
+  const quiet = { write: () => true };
+  const program = buildProgram({ stdout: quiet, stderr: quiet } as unknown as CliIo, args, { code: 0 });
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '--version') return [];
+  const command = program.commands.find((c) => c.name() === name);
+  if (!command) return [`"${name}" is not a bookpipe command (commands: ${program.commands.map((c) => c.name()).join(', ')})`];
+  const problems: string[] = [];
+  try {
+    const { unknown } = command.parseOptions([...rest]);
+    for (const arg of unknown) if (arg.startsWith('-')) problems.push(`bookpipe ${name} has no option ${arg.split('=')[0]}`);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // A value the option refuses is a wrong value, not a missing option: suggestions hold placeholders.
+    if (error.code === 'commander.optionMissingArgument') problems.push(`${/'(--[\w-]+)/.exec(error.message)?.[1] ?? 'an option'} of bookpipe ${name} needs a value`);
+    else if (error.code !== 'commander.invalidArgument') problems.push(`bookpipe ${name}: ${error.message}`);
+  }
+  return problems;
+}
