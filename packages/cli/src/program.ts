@@ -67,7 +67,10 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .description("Show a scan's pages, each stage's progress and failures, and where book.md is")
     .argument('<scanId>')
     .addOption(root())
-    .option('--verify', 'read every page in full (source images against the checksum recorded when they were made) and list damaged or missing pages; exit 1 if any')
+    .option(
+      '--verify',
+      'read every page in full (source images against the checksum recorded when they were made) and list damaged or missing pages; exit 1 if any',
+    )
     .addOption(json('print the status as JSON'))
     .action(async (scanId: string, flags: StatusFlags) => {
       result.code = await statusCommand(scanId, flags, io);
@@ -172,7 +175,8 @@ export function commandLineProblems(args: readonly string[]): string[] {
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     // A value the option refuses is a wrong value, not a missing option: suggestions hold placeholders.
-    if (error.code === 'commander.optionMissingArgument') problems.push(`${/'(--[\w-]+)/.exec(error.message)?.[1] ?? 'an option'} of bookpipe ${name} needs a value`);
+    if (error.code === 'commander.optionMissingArgument')
+      problems.push(`${/'(--[\w-]+)/.exec(error.message)?.[1] ?? 'an option'} of bookpipe ${name} needs a value`);
     else if (error.code !== 'commander.invalidArgument') problems.push(`bookpipe ${name}: ${error.message}`);
   }
   return problems;

@@ -172,7 +172,9 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     // hides the cause: say what the upstream pages failed of first; the stage's own error follows.
     const partial =
       BookpipeError.isInstance(thrown) && thrown.code === ErrorCode.STAGE_FAILED ? (thrown.details?.result as PipelineResult | undefined) : undefined;
-    const summary = partial?.stages ? pageFailureSummary(partial, llm).map((line) => cliNextSteps(line, { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) })) : [];
+    const summary = partial?.stages
+      ? pageFailureSummary(partial, llm).map((line) => cliNextSteps(line, { inputs, scanId, ...(flags.root === undefined ? {} : { root: flags.root }) }))
+      : [];
     if (summary.length > 0)
       reporter.message(`Some pages failed, before a stage stopped the run:\n  ${summary.join('\n  ')}\n${failureAdvice(partial!, args, io.env)}`);
     throw thrown;

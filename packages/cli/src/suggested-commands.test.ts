@@ -90,9 +90,9 @@ describe('every command a message suggests exists', () => {
   it('every `bookpipe ...` command line written in the shipped sources parses', () => {
     const problems = files.flatMap((file) =>
       // A line whose command is itself composed (`bookpipe ${kept}`) is checked by the run-time test below.
-      commandLines(readFileSync(file, 'utf8')).filter((args) => !args[0]!.startsWith('ARG')).flatMap((args) =>
-        commandLineProblems(args).map((p) => `${relative(repo, file)}: \`bookpipe ${args.join(' ')}\`: ${p}`),
-      ),
+      commandLines(readFileSync(file, 'utf8'))
+        .filter((args) => !args[0]!.startsWith('ARG'))
+        .flatMap((args) => commandLineProblems(args).map((p) => `${relative(repo, file)}: \`bookpipe ${args.join(' ')}\`: ${p}`)),
     );
     expect(problems).toEqual([]);
   });
@@ -137,7 +137,9 @@ describe('every command a message suggests exists', () => {
     }
     for (const root of [{}, { root: '/tmp/scans' }]) {
       for (const stage of ['source', 'ocr']) {
-        composed.push(`\`${redoCommand(scanId, stage, root, { sourceFiles: [{ path: '/in/a b.pdf', sha256: 'x', sizeBytes: 1, pages: 1, firstPage: 1 }] } as never)}\``);
+        composed.push(
+          `\`${redoCommand(scanId, stage, root, { sourceFiles: [{ path: '/in/a b.pdf', sha256: 'x', sizeBytes: 1, pages: 1, firstPage: 1 }] } as never)}\``,
+        );
       }
     }
     composed.push(`\`${resumeCommand(['run', 'book.pdf', '--clean', '--stages', 'ocr,merge', '--root', '/tmp/x'], {})}\``);

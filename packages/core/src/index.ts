@@ -46,7 +46,7 @@ export type {
   PageFormat,
   ScanLockHandle,
   StageStatus,
-  StatusOptions,
   StageStorage,
   StageStorageOptions,
+  StatusOptions,
 } from './storage.js';

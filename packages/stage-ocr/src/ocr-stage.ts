@@ -4,7 +4,13 @@ import { resolveLlm } from '@bookpipe/kit';
 import { startOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
-import { type BookMetadataOptions, checkBookMetadataOptions, type MetadataLlmOptions, readBookMetadata } from './metadata/book-metadata-step.js';
+import {
+  type BookMetadataOptions,
+  checkBookMetadataOptions,
+  type MetadataLlmOptions,
+  readBookMetadata,
+  restoreBookMetadata,
+} from './metadata/book-metadata-step.js';
 import { type OcrPageMetrics, OcrPageMetricsSchema, OcrReportSchema, pageMetrics } from './metrics.js';
 import { nativeTesseractVersion } from './native-engine.js';
 import { chooseGuessedLanguage, type LanguageChoice, readLanguageChoice, writeLanguageChoice } from './ocr-language.js';
@@ -64,6 +70,12 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     if (o.engine === 'native') await nativeTesseractVersion(o.tesseractPath);
     // An LLM configuration that cannot work (no model to ask) fails now, not after the whole book.
     if (this.#options.metadata !== false) resolveLlm(ctx.config, this.#options.llm, this.name);
+    // metadata.json remade since this stage completed (the source stage rewrote it): a complete stage
+    // is skipped, so its after() would not write the fields it read from the pages again.
+    if (this.#options.metadata !== false && (await ctx.output.checkpoint.isComplete())) {
+      const restored = await restoreBookMetadata(ctx, this.#options.metadata ?? {});
+      if (restored.length > 0) ctx.logger.info('book metadata: fields put back into metadata.json from ocr/book-metadata.json', { fields: restored });
+    }
   }
 
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {

@@ -98,7 +98,11 @@ export class FsCheckpointManager implements CheckpointManager {
       if (!check.ok && check.damaged) await folder.removeDamaged(page);
       if (journalled) {
         const removed = !check.ok && check.damaged ? ' (the damaged file was removed)' : '';
-        await this.#repair(page, check.missing ? 'file-missing' : 'file-invalid', `it was journalled as done but ${check.problem}; it will be redone${removed}`);
+        await this.#repair(
+          page,
+          check.missing ? 'file-missing' : 'file-invalid',
+          `it was journalled as done but ${check.problem}; it will be redone${removed}`,
+        );
       }
       remaining.push(page);
     }

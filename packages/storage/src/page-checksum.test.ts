@@ -82,7 +82,12 @@ describe('image pages carry a SHA-256 in the journal', () => {
     expect(await resumed.checkpoint.remainingPages([1, 2])).toEqual([2]);
     const status = await resumed.checkpoint.status();
     expect(status.repairs).toEqual([
-      { page: 2, problem: 'file-invalid', detail: expect.stringMatching(/its bytes are not the ones written .* \(the damaged file was removed\)$/), at: expect.any(String) },
+      {
+        page: 2,
+        problem: 'file-invalid',
+        detail: expect.stringMatching(/its bytes are not the ones written .* \(the damaged file was removed\)$/),
+        at: expect.any(String),
+      },
     ]);
     await resumed.savePage(2, pngWithBody(2), { pageNum: 2 });
     expect(await resumed.checkpoint.remainingPages([1, 2])).toEqual([]);

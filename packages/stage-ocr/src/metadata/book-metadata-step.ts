@@ -6,6 +6,7 @@
 import { type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { describeError, type StageContext } from '@bookpipe/core';
 import { resolveLlm, type StageLlmOptions } from '@bookpipe/kit';
+import { z } from 'zod';
 import { type BookMetadataReading, DEFAULT_MIN_METADATA_CONFIDENCE } from './book-metadata.js';
 import { combineReadings, MetadataLlmError, readMetadataWithLlm } from './llm-metadata.js';
 import { readMetadata } from './read-metadata.js';
@@ -126,4 +127,47 @@ export async function readBookMetadata(
     decisions,
   });
   return outcome;
+}
+
+/** What `restoreBookMetadata` trusts of `ocr/book-metadata.json`: its chosen reading, field by field. */
+const RecordedReadingSchema = z.object({
+  minConfidence: z.number().min(0).max(1).optional(),
+  chosen: z.record(
+    z.string(),
+    z
+      .object({
+        value: z.union([z.string(), z.number()]),
+        confidence: z.number().min(0).max(1),
+        evidence: z.object({ page: z.number(), line: z.string() }),
+        method: z.enum(['deterministic', 'llm']),
+      })
+      .loose(),
+  ),
+});
+
+/**
+ * Puts back into metadata.json what this stage read from the pages, from its own record
+ * (`ocr/book-metadata.json`), when metadata.json was remade since (deleted and rewritten by the source
+ * stage, e.g. `--stages source --clean` after a corrupt file): a complete OCR stage is skipped, so its
+ * `after()` would never write them again. Same rules as the first time (confident values only, never
+ * over a user's value); writes nothing when metadata.json already holds them. Returns the fields
+ * written. A missing or unreadable record restores nothing (the next full OCR run writes one).
+ */
+export async function restoreBookMetadata(ctx: StageContext, options: BookMetadataOptions): Promise<string[]> {
+  let text: string;
+  try {
+    text = await ctx.output.readFile(BOOK_METADATA_FILE);
+  } catch {
+    return [];
+  }
+  let parsed: z.infer<typeof RecordedReadingSchema>;
+  try {
+    parsed = RecordedReadingSchema.parse(JSON.parse(text));
+  } catch (error) {
+    ctx.logger.warn(`book metadata: ${ctx.output.filePath(BOOK_METADATA_FILE)} is unreadable; nothing restored from it`, { error: describeError(error) });
+    return [];
+  }
+  const minConfidence = options.minConfidence ?? parsed.minConfidence ?? DEFAULT_MIN_METADATA_CONFIDENCE;
+  const decisions = await updateScanMetadata(ctx.scan, parsed.chosen as BookMetadataReading, minConfidence);
+  return decisions.filter((d) => d.action === 'written').map((d) => d.field);
 }
