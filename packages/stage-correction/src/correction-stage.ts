@@ -14,7 +14,7 @@ import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
 import { checkAnswerCheckOptions, DEFAULT_MAX_CHANGE_SHARE } from './answer-check.js';
 import { type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
 import { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
-import { answerRejections, buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
+import { answerRejections, buildCorrectionPage, correctionPromptJson, editRejections, prepareParagraphs } from './correction-page-builder.js';
 import { type BookFacts, CORRECTION_SYSTEM_PROMPT, correctionRetryPrompt, correctionUserPrompt } from './prompts/correction-prompt.js';
 
 type CorrectionContext = StageContext<CorrectionPage, CorrectionPageMetrics>;
@@ -35,8 +35,8 @@ export interface CorrectionStageOptions {
   /** JPEG quality of the page image sent. @default 80 */
   imageQuality?: number;
   /**
-   * Upper bound on the tokens of one page's answer. The answer holds the full text of every
-   * corrected paragraph, so the default grows with the page's text.
+   * Upper bound on the tokens of one page's answer. The answer holds edits (the spans to change), not
+   * whole paragraphs, but a badly read page has many: the default still grows with the page's text.
    * @default min(8192, 1024 + characters of the page's text / 2)
    */
   maxOutputTokens?: number;
@@ -159,7 +159,9 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
           llm: {
             request,
             review: (value) => {
-              const refused = answerRejections(paragraphs, CorrectionAnswerSchema.parse(value), check);
+              const answer = CorrectionAnswerSchema.parse(value);
+              // An edit that cannot be placed is a correction the model meant and we dropped: worth the one retry too.
+              const refused = [...answerRejections(paragraphs, answer, check), ...editRejections(paragraphs, answer)];
               if (refused.length === 0) return undefined;
               return { ...request, messages: [system, { role: 'user' as const, content: correctionRetryPrompt(pageJson, book, refused) }] };
             },
