@@ -138,6 +138,8 @@ describe('runLlmPages', () => {
     const { ctx, saved, failed, events } = memoryContext([1, 2, 3, 5, 6, 7, 8, 9, 10]);
     const run = runLlmPages(ctx, { llm: { client, model: 'gpt-4o-mini' }, prepare: async (page) => plan(page), concurrency: 1 });
     await expect(run).rejects.toMatchObject({ code: 'SERVICE_STOPPED', message: expect.stringMatching(/refused the API key.*OPENAI_API_KEY/) });
+    // The stage's figures so far travel with the error, for the pipeline's outcome and the CLI summary.
+    await expect(run).rejects.toMatchObject({ details: { stats: { stage: 'proof', pagesProcessed: 2, pagesFailed: 0, aborted: true } } });
     // Pages 1 and 2 answered; page 3 met the 401; nothing more was sent, and no page is failed.
     expect(fake.requests).toHaveLength(3);
     expect([...saved.keys()]).toEqual([1, 2]);
