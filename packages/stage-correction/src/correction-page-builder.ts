@@ -81,6 +81,31 @@ export function correctionPromptJson(page: OcrPage, paragraphs: readonly Prepare
   });
 }
 
+/**
+ * The OCR page with only the blocks and paragraphs of `part` (numbers and boxes unchanged): what one part
+ * of a page split for a too-long answer shows the model, and the schema it must answer.
+ */
+export function ocrPageWith(page: OcrPage, part: readonly PreparedParagraph[]): OcrPage {
+  const wanted = new Set(part.map((paragraph) => `${paragraph.blockNum}/${paragraph.parNum}`));
+  return {
+    ...page,
+    blocks: page.blocks
+      .map((block) => ({ ...block, paragraphs: block.paragraphs.filter((paragraph) => wanted.has(`${block.blockNum}/${paragraph.parNum}`)) }))
+      .filter((block) => block.paragraphs.length > 0),
+  };
+}
+
+/** The answers of a page's parts, in page order, as one answer: a block cut between two parts is joined again. */
+export function joinCorrectionAnswers(answers: readonly CorrectionAnswer[]): CorrectionAnswer {
+  const blocks: CorrectionAnswer['blocks'] = [];
+  for (const block of answers.flatMap((answer) => answer.blocks)) {
+    const last = blocks.at(-1);
+    if (last?.blockNum === block.blockNum) last.paragraphs = [...last.paragraphs, ...block.paragraphs];
+    else blocks.push({ blockNum: block.blockNum, paragraphs: [...block.paragraphs] });
+  }
+  return { blocks };
+}
+
 export interface BuiltCorrectionPage {
   data: CorrectionPage;
   /** The page's quality metrics (see `CorrectionPageMetricsSchema`), without the LLM bookkeeping. */

@@ -174,6 +174,25 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
     expect(report.split('\n')[1]!.split(',')[columns.indexOf('rejectedEdits')]).toBe('1');
   });
 
+  it('an answer cut off at the token cap is asked again in halves of the page; their edits make one page', async () => {
+    // The fake model cuts off every answer for more than one paragraph, whatever the token limit.
+    await using fake = await startFakeProvider({
+      respond: (request) => {
+        const paragraphs = promptPage(request).blocks.flatMap((block) => block.paragraphs);
+        return paragraphs.length > 1 ? { fault: 'truncated' } : { json: answer(request, fix), usage: { promptTokens: 1000, completionTokens: 50 } };
+      },
+    });
+    const { stats, pages } = await run(fake);
+    expect(stats).toMatchObject({ pagesProcessed: 2, pagesFailed: 0 });
+    const parts = fake.requests.filter((r) => r.id.startsWith('correction_0001_part'));
+    expect(parts.map((r) => r.id).sort()).toEqual(['correction_0001_part1', 'correction_0001_part2']);
+    // Each half shows only its paragraph and is pinned to it; the page image goes with both.
+    expect(parts.map((r) => promptPage(r).blocks.map((b) => b.blockNum)).sort()).toEqual([[1], [2]]);
+    expect(parts.every((r) => r.text.includes('answer for these paragraphs only') && r.images.length === 1)).toBe(true);
+    expect(pages[0]!.paragraphs.map((p) => p.text)).toEqual(['It was the best of times, it was the worst of times, it was the age of wisdom.', 'The end.']);
+    expect(fake.requestsFor('correction_0002')).toHaveLength(1);
+  });
+
   it('a rewrite on both tries keeps the OCR text; a paragraph the first answer fixed cleanly keeps that fix', async () => {
     await using fake = await startFakeProvider({
       respond: (request) => ({

@@ -54,8 +54,8 @@ export function bookLine(book: BookFacts): string {
 }
 
 /** The user message: what is known of the book, then this page's OCR JSON (the image is attached after it). */
-export function correctionUserPrompt(pageJson: string, book: BookFacts = {}): string {
-  return `${bookLine(book)}OCR of this page (the page image is attached):\n${pageJson}`;
+export function correctionUserPrompt(pageJson: string, book: BookFacts = {}, partNote?: string): string {
+  return `${bookLine(book)}OCR of this page (the page image is attached):\n${pageJson}${partNote ? `\n${partNote}` : ''}`;
 }
 
 /** A paragraph of an answer that was refused (or one of its edits), as the retry's prompt states it. */
