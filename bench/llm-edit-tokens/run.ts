@@ -11,6 +11,7 @@
 //
 //   pnpm build && node --import tsx bench/llm-edit-tokens/run.ts      (or: pnpm bench llm-edit-tokens)
 //   BENCH_VERBOSE=1 prints each edit.
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,17 @@ import { generateSampleBook, parseBookText, SAMPLE_BOOK_TEXT } from '@bookpipe/t
 
 const tokens = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
 const words = (text: string) => text.split(/\s+/).filter(Boolean);
-/** Words compared exactly: a quote or a comma OCR got wrong is a correction too. */
-const same = (a: string, b: string) => a === b;
+/**
+ * Words compared as printed: a comma or a letter OCR got wrong is a correction; typographic and straight
+ * quotes count as the same (the truth files differ from the print there), and a footnote call OCR read
+ * ("left.*") is on the page, not a misreading.
+ */
+const normal = (word: string) =>
+  word
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[*\u2020\u2021]+$/, '');
+const same = (a: string, b: string) => normal(a) === normal(b);
 
 /** Edit-distance alignment of `ocr` against `truth`, free gaps at the ends of `truth` (the page is a window into it). */
 function align(ocr: string[], truth: string[]): Array<[number[], number[]]> {
@@ -68,18 +78,34 @@ function align(ocr: string[], truth: string[]): Array<[number[], number[]]> {
   return runs;
 }
 
-const root = await mkdtemp(join(tmpdir(), 'bookpipe-bench-edit-tokens-'));
-try {
+/** BENCH_BOOK=old-books-d: the eval data's old-books pages of book "d" (real scans, Gutenberg text) instead of the sample book. */
+const evalBook = process.env.BENCH_BOOK?.match(/^old-books-([a-g])$/)?.[1];
+const evalDir = join(import.meta.dirname, '../../../shared/eval/old-books');
+
+/** The pages to read and the text that was printed on them. */
+async function source(root: string): Promise<{ inputs: string[]; truth: string; what: string }> {
+  if (evalBook) {
+    const names = readdirSync(evalDir)
+      .filter((name) => name.startsWith(evalBook) && name.endsWith('.tiff'))
+      .sort();
+    const texts = await Promise.all(names.map((name) => readFile(join(evalDir, name.replace(/\.tiff$/, '.txt')), 'utf8')));
+    return { inputs: names.map((name) => join(evalDir, name)), truth: texts.join(' '), what: `old-books "${evalBook}" (${names.length} real scans)` };
+  }
   const pdf = join(root, 'sample-book.pdf');
   await generateSampleBook(pdf);
-  const scan = openScan({ root, scanId: 'book' });
-  const built = await createBookPipeline({ scan, inputs: [pdf], stages: ['source', 'ocr'], llm: false, ocrWorkers: 1, config: loadConfig({}) });
-  await built.pipeline.run();
-
   const book = parseBookText(await readFile(SAMPLE_BOOK_TEXT, 'utf8'));
-  const truth = words(
-    [...book.chapters.flatMap((c) => [c.title, ...c.paragraphs]), ...book.footnotes.values()].join(' ').replace(/\[\^\w+\]/g, ''),
-  );
+  const numerals = ['I', 'II', 'III', 'IV', 'V', 'VI'];
+  const truth = [...book.chapters.flatMap((c, i) => [`CHAPTER ${numerals[i]}`, c.title, ...c.paragraphs]), ...book.footnotes.values()].join(' ');
+  return { inputs: [pdf], truth: truth.replace(/\[\^\w+\]/g, ''), what: 'the sample book' };
+}
+
+const root = await mkdtemp(join(tmpdir(), 'bookpipe-bench-edit-tokens-'));
+try {
+  const input = await source(root);
+  const scan = openScan({ root, scanId: 'book' });
+  const built = await createBookPipeline({ scan, inputs: input.inputs, stages: ['source', 'ocr'], llm: false, ocrWorkers: 1, config: loadConfig({}) });
+  await built.pipeline.run();
+  const truth = words(input.truth);
   const totals = { before: 0, after: 0, paragraphs: 0, corrected: 0, edits: 0 };
   for (const page of await scan.pageNumbers()) {
     const ocr = OcrPageSchema.parse(await scan.stage('ocr').loadPage(page));
@@ -136,8 +162,10 @@ try {
     totals.after += tokens(after);
   }
   const pages = (await scan.pageNumbers()).length;
-  console.log(`sample book: ${pages} pages, ${totals.paragraphs} OCR paragraphs, ${totals.corrected} with misread words (${totals.edits} edits)`);
-  console.log(`correction answer output tokens (JSON characters / 4): whole paragraphs ${totals.before}, edits ${totals.after} (${Math.round((1 - totals.after / totals.before) * 100)}% fewer)`);
+  console.log(`${input.what}: ${pages} pages, ${totals.paragraphs} OCR paragraphs, ${totals.corrected} with misread words (${totals.edits} edits)`);
+  console.log(
+    `correction answer output tokens (JSON characters / 4): whole paragraphs ${totals.before}, edits ${totals.after} (${Math.round((1 - totals.after / totals.before) * 100)}% fewer)`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }
