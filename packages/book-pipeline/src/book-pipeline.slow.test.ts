@@ -31,7 +31,7 @@ function slowNeutralModel() {
     state.inFlight -= 1;
     const answer = exampleFromSchema(request.schema) as Json & { blocks: Json[] };
     if (request.schemaName === 'page_correction') {
-      for (const block of answer.blocks) for (const paragraph of block.paragraphs as Json[]) Object.assign(paragraph, { text: null, notes: '', confidence: 1 });
+      for (const block of answer.blocks) for (const paragraph of block.paragraphs as Json[]) Object.assign(paragraph, { edits: [], notes: '', confidence: 1 });
     } else if (request.schemaName === 'page_label') {
       for (const block of answer.blocks) Object.assign(block, { classification: 'BODY', confidence: 0.5 });
       Object.assign(answer, { printedPageNumber: null, numberingStyle: 'none', pageNumberLocation: 'none' });

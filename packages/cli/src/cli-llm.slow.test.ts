@@ -72,7 +72,7 @@ function fakeVisionModel(request: FakeRequest): FakeReply {
         const given = page.blocks.find((b) => b.blockNum === block.blockNum)?.paragraphs?.find((p) => p.parNum === paragraph.parNum);
         const marked = given?.text.startsWith('A footnote is a small voice');
         Object.assign(paragraph, {
-          text: marked ? `${given!.text} (checked by the model)` : null,
+          edits: marked ? [{ find: given!.text, replace: `${given!.text} (checked by the model)` }] : [],
           notes: marked ? 'marked by the test model' : '',
           confidence: 0.95,
         });

@@ -11,7 +11,8 @@ export type PipelineEvent =
   | { type: 'stage:cleaned'; stage: string; report: CleanReport }
   | { type: 'stage:progress'; stage: string; done: number; failed: number; inFlight: number; total: number; costUsd: number | null }
   | { type: 'stage:done'; stage: string; stats: StageStats }
-  | { type: 'stage:failed'; stage: string; error: string }
+  /** `stats`: what the stage did before it stopped (pages saved, cost paid), when it got as far as its page loop. */
+  | { type: 'stage:failed'; stage: string; error: string; stats?: StageStats }
   | { type: 'page:done'; stage: string; page: number; durationMs: number; costUsd: number | null }
   | { type: 'page:failed'; stage: string; page: number; error: string }
   | { type: 'report:warning'; stage: string; page: number; problem: string }
@@ -24,7 +25,7 @@ export type PipelineEventType = PipelineEvent['type'];
 export type StageOutcome =
   | { status: 'done'; stats: StageStats }
   | { status: 'skipped'; reason: string }
-  | { status: 'failed'; error: string }
+  | { status: 'failed'; error: string; stats?: StageStats }
   | { status: 'not-run'; reason: string };
 
 export type EmitFn = (event: PipelineEvent) => void;

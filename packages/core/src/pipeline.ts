@@ -220,9 +220,11 @@ export class Pipeline {
       return { status: 'done', stats };
     } catch (error) {
       const message = describeError(error);
-      logger.error('stage failed', { error });
-      emit({ type: 'stage:failed', stage: stage.name, error: message } satisfies PipelineEvent);
-      return { status: 'failed', error: message };
+      // A page loop stopped by a fatal error (a refused key, a full disk) left its stats on the error.
+      const stats = BookpipeError.isInstance(error) ? stageStatsOf(error.details.stats) : undefined;
+      logger.error('stage failed', { error, ...(stats ? { stats } : {}) });
+      emit({ type: 'stage:failed', stage: stage.name, error: message, ...(stats ? { stats } : {}) } satisfies PipelineEvent);
+      return { status: 'failed', error: message, ...(stats ? { stats } : {}) };
     }
   }
 
@@ -297,4 +299,11 @@ function topologicalOrder(stages: Map<string, AnyStage>): string[] {
     throw graphError(`The stages ${cycle.map((n) => `"${n}"`).join(', ')} depend on each other in a cycle. Remove one of those dependencies.`);
   }
   return order;
+}
+
+/** `value` when it looks like the StageStats `processPages` attaches to a fatal error, else undefined. */
+function stageStatsOf(value: unknown): StageStats | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stats = value as Partial<StageStats>;
+  return typeof stats.stage === 'string' && typeof stats.pagesProcessed === 'number' && Array.isArray(stats.failures) ? (stats as StageStats) : undefined;
 }

@@ -59,8 +59,9 @@ export function fillPageMetrics<Metrics extends BasePageMetrics>(page: number, g
  * finish and are saved; on `signal` they are abandoned and stay remaining). Storage failures (disk full,
  * permissions) and a stopped service (`SERVICE_STOPPED`: a refused API key, an exhausted quota) are not page
  * failures: they stop the stage, since every later page would fail the same way, and its unfinished pages
- * stay remaining. A failed page's `BookpipeError` may carry `details.costUsd`: what its attempts cost counts
- * in the stage's `totalCostUsd`.
+ * stay remaining; the error thrown then carries the stage's stats so far in `details.stats` (`aborted`
+ * true), which the pipeline keeps in the stage's failed outcome. A failed page's `BookpipeError` may carry
+ * `details.costUsd`: what its attempts cost counts in the stage's `totalCostUsd`.
  *
  * Typed by the stage's context: `processPage` must return the stage's page data and its own metric
  * fields, exactly (a wrong field or a misspelt metric is a compile error); `pageNum`, the time taken
@@ -95,6 +96,10 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   const stop = new AbortController();
   const signal = AbortSignal.any([ctx.signal, stop.signal]);
   const stopOn = (error: unknown) => {
+    // What the stopped pages' attempts cost was paid (a BookpipeError's `details.costUsd`), whichever of
+    // the pages in flight met the stop first.
+    const cost = BookpipeError.isInstance(error) ? error.details.costUsd : undefined;
+    if (typeof cost === 'number' && stats.totalCostUsd !== null) stats.totalCostUsd += cost;
     fatal ??= error;
     stop.abort(error);
   };
@@ -151,7 +156,13 @@ export async function processPages<Output, Metrics extends BasePageMetrics, Give
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, remaining.length) }, worker));
   stats.durationSeconds = (performance.now() - started) / 1000;
-  if (fatal !== undefined) throw fatal;
+  if (fatal !== undefined) {
+    // The stage stops, but what it did (pages saved, cost paid) is still the run's: the pipeline reports
+    // it with the failure (`StageOutcome.stats`), so the CLI summary shows the real cost, not $0.
+    stats.aborted = true;
+    if (BookpipeError.isInstance(fatal)) fatal.details.stats = stats;
+    throw fatal;
+  }
   // Pages never started, or abandoned by an abort, are neither processed nor failed: they remain for the next run.
   stats.aborted = stopping() && stats.pagesProcessed + stats.pagesFailed < remaining.length;
   return stats;

@@ -2,7 +2,17 @@
 // user's own LLM stage needs, so that no stage imports another stage.
 
 export { IMAGE_SIZE_RULES, type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
-export { LLM_REQUEST_FAILED, type LlmPageJob, type LlmPagePlan, llmMetrics, type PageOutput, type RunLlmPagesOptions, runLlmPages } from './llm-pages.js';
+export {
+  LLM_REQUEST_FAILED,
+  type LlmPageJob,
+  type LlmPagePart,
+  type LlmPagePlan,
+  type LlmPageSplit,
+  llmMetrics,
+  type PageOutput,
+  type RunLlmPagesOptions,
+  runLlmPages,
+} from './llm-pages.js';
 export {
   API_KEY_VARIABLES,
   configuredProvider,

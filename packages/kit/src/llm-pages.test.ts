@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BasePageMetricsSchema } from '@bookpipe/contracts';
 import { loadConfig, type PipelineEvent, type StageContext, silentLogger } from '@bookpipe/core';
-import { LlmBatchClient, type LlmProvider, openaiCompatible, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
-import { startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { anthropic, LlmBatchClient, type LlmProvider, openaiCompatible, type ProviderCall, type SendContext } from '@bookpipe/llm-batch';
+import { type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LLM_REQUEST_FAILED, type LlmPagePlan, runLlmPages } from './llm-pages.js';
+import { LLM_REQUEST_FAILED, type LlmPagePart, type LlmPagePlan, runLlmPages } from './llm-pages.js';
 
 const MetricsSchema = BasePageMetricsSchema.extend({ letters: z.number() }).passthrough();
 type Metrics = z.infer<typeof MetricsSchema>;
@@ -138,6 +138,8 @@ describe('runLlmPages', () => {
     const { ctx, saved, failed, events } = memoryContext([1, 2, 3, 5, 6, 7, 8, 9, 10]);
     const run = runLlmPages(ctx, { llm: { client, model: 'gpt-4o-mini' }, prepare: async (page) => plan(page), concurrency: 1 });
     await expect(run).rejects.toMatchObject({ code: 'SERVICE_STOPPED', message: expect.stringMatching(/refused the API key.*OPENAI_API_KEY/) });
+    // The stage's figures so far travel with the error, for the pipeline's outcome and the CLI summary.
+    await expect(run).rejects.toMatchObject({ details: { stats: { stage: 'proof', pagesProcessed: 2, pagesFailed: 0, aborted: true } } });
     // Pages 1 and 2 answered; page 3 met the 401; nothing more was sent, and no page is failed.
     expect(fake.requests).toHaveLength(3);
     expect([...saved.keys()]).toEqual([1, 2]);
@@ -240,5 +242,72 @@ describe('runLlmPages', () => {
     expect(state.sent).toEqual(['proof_0001', 'proof_0001_review']);
     expect(saved.get(1)?.data).toEqual({ text: 'PAGE 1|undefined' });
     expect(saved.get(1)?.metrics).toMatchObject({ attempts: 1, costUsd: 0.01 });
+  });
+});
+
+/** A page's words as one request; split, each half of the words as its own request; joined, the halves' texts. */
+function wordsPart(words: readonly string[]): LlmPagePart<{ text: string }> {
+  return {
+    request: { messages: [{ role: 'user', content: `words: ${words.join(' ')}` }], responseSchema: schema as never, maxTokens: 100 },
+    split: () => {
+      if (words.length < 2) return undefined;
+      const half = Math.ceil(words.length / 2);
+      return { parts: [wordsPart(words.slice(0, half)), wordsPart(words.slice(half))], join: (values) => ({ text: values.map((v) => v.text).join(' ') }) };
+    },
+  };
+}
+
+describe.each([
+  ['openai', (url: string) => openaiCompatible({ baseURL: `${url}/v1`, apiKey: 'sk-test' })],
+  ['anthropic', (url: string) => anthropic({ baseURL: url, apiKey: 'sk-test' })],
+] as const)('runLlmPages: an answer still cut off at the token cap (%s adapter, fake provider)', (_name, providerFor) => {
+  /** The fake model cuts off any answer for more than two words, whatever the token limit. */
+  const respond = (request: FakeRequest): FakeReply => {
+    const words = request.text.split('words: ')[1]!.split(' ');
+    return words.length > 2 ? { fault: 'truncated' } : { json: { text: words.join(' ').toUpperCase() }, usage: { promptTokens: 10, completionTokens: 5 } };
+  };
+
+  it('is asked again in parts, each part its own request; the joined answer is saved and every request counted', async () => {
+    await using fake = await startFakeProvider({ respond });
+    // The limit doubles once (100 -> 200 = the cap), then the page is split instead of failing.
+    const client = new LlmBatchClient({ provider: providerFor(fake.url), maxWorkers: 2, maxTokensCap: 200, retryJitter: 0 });
+    const { ctx, saved, failed } = memoryContext([1]);
+    const part = wordsPart(['one', 'two', 'three', 'four', 'five']);
+    const stats = await runLlmPages(ctx, {
+      llm: { client, model: 'gpt-4o-mini' },
+      prepare: async () => ({ llm: { ...part, finish: (value) => ({ data: value, metrics: { letters: value.text.length } }) } }),
+    });
+    expect(failed.size).toBe(0);
+    expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 0 });
+    expect(saved.get(1)!.data).toEqual({ text: 'ONE TWO THREE FOUR FIVE' });
+    // Five words cut off twice (limit 100, then the cap 200); three words cut off twice; then 2 + 1 + 2 words answered.
+    expect(fake.requests.map((r) => [r.id, r.maxTokens])).toEqual(
+      expect.arrayContaining([
+        ['proof_0001', 100],
+        ['proof_0001', 200],
+        ['proof_0001_part1', 100],
+        ['proof_0001_part1', 200],
+        ['proof_0001_part1_part1', 100],
+        ['proof_0001_part1_part2', 100],
+        ['proof_0001_part2', 100],
+      ]),
+    );
+    expect(fake.requests).toHaveLength(7);
+    expect(saved.get(1)!.metrics).toMatchObject({ attempts: 7 });
+  });
+
+  it('a part that cannot be cut (one word, still cut off) fails the page as truncated, its cost counted', async () => {
+    await using fake = await startFakeProvider({ respond: (request) => (request.text.includes('alpha') ? { fault: 'truncated' } : respond(request)) });
+    const client = new LlmBatchClient({ provider: providerFor(fake.url), maxWorkers: 2, maxTokensCap: 200, retryJitter: 0 });
+    const { ctx, saved, failed } = memoryContext([1]);
+    const part = wordsPart(['alpha', 'beta']);
+    const stats = await runLlmPages(ctx, {
+      llm: { client, model: 'gpt-4o-mini' },
+      prepare: async () => ({ llm: { ...part, finish: (value) => ({ data: value, metrics: { letters: value.text.length } }) } }),
+    });
+    expect(saved.size).toBe(0);
+    expect(stats).toMatchObject({ pagesProcessed: 0, pagesFailed: 1 });
+    expect(failed.get(1)).toMatch(/after \d+ attempt\(s\).*already at maxTokensCap/);
+    expect(fake.requests.map((r) => r.id).sort()).toEqual(['proof_0001', 'proof_0001', 'proof_0001_part1', 'proof_0001_part1', 'proof_0001_part2']);
   });
 });

@@ -27,7 +27,29 @@ export interface LlmPageJob<Value, Output = unknown, Metrics extends BasePageMet
    * quality metrics. Throwing fails this page only.
    */
   finish: (value: Value, result: LlmSuccess<Value, number>, previous?: Value) => PageOutput<Output, Metrics> | Promise<PageOutput<Output, Metrics>>;
+  /**
+   * For a page whose answer is still cut off at the client's `maxTokensCap` (the client has already
+   * doubled the limit up to it): the page's work in smaller parts (e.g. its paragraphs in two halves),
+   * each sent as its own request, and how to join their answers into one answer for the page. Parts may
+   * split again. Undefined (or no `split`) when the work cannot be cut: the page then fails as truncated.
+   */
+  split?: () => LlmPageSplit<Value> | undefined;
 }
+
+/** One piece of a page's work after a split: its request, and how to cut it again if it too is cut off. */
+export interface LlmPagePart<Value> {
+  request: LlmPageJob<Value>['request'];
+  split?: () => LlmPageSplit<Value> | undefined;
+}
+
+/** A page's work in parts, and the join of their answers (in the parts' order) into one answer. */
+export interface LlmPageSplit<Value> {
+  parts: readonly LlmPagePart<Value>[];
+  join: (values: Value[]) => Value;
+}
+
+/** Splits of splits at most this deep (a page in up to 16 parts): past that, a cut-off answer is not the page's length. */
+const MAX_SPLIT_DEPTH = 4;
 
 /** How one page will be produced: through the model, or directly (a page with nothing to ask about). */
 export type LlmPagePlan<Value, Output = unknown, Metrics extends BasePageMetrics = BasePageMetrics> =
@@ -143,7 +165,22 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
         logRequest(ctx, page, result);
         return result;
       };
-      const result = await send(plan.llm.request, id);
+      // An answer cut off at the token cap is asked again in parts (plan.llm.split), each part by its own
+      // request (`<id>_part1`, `<id>_part2`, ...); every request, the cut-off one included, is paid and counted.
+      const ask = async (part: LlmPagePart<Value>, requestId: string, depth: number): Promise<LlmResult<Value, number>> => {
+        const first = await send(part.request, requestId);
+        if (first.ok || first.error.code !== 'truncated' || depth >= MAX_SPLIT_DEPTH) return first;
+        const pieces = part.split?.();
+        if (pieces === undefined || pieces.parts.length === 0) return first;
+        ctx.logger.info('llm answer cut off at the token cap: the page is asked in parts', { page, id: requestId, parts: pieces.parts.length });
+        const answers = await Promise.all(pieces.parts.map((piece, i) => ask(piece, `${requestId}_part${i + 1}`, depth + 1)));
+        const failed = answers.find((answer) => !answer.ok);
+        const all = [first, ...answers];
+        if (failed) return { ...failed, ...sumResults(all) };
+        const value = pieces.join(answers.map((answer) => (answer as LlmSuccess<Value, number>).value));
+        return { ...(answers.at(-1) as LlmSuccess<Value, number>), ...sumResults(all), id: requestId, value };
+      };
+      const result = await ask({ request: plan.llm.request, ...(plan.llm.split ? { split: plan.llm.split } : {}) }, id, 0);
       if (!result.ok) {
         const cost = result.costUsd === null ? 'unknown cost' : `$${result.costUsd.toFixed(6)}`;
         throw new BookpipeError(
@@ -172,6 +209,28 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
       return { data: output.data, metrics: untyped({ ...output.metrics, ...addLlmMetrics(llmMetrics(result), llmMetrics(retry)) }) };
     },
   });
+}
+
+/** Attempts, tokens, cost and times of several requests for one page, added up (cost null only when none had a price). */
+function sumResults(results: readonly LlmResult[]): Pick<LlmResult, 'attempts' | 'usage' | 'costUsd' | 'unpricedAttempts' | 'queueMs' | 'executionMs'> {
+  const priced = results.filter((r) => r.costUsd !== null);
+  const used = results.filter((r) => r.usage !== null);
+  return {
+    attempts: results.reduce((sum, r) => sum + r.attempts, 0),
+    usage:
+      used.length === 0
+        ? null
+        : {
+            promptTokens: used.reduce((sum, r) => sum + r.usage!.promptTokens, 0),
+            completionTokens: used.reduce((sum, r) => sum + r.usage!.completionTokens, 0),
+            totalTokens: used.reduce((sum, r) => sum + r.usage!.totalTokens, 0),
+          },
+    costUsd: priced.length === 0 ? null : priced.reduce((sum, r) => sum + r.costUsd!, 0),
+    // A request with no price at all next to priced ones: all its attempts are unpriced.
+    unpricedAttempts: results.reduce((sum, r) => sum + (r.costUsd === null ? r.attempts : r.unpricedAttempts), 0),
+    queueMs: results.reduce((sum, r) => sum + r.queueMs, 0),
+    executionMs: results.reduce((sum, r) => sum + r.executionMs, 0),
+  };
 }
 
 /** The LLM bookkeeping of a page's metrics (core's `LlmPageMetrics` fields). */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
@@ -88,5 +88,23 @@ describe('llmPageImage', () => {
     const turned = llmPageImage(llm, scan, 1, { rotation: 90 });
     expect(await size(await ('load' in turned ? turned.load() : turned.data))).toEqual({ width: 1568, height: 1109 });
     expect(pageImageCacheFor(client).stats.encoded).toBe(2);
+  });
+
+  it('a source page replaced since (another size and time) is encoded again, not served from the cache', async () => {
+    const client = clientNamed('anthropic');
+    const llm = { client, model: 'm' };
+    const load = async () => {
+      const image = llmPageImage(llm, scan, 1);
+      return 'load' in image ? image.load() : image.data;
+    };
+    const before = await load();
+    expect(await size(before)).toEqual({ width: 1109, height: 1568 });
+    // The source stage run again on another file: same page number, a landscape page now.
+    const source = scan.stage('source', { pageFormat: 'png' });
+    await writeFile(source.pagePath(1), await readFile(await blankPagePng(path.join(root, 'wide.png'), 3136, 2000)));
+    const after = await load();
+    expect(await size(after)).toEqual({ width: 1568, height: 1000 });
+    expect(await load()).toBe(after);
+    expect(pageImageCacheFor(client).stats).toEqual({ encoded: 2, reused: 1 });
   });
 });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { SOURCE_STAGE } from '@bookpipe/contracts';
 import { type BookStorage, openStageInput } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
@@ -50,7 +51,22 @@ export function llmPageImage(llm: ResolvedLlm, scan: BookStorage, page: number, 
   const rotation = options.rotation ?? 0;
   const key = [scan.dir, page, JSON.stringify(rule), quality, rotation].join('|');
   const cache = pageImageCacheFor(llm.client);
-  return { mediaType: 'image/jpeg', load: () => cache.get(key, () => encodePageImage(scan, page, rule, quality, rotation)) };
+  return {
+    mediaType: 'image/jpeg',
+    // The source file's size and time are part of the key, read at each load: a client kept across runs (a
+    // caller's own `llm: { client }`) never sends the image of a page the source stage has since replaced.
+    load: async () => cache.get(`${key}|${await sourceVersion(scan, page)}`, () => encodePageImage(scan, page, rule, quality, rotation)),
+  };
+}
+
+/** "size:mtime" of a source page file, or "" where the storage has no file to look at (another backend). */
+export async function sourceVersion(scan: BookStorage, page: number): Promise<string> {
+  try {
+    const info = await stat(openStageInput(scan, SOURCE_STAGE).pagePath(page));
+    return `${info.size}:${info.mtimeMs}`;
+  } catch {
+    return '';
+  }
 }
 
 async function encodePageImage(scan: BookStorage, page: number, rule: ImageSizeRule, quality: number, rotation: number): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 import type { JsonSchemaNode } from '@bookpipe/testkit';
 import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
-import { correctionResponseSchemaFor } from './correction-answer.js';
+import { correctionResponseSchemaFor, EDIT_REF } from './correction-answer.js';
 
 /** Every object schema in a JSON Schema tree. */
 function objects(node: unknown, out: JsonSchemaNode[] = []): JsonSchemaNode[] {
@@ -40,9 +40,11 @@ describe('correctionResponseSchemaFor', () => {
     const blocks = (schema.properties as Record<string, JsonSchemaNode>).blocks!;
     expect(blocks.items).toMatchObject({ type: 'object' });
     expect(JSON.stringify(schema)).not.toContain('"items":false');
-    // text: null means unchanged.
+    // The model answers edits, not text: [] means unchanged; the edit object is defined once, in $defs.
     const paragraph = blocks.prefixItems![0]!.properties!.paragraphs!.prefixItems![0]!;
-    expect(paragraph.properties?.text?.type).toEqual(['string', 'null']);
+    expect(paragraph.properties?.text).toBeUndefined();
+    expect(paragraph.properties?.edits).toMatchObject({ type: 'array', items: { $ref: EDIT_REF } });
+    expect((schema.$defs as Record<string, JsonSchemaNode>).Edit).toMatchObject({ type: 'object', required: ['find', 'replace'] });
     // Descriptions once, in the generic items schema, not in every block's and paragraph's copy.
     expect(JSON.stringify(blocks.items)).toContain('"description"');
     expect(JSON.stringify(blocks.prefixItems)).not.toContain('"description"');

@@ -27,6 +27,11 @@ export const CorrectionPageMetricsSchema = BasePageMetricsSchema.extend({
    * that kept their OCR text; absent for the deterministic pass.
    */
   rejectedParagraphs: z.number().int().nonnegative().optional(),
+  /**
+   * The model's edits that could not be placed (a `find` not in the paragraph, found twice, empty or
+   * overlapping another) and were left out; the paragraph's notes name each. Absent for the deterministic pass.
+   */
+  rejectedEdits: z.number().int().nonnegative().optional(),
   /** Those paragraphs and reasons, "kept OCR text: b2p1 empty"; "" when none; absent for the deterministic pass. */
   flag: z.string().optional(),
 });
@@ -44,6 +49,7 @@ export const CorrectionReportSchema = CorrectionPageMetricsSchema.pick({
   charactersChanged: true,
   hyphensJoined: true,
   rejectedParagraphs: true,
+  rejectedEdits: true,
   flag: true,
   costUsd: true,
   attempts: true,

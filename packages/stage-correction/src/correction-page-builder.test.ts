@@ -1,7 +1,7 @@
 import { smallPage } from '@bookpipe/testkit';
 import { dehyphenate, editDistance } from '@bookpipe/text';
 import { describe, expect, it } from 'vitest';
-import { answerRejections, buildCorrectionPage, correctionPromptJson, flagSummary, prepareParagraphs } from './correction-page-builder.js';
+import { answerRejections, buildCorrectionPage, correctionPromptJson, editRejections, flagSummary, prepareParagraphs } from './correction-page-builder.js';
 
 const page = smallPage(
   3,
@@ -57,11 +57,11 @@ describe('buildCorrectionPage', () => {
         {
           blockNum: 1,
           paragraphs: [
-            { parNum: 1, text: 'The campaign began.', notes: '', confidence: 0.9 },
-            { parNum: 2, text: null, notes: '', confidence: 0.95 },
+            { parNum: 1, edits: [{ find: 'The campaign began.', replace: 'The campaign began.' }], notes: '', confidence: 0.9 },
+            { parNum: 2, edits: [], notes: '', confidence: 0.95 },
           ],
         },
-        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The\nend.', notes: 'b read as h', confidence: 0.7 }] },
+        { blockNum: 2, paragraphs: [{ parNum: 1, edits: [{ find: 'Tbe end.', replace: 'The\nend.' }], notes: 'b read as h', confidence: 0.7 }] },
       ],
     };
     const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer, model: 'm' }, new Date(0));
@@ -78,11 +78,16 @@ describe('buildCorrectionPage', () => {
         {
           blockNum: 1,
           paragraphs: [
-            { parNum: 1, text: '', notes: '', confidence: 0.9 },
-            { parNum: 2, text: 'An entirely different story about something else.', notes: 'rewritten', confidence: 0.9 },
+            { parNum: 1, edits: [{ find: 'The campaign began.', replace: '' }], notes: '', confidence: 0.9 },
+            {
+              parNum: 2,
+              edits: [{ find: 'A well-known tale.', replace: 'An entirely different story about something else.' }],
+              notes: 'rewritten',
+              confidence: 0.9,
+            },
           ],
         },
-        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The end.', notes: 'b read as h', confidence: 0.7 }] },
+        { blockNum: 2, paragraphs: [{ parNum: 1, edits: [{ find: 'Tbe', replace: 'The' }], notes: 'b read as h', confidence: 0.7 }] },
       ],
     };
     expect(answerRejections(paragraphs, answer).map((r) => [r.blockNum, r.parNum, r.reason])).toEqual([
@@ -109,11 +114,11 @@ describe('buildCorrectionPage', () => {
         {
           blockNum: 1,
           paragraphs: [
-            { parNum: 1, text: null, notes: '', confidence: 0.9 },
-            { parNum: 2, text: 'x', notes: '', confidence: 0.9 },
+            { parNum: 1, edits: [], notes: '', confidence: 0.9 },
+            { parNum: 2, edits: [{ find: 'A well-known tale.', replace: 'x' }], notes: '', confidence: 0.9 },
           ],
         },
-        { blockNum: 2, paragraphs: [{ parNum: 1, text: 'The end.', notes: 'b read as h', confidence: 0.7 }] },
+        { blockNum: 2, paragraphs: [{ parNum: 1, edits: [{ find: 'Tbe', replace: 'The' }], notes: 'b read as h', confidence: 0.7 }] },
       ],
     };
     const retry = {
@@ -121,17 +126,58 @@ describe('buildCorrectionPage', () => {
         {
           blockNum: 1,
           paragraphs: [
-            { parNum: 1, text: null, notes: '', confidence: 0.9 },
-            { parNum: 2, text: null, notes: '', confidence: 0.9 },
+            { parNum: 1, edits: [], notes: '', confidence: 0.9 },
+            { parNum: 2, edits: [], notes: '', confidence: 0.9 },
           ],
         },
-        { blockNum: 2, paragraphs: [{ parNum: 1, text: '', notes: '', confidence: 0.7 }] },
+        { blockNum: 2, paragraphs: [{ parNum: 1, edits: [{ find: 'Tbe end.', replace: '' }], notes: '', confidence: 0.7 }] },
       ],
     };
     const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer: retry, previous: first, model: 'm' }, new Date(0));
     expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
     expect(data.flags).toEqual([]);
     expect(metrics).toMatchObject({ rejectedParagraphs: 0, flag: '' });
+  });
+
+  it('an edit that cannot be placed is left out with its reason in the notes; the paragraph keeps its other edits', () => {
+    const answer = {
+      blocks: [
+        {
+          blockNum: 1,
+          paragraphs: [
+            { parNum: 1, edits: [{ find: 'campagne', replace: 'campaign' }], notes: '', confidence: 0.9 },
+            { parNum: 2, edits: [{ find: 'e', replace: 'E' }], notes: '', confidence: 0.9 },
+          ],
+        },
+        {
+          blockNum: 2,
+          paragraphs: [
+            {
+              parNum: 1,
+              edits: [
+                { find: 'Tbe', replace: 'The' },
+                { find: 'be en', replace: 'be-en' },
+              ],
+              notes: 'b read as h',
+              confidence: 0.7,
+            },
+          ],
+        },
+      ],
+    };
+    expect(editRejections(paragraphs, answer).map((r) => [r.blockNum, r.parNum, r.reason])).toEqual([
+      [1, 1, 'not_found'],
+      [1, 2, 'ambiguous'],
+      [2, 1, 'overlap'],
+    ]);
+    // Not a refused paragraph: nothing to flag, no text lost.
+    expect(answerRejections(paragraphs, answer)).toEqual([]);
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, { answer, model: 'm' }, new Date(0));
+    expect(data.paragraphs.map((p) => p.text)).toEqual(['The campaign began.', 'A well-known tale.', 'The end.']);
+    expect(data.paragraphs[0]!.notes).toMatch(/edit not applied \(not_found: "campagne" is not in the paragraph\)$/);
+    expect(data.paragraphs[2]!.notes).toMatch(/^b read as h; edit not applied \(overlap: /);
+    expect(data.flags).toEqual([]);
+    expect(metrics).toMatchObject({ modelCorrections: 1, rejectedEdits: 3, rejectedParagraphs: 0 });
   });
 
   it('the deterministic pass has no flags and no flag columns', () => {
@@ -143,7 +189,7 @@ describe('buildCorrectionPage', () => {
   });
 
   it("refuses an answer whose paragraphs are not the page's", () => {
-    const answer = { blocks: [{ blockNum: 1, paragraphs: [{ parNum: 2, text: null, notes: '', confidence: 1 }] }] };
+    const answer = { blocks: [{ blockNum: 1, paragraphs: [{ parNum: 2, edits: [], notes: '', confidence: 1 }] }] };
     expect(() => buildCorrectionPage(3, paragraphs, { answer, model: 'm' })).toThrow(/expected block 1 paragraph 1/);
   });
 });

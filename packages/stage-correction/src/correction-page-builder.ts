@@ -5,6 +5,7 @@ import { type DehyphenateResult, editDistance, lineTokens, type ParagraphJoin, s
 import { type AnswerCheckOptions, checkParagraphAnswer, type ParagraphRejection } from './answer-check.js';
 import type { CorrectionAnswer } from './correction-answer.js';
 import type { CorrectionPageMetrics } from './correction-metrics.js';
+import { applyEdits, type EditRejection } from './paragraph-edits.js';
 
 /** One OCR paragraph, with its text before and after the deterministic pass. */
 export interface PreparedParagraph {
@@ -80,6 +81,31 @@ export function correctionPromptJson(page: OcrPage, paragraphs: readonly Prepare
   });
 }
 
+/**
+ * The OCR page with only the blocks and paragraphs of `part` (numbers and boxes unchanged): what one part
+ * of a page split for a too-long answer shows the model, and the schema it must answer.
+ */
+export function ocrPageWith(page: OcrPage, part: readonly PreparedParagraph[]): OcrPage {
+  const wanted = new Set(part.map((paragraph) => `${paragraph.blockNum}/${paragraph.parNum}`));
+  return {
+    ...page,
+    blocks: page.blocks
+      .map((block) => ({ ...block, paragraphs: block.paragraphs.filter((paragraph) => wanted.has(`${block.blockNum}/${paragraph.parNum}`)) }))
+      .filter((block) => block.paragraphs.length > 0),
+  };
+}
+
+/** The answers of a page's parts, in page order, as one answer: a block cut between two parts is joined again. */
+export function joinCorrectionAnswers(answers: readonly CorrectionAnswer[]): CorrectionAnswer {
+  const blocks: CorrectionAnswer['blocks'] = [];
+  for (const block of answers.flatMap((answer) => answer.blocks)) {
+    const last = blocks.at(-1);
+    if (last?.blockNum === block.blockNum) last.paragraphs = [...last.paragraphs, ...block.paragraphs];
+    else blocks.push({ blockNum: block.blockNum, paragraphs: [...block.paragraphs] });
+  }
+  return { blocks };
+}
+
 export interface BuiltCorrectionPage {
   data: CorrectionPage;
   /** The page's quality metrics (see `CorrectionPageMetricsSchema`), without the LLM bookkeeping. */
@@ -105,18 +131,44 @@ function flatAnswer(answer: CorrectionAnswer) {
   return answer.blocks.flatMap((block) => block.paragraphs.map((paragraph) => ({ blockNum: block.blockNum, ...paragraph })));
 }
 
+/** One paragraph of an answer with its edits applied to the text the model was given. */
+export interface ParagraphOutcome {
+  /** The edited text, or null when the answer leaves the paragraph as given. */
+  text: string | null;
+  rejectedEdits: EditRejection[];
+}
+
+/** Applies an answer's edits paragraph by paragraph (see `applyEdits`), in page order. */
+export function answerOutcomes(paragraphs: readonly PreparedParagraph[], answer: CorrectionAnswer): ParagraphOutcome[] {
+  const answers = flatAnswer(answer);
+  return paragraphs.map((paragraph, index) => {
+    const edits = answers[index]?.edits ?? [];
+    if (edits.length === 0) return { text: null, rejectedEdits: [] };
+    const applied = applyEdits(paragraph.text, edits);
+    return { text: applied.applied === 0 ? null : applied.text, rejectedEdits: applied.rejected };
+  });
+}
+
 /**
  * Every paragraph of an answer that the check refuses (see `checkParagraphAnswer`), measured against
  * the text the model was given. Empty when the answer can be taken as it is.
  */
 export function answerRejections(paragraphs: readonly PreparedParagraph[], answer: CorrectionAnswer, options: AnswerCheckOptions = {}): AnswerRejection[] {
-  const answers = flatAnswer(answer);
+  const outcomes = answerOutcomes(paragraphs, answer);
   const rejections: AnswerRejection[] = [];
   paragraphs.forEach((paragraph, index) => {
-    const rejection = checkParagraphAnswer(paragraph.text, answers[index]?.text ?? null, options);
+    const rejection = checkParagraphAnswer(paragraph.text, outcomes[index]?.text ?? null, options);
     if (rejection) rejections.push({ blockNum: paragraph.blockNum, parNum: paragraph.parNum, ...rejection });
   });
   return rejections;
+}
+
+/** Every edit of an answer that could not be placed, by paragraph: worth asking once more (with a longer quote). */
+export function editRejections(paragraphs: readonly PreparedParagraph[], answer: CorrectionAnswer): (EditRejection & { blockNum: number; parNum: number })[] {
+  const outcomes = answerOutcomes(paragraphs, answer);
+  return paragraphs.flatMap((paragraph, index) =>
+    (outcomes[index]?.rejectedEdits ?? []).map((rejection) => ({ blockNum: paragraph.blockNum, parNum: paragraph.parNum, ...rejection })),
+  );
 }
 
 /**
@@ -137,8 +189,11 @@ export function buildCorrectionPage(
 ): BuiltCorrectionPage {
   const answers = llm ? flatAnswer(llm.answer) : [];
   const previous = llm?.previous ? flatAnswer(llm.previous) : [];
+  const outcomes = llm ? answerOutcomes(paragraphs, llm.answer) : [];
+  const previousOutcomes = llm?.previous ? answerOutcomes(paragraphs, llm.previous) : [];
   let charactersChanged = 0;
   let modelCorrections = 0;
+  let rejectedEdits = 0;
   const finals: string[] = [];
   const flags: CorrectionFlag[] = [];
   const corrections: ParagraphCorrection[] = paragraphs.map((paragraph, index) => {
@@ -152,14 +207,19 @@ export function buildCorrectionPage(
       }
     }
     let answer = answers[index];
-    let rejection = answer ? checkParagraphAnswer(paragraph.text, answer.text, check) : undefined;
+    let outcome = outcomes[index];
+    let rejection = answer ? checkParagraphAnswer(paragraph.text, outcome?.text ?? null, check) : undefined;
     const earlier = previous[index];
-    if (rejection && earlier && !checkParagraphAnswer(paragraph.text, earlier.text, check)) {
+    const earlierOutcome = previousOutcomes[index];
+    if (rejection && earlier && !checkParagraphAnswer(paragraph.text, earlierOutcome?.text ?? null, check)) {
       answer = earlier;
+      outcome = earlierOutcome;
       rejection = undefined;
     }
     if (rejection) flags.push({ blockNum: paragraph.blockNum, parNum: paragraph.parNum, ...rejection });
-    const corrected = answer?.text != null && !rejection ? normaliseSpace(answer.text) : null;
+    const refusedEdits = rejection ? [] : (outcome?.rejectedEdits ?? []);
+    rejectedEdits += refusedEdits.length;
+    const corrected = outcome?.text != null && !rejection ? normaliseSpace(outcome.text) : null;
     const modelChanged = corrected !== null && corrected !== paragraph.text;
     if (modelChanged) modelCorrections += 1;
     const final = modelChanged ? corrected : paragraph.text;
@@ -169,7 +229,8 @@ export function buildCorrectionPage(
     const modelNote = rejection
       ? `the model's text was refused (${rejection.reason}: ${rejection.detail}); the OCR text is kept`
       : (answer?.notes.trim() ?? '');
-    const notes = [hyphenNotes(paragraph.joins), modelNote].filter((note) => note !== '').join('; ');
+    const editNote = refusedEdits.map((r) => `edit not applied (${r.reason}: ${r.detail})`).join('; ');
+    const notes = [hyphenNotes(paragraph.joins), modelNote, editNote].filter((note) => note !== '').join('; ');
     return {
       blockNum: paragraph.blockNum,
       parNum: paragraph.parNum,
@@ -203,7 +264,7 @@ export function buildCorrectionPage(
       charactersChanged,
       hyphensJoined: joins.filter((join) => !join.keptHyphen).length,
       hyphensKept: joins.filter((join) => join.keptHyphen).length,
-      ...(llm ? { rejectedParagraphs: flags.length, flag: flagSummary(flags) } : {}),
+      ...(llm ? { rejectedParagraphs: flags.length, rejectedEdits, flag: flagSummary(flags) } : {}),
     },
   };
 }

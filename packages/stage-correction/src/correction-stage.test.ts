@@ -32,12 +32,18 @@ function promptPage(request: FakeRequest): PromptPage {
   return JSON.parse(line) as PromptPage;
 }
 
-/** An answer giving each paragraph the text `edit(text)` returns (null: unchanged). */
+/**
+ * An answer giving each paragraph the text `edit(text)` returns (null: unchanged), as one edit
+ * replacing the whole given text: the widest edit a model can send, and the one the check must stop.
+ */
 function answer(request: FakeRequest, edit: (text: string) => string | null): CorrectionAnswer {
   return {
     blocks: promptPage(request).blocks.map((block) => ({
       blockNum: block.blockNum,
-      paragraphs: block.paragraphs.map((p) => ({ parNum: p.parNum, text: edit(p.text), notes: '', confidence: 0.9 })),
+      paragraphs: block.paragraphs.map((p) => {
+        const text = edit(p.text);
+        return { parNum: p.parNum, edits: text === null ? [] : [{ find: p.text, replace: text }], notes: '', confidence: 0.9 };
+      }),
     })),
   };
 }
@@ -82,8 +88,8 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
     expect(fake.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'correction_0002']);
     expect(pages.flatMap((p) => p.flags)).toEqual([]);
     const [header, row1] = report.split('\n');
-    expect(header).toContain('rejectedParagraphs,flag');
-    expect(row1).toMatch(/,0,,/);
+    expect(header).toContain('rejectedParagraphs,rejectedEdits,flag');
+    expect(row1).toMatch(/,0,0,,/);
   });
 
   it('the prompt names the book from metadata.json', async () => {
@@ -101,7 +107,7 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
     expect(fake.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'correction_0001_review', 'correction_0002', 'correction_0002_review']);
     const retry = fake.requestsFor('correction_0001_review')[0]!;
     expect(retry.text).toContain(
-      'Your previous answer for this page was refused for these paragraphs:\n- block 1 paragraph 1: the text was empty (emptied a paragraph of 78 characters)',
+      'Your previous answer for this page was refused for these paragraphs:\n- block 1 paragraph 1: the edits emptied the paragraph (emptied a paragraph of 78 characters)',
     );
     expect(retry.images).toHaveLength(1);
     // No text lost: null means "the OCR text as it stands".
@@ -110,7 +116,7 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
       [1, 1, 'empty'],
       [2, 1, 'empty'],
     ]);
-    expect(report).toContain(',2,kept OCR text: b1p1 empty; b2p1 empty,');
+    expect(report).toContain(',2,0,kept OCR text: b1p1 empty; b2p1 empty,');
     // One warning for the stage, not one a page.
     const warnings = log.lines.filter((line) => String(line.msg ?? line.message).includes('keep their OCR text'));
     expect(warnings).toHaveLength(1);
@@ -139,6 +145,52 @@ describe.each(ADAPTERS)('CorrectionStage answer check (%s adapter, fake provider
     const row = report.split('\n')[1]!.split(',');
     const cell = (name: string) => row[columns.indexOf(name)];
     expect([cell('attempts'), cell('promptTokens'), cell('completionTokens'), cell('rejectedParagraphs'), cell('flag')]).toEqual(['2', '2000', '200', '0', '']);
+  });
+
+  it('edits are applied locally: a word-level fix is taken; an edit quoting text not on the page is asked once more, then left out and noted', async () => {
+    await using fake = await startFakeProvider({
+      respond: (request) => {
+        const json = answer(request, () => null);
+        const first = json.blocks[0]!.paragraphs[0]!;
+        if (request.id.startsWith('correction_0001'))
+          first.edits = [
+            { find: 'was tbe age', replace: 'was the age' },
+            { find: 'tbe wisdom', replace: 'the wisdom' },
+          ];
+        return { json };
+      },
+    });
+    const { pages, report } = await run(fake);
+    expect(fake.requests.map((r) => r.id).sort()).toEqual(['correction_0001', 'correction_0001_review', 'correction_0002']);
+    expect(fake.requestsFor('correction_0001_review')[0]!.text).toContain(
+      '- block 1 paragraph 1: an edit\'s "find" is not in the given text ("tbe wisdom" is not in the paragraph)',
+    );
+    expect(pages[0]!.paragraphs[0]).toMatchObject({
+      text: 'It was the best of times, it was the worst of times, it was the age of wisdom.',
+      notes: 'edit not applied (not_found: "tbe wisdom" is not in the paragraph)',
+    });
+    expect(pages[0]!.flags).toEqual([]);
+    const columns = report.split('\n')[0]!.split(',');
+    expect(report.split('\n')[1]!.split(',')[columns.indexOf('rejectedEdits')]).toBe('1');
+  });
+
+  it('an answer cut off at the token cap is asked again in halves of the page; their edits make one page', async () => {
+    // The fake model cuts off every answer for more than one paragraph, whatever the token limit.
+    await using fake = await startFakeProvider({
+      respond: (request) => {
+        const paragraphs = promptPage(request).blocks.flatMap((block) => block.paragraphs);
+        return paragraphs.length > 1 ? { fault: 'truncated' } : { json: answer(request, fix), usage: { promptTokens: 1000, completionTokens: 50 } };
+      },
+    });
+    const { stats, pages } = await run(fake);
+    expect(stats).toMatchObject({ pagesProcessed: 2, pagesFailed: 0 });
+    const parts = fake.requests.filter((r) => r.id.startsWith('correction_0001_part'));
+    expect(parts.map((r) => r.id).sort()).toEqual(['correction_0001_part1', 'correction_0001_part2']);
+    // Each half shows only its paragraph and is pinned to it; the page image goes with both.
+    expect(parts.map((r) => promptPage(r).blocks.map((b) => b.blockNum)).sort()).toEqual([[1], [2]]);
+    expect(parts.every((r) => r.text.includes('answer for these paragraphs only') && r.images.length === 1)).toBe(true);
+    expect(pages[0]!.paragraphs.map((p) => p.text)).toEqual(['It was the best of times, it was the worst of times, it was the age of wisdom.', 'The end.']);
+    expect(fake.requestsFor('correction_0002')).toHaveLength(1);
   });
 
   it('a rewrite on both tries keeps the OCR text; a paragraph the first answer fixed cleanly keeps that fix', async () => {

@@ -4,6 +4,7 @@ import {
   bookVocabulary,
   checkPageImageOptions,
   type LlmPagePlan,
+  type LlmPageSplit,
   llmPageImage,
   type ResolvedLlm,
   resolveLlm,
@@ -14,7 +15,16 @@ import { dehyphenate, englishLexicon, type Lexicon } from '@bookpipe/text';
 import { checkAnswerCheckOptions, DEFAULT_MAX_CHANGE_SHARE } from './answer-check.js';
 import { type CorrectionAnswer, CorrectionAnswerSchema, correctionResponseSchemaFor } from './correction-answer.js';
 import { type CorrectionPageMetrics, CorrectionPageMetricsSchema, CorrectionReportSchema } from './correction-metrics.js';
-import { answerRejections, buildCorrectionPage, correctionPromptJson, prepareParagraphs } from './correction-page-builder.js';
+import {
+  answerRejections,
+  buildCorrectionPage,
+  correctionPromptJson,
+  editRejections,
+  joinCorrectionAnswers,
+  ocrPageWith,
+  type PreparedParagraph,
+  prepareParagraphs,
+} from './correction-page-builder.js';
 import { type BookFacts, CORRECTION_SYSTEM_PROMPT, correctionRetryPrompt, correctionUserPrompt } from './prompts/correction-prompt.js';
 
 type CorrectionContext = StageContext<CorrectionPage, CorrectionPageMetrics>;
@@ -35,8 +45,8 @@ export interface CorrectionStageOptions {
   /** JPEG quality of the page image sent. @default 80 */
   imageQuality?: number;
   /**
-   * Upper bound on the tokens of one page's answer. The answer holds the full text of every
-   * corrected paragraph, so the default grows with the page's text.
+   * Upper bound on the tokens of one page's answer. The answer holds edits (the spans to change), not
+   * whole paragraphs, but a badly read page has many: the default still grows with the page's text.
    * @default min(8192, 1024 + characters of the page's text / 2)
    */
   maxOutputTokens?: number;
@@ -146,20 +156,42 @@ export class CorrectionStage extends BaseStage<CorrectionPage, CorrectionPageMet
           return { direct: { data: built.data, metrics: { ...built.metrics, processingTimeSeconds: (performance.now() - t0) / 1000, costUsd: 0 } } };
         }
         const pageJson = correctionPromptJson(ocr, paragraphs);
-        const characters = paragraphs.reduce((sum, paragraph) => sum + paragraph.text.length, 0);
         const system = { role: 'system' as const, content: CORRECTION_SYSTEM_PROMPT };
-        const request = {
-          messages: [system, { role: 'user' as const, content: correctionUserPrompt(pageJson, book) }],
-          images: [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
-          responseSchema: correctionResponseSchemaFor(ocr),
-          maxTokens: o.maxOutputTokens ?? Math.min(8192, 1024 + Math.ceil(characters / 2)),
-          ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
+        // One image for the page and all its parts: encoded once, whatever is asked of it.
+        const images = [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })];
+        const requestFor = (part: readonly PreparedParagraph[], json: string, partNote?: string) => {
+          const characters = part.reduce((sum, paragraph) => sum + paragraph.text.length, 0);
+          return {
+            messages: [system, { role: 'user' as const, content: correctionUserPrompt(json, book, partNote) }],
+            images,
+            responseSchema: correctionResponseSchemaFor(part.length === paragraphs.length ? ocr : ocrPageWith(ocr, part)),
+            maxTokens: o.maxOutputTokens ?? Math.min(8192, 1024 + Math.ceil(characters / 2)),
+            ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
+          };
+        };
+        const request = requestFor(paragraphs, pageJson);
+        // An answer still cut off at the token cap: the page's paragraphs in two halves, each its own request.
+        const splitOf = (part: readonly PreparedParagraph[]): LlmPageSplit<CorrectionAnswer> | undefined => {
+          if (part.length < 2) return undefined;
+          const half = Math.ceil(part.length / 2);
+          const halves = [part.slice(0, half), part.slice(half)];
+          return {
+            parts: halves.map((paragraphsOfPart) => {
+              const json = correctionPromptJson(ocrPageWith(ocr, paragraphsOfPart), paragraphsOfPart);
+              const note = `This is a part of the page (${paragraphsOfPart.length} of its ${paragraphs.length} paragraphs): answer for these paragraphs only.`;
+              return { request: requestFor(paragraphsOfPart, json, note), split: () => splitOf(paragraphsOfPart) };
+            }),
+            join: joinCorrectionAnswers,
+          };
         };
         return {
           llm: {
             request,
+            split: () => splitOf(paragraphs),
             review: (value) => {
-              const refused = answerRejections(paragraphs, CorrectionAnswerSchema.parse(value), check);
+              const answer = CorrectionAnswerSchema.parse(value);
+              // An edit that cannot be placed is a correction the model meant and we dropped: worth the one retry too.
+              const refused = [...answerRejections(paragraphs, answer, check), ...editRejections(paragraphs, answer)];
               if (refused.length === 0) return undefined;
               return { ...request, messages: [system, { role: 'user' as const, content: correctionRetryPrompt(pageJson, book, refused) }] };
             },

@@ -74,9 +74,19 @@ export class ProgressState {
       case 'stage:skipped':
         Object.assign(this.#stage(event.stage), { status: 'skipped', note: event.reason, finishedAt: this.#now() });
         return true;
-      case 'stage:failed':
-        Object.assign(this.#stage(event.stage), { status: 'failed', note: event.error, inFlight: 0, finishedAt: this.#now() });
+      case 'stage:failed': {
+        const stage = this.#stage(event.stage);
+        Object.assign(stage, { status: 'failed', note: event.error, inFlight: 0, finishedAt: this.#now() });
+        // Stopped in its page loop (a refused key): what it saved and paid still shows.
+        if (event.stats) {
+          Object.assign(stage, {
+            done: event.stats.pagesSkipped + event.stats.pagesProcessed,
+            failed: event.stats.pagesFailed,
+            costUsd: event.stats.totalCostUsd,
+          });
+        }
         return true;
+      }
       case 'pipeline:done':
         for (const [name, outcome] of Object.entries(event.stages)) {
           const stage = this.#stage(name);

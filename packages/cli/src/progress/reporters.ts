@@ -1,4 +1,4 @@
-import { type PipelineEvent, safeStringify } from '@bookpipe/core';
+import { type PipelineEvent, type StageStats, safeStringify } from '@bookpipe/core';
 import { describeClean } from '../clean-report.js';
 import { plainLine, stageLine } from './format.js';
 import { ProgressState } from './progress-state.js';
@@ -29,15 +29,16 @@ export interface ReporterOptions {
  * stage first failed with each error: two LLM stages sharing a client whose key was refused fail with
  * the same message, which is shown once.
  */
-function eventMessage(event: PipelineEvent, failedFor: Map<string, string>): string | undefined {
+function eventMessage(event: PipelineEvent, failedFor: Map<string, string>, costs: boolean): string | undefined {
   switch (event.type) {
     case 'page:failed':
       return `${event.stage}: page ${event.page} failed: ${event.error}`;
     case 'stage:failed': {
+      const done = event.stats ? ` (${stoppedSummary(event.stats, costs)})` : '';
       const first = failedFor.get(event.error);
-      if (first !== undefined) return `${event.stage}: FAILED, for the same reason as ${first}`;
+      if (first !== undefined) return `${event.stage}: FAILED, for the same reason as ${first}${done}`;
       failedFor.set(event.error, event.stage);
-      return `${event.stage}: FAILED: ${event.error}`;
+      return `${event.stage}: FAILED${done}: ${event.error}`;
     }
     case 'report:warning':
       return `${event.stage}: report.csv, page ${event.page}: ${event.problem}`;
@@ -53,6 +54,15 @@ function eventMessage(event: PipelineEvent, failedFor: Map<string, string>): str
     default:
       return undefined;
   }
+}
+
+/**
+ * What a stage that stopped early did, for its FAILED line: "3 pages saved, 0 failed, $0.0042 paid; the
+ * rest stay to do". A stop by a refused key still leaves what was paid before it: never shown as $0.
+ */
+export function stoppedSummary(stats: StageStats, costs: boolean): string {
+  const cost = costs ? `, ${stats.totalCostUsd === null ? 'cost unknown' : `$${stats.totalCostUsd.toFixed(4)} paid`}` : '';
+  return `${stats.pagesProcessed} pages saved, ${stats.pagesFailed} failed${cost}; the rest stay to do`;
 }
 
 /** Progress bars on a terminal: one line per stage, redrawn in place at most 10 times a second. */
@@ -75,7 +85,7 @@ export class TerminalReporter implements Reporter {
   }
 
   event(event: PipelineEvent): void {
-    const text = eventMessage(event, this.#failedFor);
+    const text = eventMessage(event, this.#failedFor, this.#options.costs);
     if (text) this.message(text);
     if (this.#state.apply(event)) this.#draw();
   }
@@ -136,7 +146,7 @@ export class PlainReporter implements Reporter {
 
   event(event: PipelineEvent): void {
     this.#state.apply(event);
-    const text = eventMessage(event, this.#failedFor);
+    const text = eventMessage(event, this.#failedFor, this.#options.costs);
     if (text) this.message(text);
     switch (event.type) {
       case 'stage:start':

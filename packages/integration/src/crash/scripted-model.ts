@@ -64,8 +64,8 @@ export function scriptedModel(request: FakeRequest): FakeReply {
           paragraphs: (block.paragraphs ?? []).map((p) =>
             // The correction stage refuses a change of more than 15% of a paragraph: mark only one long enough.
             p === longest && p.text.length * 0.15 > CORRECTION_MARK.length + 1
-              ? { parNum: p.parNum, text: `${p.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 }
-              : { parNum: p.parNum, text: null, notes: '', confidence: 0.95 },
+              ? { parNum: p.parNum, edits: [{ find: p.text, replace: `${p.text} ${CORRECTION_MARK}` }], notes: 'scripted', confidence: 0.9 }
+              : { parNum: p.parNum, edits: [], notes: '', confidence: 0.95 },
           ),
         })),
       },

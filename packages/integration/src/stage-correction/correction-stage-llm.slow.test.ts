@@ -49,8 +49,8 @@ function answerFor(request: FakeRequest, edit?: (text: string) => string): Corre
       blockNum: block.blockNum,
       paragraphs: block.paragraphs.map((paragraph) =>
         edit && first?.p === paragraph
-          ? { parNum: paragraph.parNum, text: edit(paragraph.text), notes: 'test edit', confidence: 0.8 }
-          : { parNum: paragraph.parNum, text: null, notes: '', confidence: 0.95 },
+          ? { parNum: paragraph.parNum, edits: [{ find: paragraph.text, replace: edit(paragraph.text) }], notes: 'test edit', confidence: 0.8 }
+          : { parNum: paragraph.parNum, edits: [], notes: '', confidence: 0.95 },
       ),
     })),
   };

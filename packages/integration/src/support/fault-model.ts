@@ -48,8 +48,8 @@ export function scriptedModel(request: FakeRequest): FakeReply {
         // The correction stage refuses a change of more than 15% of a paragraph: mark only one long enough.
         const mark = paragraph === longest && paragraph.text.length * 0.15 > CORRECTION_MARK.length + 1;
         return mark
-          ? { parNum: paragraph.parNum, text: `${paragraph.text} ${CORRECTION_MARK}`, notes: 'scripted', confidence: 0.9 }
-          : { parNum: paragraph.parNum, text: null, notes: '', confidence: 0.95 };
+          ? { parNum: paragraph.parNum, edits: [{ find: paragraph.text, replace: `${paragraph.text} ${CORRECTION_MARK}` }], notes: 'scripted', confidence: 0.9 }
+          : { parNum: paragraph.parNum, edits: [], notes: '', confidence: 0.95 };
       }),
     }));
     return { json: { blocks }, usage };

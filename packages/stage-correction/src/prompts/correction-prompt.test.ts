@@ -26,8 +26,8 @@ describe('correction prompt', () => {
     ]);
     expect(text.split('\n').slice(0, 2)).toEqual(['OCR of this page (the page image is attached):', '{"page":1}']);
     expect(text).toContain(
-      '- block 2 paragraph 1: the text was empty (emptied a paragraph of 40 characters)\n- block 3 paragraph 2: too much was changed (changed 30 of 80 characters)',
+      '- block 2 paragraph 1: the edits emptied the paragraph (emptied a paragraph of 40 characters)\n- block 3 paragraph 2: too much was changed (changed 30 of 80 characters)',
     );
-    expect(text).toMatch(/never "" and never a rewritten or shortened paragraph\.$/);
+    expect(text).toMatch(/never an edit that deletes or rewrites a paragraph\. Each "find" must be copied exactly from the given text and occur in it once\.$/);
   });
 });
