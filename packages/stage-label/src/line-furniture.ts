@@ -18,7 +18,7 @@ export interface LineFurnitureOptions {
 }
 
 /** An OCR line with its numbers in the page (all 1-based). */
-interface PlacedLine {
+export interface PlacedLine {
   blockNum: number;
   parNum: number;
   lineNum: number;
@@ -26,14 +26,14 @@ interface PlacedLine {
 }
 
 /** An OCR word with the line it belongs to and its rank there (1-based). */
-interface PlacedWord {
+export interface PlacedWord {
   at: PlacedLine;
   rank: number;
   word: OcrWord;
 }
 
 /** Lines OCR read side by side at one height: a running head and its folio may be two OCR lines, even two blocks. */
-interface Row {
+export interface Row {
   lines: PlacedLine[];
   words: PlacedWord[];
   top: number;
@@ -52,7 +52,7 @@ interface TopRow {
   scale: number;
 }
 
-interface PageGeometry {
+export interface PageGeometry {
   page: OcrPage;
   lineHeight: number;
   /** Left and right of the text column: the body lines' median edges. */
@@ -80,7 +80,8 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1) + 0.5)))] ?? 0;
 }
 
-function measure(page: OcrPage): PageGeometry {
+/** The page's body line height, text column, rows over the column and body lines: what furniture is told apart by. */
+export function measure(page: OcrPage): PageGeometry {
   const lines: PlacedLine[] = page.blocks.flatMap((block) =>
     block.paragraphs.flatMap((paragraph) =>
       paragraph.lines.map((line, index) => ({ blockNum: block.blockNum, parNum: paragraph.parNum, lineNum: index + 1, line })),
