@@ -95,8 +95,10 @@ export function measure(page: OcrPage): PageGeometry {
       0.5,
     ) || 1;
   // A rule read as letters is thin; a strip of the gutter or a picture's edge is tall and narrow.
+  // A line's box can be lower than its words (a speck beside a catch-word pulls it down): the tallest word counts too.
+  const inkHeight = (line: OcrLine) => Math.max(line.bbox.height, ...line.words.filter((word) => hasInk(word.text)).map((word) => word.bbox.height));
   const usable = inked.filter(
-    ({ line }) => line.bbox.height >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
+    ({ line }) => inkHeight(line) >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
   );
   const widest = quantile(
     usable.filter(({ line }) => realWords(line) >= 4).map(({ line }) => line.bbox.width),
@@ -270,6 +272,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
 
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
+    // An ornament over the text read as letters ("SLI\"", "FN JFF") is read with little confidence: no head, the folio beside it stays.
+    if (top.head.every((entry) => entry.word.confidence < 0.5)) return 0;
     const repeat = repeatOf.get(index) ?? 0;
     // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
     const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
@@ -389,8 +393,8 @@ function footFurniture(
   const last = words.at(-1) as PlacedWord;
   const cluster = [last];
   const before = words.at(-2);
-  if (before && last.word.bbox.x - right(before.word.bbox) < 0.6 * lineHeight && /\p{L}{2}/u.test(before.word.text) && words.length >= 2)
-    cluster.unshift(before);
+  // Its first half may be misread as no word at all ("802 ad." for "non ad-"): closeness decides, and the cluster must still sit flush right.
+  if (before && last.word.bbox.x - right(before.word.bbox) < 0.6 * lineHeight && hasInk(before.word.text) && words.length >= 2) cluster.unshift(before);
   const clusterLeft = (cluster[0] as PlacedWord).word.bbox.x;
   const rest = words.filter((entry) => !cluster.includes(entry));
   const restRight = rest.length > 0 ? Math.max(...rest.map((entry) => right(entry.word.bbox))) : Number.NEGATIVE_INFINITY;
