@@ -1,6 +1,7 @@
 import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
 import { findLineFurniture } from './line-furniture.js';
+import { isNoisePage, isTextAmidNoise } from './noise-page.js';
 import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
 import { type NumberToken, numberAtEdge, numberOnly, readNumberToken } from './page-numbers.js';
 import { type PageNumberReading, reconcilePageNumbers } from './reconcile-page-numbers.js';
@@ -105,11 +106,19 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     const set = (entry: BlockLayout, classification: BlockClass, confidence: number) =>
       classes.set(entry, { blockNum: entry.block.blockNum, classification, confidence: round(confidence) });
 
+    // A blank leaf or a picture read as speckles: no body text; its blocks stay in book.json as artifacts.
+    if (isNoisePage(layout.page)) {
+      for (const entry of layout.blocks) {
+        if (isTextAmidNoise(entry.block)) set(entry, 'ILLUSTRATION_CAPTION', 0.5);
+        else set(entry, 'OCR_ARTIFACT', 0.7);
+      }
+      return { layout, classes, opening: false, noise: true };
+    }
     // A title or copyright page before the text: its blocks are that page, its year no page number.
     const front = frontMatter.get(pageAt);
     if (front) {
       for (const entry of layout.blocks) set(entry, entry.noise === 'strong' ? 'OCR_ARTIFACT' : front, entry.noise === 'strong' ? 0.7 : 0.6);
-      return { layout, classes, opening: true };
+      return { layout, classes, opening: true, noise: false };
     }
 
     for (const entry of layout.blocks) {
@@ -177,7 +186,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       const apart = verticalGap(layout, next, 'below') >= 1.5 * layout.lineHeight;
       if (close && apart && next.lines.length <= 3 && next.words <= 14 && (next.centred || next.scale >= headingScale)) set(next, 'CHAPTER_HEADING', 0.7);
     }
-    return { layout, classes, opening };
+    return { layout, classes, opening, noise: false };
   });
 
   // A book either has running heads or not. Where most pages show one, a lone short line on the
@@ -208,8 +217,9 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     }
   }
 
-  const pagesRead = labelled.map(({ layout, classes }, index) => {
-    const lines = applyLineFurniture(layout, classes, furniture[index] ?? []);
+  const pagesRead = labelled.map(({ layout, classes, noise }, index) => {
+    // Speckles make no running head nor folio: nothing of a noise page is read as furniture.
+    const lines = noise ? [] : applyLineFurniture(layout, classes, furniture[index] ?? []);
     return {
       layout,
       lines,
