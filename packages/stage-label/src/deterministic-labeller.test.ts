@@ -111,6 +111,24 @@ describe('labelDeterministic', () => {
     expect(classes(labels, 1)).toEqual(['BODY', 'FOOTNOTE', 'OCR_ARTIFACT']);
   });
 
+  it('takes a list set small at the foot for no footnote unless the text calls it, nor unmarked small type', () => {
+    const list = [
+      { text: '1. Tables of the tides at London Bridge', y: 1560, height: 28 },
+      { text: '2. Tables of the tides at Gravesend', y: 1596, height: 28 },
+      { text: '3. Tables of the tides at the Nore', y: 1632, height: 28 },
+    ];
+    const unmarked = [
+      { text: 'Tables of the tides at London Bridge and', y: 1560, height: 28 },
+      { text: 'at Gravesend, for the year of the siege.', y: 1596, height: 28 },
+    ];
+    const calling = [...body(150, 25), { text: 'as the tables show,1 the water stood high that year and', y: 1400 }];
+    const pages = [page(1, [body(150, 26), list]), page(2, [calling, list]), page(3, [body(150, 26), unmarked])];
+    const labels = labelDeterministic(pages);
+    expect(classes(labels, 0)[1]).not.toBe('FOOTNOTE');
+    expect(classes(labels, 1)[1]).toBe('FOOTNOTE');
+    expect(classes(labels, 2)[1]).not.toBe('FOOTNOTE');
+  });
+
   it('labels a centred large line with space around it inside the text as a section heading', () => {
     const pages = [1, 2, 3].map((number) => page(number, [body(150, 12), [{ text: 'THE MARKET', x: 450, y: 820, width: 300, height: 60 }], body(950, 12)]));
     expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'SECTION_HEADING', 'BODY']);
