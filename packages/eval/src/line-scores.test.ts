@@ -143,5 +143,12 @@ describe('scoreLines', () => {
     expect(counts.header).toEqual({ predicted: 1, correct: 0, regions: 1, found: 1 });
     expect(counts.footer).toEqual({ predicted: 1, correct: 0, regions: 0, found: 0 });
     expect(addLineCounts([counts, counts]).header).toEqual({ predicted: 2, correct: 0, regions: 2, found: 2 });
+    // Specks OCR read beside a catch-word ("; |") widen the line's box, not the furniture: the inked words are scored.
+    const specked: OcrPage = structuredClone(ocr);
+    const foot = specked.blocks[1]!.paragraphs[0]!.lines[0]!;
+    foot.words = [{ text: ';', bbox: { x: 100, y: 1500, width: 10, height: 40 }, confidence: 0.2 }, foot.words[2]!];
+    foot.bbox = { x: 100, y: 1500, width: 940, height: 40 };
+    const catchword: LabelPage = { ...base, lines: [{ blockNum: 2, parNum: 1, lineNum: 1, classification: 'CATCHWORD', confidence: 0.9 }] };
+    expect(scoreLines(specked, catchword, regions)['catch-word']).toEqual({ predicted: 1, correct: 1, regions: 1, found: 1 });
   });
 });

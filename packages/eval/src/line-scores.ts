@@ -48,7 +48,7 @@ function boxAround(boxes: readonly BBox[]): BBox {
 
 /**
  * Furniture as the label page marks it, piece by piece: each line label (the box of its words when it
- * names words, else of its line), and each inked line of a block labelled HEADER, PAGE_NUMBER or FOOTER
+ * names words, else of its line's words with ink, else of its line), and each inked line of a block labelled HEADER, PAGE_NUMBER or FOOTER
  * as a whole where no line label covers it (a FOOTER block says "foot", not which: it scores as footer,
  * neither catch-word nor signature).
  */
@@ -59,7 +59,8 @@ export function furniturePieces(ocr: OcrPage, label: LabelPage): FurniturePiece[
     const ocrLine = ocr.blocks.find((b) => b.blockNum === line.blockNum)?.paragraphs.find((p) => p.parNum === line.parNum)?.lines[line.lineNum - 1];
     if (!ocrLine) continue;
     covered.add(`${line.blockNum}/${line.parNum}/${line.lineNum}`);
-    const words = line.words ? ocrLine.words.slice(line.words[0] - 1, line.words[1]) : [];
+    // A whole line is scored by its words with ink: OCR's line box also spans specks read as ";" or "|" beside them.
+    const words = line.words ? ocrLine.words.slice(line.words[0] - 1, line.words[1]) : ocrLine.words.filter((word) => /[\p{L}\p{N}]/u.test(word.text));
     pieces.push({ bbox: words.length > 0 ? boxAround(words.map((word) => word.bbox)) : ocrLine.bbox, kind: KIND_OF_CLASS[line.classification] });
   }
   const blockKinds: Partial<Record<string, LineKind>> = { HEADER: 'header', PAGE_NUMBER: 'page-number', FOOTER: 'footer' };
