@@ -272,4 +272,36 @@ describe('findLineFurniture', () => {
     const catchwords = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('CATCHWORD')));
     expect(catchwords).toEqual([['CATCHWORD:802 ad.'], ['CATCHWORD:titionem'], ['CATCHWORD:titionem']]);
   });
+
+  it('finds a marginal note OCR read onto the text line it abuts, but not an item number hanging out of a catalogue', () => {
+    const line = (y: number, note: Array<[string, number]> = []): LineSpec => ({
+      words: [
+        ...note,
+        ...['and', 'so', 'the', 'printer', 'set', 'it', 'close', 'there'].map(
+          (word, index) => [word, index === 7 ? 1050 - word.length * 20 : 300 + index * 95] as [string, number],
+        ),
+      ],
+      y,
+    });
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [
+        Array.from({ length: 24 }, (_, index) =>
+          line(
+            200 + 50 * index,
+            index === 4
+              ? [
+                  ['Hiob.', 100],
+                  ['14.', 230],
+                ]
+              : index === 10
+                ? [['63', 250]]
+                : [],
+          ),
+        ),
+      ]),
+    );
+    // (The first line repeats word for word on every page: a running head, here beside the point.)
+    const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
+    expect(notes).toEqual([['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.']]);
+  });
 });

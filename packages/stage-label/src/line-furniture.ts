@@ -477,8 +477,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
     const { line } = placed;
     if (taken.has(placed) || line.bbox.y < from || line.bbox.y > to) continue;
     const words = line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })).filter((entry) => entry.word.bbox.height >= 0.35 * lineHeight);
-    const before = words.filter((entry) => right(entry.word.bbox) <= left - 0.3 * lineHeight);
-    const after = words.filter((entry) => entry.word.bbox.x >= columnRight + 0.3 * lineHeight);
+    // A note OCR read onto a text line may abut the text ("Hiob. 14.1." ends where the column begins): its
+    // words end at the column's edge and start well out in the margin, the line's text starts at the edge.
+    const abutLeft = words.filter((entry) => right(entry.word.bbox) <= left + 0.15 * lineHeight);
+    const abutRight = words.filter((entry) => entry.word.bbox.x >= columnRight - 0.15 * lineHeight);
+    const reachesOut = (note: PlacedWord[], side: 'left' | 'right') =>
+      note.length > 0 &&
+      (side === 'left'
+        ? (note[0] as PlacedWord).word.bbox.x <= left - 1.5 * lineHeight
+        : right((note.at(-1) as PlacedWord).word.bbox) >= columnRight + 1.5 * lineHeight);
+    const before = reachesOut(abutLeft, 'left') ? abutLeft : words.filter((entry) => right(entry.word.bbox) <= left - 0.3 * lineHeight);
+    const after = reachesOut(abutRight, 'right') ? abutRight : words.filter((entry) => entry.word.bbox.x >= columnRight + 0.3 * lineHeight);
     for (const [side, note] of [
       ['left', before],
       ['right', after],
@@ -499,7 +508,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
       const text = textOf(note);
       const ink = (text.match(/[\p{L}\p{N}]/gu) ?? []).length;
       const confidence = note.reduce((sum, entry) => sum + entry.word.confidence, 0) / note.length;
-      if (gap >= 0.8 * lineHeight && inside && width <= narrow && confidence >= 0.3 && (ink >= 3 || (ink >= 1 && confidence >= 0.6))) notes.push(note);
+      // A note of several letters is read badly more often than text (small italic type): its length vouches for it.
+      const legible = (ink >= 3 && confidence >= 0.3) || (ink >= 6 && confidence >= 0.15) || (ink >= 1 && confidence >= 0.6);
+      // Set apart by a gap, or by the column's edge: the note ends at it and the line's text begins there. A
+      // number hanging out of the column that way is an item's (a catalogue's), not a note: a note has words.
+      const atEdge =
+        rest.length > 0 &&
+        /\p{L}{2}/u.test(text) &&
+        (side === 'left'
+          ? right(last.word.bbox) <= left + 0.15 * lineHeight && Math.min(...rest.map((entry) => entry.word.bbox.x)) >= left - 0.3 * lineHeight
+          : first.word.bbox.x >= columnRight - 0.15 * lineHeight && Math.max(...rest.map((entry) => right(entry.word.bbox))) <= columnRight + 0.3 * lineHeight);
+      if ((gap >= 0.8 * lineHeight || atEdge) && inside && width <= narrow && legible) notes.push(note);
     }
   }
   return notes;
