@@ -1,6 +1,5 @@
 import path from 'node:path';
 import {
-  blockRole,
   CORRECTION_STAGE,
   type CorrectionPage,
   CorrectionPageSchema,
@@ -20,7 +19,7 @@ import { type EvalPage, type EvalResult, EvalResultSchema, TEXT_STAGES, type Tex
 import { addClassCounts, type ClassCounts, precisionRecall, SCORED_CLASSES, type ScoredClass, scaleRegions, scoreLabels } from './label-scores.js';
 import { addLineCounts, LINE_KINDS, type LineKind, scoreLines } from './line-scores.js';
 import { matchPages } from './match-pages.js';
-import { correctedText, mergedText, ocrText } from './page-texts.js';
+import { correctedText, furnitureTexts, mergedText, ocrText } from './page-texts.js';
 import { loadPageMapFile, loadTruthFolder } from './truth/load-truth.js';
 import type { TruthPage, TruthScope } from './truth/truth-page.js';
 
@@ -100,15 +99,8 @@ function truthHoldsFurniture(text: string, merge: MergePage): boolean {
     .map((line) => line.trim())
     .filter(Boolean);
   const edges = [...lines.slice(0, 2), ...lines.slice(-2)];
-  const furniture = merge.blocks
-    .filter((block) => blockRole(block.classification) === 'furniture')
-    .map((block) =>
-      block.paragraphs
-        .map((p) => p.text)
-        .join(' ')
-        .trim(),
-    )
-    .filter(Boolean);
+  // Furniture blocks, and furniture lines inside text blocks (a running head OCR read into the first block).
+  const furniture = furnitureTexts(merge);
   return furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25));
 }
 
