@@ -13,7 +13,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createBookPipeline } from '@bookpipe/book-pipeline';
 import { loadConfig, silentLogger } from '@bookpipe/core';
-import { addClassCounts, type EvalResult, evaluateScan, precisionRecall, SCORED_CLASSES, type TextStage, totalErrorRate } from '@bookpipe/eval';
+import {
+  addClassCounts,
+  addLineCounts,
+  type EvalResult,
+  evaluateScan,
+  LINE_KINDS,
+  precisionRecall,
+  SCORED_CLASSES,
+  type TextStage,
+  totalErrorRate,
+} from '@bookpipe/eval';
 import { openScan } from '@bookpipe/storage';
 
 const here = import.meta.dirname;
@@ -158,6 +168,24 @@ if (labelled.length > 0) {
   const all = addClassCounts(labelled.flatMap(({ result }) => result.pages.flatMap((p) => (p.labels ? [p.labels] : []))));
   lrows.push(['all', ...SCORED_CLASSES.map((c) => cell(all[c]))]);
   print(lrows);
+}
+const lined = results.filter(({ result }) => result.pages.some((p) => p.lineLabels));
+if (lined.length > 0) {
+  console.log(`\nFurniture lines against typed truth regions, precision / recall % (correct/predicted, found/regions):`);
+  const cell = (c: { predicted: number; correct: number; regions: number; found: number }) => {
+    const pr = precisionRecall(c);
+    return c.predicted + c.regions === 0 ? '-' : `${pct(pr.precision)}/${pct(pr.recall)} (${c.correct}/${c.predicted}, ${c.found}/${c.regions})`;
+  };
+  const sum = (list: typeof lined) => addLineCounts(list.flatMap(({ result }) => result.pages.flatMap((p) => (p.lineLabels ? [p.lineLabels] : []))));
+  const rows: string[][] = [['scan', ...LINE_KINDS]];
+  for (const entry of lined) rows.push([entry.scan.scanId, ...LINE_KINDS.map((k) => cell(sum([entry])[k]))]);
+  // The targets are per dataset (issue 13: running head, page number, catch-word >= 90% on vd-sbb and ajmc).
+  for (const dataset of ['vd-sbb', 'ajmc', 'old-books']) {
+    const group = lined.filter(({ scan }) => scan.scanId.startsWith(`${dataset}-`));
+    if (group.length > 1) rows.push([`${dataset} (all)`, ...LINE_KINDS.map((k) => cell(sum(group)[k]))]);
+  }
+  rows.push(['all', ...LINE_KINDS.map((k) => cell(sum(lined)[k]))]);
+  print(rows);
 }
 const pua = results.reduce((s, { result }) => s + result.pages.reduce((t, p) => t + p.truth.privateUseChars, 0), 0);
 console.log(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCORED_CLASSES } from './label-scores.js';
+import { LINE_KINDS } from './line-scores.js';
 
 const count = z.number().int().nonnegative();
 const ratio = z.number().nonnegative();
@@ -35,6 +36,9 @@ export const ClassCountsSchema = z.object({ predicted: count, correct: count, re
 export const ScoredClassSchema = z.enum(SCORED_CLASSES);
 const perClass = <T extends z.ZodType>(schema: T) =>
   z.object(Object.fromEntries(SCORED_CLASSES.map((c) => [c, schema])) as Record<(typeof SCORED_CLASSES)[number], T>);
+export const LineKindSchema = z.enum(LINE_KINDS);
+const perLineKind = <T extends z.ZodType>(schema: T) =>
+  z.object(Object.fromEntries(LINE_KINDS.map((c) => [c, schema])) as Record<(typeof LINE_KINDS)[number], T>);
 
 export const EvalPageSchema = z.object({
   /** Scan page number (1-based). */
@@ -55,6 +59,12 @@ export const EvalPageSchema = z.object({
   text: z.object({ ocr: PageTextScoreSchema.nullable(), corrected: PageTextScoreSchema.nullable(), merged: PageTextScoreSchema.nullable() }),
   /** Label counts per class; null when the truth has no typed regions or the page has no label. */
   labels: perClass(ClassCountsSchema).nullable(),
+  /**
+   * Furniture counts line by line (running head, page number, foot, catch-word, signature mark, marginal
+   * note: the label page's line labels and furniture blocks' lines against typed truth regions); null as
+   * `labels`. Absent in files written before.
+   */
+  lineLabels: perLineKind(ClassCountsSchema).nullable().optional(),
   /** Printed page number; null when the truth transcribes none for this page. */
   pageNumber: z.object({ truth: z.string(), predicted: z.string().nullable(), correct: z.boolean() }).nullable(),
 });
@@ -92,6 +102,8 @@ export const EvalResultSchema = z.object({
     corrected: OverallTextScoreSchema.nullable(),
     merged: OverallTextScoreSchema.nullable(),
     labels: perClass(ClassScoreSchema).nullable(),
+    /** Line-level furniture precision and recall per kind (see the page's `lineLabels`). Absent in files written before. */
+    lineLabels: perLineKind(ClassScoreSchema).nullable().optional(),
     pageNumbers: z.object({ pages: count, correct: count, wrong: count, missing: count, rate: ratio.nullable() }).nullable(),
   }),
   /** Truth pages left out because they match no scan page (with `ignoreUnmatched`). */

@@ -150,5 +150,13 @@ describe('evaluateScan and eval.json', () => {
     // Told the scope, no detection: the merged reading text lacks the head.
     const told = await evaluateScan({ scan, truth, write: false, plainTextScope: 'body' });
     expect(told.pages[0]!.text.merged?.normalized.cer.deletions).toBeGreaterThan(15);
+
+    // The head marked as a furniture line inside the first text block (merge left it out of the text): detected all the same.
+    const inline = block(1, 'BODY', 'a careful investigation');
+    inline.paragraphs[0]!.furniture = [{ lineNum: 1, classification: 'HEADER', text: 'THE BOY APPRENTICED' }];
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [inline] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const lined = await evaluateScan({ scan, truth, write: false });
+    expect(lined.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    expect(lined.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
   });
 });

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import {
-  blockRole,
   CORRECTION_STAGE,
   type CorrectionPage,
   CorrectionPageSchema,
@@ -18,8 +17,9 @@ import { BookpipeError, type BookStorage, ErrorCode } from '@bookpipe/core';
 import { cer, totalErrorRate, wer } from './error-rates.js';
 import { type EvalPage, type EvalResult, EvalResultSchema, TEXT_STAGES, type TextStage } from './eval-schema.js';
 import { addClassCounts, type ClassCounts, precisionRecall, SCORED_CLASSES, type ScoredClass, scaleRegions, scoreLabels } from './label-scores.js';
+import { addLineCounts, LINE_KINDS, type LineKind, scoreLines } from './line-scores.js';
 import { matchPages } from './match-pages.js';
-import { correctedText, mergedText, ocrText } from './page-texts.js';
+import { correctedText, furnitureTexts, mergedText, ocrText } from './page-texts.js';
 import { loadPageMapFile, loadTruthFolder } from './truth/load-truth.js';
 import type { TruthPage, TruthScope } from './truth/truth-page.js';
 
@@ -99,15 +99,8 @@ function truthHoldsFurniture(text: string, merge: MergePage): boolean {
     .map((line) => line.trim())
     .filter(Boolean);
   const edges = [...lines.slice(0, 2), ...lines.slice(-2)];
-  const furniture = merge.blocks
-    .filter((block) => blockRole(block.classification) === 'furniture')
-    .map((block) =>
-      block.paragraphs
-        .map((p) => p.text)
-        .join(' ')
-        .trim(),
-    )
-    .filter(Boolean);
+  // Furniture blocks, and furniture lines inside text blocks (a running head OCR read into the first block).
+  const furniture = furnitureTexts(merge);
   return furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25));
 }
 
@@ -181,6 +174,7 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
     if (labelPages.size > 0 && !label) missing('label', page);
 
     let labels: Record<ScoredClass, ClassCounts> | null = null;
+    let lineLabels: Record<LineKind, ClassCounts> | null = null;
     if (t.regions && ocr && label) {
       const classOf = new Map(label.blocks.map((b) => [b.blockNum, b.classification]));
       const blocks = ocr.blocks.flatMap((b) => {
@@ -189,6 +183,7 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
       });
       const regions = scaleRegions(t.regions, t.imageSize, { width: ocr.width, height: ocr.height });
       labels = scoreLabels(blocks, regions, { minOverlap: options.minOverlap });
+      lineLabels = scoreLines(ocr, label, regions, options.minOverlap);
     }
     const predictedNumber = merge && merge.inputs.label === 'used' ? merge.printedPageNumber : label ? label.printedPageNumber : null;
     const truthNumber = t.printedPageNumber;
@@ -201,6 +196,7 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
         merged: merge ? scoreText(ref.merged.text, mergedText(merge, ref.merged.scope), ref.merged.scope) : null,
       },
       labels,
+      lineLabels,
       pageNumber:
         truthNumber !== null && (label || merge)
           ? { truth: truthNumber, predicted: predictedNumber, correct: predictedNumber !== null && samePageNumber(truthNumber, predictedNumber) }
@@ -227,6 +223,8 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
   };
   const labelled = pages.flatMap((p) => (p.labels ? [p.labels] : []));
   const labelTotals = labelled.length > 0 ? addClassCounts(labelled) : null;
+  const lined = pages.flatMap((p) => (p.lineLabels ? [p.lineLabels] : []));
+  const lineTotals = lined.length > 0 ? addLineCounts(lined) : null;
   const numbered = pages.flatMap((p) => (p.pageNumber ? [p.pageNumber] : []));
   const correctNumbers = numbered.filter((n) => n.correct).length;
   const missingNumbers = numbered.filter((n) => n.predicted === null).length;
@@ -245,6 +243,7 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
       corrected: overallText('corrected'),
       merged: overallText('merged'),
       labels: labelTotals ? Object.fromEntries(SCORED_CLASSES.map((c) => [c, { ...labelTotals[c], ...precisionRecall(labelTotals[c]) }])) : null,
+      lineLabels: lineTotals ? Object.fromEntries(LINE_KINDS.map((c) => [c, { ...lineTotals[c], ...precisionRecall(lineTotals[c]) }])) : null,
       pageNumbers:
         numbered.length > 0
           ? {

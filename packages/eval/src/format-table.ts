@@ -1,5 +1,6 @@
 import type { EvalResult } from './eval-schema.js';
 import { SCORED_CLASSES } from './label-scores.js';
+import { LINE_KINDS } from './line-scores.js';
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '-' : `${(rate * 100).toFixed(1)}%`);
 
@@ -59,6 +60,14 @@ export function formatEvalTable(result: EvalResult): string {
         `${c} P ${pct(o.labels![c].precision)} (${o.labels![c].correct}/${o.labels![c].predicted}) R ${pct(o.labels![c].recall)} (${o.labels![c].found}/${o.labels![c].regions})`,
     );
     lines.push(`labels: ${cells.join('; ')}`);
+  }
+  const lineLabels = o.lineLabels;
+  if (lineLabels) {
+    const cells = LINE_KINDS.filter((c) => lineLabels[c].predicted + lineLabels[c].regions > 0).map(
+      (c) =>
+        `${c} P ${pct(lineLabels[c].precision)} (${lineLabels[c].correct}/${lineLabels[c].predicted}) R ${pct(lineLabels[c].recall)} (${lineLabels[c].found}/${lineLabels[c].regions})`,
+    );
+    if (cells.length > 0) lines.push(`furniture lines: ${cells.join('; ')}`);
   }
   const blanks = [o.ocr, o.corrected, o.merged]
     .map((s, i) =>

@@ -8,6 +8,7 @@ export {
   EvalPageSchema,
   type EvalResult,
   EvalResultSchema,
+  LineKindSchema,
   OverallTextScoreSchema,
   PageTextScoreSchema,
   ScoredClassSchema,
@@ -31,6 +32,7 @@ export {
   scoredClassOf,
   scoreLabels,
 } from './label-scores.js';
+export { addLineCounts, type FurniturePiece, furniturePieces, LINE_KINDS, type LineKind, lineKindOfRegion, scoreLines } from './line-scores.js';
 export { type MatchPagesOptions, type MatchPagesResult, type MatchRule, matchPages, type PageMatch } from './match-pages.js';
 export { countPrivateUse, normalizeText, TEXT_FORMS, type TextForm } from './normalize-text.js';
 export { correctedText, mergedText, ocrText } from './page-texts.js';

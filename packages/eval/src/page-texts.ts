@@ -27,8 +27,37 @@ export function correctedText(ocr: OcrPage, correction: CorrectionPage): string 
 export function mergedText(page: MergePage, scope: 'body' | 'page'): string {
   return page.blocks
     .filter((block) => scope === 'page' || blockRole(block.classification) !== 'furniture')
-    .map((block) => block.paragraphs.map((p) => p.text).join('\n'))
+    .map((block) => block.paragraphs.map((p) => (scope === 'page' ? withFurniture(p) : p.text)).join('\n'))
     .join('\n\n');
+}
+
+/**
+ * A merged paragraph with the furniture lines merge left out of its text put back: those on its first
+ * line before the text (a running head), the others after it (a catch-word, a folio at the foot).
+ */
+function withFurniture(paragraph: MergePage['blocks'][number]['paragraphs'][number]): string {
+  const furniture = paragraph.furniture ?? [];
+  if (furniture.length === 0) return paragraph.text;
+  const head = furniture.filter((line) => line.lineNum === 1).map((line) => line.text);
+  const foot = furniture.filter((line) => line.lineNum !== 1).map((line) => line.text);
+  return [...head, paragraph.text, ...foot].filter((text) => text.trim() !== '').join('\n');
+}
+
+/** Every piece of furniture of a merged page: the text of its furniture blocks and of the furniture lines inside text blocks. */
+export function furnitureTexts(page: MergePage): string[] {
+  return page.blocks.flatMap((block) => {
+    const lines = block.paragraphs.flatMap((p) => (p.furniture ?? []).map((line) => line.text.trim()));
+    const whole =
+      blockRole(block.classification) === 'furniture'
+        ? [
+            block.paragraphs
+              .map((p) => p.text)
+              .join(' ')
+              .trim(),
+          ]
+        : [];
+    return [...whole, ...lines].filter(Boolean);
+  });
 }
 
 import { blockRole, type CorrectionPage, type MergePage, type OcrPage, type OcrParagraph } from '@bookpipe/contracts';

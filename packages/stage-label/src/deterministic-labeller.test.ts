@@ -8,6 +8,8 @@ interface LineSpec {
   y: number;
   width?: number;
   height?: number;
+  /** Each word's confidence. @default 0.9 */
+  confidence?: number;
 }
 
 /** An OCR page (1200 x 1800 px) whose blocks are given as their lines; words get equal shares of a line. */
@@ -40,7 +42,11 @@ function page(pageNumber: number, blocks: LineSpec[][]): OcrPage {
                 bbox: box,
                 text: line.text,
                 confidence: 0.9,
-                words: words.map((word, wordIndex) => ({ text: word, bbox: { ...box, x: box.x + wordIndex * share, width: share * 0.9 }, confidence: 0.9 })),
+                words: words.map((word, wordIndex) => ({
+                  text: word,
+                  bbox: { ...box, x: box.x + wordIndex * share, width: share * 0.9 },
+                  confidence: line.confidence ?? 0.9,
+                })),
               };
             }),
           },
@@ -103,6 +109,24 @@ describe('labelDeterministic', () => {
     const pages = [1, 2, 3].map((number) => page(number, [body(150, 26), note, [{ text: '~ —', x: 40, y: 900, width: 30, height: 30 }]]));
     const labels = labelDeterministic(pages);
     expect(classes(labels, 1)).toEqual(['BODY', 'FOOTNOTE', 'OCR_ARTIFACT']);
+  });
+
+  it('takes a list set small at the foot for no footnote unless the text calls it, nor unmarked small type', () => {
+    const list = [
+      { text: '1. Tables of the tides at London Bridge', y: 1560, height: 28 },
+      { text: '2. Tables of the tides at Gravesend', y: 1596, height: 28 },
+      { text: '3. Tables of the tides at the Nore', y: 1632, height: 28 },
+    ];
+    const unmarked = [
+      { text: 'Tables of the tides at London Bridge and', y: 1560, height: 28 },
+      { text: 'at Gravesend, for the year of the siege.', y: 1596, height: 28 },
+    ];
+    const calling = [...body(150, 25), { text: 'as the tables show,1 the water stood high that year and', y: 1400 }];
+    const pages = [page(1, [body(150, 26), list]), page(2, [calling, list]), page(3, [body(150, 26), unmarked])];
+    const labels = labelDeterministic(pages);
+    expect(classes(labels, 0)[1]).not.toBe('FOOTNOTE');
+    expect(classes(labels, 1)[1]).toBe('FOOTNOTE');
+    expect(classes(labels, 2)[1]).not.toBe('FOOTNOTE');
   });
 
   it('labels a centred large line with space around it inside the text as a section heading', () => {
@@ -174,5 +198,23 @@ describe('labelDeterministic', () => {
       page(number, [body(150, 12), [{ text: 'and the long years wither all,', x: 300, y: 840, width: 600, height: 60 }], body(950, 12)]),
     );
     expect(classes(labelDeterministic(pages), 1)).toEqual(['BODY', 'BODY', 'BODY']);
+  });
+
+  it('reads no body text on a page of speckles (a blank leaf, a picture): its blocks are artifacts, a caption amid them stays', () => {
+    const text = (top: number) => Array.from({ length: 20 }, (_, i) => ({ text: `the running text of the book goes on here ${i}`, y: top + 50 * i }));
+    const speckles = (y: number) => ({ text: ". ' i l' | 1 ~ ; ro ' , ' ~ ,. E", y, confidence: 0.3 });
+    const pages = [
+      page(1, [text(200)]),
+      // Speckles read as a few confident letters ("ro", "E") among many marks; a caption under the picture.
+      page(2, [[speckles(300), speckles(700)], [speckles(1100)], [{ text: 'PLATE IV. The gate-house', x: 400, y: 1500, width: 400, confidence: 0.85 }]]),
+      // A half-title is two words, but confident ones: text, not noise.
+      page(3, [[{ text: 'BETRAYED ARMENIA', x: 400, y: 700, width: 400, height: 60 }]]),
+      page(4, [text(200)]),
+    ];
+    const labels = labelDeterministic(pages);
+    expect(labels[1]?.blocks.map((b) => b.classification)).toEqual(['OCR_ARTIFACT', 'OCR_ARTIFACT', 'ILLUSTRATION_CAPTION']);
+    expect(labels[1]?.lines).toBeUndefined();
+    expect(labels[2]?.blocks.map((b) => b.classification)).not.toContain('OCR_ARTIFACT');
+    expect(labels[0]?.blocks.map((b) => b.classification)).toEqual(['BODY']);
   });
 });

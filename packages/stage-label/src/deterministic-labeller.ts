@@ -1,6 +1,7 @@
 import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
 import { findLineFurniture } from './line-furniture.js';
+import { isNoisePage, isTextAmidNoise } from './noise-page.js';
 import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
 import { type NumberToken, numberAtEdge, numberOnly, readNumberToken } from './page-numbers.js';
 import { type PageNumberReading, reconcilePageNumbers } from './reconcile-page-numbers.js';
@@ -44,6 +45,30 @@ interface PageReading {
 
 /** A footnote starts with a mark: a digit or letter in brackets, a superscript, *, †, ‡, §, ¶. */
 const NOTE_MARK = /^(?:[*†‡§¶‖]|\(?\d{1,2}[).]?\s|\(?[a-z]\)\s|[¹²³⁴⁵⁶⁷⁸⁹⁰])/u;
+/** A line opening with an item's mark: a number, a letter in brackets, a star or dagger. */
+const ITEM_MARK = /^(?:[*†‡§¶‖]|\(?\d{1,3}[).]?\s|\(?[a-z]\)\s|[¹²³⁴⁵⁶⁷⁸⁹⁰])/u;
+
+/** A block of two or more lines of which at least two open with an item's mark: a list, not one note. */
+function isList(entry: BlockLayout): boolean {
+  return entry.lines.length >= 2 && entry.lines.filter((line) => ITEM_MARK.test(line.text.trim())).length >= 2;
+}
+
+/**
+ * Whether the text of the page calls this note: the note's opening mark (a figure, a star, a dagger,
+ * a superscript, with no letter) stands right after a word of another block, not inside a number.
+ */
+function calledFromText(entry: BlockLayout, layout: PageLayout, classes: ReadonlyMap<BlockLayout, BlockLabel>): boolean {
+  const mark = /^\s*[([]?([^\s\p{L}()[\]]{1,3}?)[)\].]?\s/u.exec(entry.text)?.[1];
+  if (!mark) return false;
+  const escaped = mark.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const call = new RegExp(`[\\p{L}\\p{P}]${escaped}(?![\\d\\p{L}])`, 'u');
+  const notText = new Set<BlockClass>(['HEADER', 'PAGE_NUMBER', 'FOOTER', 'FOOTNOTE', 'OCR_ARTIFACT']);
+  return layout.blocks.some((other) => {
+    const classification = classes.get(other)?.classification;
+    return other !== entry && other.block.bbox.y < entry.block.bbox.y && !(classification && notText.has(classification)) && call.test(other.text);
+  });
+}
+
 /** What a copyright page says. */
 const COPYRIGHT_WORDS = /copyright|©|all rights reserved|\bisbn\b|first published|printed in|published by/i;
 
@@ -57,7 +82,8 @@ const COPYRIGHT_WORDS = /copyright|©|all rights reserved|\bisbn\b|first publish
  *   then made consistent across the book with `reconcilePageNumbers`;
  * - headings: short blocks set larger than the body (`headingScale`), or centred with space
  *   around them; a chapter heading when large or on an opening page (text starting lower than usual);
- * - footnotes: blocks below the body set smaller (`footnoteScale`), often starting with a mark;
+ * - footnotes: blocks below the body set smaller (`footnoteScale`), opening with a mark the text calls
+ *   (or one marked note); a list set small, or unmarked small type, is no footnote unless the text calls it;
  * - footers: short lines below the body (catch-words, signature marks) or repeated ones;
  * - OCR artifacts: blocks with no text, far too small, or a few low-confidence marks.
  * Every other block is BODY. Pages must be in book order; `pageNumber` is the scan page number.
@@ -105,11 +131,19 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     const set = (entry: BlockLayout, classification: BlockClass, confidence: number) =>
       classes.set(entry, { blockNum: entry.block.blockNum, classification, confidence: round(confidence) });
 
+    // A blank leaf or a picture read as speckles: no body text; its blocks stay in book.json as artifacts.
+    if (isNoisePage(layout.page)) {
+      for (const entry of layout.blocks) {
+        if (isTextAmidNoise(entry.block)) set(entry, 'ILLUSTRATION_CAPTION', 0.5);
+        else set(entry, 'OCR_ARTIFACT', 0.7);
+      }
+      return { layout, classes, opening: false, noise: true };
+    }
     // A title or copyright page before the text: its blocks are that page, its year no page number.
     const front = frontMatter.get(pageAt);
     if (front) {
       for (const entry of layout.blocks) set(entry, entry.noise === 'strong' ? 'OCR_ARTIFACT' : front, entry.noise === 'strong' ? 0.7 : 0.6);
-      return { layout, classes, opening: true };
+      return { layout, classes, opening: true, noise: false };
     }
 
     for (const entry of layout.blocks) {
@@ -144,8 +178,13 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       // Notes are set apart from the text by space (or a rule); a body line that OCR split off is not.
       const apart = marked || verticalGap(layout, entry, 'above') >= 0.5 * layout.lineHeight;
       if (bbox.y >= mainBottom - 0.3 * layout.lineHeight && bbox.y > 0.5 * layout.page.height && noteSized && apart && (entry.words >= 3 || marked)) {
-        set(entry, 'FOOTNOTE', marked ? 0.75 : 0.6);
-        continue;
+        // Small type at the foot is a note when the text calls it; a list set small (an apparatus, an
+        // enumeration) is no note unless a call mark links it, nor is unmarked small type.
+        const called = calledFromText(entry, layout, classes);
+        if (called || (marked && !isList(entry))) {
+          set(entry, 'FOOTNOTE', called ? 0.8 : 0.6);
+          continue;
+        }
       }
       if (entry.below && short) {
         const leftAligned = Math.abs(bbox.x - layout.content.x) < 2 * layout.lineHeight;
@@ -177,7 +216,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
       const apart = verticalGap(layout, next, 'below') >= 1.5 * layout.lineHeight;
       if (close && apart && next.lines.length <= 3 && next.words <= 14 && (next.centred || next.scale >= headingScale)) set(next, 'CHAPTER_HEADING', 0.7);
     }
-    return { layout, classes, opening };
+    return { layout, classes, opening, noise: false };
   });
 
   // A book either has running heads or not. Where most pages show one, a lone short line on the
@@ -208,8 +247,9 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     }
   }
 
-  const pagesRead = labelled.map(({ layout, classes }, index) => {
-    const lines = applyLineFurniture(layout, classes, furniture[index] ?? []);
+  const pagesRead = labelled.map(({ layout, classes, noise }, index) => {
+    // Speckles make no running head nor folio: nothing of a noise page is read as furniture.
+    const lines = noise ? [] : applyLineFurniture(layout, classes, furniture[index] ?? []);
     return {
       layout,
       lines,

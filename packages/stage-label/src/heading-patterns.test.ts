@@ -15,6 +15,11 @@ describe('heading patterns', () => {
       'Chapitre premier',
       'LIBER II.',
       'Capítulo 7',
+      'Erster Theil',
+      'Das dritte Capitel',
+      'CAPUT SECUNDUM',
+      'LIBER PRIMUS',
+      'SECTIO III.',
     ]) {
       expect(isDivisionLabel(text), text).toBe(true);
     }
@@ -23,6 +28,7 @@ describe('heading patterns', () => {
     }
     expect(isNamedDivision('PREFACE.')).toBe(true);
     expect(isNamedDivision('Vorrede')).toBe(true);
+    expect(isNamedDivision('PRAEFATIO.')).toBe(true);
     expect(isNamedDivision('The preface')).toBe(false);
   });
 

@@ -25,6 +25,13 @@ const DIVISION = [
   'teil',
   'abschnitt',
   'hauptstück',
+  // Older German spellings ("Das dritte Capitel", "Erster Theil") and Latin school divisions.
+  'theil',
+  'capitel',
+  'sectio',
+  'articulus',
+  'quaestio',
+  'disputatio',
   'chapitre',
   'livre',
   'partie',
@@ -52,16 +59,18 @@ const NUMBER = [
   'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty',
   '(?:the\\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)',
   'premier|première|primo|primero|uno',
+  // Latin ordinals as old prints set them ("LIBER PRIMUS", "CAPUT SECUNDUM").
+  '(?:prim|secund|terti|quart|quint|sext|septim|octav|non|decim)(?:us|um|a)',
 ].join('|');
 
 /** "CHAPTER IV", "Chapter 12.", "BOOK THE SECOND", "Kapitel 3", "Capitolo II", "Chapitre premier". */
 const LABEL_THEN_NUMBER = new RegExp(`^[^\\p{L}\\p{N}]*(?:${DIVISION})(?:\\s+|\\s*(?=\\d))(?:${NUMBER})(?=$|[^\\p{L}])`, 'iu');
 /** "Erstes Kapitel", "Zweites Buch", "First Part", "Livre premier" is above. */
 const ORDINAL_THEN_LABEL =
-  /^[^\p{L}\p{N}]*(?:\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\s+(?:kapitel|buch|teil|abschnitt|book|part|chapter)(?=$|[^\p{L}])/iu;
+  /^[^\p{L}\p{N}]*(?:(?:das|der|die|the)\s+)?(?:\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\s+(?:kapitel|capitel|buch|teil|theil|abschnitt|book|part|chapter)(?=$|[^\p{L}])/iu;
 /** Named divisions that need no number. */
 const NAMED =
-  /^[^\p{L}\p{N}]*(?:prologue|epilogue|preface|foreword|introduction|contents|appendix|index|glossary|bibliography|acknowledg|vorrede|vorwort|einleitung|préface|avant-propos|prefazione|introduzione|prefacio|prólogo)/iu;
+  /^[^\p{L}\p{N}]*(?:prologue|epilogue|preface|foreword|introduction|contents|appendix|index|glossary|bibliography|acknowledg|vorrede|vorwort|einleitung|zuschrift|praefatio|præfatio|dedicatio|préface|avant-propos|prefazione|introduzione|prefacio|prólogo)/iu;
 
 /** The block opens a division of the book by its own words ("CHAPTER IV", "Kapitel 3", "BOOK II."). */
 export function isDivisionLabel(text: string): boolean {

@@ -1,4 +1,5 @@
 export { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
+export { type FurnitureCandidate, furnitureCandidates, MAX_FURNITURE_CANDIDATES } from './furniture-candidates.js';
 export { LABEL_SCHEMA_NAME, type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 export { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema } from './label-metrics.js';
 export { BLOCK_TEXT_LIMIT, labelPromptJson } from './label-request.js';

@@ -2,6 +2,7 @@ import {
   BLOCK_CLASSES,
   BlockClassSchema,
   type LabelPage,
+  LineClassSchema,
   type NumberingStyle,
   NumberingStyleSchema,
   type OcrPage,
@@ -11,6 +12,7 @@ import {
 import { itemsOf, pinItems, pinProperty, replaceProperty, withoutDescriptions } from '@bookpipe/kit';
 import { type JsonSchema, type LlmResponseSchema, toStrictJsonSchema } from '@bookpipe/llm-batch';
 import { z } from 'zod';
+import { candidateLineLabel, type FurnitureCandidate, furnitureCandidates } from './furniture-candidates.js';
 import { numeralStyle } from './page-number-text.js';
 
 const confidence = z.number().min(0).max(1);
@@ -32,6 +34,17 @@ export const LabelAnswerSchema = z.object({
       }),
     )
     .describe('Every block of the page, in the order given.'),
+  furnitureLines: z
+    .array(
+      z.object({
+        line: z.int().positive().describe('The id of an edge line, as given in "edgeLines".'),
+        classification: LineClassSchema.describe(
+          'HEADER running head, PAGE_NUMBER printed page number, FOOTER running foot, CATCHWORD the next page\'s first word at the foot, SIGNATURE_MARK a printer\'s mark such as "B 2", MARGINALIA a note in the margin.',
+        ),
+        confidence: confidence.describe('How sure you are that this line is that furniture, 0..1.'),
+      }),
+    )
+    .describe('The edge lines that are page furniture, not text; edge lines that are text are left out.'),
 });
 export type LabelAnswer = z.infer<typeof LabelAnswerSchema>;
 
@@ -64,18 +77,25 @@ const GENERIC = genericSchema();
  * `maxItems`), each `blockNum` pinned with `const`. Enforced locally by the batch client whatever the
  * provider does.
  */
-export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
+export function labelResponseSchemaFor(page: OcrPage, candidates: readonly FurnitureCandidate[] = furnitureCandidates(page)): LlmResponseSchema {
   // Descriptions once, in the generic items schema: not repeated for every block.
   const positionItem = withoutDescriptions(itemsOf(GENERIC, 'blocks'));
+  const blocks = replaceProperty(GENERIC, 'blocks', (array) =>
+    pinItems(
+      array,
+      page.blocks.map((block) => pinProperty(positionItem, 'blockNum', block.blockNum)),
+    ),
+  );
+  // Only the ids offered, each at most once (an enum of the page's ids; none offered, none answered).
+  const ids = candidates.map((candidate) => candidate.id);
   return {
     name: LABEL_SCHEMA_NAME,
-    description: `Labels of scan page ${page.pageNumber}: its printed page number, region and a class for each given block.`,
-    schema: replaceProperty(GENERIC, 'blocks', (array) =>
-      pinItems(
-        array,
-        page.blocks.map((block) => pinProperty(positionItem, 'blockNum', block.blockNum)),
-      ),
-    ),
+    description: `Labels of scan page ${page.pageNumber}: its printed page number, region, a class for each given block and the edge lines that are furniture.`,
+    schema: replaceProperty(blocks, 'furnitureLines', (array) => ({
+      ...array,
+      maxItems: ids.length,
+      ...(ids.length === 0 ? {} : { items: replaceProperty(itemsOf(blocks, 'furnitureLines'), 'line', (line) => ({ ...line, enum: ids })) }),
+    })),
   };
 }
 
@@ -84,7 +104,7 @@ export function labelResponseSchemaFor(page: OcrPage): LlmResponseSchema {
  * (a JSON Schema cannot tie them together): an empty number is no number; no number means style and
  * location "none"; a number with style "none" gets the style its numeral shows.
  */
-export function labelPageFromAnswer(answer: LabelAnswer): LabelPage {
+export function labelPageFromAnswer(answer: LabelAnswer, candidates: readonly FurnitureCandidate[] = []): LabelPage {
   const printed = answer.printedPageNumber?.trim() || null;
   let style: NumberingStyle = answer.numberingStyle;
   if (printed === null) style = 'none';
@@ -97,5 +117,22 @@ export function labelPageFromAnswer(answer: LabelAnswer): LabelPage {
     pageRegion: answer.pageRegion,
     pageRegionConfidence: answer.pageRegionConfidence,
     blocks: answer.blocks.map((block) => ({ blockNum: block.blockNum, classification: block.classification, confidence: block.confidence })),
+    ...furnitureOf(answer, candidates),
   };
+}
+
+/**
+ * The label page's `lines` from the edge lines the model marked: each id once (the first answer wins),
+ * ids that were not offered left out. No `lines` when none is marked.
+ */
+function furnitureOf(answer: LabelAnswer, candidates: readonly FurnitureCandidate[]): Pick<LabelPage, 'lines'> {
+  const byId = new Map(candidates.map((candidate) => [candidate.id, candidate]));
+  const marked = new Set<number>();
+  const lines = answer.furnitureLines.flatMap((mark) => {
+    const candidate = byId.get(mark.line);
+    if (!candidate || marked.has(mark.line)) return [];
+    marked.add(mark.line);
+    return [candidateLineLabel(candidate, mark.classification, mark.confidence)];
+  });
+  return lines.length === 0 ? {} : { lines };
 }

@@ -3,10 +3,11 @@ export const BLOCK_TEXT_LIMIT = 300;
 
 /**
  * The OCR page as the label model sees it: each block's number, box, line count, median line height
- * (what sets a heading or a footnote apart) and text, cut after `BLOCK_TEXT_LIMIT` characters.
- * Compact JSON: the tokens are paid for.
+ * (what sets a heading or a footnote apart) and text, cut after `BLOCK_TEXT_LIMIT` characters; then
+ * the pieces of lines at the page's edges that may be furniture (`furnitureCandidates`), each with the
+ * id the model marks it by, where it is, its box and text. Compact JSON: the tokens are paid for.
  */
-export function labelPromptJson(page: OcrPage): string {
+export function labelPromptJson(page: OcrPage, candidates: readonly FurnitureCandidate[] = furnitureCandidates(page)): string {
   return JSON.stringify({
     page: page.pageNumber,
     blocks: page.blocks.map((block) => {
@@ -21,8 +22,10 @@ export function labelPromptJson(page: OcrPage): string {
         text: text.length > BLOCK_TEXT_LIMIT ? `${text.slice(0, BLOCK_TEXT_LIMIT)} [...]` : text,
       };
     }),
+    edgeLines: candidates.map((candidate) => ({ line: candidate.id, where: candidate.where, box: relativeBox(candidate.bbox, page), text: candidate.text })),
   });
 }
 
 import type { OcrPage } from '@bookpipe/contracts';
 import { relativeBox } from '@bookpipe/kit';
+import { type FurnitureCandidate, furnitureCandidates } from './furniture-candidates.js';

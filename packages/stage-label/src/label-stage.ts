@@ -2,6 +2,7 @@ import { type LabelPage, LabelPageSchema, labelPageSchemaFor, OCR_STAGE, type Oc
 import { BaseStage, describeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { checkPageImageOptions, type LlmPagePlan, llmPageImage, type ResolvedLlm, resolveLlm, runLlmPages, type StageLlmOptions } from '@bookpipe/kit';
 import { type LabelOptions, labelDeterministic } from './deterministic-labeller.js';
+import { furnitureCandidates } from './furniture-candidates.js';
 import { type LabelAnswer, LabelAnswerSchema, labelPageFromAnswer, labelResponseSchemaFor } from './label-answer.js';
 import { type LabelPageMetrics, LabelPageMetricsSchema, LabelReportSchema, labelQuality } from './label-metrics.js';
 import { labelPromptJson } from './label-request.js';
@@ -26,7 +27,7 @@ export interface LabelStageOptions {
   imageMaxSide?: number;
   /** JPEG quality of the page image sent. @default 80 */
   imageQuality?: number;
-  /** Upper bound on the tokens of one page's answer. @default min(8192, 512 + 40 per block) */
+  /** Upper bound on the tokens of one page's answer. @default min(8192, 512 + 40 per block + 25 per edge line offered) */
   maxOutputTokens?: number;
   /** Sampling temperature sent to the model; unset leaves the provider's default. @default undefined */
   temperature?: number;
@@ -150,20 +151,22 @@ export class LabelStage extends BaseStage<LabelPage, LabelPageMetrics> {
           };
         }
         const schema = labelPageSchemaFor(ocr);
+        // The edge lines the model may mark as furniture: the same ids in the prompt, the schema and the answer's reading.
+        const candidates = furnitureCandidates(ocr);
         return {
           llm: {
             request: {
               messages: [
                 { role: 'system', content: LABEL_SYSTEM_PROMPT },
-                { role: 'user', content: labelUserPrompt(labelPromptJson(ocr)) },
+                { role: 'user', content: labelUserPrompt(labelPromptJson(ocr, candidates)) },
               ],
               images: [llmPageImage(llm, ctx.scan, page, { maxSide: o.imageMaxSide, quality: o.imageQuality, rotation: ocr.rotation ?? 0 })],
-              responseSchema: labelResponseSchemaFor(ocr),
-              maxTokens: o.maxOutputTokens ?? Math.min(8192, 512 + 40 * ocr.blocks.length),
+              responseSchema: labelResponseSchemaFor(ocr, candidates),
+              maxTokens: o.maxOutputTokens ?? Math.min(8192, 512 + 40 * ocr.blocks.length + 25 * candidates.length),
               ...(o.temperature === undefined ? {} : { temperature: o.temperature }),
             },
             finish: (value) => {
-              const label = schema.parse(labelPageFromAnswer(LabelAnswerSchema.parse(value)));
+              const label = schema.parse(labelPageFromAnswer(LabelAnswerSchema.parse(value), candidates));
               return { data: label, metrics: labelQuality(label, 'llm') };
             },
           },

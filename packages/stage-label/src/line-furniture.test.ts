@@ -8,6 +8,10 @@ interface LineSpec {
   words: Array<[string, number]>;
   y: number;
   height?: number;
+  /** Every word's confidence. @default 0.8 */
+  confidence?: number;
+  /** The line box's height when OCR made it lower than its words (a speck beside them). @default the words' */
+  boxHeight?: number;
 }
 
 /** A 1200 x 1800 px page; each inner array is one OCR block of one paragraph. */
@@ -25,8 +29,18 @@ function page(pageNumber: number, blocks: LineSpec[][]): OcrPage {
     meanConfidence: 0.8,
     blocks: blocks.map((lines, index) => {
       const ocrLines = lines.map((line) => {
-        const words = line.words.map(([text, x]) => ({ text, bbox: { x, y: line.y, width: text.length * 20, height: line.height ?? 36 }, confidence: 0.8 }));
-        return { bbox: box(words.map((word) => word.bbox)), text: words.map((word) => word.text).join(' '), confidence: 0.8, words };
+        const words = line.words.map(([text, x]) => ({
+          text,
+          bbox: { x, y: line.y, width: text.length * 20, height: line.height ?? 36 },
+          confidence: line.confidence ?? 0.8,
+        }));
+        const around = box(words.map((word) => word.bbox));
+        return {
+          bbox: line.boxHeight === undefined ? around : { ...around, height: line.boxHeight },
+          text: words.map((word) => word.text).join(' '),
+          confidence: 0.8,
+          words,
+        };
       });
       const bbox = box(ocrLines.map((line) => line.bbox));
       return {
@@ -217,5 +231,77 @@ describe('findLineFurniture', () => {
       ['PAGE_NUMBER:42', 'MARGINALIA:Note'],
       ['PAGE_NUMBER:43', 'MARGINALIA:Note'],
     ]);
+  });
+
+  it('takes an ornament read as letters with little confidence for no running head, but keeps the folio beside it', () => {
+    const pages = [14, 15, 16].map((folio, index) =>
+      page(index + 1, [
+        [
+          { words: [[String(folio), index % 2 === 0 ? 300 : 880]], y: 100 },
+          { words: [['SLI"', 520]], y: 96, height: 44, confidence: 0.3 },
+        ],
+        body(180, 24),
+      ]),
+    );
+    expect(marked(pages, findLineFurniture(pages))).toEqual([['PAGE_NUMBER:14'], ['PAGE_NUMBER:15'], ['PAGE_NUMBER:16']]);
+  });
+
+  it('finds a catch-word whose first half OCR read as digits, and one on a line whose box is lower than its word', () => {
+    const pages = [12, 13, 14].map((folio, index) => {
+      const head: LineSpec = {
+        words: [
+          [String(folio), 100],
+          ['DE', 400],
+          ['ELECTIONE', 460],
+        ],
+        y: 100,
+      };
+      // "non ad-" read "802 ad.", set flush right; then a catch-word whose line box OCR made 12 px high.
+      const foot: LineSpec =
+        index === 0
+          ? {
+              words: [
+                ['802', 880],
+                ['ad.', 960],
+              ],
+              y: 1400,
+            }
+          : { words: [['titionem', 890]], y: 1400, boxHeight: 12 };
+      return page(index + 1, [[head, ...body(160, 25)], [foot]]);
+    });
+    const catchwords = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('CATCHWORD')));
+    expect(catchwords).toEqual([['CATCHWORD:802 ad.'], ['CATCHWORD:titionem'], ['CATCHWORD:titionem']]);
+  });
+
+  it('finds a marginal note OCR read onto the text line it abuts, but not an item number hanging out of a catalogue', () => {
+    const line = (y: number, note: Array<[string, number]> = []): LineSpec => ({
+      words: [
+        ...note,
+        ...['and', 'so', 'the', 'printer', 'set', 'it', 'close', 'there'].map(
+          (word, index) => [word, index === 7 ? 1050 - word.length * 20 : 300 + index * 95] as [string, number],
+        ),
+      ],
+      y,
+    });
+    const pages = [1, 2, 3].map((number) =>
+      page(number, [
+        Array.from({ length: 24 }, (_, index) =>
+          line(
+            200 + 50 * index,
+            index === 4
+              ? [
+                  ['Hiob.', 100],
+                  ['14.', 230],
+                ]
+              : index === 10
+                ? [['63', 250]]
+                : [],
+          ),
+        ),
+      ]),
+    );
+    // (The first line repeats word for word on every page: a running head, here beside the point.)
+    const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
+    expect(notes).toEqual([['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.']]);
   });
 });

@@ -18,7 +18,7 @@ export interface LineFurnitureOptions {
 }
 
 /** An OCR line with its numbers in the page (all 1-based). */
-interface PlacedLine {
+export interface PlacedLine {
   blockNum: number;
   parNum: number;
   lineNum: number;
@@ -26,14 +26,14 @@ interface PlacedLine {
 }
 
 /** An OCR word with the line it belongs to and its rank there (1-based). */
-interface PlacedWord {
+export interface PlacedWord {
   at: PlacedLine;
   rank: number;
   word: OcrWord;
 }
 
 /** Lines OCR read side by side at one height: a running head and its folio may be two OCR lines, even two blocks. */
-interface Row {
+export interface Row {
   lines: PlacedLine[];
   words: PlacedWord[];
   top: number;
@@ -52,7 +52,7 @@ interface TopRow {
   scale: number;
 }
 
-interface PageGeometry {
+export interface PageGeometry {
   page: OcrPage;
   lineHeight: number;
   /** Left and right of the text column: the body lines' median edges. */
@@ -80,7 +80,8 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1) + 0.5)))] ?? 0;
 }
 
-function measure(page: OcrPage): PageGeometry {
+/** The page's body line height, text column, rows over the column and body lines: what furniture is told apart by. */
+export function measure(page: OcrPage): PageGeometry {
   const lines: PlacedLine[] = page.blocks.flatMap((block) =>
     block.paragraphs.flatMap((paragraph) =>
       paragraph.lines.map((line, index) => ({ blockNum: block.blockNum, parNum: paragraph.parNum, lineNum: index + 1, line })),
@@ -94,8 +95,10 @@ function measure(page: OcrPage): PageGeometry {
       0.5,
     ) || 1;
   // A rule read as letters is thin; a strip of the gutter or a picture's edge is tall and narrow.
+  // A line's box can be lower than its words (a speck beside a catch-word pulls it down): the tallest word counts too.
+  const inkHeight = (line: OcrLine) => Math.max(line.bbox.height, ...line.words.filter((word) => hasInk(word.text)).map((word) => word.bbox.height));
   const usable = inked.filter(
-    ({ line }) => line.bbox.height >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
+    ({ line }) => inkHeight(line) >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
   );
   const widest = quantile(
     usable.filter(({ line }) => realWords(line) >= 4).map(({ line }) => line.bbox.width),
@@ -269,6 +272,8 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
 
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
+    // An ornament over the text read as letters ("SLI\"", "FN JFF") is read with little confidence: no head, the folio beside it stays.
+    if (top.head.every((entry) => entry.word.confidence < 0.5)) return 0;
     const repeat = repeatOf.get(index) ?? 0;
     // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
     const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
@@ -388,8 +393,8 @@ function footFurniture(
   const last = words.at(-1) as PlacedWord;
   const cluster = [last];
   const before = words.at(-2);
-  if (before && last.word.bbox.x - right(before.word.bbox) < 0.6 * lineHeight && /\p{L}{2}/u.test(before.word.text) && words.length >= 2)
-    cluster.unshift(before);
+  // Its first half may be misread as no word at all ("802 ad." for "non ad-"): closeness decides, and the cluster must still sit flush right.
+  if (before && last.word.bbox.x - right(before.word.bbox) < 0.6 * lineHeight && hasInk(before.word.text) && words.length >= 2) cluster.unshift(before);
   const clusterLeft = (cluster[0] as PlacedWord).word.bbox.x;
   const rest = words.filter((entry) => !cluster.includes(entry));
   const restRight = rest.length > 0 ? Math.max(...rest.map((entry) => right(entry.word.bbox))) : Number.NEGATIVE_INFINITY;
@@ -472,8 +477,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
     const { line } = placed;
     if (taken.has(placed) || line.bbox.y < from || line.bbox.y > to) continue;
     const words = line.words.map((word, rank) => ({ at: placed, rank: rank + 1, word })).filter((entry) => entry.word.bbox.height >= 0.35 * lineHeight);
-    const before = words.filter((entry) => right(entry.word.bbox) <= left - 0.3 * lineHeight);
-    const after = words.filter((entry) => entry.word.bbox.x >= columnRight + 0.3 * lineHeight);
+    // A note OCR read onto a text line may abut the text ("Hiob. 14.1." ends where the column begins): its
+    // words end at the column's edge and start well out in the margin, the line's text starts at the edge.
+    const abutLeft = words.filter((entry) => right(entry.word.bbox) <= left + 0.15 * lineHeight);
+    const abutRight = words.filter((entry) => entry.word.bbox.x >= columnRight - 0.15 * lineHeight);
+    const reachesOut = (note: PlacedWord[], side: 'left' | 'right') =>
+      note.length > 0 &&
+      (side === 'left'
+        ? (note[0] as PlacedWord).word.bbox.x <= left - 1.5 * lineHeight
+        : right((note.at(-1) as PlacedWord).word.bbox) >= columnRight + 1.5 * lineHeight);
+    const before = reachesOut(abutLeft, 'left') ? abutLeft : words.filter((entry) => right(entry.word.bbox) <= left - 0.3 * lineHeight);
+    const after = reachesOut(abutRight, 'right') ? abutRight : words.filter((entry) => entry.word.bbox.x >= columnRight + 0.3 * lineHeight);
     for (const [side, note] of [
       ['left', before],
       ['right', after],
@@ -494,7 +508,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
       const text = textOf(note);
       const ink = (text.match(/[\p{L}\p{N}]/gu) ?? []).length;
       const confidence = note.reduce((sum, entry) => sum + entry.word.confidence, 0) / note.length;
-      if (gap >= 0.8 * lineHeight && inside && width <= narrow && confidence >= 0.3 && (ink >= 3 || (ink >= 1 && confidence >= 0.6))) notes.push(note);
+      // A note of several letters is read badly more often than text (small italic type): its length vouches for it.
+      const legible = (ink >= 3 && confidence >= 0.3) || (ink >= 6 && confidence >= 0.15) || (ink >= 1 && confidence >= 0.6);
+      // Set apart by a gap, or by the column's edge: the note ends at it and the line's text begins there. A
+      // number hanging out of the column that way is an item's (a catalogue's), not a note: a note has words.
+      const atEdge =
+        rest.length > 0 &&
+        /\p{L}{2}/u.test(text) &&
+        (side === 'left'
+          ? right(last.word.bbox) <= left + 0.15 * lineHeight && Math.min(...rest.map((entry) => entry.word.bbox.x)) >= left - 0.3 * lineHeight
+          : first.word.bbox.x >= columnRight - 0.15 * lineHeight && Math.max(...rest.map((entry) => right(entry.word.bbox))) <= columnRight + 0.3 * lineHeight);
+      if ((gap >= 0.8 * lineHeight || atEdge) && inside && width <= narrow && legible) notes.push(note);
     }
   }
   return notes;

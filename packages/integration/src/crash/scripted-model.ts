@@ -86,6 +86,7 @@ export function scriptedModel(request: FakeRequest): FakeReply {
       pageNumberConfidence: 0.9,
       pageRegion: 'body',
       pageRegionConfidence: 0.8,
+      furnitureLines: [],
     },
   };
 }

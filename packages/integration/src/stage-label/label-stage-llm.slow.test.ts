@@ -48,6 +48,7 @@ function labelAnswer(request: FakeRequest): LabelAnswer {
     pageRegion: 'body',
     pageRegionConfidence: 0.8,
     blocks: promptBlocks(request).map((block, index) => ({ blockNum: block.blockNum, classification: index === 0 ? 'HEADER' : 'BODY', confidence: 0.85 })),
+    furnitureLines: [],
   };
 }
 

@@ -64,6 +64,7 @@ export function scriptedModel(request: FakeRequest): FakeReply {
         pageNumberConfidence: 0.9,
         pageRegion: 'body',
         pageRegionConfidence: 0.8,
+        furnitureLines: [],
         blocks: page.blocks.map((block, index) => ({
           blockNum: block.blockNum,
           classification: index === 0 && (block.text ?? '').length < 40 ? 'HEADER' : 'BODY',

@@ -48,6 +48,7 @@ export const BLOCK_CLASS_DEFINITIONS: Record<BlockClass, string> = {
 export const LABEL_SYSTEM_PROMPT = `You label the layout of one scanned book page.
 
 You get the page image and the page's OCR text blocks as JSON, numbered as the OCR engine found them, each with its position ("box": [left, top, right, bottom] in thousandths of the page width and height), its number of lines, its line height (thousandths of the page height) and its text (long blocks are cut short with "[...]").
+Then "edgeLines": pieces of lines at the top and foot of the page and beside the text column, each with an id ("line"), where it is (top, foot, margin), its box and its text. OCR often reads a running head into the first text block and a catch-word into the last, so page furniture is marked line by line there.
 
 Answer:
 - For every block, in the order given, its class, one of the following:
@@ -55,6 +56,7 @@ ${BLOCK_CLASSES.map((name) => `  ${name}: ${BLOCK_CLASS_DEFINITIONS[name]}`).joi
 - How the sections of the book relate: front matter (title page, copyright, dedication, contents, preface, foreword, introduction, acknowledgments) comes before the first chapter and usually has roman page numbers; the body (the chapters) follows; back matter (appendix, notes, glossary, bibliography, index, epilogue) comes after the last chapter. The running text of a front- or back-matter section takes that section's class (PREFACE, INTRODUCTION, APPENDIX...), not BODY, on every page of the section; its heading ("PREFACE") is a CHAPTER_HEADING. BODY is the running text of the chapters only. A page number printed inside a running head makes the block a HEADER.
 - The page number printed on the page, exactly as printed ("17", "xiv"), with its style (arabic or roman) and where it is (header or footer); null, "none" and "none" when no page number is printed. Read it from the image: the OCR text may have misread it.
 - The region of the book the page belongs to: front_matter, toc_area (table of contents), body, back_matter, or uncertain.
+- Which edge lines are page furniture, by their id, with their class: HEADER (the running head), PAGE_NUMBER (the printed page number alone), FOOTER (a running foot), CATCHWORD (a lone word at the foot, flush right, that repeats the first word of the next page), SIGNATURE_MARK (a printer's mark at the foot such as "A2", "B 3", ")( 2", "* 4"), MARGINALIA (a note beside the text column). Leave out edge lines that are text: the first or last line of a paragraph, a chapter heading.
 - A confidence (0..1) for each answer.
 
 Answer for every block given, once each, in the same order, with the same blockNum.`;
