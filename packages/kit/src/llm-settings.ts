@@ -31,6 +31,8 @@ export interface StageLlmOptions {
   maxRetries?: number;
   /** Timeout of one attempt in ms. @default config.llm.timeoutMs, else 120000 (@bookpipe/llm-batch) */
   timeoutMs?: number;
+  /** Batch mode: first wait between two polls of a provider batch, in ms. @default 30000 (@bookpipe/llm-batch) */
+  batchPollIntervalMs?: number;
   /**
    * Send the stage's pages as one provider batch (OpenAI Batch API, Anthropic Message Batches: half
    * the price, answered within 24 hours), journaled so that a rerun collects it (see `runLlmPages`).
@@ -140,7 +142,7 @@ export function providerFromConfig(config: Config): LlmProvider {
 }
 
 /** Settings of a client built from the configuration: `StageLlmOptions` without `client` and `model`. */
-export type LlmClientOptions = Pick<StageLlmOptions, 'provider' | 'maxWorkers' | 'requestsPerMinute' | 'maxRetries' | 'timeoutMs'>;
+export type LlmClientOptions = Pick<StageLlmOptions, 'provider' | 'maxWorkers' | 'requestsPerMinute' | 'maxRetries' | 'timeoutMs' | 'batchPollIntervalMs'>;
 
 /**
  * A batch client built from the options, then the configuration: the provider (see
@@ -156,6 +158,7 @@ export function createLlmClient(config: Config, options: LlmClientOptions = {}):
     maxRetries: options.maxRetries ?? config.llm.maxRetries,
     retryJitter: config.llm.retryJitter,
     timeoutMs: options.timeoutMs ?? config.llm.timeoutMs,
+    batchPollIntervalMs: options.batchPollIntervalMs,
   };
   return new LlmBatchClient({ provider: options.provider ?? providerFromConfig(config), ...stripUndefined(limits) });
 }
@@ -177,7 +180,9 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
   if (options === undefined && !hasLlm(config)) return null;
   const o = options ?? {};
   if (o.client !== undefined) {
-    const conflicting = (['provider', 'maxWorkers', 'requestsPerMinute', 'maxRetries', 'timeoutMs'] as const).filter((key) => o[key] !== undefined);
+    const conflicting = (['provider', 'maxWorkers', 'requestsPerMinute', 'maxRetries', 'timeoutMs', 'batchPollIntervalMs'] as const).filter(
+      (key) => o[key] !== undefined,
+    );
     if (conflicting.length > 0) {
       throw new BookpipeError(
         ErrorCode.CONFIG_INVALID,
