@@ -121,6 +121,25 @@ describe('runLlmPages in batch mode', () => {
     expect(scan.failed.get(3)).toMatch(/page 3: .*HTTP 400.*Run the stage again/s);
   });
 
+  it('a stop while waiting (Ctrl-C) leaves the batch journaled and its pages remaining, not failed', async () => {
+    await using fake = await startFakeProvider({ respond: ({ id }) => answer(id), batch: { pollsInProgress: 1_000 } });
+    const scan = memoryScan([1, 2, 3]);
+    const stop = new AbortController();
+    const ctx = scan.context(stop.signal);
+    // Stop at the first status line: the batch has been submitted and journaled by then.
+    const emit = ctx.emit;
+    (ctx as { emit: typeof emit }).emit = (event) => {
+      emit(event);
+      if (event.type === 'stage:event' && event.event.type === 'batchStatus') stop.abort();
+    };
+    const stats = await run(ctx, fake, {});
+    expect(stats).toMatchObject({ aborted: true, pagesFailed: 0, pagesProcessed: 0 });
+    expect(scan.saved.size).toBe(0);
+    expect(scan.failed.size).toBe(0);
+    expect(scan.journal()?.batches).toMatchObject([{ state: 'in_progress', counts: { providerStatus: 'in_progress', total: 3 } }]);
+    expect(fake.batchCreateCalls()).toBe(1);
+  });
+
   it('refuses a provider without a batch API before anything is sent', async () => {
     await using fake = await startFakeProvider();
     const scan = memoryScan([1, 2]);

@@ -31,6 +31,7 @@ export async function runLlmPagesInBatch<Value, Output, Metrics extends BasePage
   const wait = mode.wait ?? true;
   const expected = options.pages ?? (await ctx.scan.pageNumbers());
   const remaining = await ctx.checkpoint.remainingPages(expected);
+  const remainingSet = new Set(remaining);
 
   // Every remaining page planned first: a batch is built from all of them at once.
   const plans = new Map<number, LlmPagePlan<Value, Output, Metrics>>();
@@ -136,8 +137,10 @@ export async function runLlmPagesInBatch<Value, Output, Metrics extends BasePage
   // not be planned. Pages whose batch is still running stay remaining for the next run.
   const ready = remaining.filter((page) => planFailures.has(page) || results.has(page) || (plans.has(page) && !pageOf.has(requestId(idPrefix, page))));
   let lastThrottle = '';
+  // The pages already saved are named too, so that the stage's totals count them as done before.
+  const decided = new Set(ready);
   const stats = await processPages(ctx as unknown as StageContext<Output, BasePageMetrics>, {
-    pages: ready,
+    pages: expected.filter((page) => decided.has(page) || !remainingSet.has(page)),
     concurrency: options.concurrency ?? client.options.maxWorkers,
     processPage: async (page, signal) => {
       if (planFailures.has(page)) throw planFailures.get(page);
@@ -161,7 +164,7 @@ export async function runLlmPagesInBatch<Value, Output, Metrics extends BasePage
   // Every answer of these batches is now saved or journalled as failed: nothing more to collect.
   for (const done of ended) await record((j) => upsertBatch(j, done.handle, done.model, { state: 'collected' }));
   const left = remaining.length - ready.length;
-  return { ...stats, pagesSkipped: expected.length - remaining.length, aborted: stats.aborted || waiting || left > 0 };
+  return { ...stats, aborted: stats.aborted || waiting || left > 0 };
 }
 
 /** A refused batch (no batch API, a bad request) as the stage's error: which scan, which stage, what to do. */
