@@ -1,6 +1,6 @@
 import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
-import type { LlmClientOptions } from '@bookpipe/kit';
+import type { LlmBatchMode, LlmClientOptions } from '@bookpipe/kit';
 import type { LlmBatchClient } from '@bookpipe/llm-batch';
 import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
@@ -78,6 +78,14 @@ export interface BookPipelineOptions {
   onEvent?: EmitFn;
   /** Keep finished pages and do only the rest; `false` removes each stage's outputs first. @default true */
   resume?: boolean;
+  /**
+   * Run correction and label as provider batches (OpenAI Batch API, Anthropic Message Batches: half
+   * the price, answered within 24 hours), journaled in each stage's folder so that a rerun collects
+   * them. Needs an LLM whose provider has a batch API: anything else is refused here, before any
+   * stage runs. Both stages submit at once: label reads the OCR pages, not the corrected text.
+   * @default undefined (live requests)
+   */
+  llmBatch?: LlmBatchMode;
 }
 
 /** What merge reads besides the OCR pages. */
@@ -129,6 +137,9 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
       ? chooseLlm(config, options.llm, options.llmSettingNames ?? ENV_SETTING_NAMES)
       : { kind: 'none', reason: 'no stage of this run asks a model' };
   const stageLlm = llm.kind === 'llm' ? { client: llm.client, model: llm.model } : false;
+  if (options.llmBatch && (has(CORRECTION_STAGE) || has(LABEL_STAGE))) checkBatchable(llm);
+  // Batch mode for the page stages only: the OCR stage's one metadata request is not worth a batch.
+  const pageLlm = stageLlm && options.llmBatch ? { ...stageLlm, batch: options.llmBatch } : stageLlm;
   const notes: string[] = [];
   const stages: AnyStage[] = [];
 
@@ -144,8 +155,8 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
   }
   // The OCR stage asks the same model for the book's metadata (title, author, year...): one request.
   if (has(OCR_STAGE)) stages.push(new OcrStage({ llm: stageLlm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }));
-  if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: stageLlm }));
-  if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: stageLlm }));
+  if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: pageLlm }));
+  if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: pageLlm }));
   const llmStages = ([CORRECTION_STAGE, LABEL_STAGE] as const).filter((name) => has(name));
   if (llmStages.length > 0) notes.push(llmNote(llmStages, llm));
 
@@ -202,6 +213,24 @@ async function completeInScan(scan: BookStorage, stage: string): Promise<boolean
 }
 
 /** "correction and label: openai, model gpt-4o-mini at http://...", or what they do without a model. */
+/** Batch mode needs a model whose provider has a batch API: said before anything runs or is sent. */
+function checkBatchable(llm: LlmChoice): void {
+  if (llm.kind !== 'llm') {
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `Batch mode sends correction and label to a provider's batch API, but no LLM is configured (${llm.reason}).`,
+    );
+  }
+  const provider = llm.client.options.provider;
+  if (!provider.batch) {
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `Batch mode needs a provider with a batch API (OpenAI or Anthropic); ${provider.name}${provider.baseURL ? ` at ${provider.baseURL}` : ''} has none (OpenRouter and local servers answer live only). Run without batch mode, or use OpenAI or Anthropic.`,
+      { details: { provider: provider.name } },
+    );
+  }
+}
+
 function llmNote(stages: readonly string[], llm: LlmChoice): string {
   if (llm.kind === 'llm') return `${stages.join(' and ')}: ${llm.provider}, model ${llm.model}${llm.baseURL ? ` at ${llm.baseURL}` : ''}.`;
   const modes = stages.map((name) =>

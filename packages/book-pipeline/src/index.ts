@@ -2,7 +2,8 @@
 // A tool-level package: it depends on every stage, and no stage depends on it.
 
 // The key variables are the kit's; re-exported so that tools on this package need not depend on the kit.
-export { API_KEY_VARIABLES } from '@bookpipe/kit';
+// The batch journal of an LLM stage (`batches.json`), read by `bookpipe status` to list batches in flight.
+export { API_KEY_VARIABLES, BATCH_JOURNAL_FILE, type BatchJournalEntry, type LlmBatchMode, readBatchJournal } from '@bookpipe/kit';
 export {
   BOOK_STAGES,
   type BookPipeline,

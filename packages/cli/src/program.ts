@@ -57,6 +57,11 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     )
     .option('--lang <codes>', 'OCR language(s), tesseract codes joined by "+", e.g. deu+lat (default: BOOKPIPE_OCR_LANG, else guessed from the first pages)')
     .option('--clean', "remove the outputs of the run's stages first and start afresh")
+    .option(
+      '--batch',
+      'send correction and label as provider batches (OpenAI, Anthropic): half the price, answered within 24 hours; stop any time, run again to collect',
+    )
+    .option('--no-wait', 'with --batch: submit the batches (or collect those that have ended) and return')
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {
       result.code = await runCommand(inputs, flags, io, args);

@@ -43,6 +43,24 @@ export interface RunFlags {
   clean?: boolean;
   /** One JSON PipelineEvent per line on stdout. */
   json?: boolean;
+  /** Correction and label as provider batches (half price, within 24 hours), journaled and resumable. */
+  batch?: boolean;
+  /** `--no-wait` is `wait: false`: with --batch, submit (or collect what has ended) and return. */
+  wait?: boolean;
+}
+
+/** First wait between two polls of a provider batch, BOOKPIPE_BATCH_POLL_SECONDS, else the client's (30 s). */
+export function batchPollIntervalMs(env: CliIo['env']): number | undefined {
+  const raw = env.BOOKPIPE_BATCH_POLL_SECONDS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `BOOKPIPE_BATCH_POLL_SECONDS=${JSON.stringify(raw)} is not a number of seconds. Set it to 0 or more (default 30), or unset it.`,
+    );
+  }
+  return seconds * 1000;
 }
 
 /** What one OCR worker holds at its peak on a 300 DPI page (tesseract.js, measured: stage-ocr's README). */
@@ -137,7 +155,11 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     config,
     resume: !flags.clean,
     onEvent: (event) => report(event),
+    ...(flags.batch ? { batch: { wait: flags.wait !== false, pollIntervalMs: batchPollIntervalMs(io.env) } } : {}),
   });
+  if (flags.wait === false && !flags.batch) {
+    throw new BookpipeError(ErrorCode.CONFIG_INVALID, '--no-wait goes with --batch: it submits the batches and returns. Add --batch, or drop --no-wait.');
+  }
 
   const reporter: Reporter = flags.json
     ? new JsonReporter(io.stdout, io.stderr)
@@ -180,6 +202,16 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
     throw thrown;
   }
 
+  const batchesWaiting =
+    flags.batch === true && stop.reason === undefined && Object.values(result.stages ?? {}).some((o) => o?.status === 'done' && o.stats.aborted);
+  if (batchesWaiting) {
+    // Not stopped by anyone: the batches are still running at the provider (--no-wait, or a stage
+    // left pages in a batch). They are journaled; the same command collects them.
+    reporter.message(
+      `Batches submitted and still running at the provider (see \`bookpipe status\`). Run the same command again to collect them: ${resumeCommand(args, io.env)}`,
+    );
+    return ExitCode.INTERRUPTED;
+  }
   if (result.aborted) {
     if (stop.reason !== 'EPIPE') reporter.message(`Stopped. Finished pages are saved. Run the same command again to resume: ${resumeCommand(args, io.env)}`);
     return stop.reason === undefined ? ExitCode.INTERRUPTED : STOP_EXIT_CODES[stop.reason];

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readBatchJournal } from '@bookpipe/book-pipeline';
 import { BOOK_MD, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
@@ -101,6 +102,22 @@ export async function statusCommand(scanId: string, flags: StatusFlags, io: CliI
   const lockPath = join(scan.dir, LOCK_FILE);
   const lock = existsSync(lockPath) ? (JSON.parse(await readFile(lockPath, 'utf8').catch(() => '{}')) as Partial<ScanLockInfo>) : undefined;
   const book = bookPath(scan);
+  // Provider batches still running (journaled by `run --batch`): a rerun collects them.
+  const batches = [];
+  for (const name of await stagesOf(scan)) {
+    const journal = await readBatchJournal(scan.stage(name)).catch(() => undefined);
+    for (const entry of journal?.batches ?? []) {
+      if (entry.state !== 'in_progress') continue;
+      batches.push({
+        stage: name,
+        provider: entry.handle.provider,
+        id: entry.handle.id,
+        requests: entry.handle.requestIds.length,
+        counts: entry.counts ?? null,
+        submittedAt: entry.handle.submittedAt,
+      });
+    }
+  }
 
   if (flags.json) {
     io.stdout.write(
@@ -116,6 +133,7 @@ export async function statusCommand(scanId: string, flags: StatusFlags, io: CliI
           stages,
           links,
           lock: lock ?? null,
+          batches,
           bookMd: book,
         },
         null,
@@ -156,6 +174,14 @@ export async function statusCommand(scanId: string, flags: StatusFlags, io: CliI
     out.push(
       `  lock: held by pid ${lock.pid ?? '?'} on ${lock.hostname ?? '?'} since ${lock.startedAt ?? '?'} (a run is going on, or it was killed: the next run checks)`,
     );
+  for (const b of batches) {
+    const counts = b.counts
+      ? `${b.counts.succeeded} answered, ${b.counts.failed} failed of ${b.counts.total} (${b.counts.providerStatus})`
+      : `${b.requests} requests`;
+    out.push(
+      `  batch in flight: ${b.stage}, ${b.provider} ${b.id}: ${counts}, submitted ${formatAge(Date.now() - Date.parse(b.submittedAt))} ago; run again to collect it`,
+    );
+  }
   out.push(book ? `  book.md: ${book}` : '  book.md: not written yet');
   io.stdout.write(`${out.join('\n')}\n`);
   return code;
@@ -186,6 +212,15 @@ function pageRuns(pages: readonly number[]): string {
     i = j + 1;
   }
   return runs.join(', ');
+}
+
+/** "3 h 12 min", "5 min", "40 s": how long a batch has been at the provider. */
+function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** `bookpipe report <scanId> --stage <name>`: the stage's report.csv, as a table on a terminal, as CSV in a pipe. */

@@ -17,6 +17,8 @@ export interface PlanOptions {
   /** `--clean` is `resume: false`. */
   resume: boolean;
   onEvent: EmitFn;
+  /** `--batch` (and `--no-wait`): correction and label as provider batches. */
+  batch?: { wait: boolean; pollIntervalMs: number | undefined };
 }
 
 /** Parses `--stages source,ocr,merge`. @throws BookpipeError CONFIG_INVALID naming an unknown stage. */
@@ -54,5 +56,11 @@ export async function planRun(options: PlanOptions): Promise<BookPipeline> {
     llmSettingNames: CLI_LLM_SETTINGS,
     resume: options.resume,
     onEvent: options.onEvent,
+    ...(options.batch
+      ? {
+          llmBatch: { wait: options.batch.wait },
+          ...(options.batch.pollIntervalMs === undefined ? {} : { llm: { batchPollIntervalMs: options.batch.pollIntervalMs } }),
+        }
+      : {}),
   });
 }

@@ -1,6 +1,7 @@
 // The kit for stages that call an LLM: everything the correction and label stages share, and what a
 // user's own LLM stage needs, so that no stage imports another stage.
 
+export { BATCH_JOURNAL_FILE, type BatchJournal, type BatchJournalEntry, readBatchJournal } from './batch-journal.js';
 export { IMAGE_SIZE_RULES, type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
 export {
   LLM_REQUEST_FAILED,
@@ -19,6 +20,7 @@ export {
   createLlmClient,
   DEFAULT_BASE_URLS,
   DEFAULT_MODELS,
+  type LlmBatchMode,
   type LlmClientOptions,
   providerFromConfig,
   type ResolvedLlm,

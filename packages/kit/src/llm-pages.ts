@@ -1,6 +1,7 @@
 import type { BasePageMetrics, LlmPageMetrics } from '@bookpipe/contracts';
 import { BookpipeError, ErrorCode, type PageMetricsInput, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import type { LlmRequest, LlmResult, LlmSuccess } from '@bookpipe/llm-batch';
+import { runLlmPagesInBatch } from './llm-batch-pages.js';
 import type { ResolvedLlm } from './llm-settings.js';
 
 /** What one page's file and metrics are, once decided. */
@@ -93,6 +94,9 @@ const FORWARDED_EVENTS = new Set(['retrying', 'rateLimited', 'throttled', 'faile
  * counted in the stage log's `unpricedAttempts`). A failed page has no metrics (the journal keeps only
  * its error); what its attempts cost is in its error text and counts in the stage's `totalCostUsd`.
  *
+ * With `llm.batch` set, the pages go as one provider batch instead, journaled and resumable: see
+ * `runLlmPagesInBatch`.
+ *
  * When the client stops for good (a refused key, an exhausted quota, a Retry-After past
  * `retryMaxDelayMs`), the stage stops with `SERVICE_STOPPED` and that one message; its unfinished
  * pages stay remaining, so a rerun resumes them.
@@ -101,6 +105,7 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
   ctx: StageContext<Output, Metrics>,
   options: RunLlmPagesOptions<Value, NoInfer<Output>, NoInfer<Metrics>>,
 ): Promise<StageStats> {
+  if (options.llm.batch) return runLlmPagesInBatch(ctx, options);
   const stage = ctx.output.stageName;
   const idPrefix = options.idPrefix ?? stage;
   const { client, model } = options.llm;
@@ -116,97 +121,19 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
     processPage: async (page, signal) => {
       const plan = await options.prepare(page, signal);
       if ('direct' in plan) return { data: plan.direct.data, metrics: untyped(plan.direct.metrics) };
-      const id = `${idPrefix}_${String(page).padStart(4, '0')}`;
-      const send = async (request: LlmPageJob<Value>['request'], requestId: string): Promise<LlmResult<Value, number>> => {
-        let result: LlmResult<Value, number> | undefined;
-        // A graceful stop (ctx.cancel) lets a request already sent finish and be saved, so it is not paid
-        // twice; but nothing new goes out: a request still queued (or waiting to retry) is dropped, and
-        // the page stays remaining.
-        const notSent = new AbortController();
-        let sending = false;
-        const dropIfWaiting = () => {
-          if (!sending) notSent.abort(ctx.cancel.reason);
-        };
-        if (ctx.cancel.aborted) dropIfWaiting();
-        else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
-        const summary = await client.processBatch<Value, number>([{ ...request, id: requestId, model, metadata: page }], {
-          signal: AbortSignal.any([signal, notSent.signal]),
-          onEvent: (event) => {
-            if (event.type === 'started') sending = true;
-            else if (event.type === 'retrying') {
-              sending = false;
-              if (ctx.cancel.aborted) dropIfWaiting();
-            }
-            if (!FORWARDED_EVENTS.has(event.type)) return;
-            if (event.type === 'throttled') {
-              const key = JSON.stringify(event);
-              if (key === lastThrottle) return;
-              lastThrottle = key;
-            }
-            ctx.emit({ type: 'stage:event', stage, event: 'id' in event ? { ...event, page } : { ...event } });
-          },
-          onResult: (r) => {
-            result = r;
-          },
-        });
-        ctx.cancel.removeEventListener('abort', dropIfWaiting);
-        if (result === undefined && summary.stopped) {
-          // The provider refused the key or the quota, or asked to wait past the run: no page can get an
-          // answer now. Fatal for the stage (processPages), so this page and every unfinished one stay
-          // remaining for a rerun, and the one message is shown once rather than once per page.
-          throw new BookpipeError(ErrorCode.SERVICE_STOPPED, summary.stopped.message, {
-            details: { scanId: ctx.scan.scanId, stage, page, code: summary.stopped.code, status: summary.stopped.status, costUsd: summary.costUsd },
-          });
-        }
-        if (result === undefined) {
-          // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
-          throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);
-        }
-        logRequest(ctx, page, result);
-        return result;
-      };
-      // An answer cut off at the token cap is asked again in parts (plan.llm.split), each part by its own
-      // request (`<id>_part1`, `<id>_part2`, ...); every request, the cut-off one included, is paid and counted.
-      const ask = async (part: LlmPagePart<Value>, requestId: string, depth: number): Promise<LlmResult<Value, number>> => {
-        const first = await send(part.request, requestId);
-        if (first.ok || first.error.code !== 'truncated' || depth >= MAX_SPLIT_DEPTH) return first;
-        const pieces = part.split?.();
-        if (pieces === undefined || pieces.parts.length === 0) return first;
-        ctx.logger.info('llm answer cut off at the token cap: the page is asked in parts', { page, id: requestId, parts: pieces.parts.length });
-        const answers = await Promise.all(pieces.parts.map((piece, i) => ask(piece, `${requestId}_part${i + 1}`, depth + 1)));
-        const failed = answers.find((answer) => !answer.ok);
-        const all = [first, ...answers];
-        if (failed) return { ...failed, ...sumResults(all) };
-        const value = pieces.join(answers.map((answer) => (answer as LlmSuccess<Value, number>).value));
-        return { ...(answers.at(-1) as LlmSuccess<Value, number>), ...sumResults(all), id: requestId, value };
-      };
-      const result = await ask({ request: plan.llm.request, ...(plan.llm.split ? { split: plan.llm.split } : {}) }, id, 0);
-      if (!result.ok) {
-        const cost = result.costUsd === null ? 'unknown cost' : `$${result.costUsd.toFixed(6)}`;
-        throw new BookpipeError(
-          LLM_REQUEST_FAILED,
-          `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the ${result.provider} model ${result.model} gave no usable answer after ${result.attempts} attempt(s) (${cost}): ${result.error.reason}. Run the stage again to retry this page.`,
-          // costUsd: what the failed attempts were charged still counts in the stage's total.
-          { details: { scanId: ctx.scan.scanId, stage, page, ...result.error, costUsd: result.costUsd, unpricedAttempts: result.unpricedAttempts } },
-        );
-      }
-      const again = plan.llm.review?.(result.value);
-      if (again === undefined) {
-        const output = await plan.llm.finish(result.value, result);
-        return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
-      }
-      // The review refused part of the answer: ask once more. Both requests are paid, so both count.
-      let retry: LlmResult<Value, number>;
-      try {
-        retry = await send(again, `${id}_review`);
-      } catch (error) {
-        // Stopped before the retry's answer: keep the first answer, already paid for, rather than lose it.
-        if (!(error instanceof BookpipeError && error.code === ErrorCode.ABORTED)) throw error;
-        const output = await plan.llm.finish(result.value, result);
-        return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
-      }
-      const output = retry.ok ? await plan.llm.finish(retry.value, retry, result.value) : await plan.llm.finish(result.value, result);
-      return { data: output.data, metrics: untyped({ ...output.metrics, ...addLlmMetrics(llmMetrics(result), llmMetrics(retry)) }) };
+      const id = requestId(idPrefix, page);
+      const send = liveSender<Value, Output, Metrics>(ctx, {
+        model,
+        client,
+        page,
+        signal,
+        onThrottle: (key) => {
+          if (key === lastThrottle) return false;
+          lastThrottle = key;
+          return true;
+        },
+      });
+      return completeLlmPage(ctx, plan.llm, page, await send(plan.llm.request, id), id, send);
     },
   });
 }
@@ -231,6 +158,147 @@ function sumResults(results: readonly LlmResult[]): Pick<LlmResult, 'attempts' |
     queueMs: results.reduce((sum, r) => sum + r.queueMs, 0),
     executionMs: results.reduce((sum, r) => sum + r.executionMs, 0),
   };
+}
+
+/** The request id of a page: `<idPrefix>_<page, 4 digits>` (a batch's custom_id too). */
+export function requestId(idPrefix: string, page: number): string {
+  return `${idPrefix}_${String(page).padStart(4, '0')}`;
+}
+
+type Send<Value> = (request: LlmPageJob<Value>['request'], requestId: string) => Promise<LlmResult<Value, number>>;
+
+/** Sends one page's request through the live client, with the graceful-stop and event rules of the page loop. */
+export function liveSender<Value, Output, Metrics extends BasePageMetrics>(
+  ctx: StageContext<Output, Metrics>,
+  {
+    model,
+    client,
+    page,
+    signal,
+    onThrottle,
+  }: { model: string; client: ResolvedLlm['client']; page: number; signal: AbortSignal; onThrottle: (key: string) => boolean },
+): Send<Value> {
+  const stage = ctx.output.stageName;
+  return async (request, requestId) => {
+    let result: LlmResult<Value, number> | undefined;
+    // A graceful stop (ctx.cancel) lets a request already sent finish and be saved, so it is not paid
+    // twice; but nothing new goes out: a request still queued (or waiting to retry) is dropped, and
+    // the page stays remaining.
+    const notSent = new AbortController();
+    let sending = false;
+    const dropIfWaiting = () => {
+      if (!sending) notSent.abort(ctx.cancel.reason);
+    };
+    if (ctx.cancel.aborted) dropIfWaiting();
+    else ctx.cancel.addEventListener('abort', dropIfWaiting, { once: true });
+    const summary = await client.processBatch<Value, number>([{ ...request, id: requestId, model, metadata: page }], {
+      signal: AbortSignal.any([signal, notSent.signal]),
+      onEvent: (event) => {
+        if (event.type === 'started') sending = true;
+        else if (event.type === 'retrying') {
+          sending = false;
+          if (ctx.cancel.aborted) dropIfWaiting();
+        }
+        if (!FORWARDED_EVENTS.has(event.type)) return;
+        if (event.type === 'throttled' && !onThrottle(JSON.stringify(event))) return;
+        ctx.emit({ type: 'stage:event', stage, event: 'id' in event ? { ...event, page } : { ...event } });
+      },
+      onResult: (r) => {
+        result = r;
+      },
+    });
+    ctx.cancel.removeEventListener('abort', dropIfWaiting);
+    if (result === undefined && summary.stopped) {
+      // The provider refused the key or the quota, or asked to wait past the run: no page can get an
+      // answer now. Fatal for the stage (processPages), so this page and every unfinished one stay
+      // remaining for a rerun, and the one message is shown once rather than once per page.
+      throw new BookpipeError(ErrorCode.SERVICE_STOPPED, summary.stopped.message, {
+        details: { scanId: ctx.scan.scanId, stage, page, code: summary.stopped.code, status: summary.stopped.status, costUsd: summary.costUsd },
+      });
+    }
+    if (result === undefined) {
+      // Not sent or not finished: the run stopped. The page stays remaining (processPages knows the signal).
+      throw new BookpipeError(ErrorCode.ABORTED, `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the request was stopped before its answer.`);
+    }
+    logRequest(ctx, page, result);
+    return result;
+  };
+}
+
+/**
+ * A page's answer to its page file: a failed request fails the page (with what it cost); a refused
+ * answer (`review`) is asked once more through `send`; then `finish` builds the page and the LLM
+ * bookkeeping is added to its metrics. Shared by the live loop and batch mode.
+ */
+export async function completeLlmPage<Value, Output, Metrics extends BasePageMetrics>(
+  ctx: StageContext<Output, Metrics>,
+  job: LlmPageJob<Value, Output, Metrics>,
+  page: number,
+  answer: LlmResult<Value, number>,
+  id: string,
+  send: Send<Value>,
+): Promise<{ data: Output; metrics: PageMetricsInput<BasePageMetrics> }> {
+  const stage = ctx.output.stageName;
+  const untyped = (metrics: PageMetricsInput<Metrics>) => metrics as unknown as PageMetricsInput<BasePageMetrics>;
+  const result = await askAgainInParts(ctx, page, { request: job.request, ...(job.split ? { split: job.split } : {}) }, answer, id, send, 0);
+  if (!result.ok) {
+    const cost = result.costUsd === null ? 'unknown cost' : `$${result.costUsd.toFixed(6)}`;
+    throw new BookpipeError(
+      LLM_REQUEST_FAILED,
+      `Scan "${ctx.scan.scanId}", stage "${stage}", page ${page}: the ${result.provider} model ${result.model} gave no usable answer after ${result.attempts} attempt(s) (${cost}): ${result.error.reason}. Run the stage again to retry this page.`,
+      // costUsd: what the failed attempts were charged still counts in the stage's total.
+      { details: { scanId: ctx.scan.scanId, stage, page, ...result.error, costUsd: result.costUsd, unpricedAttempts: result.unpricedAttempts } },
+    );
+  }
+  const again = job.review?.(result.value);
+  if (again === undefined) {
+    const output = await job.finish(result.value, result);
+    return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+  }
+  // The review refused part of the answer: ask once more. Both requests are paid, so both count.
+  let retry: LlmResult<Value, number>;
+  try {
+    retry = await send(again, `${id}_review`);
+  } catch (error) {
+    // Stopped before the retry's answer: keep the first answer, already paid for, rather than lose it.
+    if (!(error instanceof BookpipeError && error.code === ErrorCode.ABORTED)) throw error;
+    const output = await job.finish(result.value, result);
+    return { data: output.data, metrics: untyped({ ...output.metrics, ...llmMetrics(result) }) };
+  }
+  const output = retry.ok ? await job.finish(retry.value, retry, result.value) : await job.finish(result.value, result);
+  return { data: output.data, metrics: untyped({ ...output.metrics, ...addLlmMetrics(llmMetrics(result), llmMetrics(retry)) }) };
+}
+
+/**
+ * An answer cut off at the token cap is asked again in parts (`part.split`), each part by its own
+ * request (`<id>_part1`, `<id>_part2`, ...) through `send` (live, also in batch mode: the parts are few
+ * and the page is otherwise lost); every request, the cut-off one included, is paid and counted.
+ * Any other result is returned as it is.
+ */
+async function askAgainInParts<Value>(
+  ctx: StageContext,
+  page: number,
+  part: LlmPagePart<Value>,
+  first: LlmResult<Value, number>,
+  requestId: string,
+  send: Send<Value>,
+  depth: number,
+): Promise<LlmResult<Value, number>> {
+  if (first.ok || first.error.code !== 'truncated' || depth >= MAX_SPLIT_DEPTH) return first;
+  const pieces = part.split?.();
+  if (pieces === undefined || pieces.parts.length === 0) return first;
+  ctx.logger.info('llm answer cut off at the token cap: the page is asked in parts', { page, id: requestId, parts: pieces.parts.length });
+  const answers = await Promise.all(
+    pieces.parts.map(async (piece, i) => {
+      const pieceId = `${requestId}_part${i + 1}`;
+      return askAgainInParts(ctx, page, piece, await send(piece.request, pieceId), pieceId, send, depth + 1);
+    }),
+  );
+  const failed = answers.find((answer) => !answer.ok);
+  const all = [first, ...answers];
+  if (failed) return { ...failed, ...sumResults(all) };
+  const value = pieces.join(answers.map((answer) => (answer as LlmSuccess<Value, number>).value));
+  return { ...(answers.at(-1) as LlmSuccess<Value, number>), ...sumResults(all), id: requestId, value };
 }
 
 /** The LLM bookkeeping of a page's metrics (core's `LlmPageMetrics` fields). */
@@ -268,7 +336,7 @@ function addLlmMetrics(a: Omit<LlmPageMetrics, 'pageNum'>, b: Omit<LlmPageMetric
 }
 
 /** One line per request in the stage's log: no prompt, no image, no key. */
-function logRequest(ctx: StageContext, page: number, result: LlmResult): void {
+export function logRequest(ctx: StageContext, page: number, result: LlmResult): void {
   const fields = {
     page,
     id: result.id,

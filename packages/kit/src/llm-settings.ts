@@ -31,12 +31,34 @@ export interface StageLlmOptions {
   maxRetries?: number;
   /** Timeout of one attempt in ms. @default config.llm.timeoutMs, else 120000 (@bookpipe/llm-batch) */
   timeoutMs?: number;
+  /** Batch mode: first wait between two polls of a provider batch, in ms. @default 30000 (@bookpipe/llm-batch) */
+  batchPollIntervalMs?: number;
+  /**
+   * Send the stage's pages as one provider batch (OpenAI Batch API, Anthropic Message Batches: half
+   * the price, answered within 24 hours), journaled so that a rerun collects it (see `runLlmPages`).
+   * @default undefined (live requests)
+   */
+  batch?: LlmBatchMode;
+}
+
+/** How an LLM stage runs in batch mode. */
+export interface LlmBatchMode {
+  /**
+   * Wait for the batch to end and save its pages. `false`: submit (or look once at a batch already
+   * submitted, and save its pages if it has ended) and return; pages still in a batch stay remaining.
+   * @default true
+   */
+  wait?: boolean;
+  /** Pages the batch did not answer that are sent again live, at most. @default every one */
+  maxLiveFallback?: number;
 }
 
 /** An LLM stage's settings once resolved: the client to send through and the model to ask. */
 export interface ResolvedLlm {
   client: LlmBatchClient;
   model: string;
+  /** Set in batch mode. */
+  batch?: LlmBatchMode;
 }
 
 /**
@@ -96,7 +118,9 @@ export function providerFromConfig(config: Config): LlmProvider {
   const { baseURL, apiKeys } = config.llm;
   switch (name) {
     case 'openai':
-      return openaiCompatible({ apiKey: apiKeys.openai, apiKeyVariable: API_KEY_VARIABLES.openai, ...(baseURL ? { baseURL } : {}) });
+      // BOOKPIPE_PROVIDER=openai says the server speaks OpenAI's API, its Batch API included (a proxy, a
+      // test server): batch mode may use it. OpenRouter and local servers have none.
+      return openaiCompatible({ apiKey: apiKeys.openai, apiKeyVariable: API_KEY_VARIABLES.openai, batchApi: true, ...(baseURL ? { baseURL } : {}) });
     case 'openrouter':
       return openaiCompatible({
         apiKey: apiKeys.openrouter,
@@ -118,7 +142,7 @@ export function providerFromConfig(config: Config): LlmProvider {
 }
 
 /** Settings of a client built from the configuration: `StageLlmOptions` without `client` and `model`. */
-export type LlmClientOptions = Pick<StageLlmOptions, 'provider' | 'maxWorkers' | 'requestsPerMinute' | 'maxRetries' | 'timeoutMs'>;
+export type LlmClientOptions = Pick<StageLlmOptions, 'provider' | 'maxWorkers' | 'requestsPerMinute' | 'maxRetries' | 'timeoutMs' | 'batchPollIntervalMs'>;
 
 /**
  * A batch client built from the options, then the configuration: the provider (see
@@ -134,6 +158,7 @@ export function createLlmClient(config: Config, options: LlmClientOptions = {}):
     maxRetries: options.maxRetries ?? config.llm.maxRetries,
     retryJitter: config.llm.retryJitter,
     timeoutMs: options.timeoutMs ?? config.llm.timeoutMs,
+    batchPollIntervalMs: options.batchPollIntervalMs,
   };
   return new LlmBatchClient({ provider: options.provider ?? providerFromConfig(config), ...stripUndefined(limits) });
 }
@@ -155,7 +180,9 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
   if (options === undefined && !hasLlm(config)) return null;
   const o = options ?? {};
   if (o.client !== undefined) {
-    const conflicting = (['provider', 'maxWorkers', 'requestsPerMinute', 'maxRetries', 'timeoutMs'] as const).filter((key) => o[key] !== undefined);
+    const conflicting = (['provider', 'maxWorkers', 'requestsPerMinute', 'maxRetries', 'timeoutMs', 'batchPollIntervalMs'] as const).filter(
+      (key) => o[key] !== undefined,
+    );
     if (conflicting.length > 0) {
       throw new BookpipeError(
         ErrorCode.CONFIG_INVALID,
@@ -176,7 +203,7 @@ export function resolveLlm(config: Config, options: StageLlmOptions | false | un
       { details: { stage } },
     );
   }
-  return { client: o.client ?? createLlmClient(config, o), model };
+  return { client: o.client ?? createLlmClient(config, o), model, ...(o.batch ? { batch: o.batch } : {}) };
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {

@@ -1,6 +1,8 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import PQueue from 'p-queue';
 import { ApiCallError } from './api-call-error.js';
+import { type BatchDeps, cancelBatch, collectBatch, submitBatch } from './batch/collect.js';
+import type { BatchHandle, CollectBatchOptions, CollectedBatchSummary, SubmitBatchOptions } from './batch/types.js';
 import { systemClock } from './clock.js';
 import { type LoadedImage, loadImages } from './images.js';
 import { checkResponseSchema } from './json-schema.js';
@@ -237,6 +239,61 @@ export class LlmBatchClient {
     }
     if (run.callbackError) throw run.callbackError.error;
     return summary;
+  }
+
+  /**
+   * Batch mode, step 1: sends every request as one provider batch (OpenAI Batch API: a JSONL file of
+   * `/v1/chat/completions` bodies identical to live ones; Anthropic Message Batches: the live
+   * `params` under `custom_id`s) and resolves with its handle once the provider has accepted it. The
+   * answers come within 24 hours at half the live price: collect them with {@link collectBatch}.
+   *
+   * Submit and collect are two calls, not a `mode` of `processBatch`, because a caller must store the
+   * handle (journal it) between them: a run killed while waiting then collects the same batch
+   * instead of paying for it again, and `collectBatch` may run in another process, hours later.
+   *
+   * Throws a TypeError before anything is sent when the provider has no batch API (OpenRouter, a
+   * local server) or a request cannot be sent; the create call is retried like a live send (429, 5xx).
+   */
+  async submitBatch(requests: Iterable<LlmRequest>, options: SubmitBatchOptions = {}): Promise<BatchHandle> {
+    const list = Array.from(requests);
+    checkIds(list);
+    return submitBatch(this.#batchDeps(), list, options);
+  }
+
+  /**
+   * Batch mode, step 2: polls the batch (with backoff, on the client's clock) until it has ended,
+   * then delivers the same results as `processBatch`: each answer validated by the same strict schema
+   * check, priced at batch prices, with `batchId` set. Requests the batch did not answer (failed,
+   * expired, cancelled, missing from the results, or not valid) are sent again live through this
+   * client (at most `maxLiveFallback`), so every request ends answered or failed with its reason.
+   *
+   * `requests` are the batch's requests (all, or those still wanted: the others' answers are left
+   * unread); a request that is not in the batch is a TypeError. On `signal` abort the wait stops and
+   * the summary says `aborted` with every request not done: the batch goes on at the provider, and a
+   * later `collectBatch` with the same handle picks it up.
+   */
+  async collectBatch<Value = unknown, Metadata = unknown>(
+    handle: BatchHandle,
+    requests: Iterable<LlmRequest<Metadata>>,
+    options: CollectBatchOptions<Value, Metadata> = {},
+  ): Promise<CollectedBatchSummary> {
+    const list = Array.from(requests);
+    checkIds(list);
+    return collectBatch(this.#batchDeps(), handle, list, options);
+  }
+
+  /** Asks the provider to cancel a submitted batch; answers it already gave stay paid for. */
+  async cancelBatch(handle: BatchHandle): Promise<void> {
+    return cancelBatch(this.#batchDeps(), handle);
+  }
+
+  #batchDeps(): BatchDeps {
+    return {
+      options: this.options,
+      pricing: this.#pricing,
+      validator: this.#validator,
+      processBatch: (requests, options) => this.processBatch(requests, options),
+    };
   }
 
   /** Carries one request from queued to its result, through as many attempts as allowed. */

@@ -15,6 +15,8 @@ export const DEFAULT_BATCH_OPTIONS = Object.freeze({
   retryBaseDelayMs: 1_000,
   retryMaxDelayMs: 60_000,
   maxTokensCap: 16_384,
+  batchPollIntervalMs: 30_000,
+  batchPollMaxIntervalMs: 600_000,
 });
 
 export interface LlmBatchClientOptions {
@@ -78,6 +80,13 @@ export interface LlmBatchClientOptions {
    * @default {}
    */
   pricing?: PricingTable;
+  /**
+   * Batch mode (`collectBatch`): wait before polling a provider batch again; grows by half each poll.
+   * @default 30000
+   */
+  batchPollIntervalMs?: number;
+  /** Batch mode: the longest wait between two polls. @default 600000 */
+  batchPollMaxIntervalMs?: number;
   /** Uniform random numbers in [0, 1) for the jitter; inject a seeded one in tests. @default Math.random */
   random?: () => number;
   /** Time and sleeping for backoff, Retry-After, rate limits and timings; inject a virtual one in tests. @default the system clock */
@@ -116,6 +125,14 @@ export function resolveOptions(options: LlmBatchClientOptions, defaults: { rando
     throw new TypeError(`[llm-batch] \`retryBaseDelayMs\` must be a number >= 0, got ${retryBaseDelayMs}`);
   if (!(Number.isFinite(retryMaxDelayMs) && retryMaxDelayMs >= retryBaseDelayMs)) {
     throw new TypeError(`[llm-batch] \`retryMaxDelayMs\` must be a number >= retryBaseDelayMs (${retryBaseDelayMs}), got ${retryMaxDelayMs}`);
+  }
+  if (!(Number.isFinite(resolved.batchPollIntervalMs) && resolved.batchPollIntervalMs >= 0)) {
+    throw new TypeError(`[llm-batch] \`batchPollIntervalMs\` must be a number >= 0, got ${resolved.batchPollIntervalMs}`);
+  }
+  if (!(Number.isFinite(resolved.batchPollMaxIntervalMs) && resolved.batchPollMaxIntervalMs >= resolved.batchPollIntervalMs)) {
+    throw new TypeError(
+      `[llm-batch] \`batchPollMaxIntervalMs\` must be a number >= batchPollIntervalMs (${resolved.batchPollIntervalMs}), got ${resolved.batchPollMaxIntervalMs}`,
+    );
   }
   if (typeof resolved.random !== 'function') throw new TypeError('[llm-batch] `random` must be a function returning numbers in [0, 1)');
   if (typeof resolved.clock?.now !== 'function' || typeof resolved.clock.sleep !== 'function') {

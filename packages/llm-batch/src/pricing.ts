@@ -31,6 +31,12 @@ export const DEFAULT_PRICING: PricingTable = Object.freeze({
   'claude-haiku-4-5': { inputPerMillion: 1, outputPerMillion: 5 },
 });
 
+/**
+ * Share of the live price a provider batch costs: OpenAI's Batch API and Anthropic's Message
+ * Batches both bill half the standard price, input and output alike.
+ */
+export const BATCH_PRICE_FACTOR = 0.5;
+
 /** A dated or pinned variant of a priced model: `-2024-08-06`, `-20250514`, `-latest`. */
 const VARIANT = /^-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
 

@@ -60,4 +60,41 @@ export interface LlmProvider {
   readonly apiKeyVariable?: string;
   /** The output-token limit used when a request sets no `maxTokens`, if the adapter sends one. */
   readonly defaultMaxTokens?: number;
+  /** The provider's batch API, when it has one (see `LlmBatchClient.submitBatch`). */
+  readonly batch?: ProviderBatchApi;
+}
+
+/** Where a provider batch stands, in the provider's own counts. */
+export interface ProviderBatchStatus {
+  /** `ended`: results can be fetched (completed, expired or cancelled); `in_progress`: poll again later. */
+  state: 'in_progress' | 'ended';
+  /** The provider's own word for it (`completed`, `expired`, `cancelled`, `ended`, `in_progress`...), for messages. */
+  providerStatus: string;
+  total: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** One request's line in a batch's results. */
+export type ProviderBatchItem = { ok: true; response: ProviderResponse } | { ok: false; code: LlmErrorCode; reason: string; status?: number | undefined };
+
+export interface BatchCallContext {
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * The provider's asynchronous batch API (OpenAI Batch API, Anthropic Message Batches): the same
+ * requests, answered within 24 hours at half the price. Optional: an adapter for a server without
+ * one (OpenRouter, a local server) leaves it out, and batch mode refuses it before sending.
+ * Errors are thrown as `ApiCallError`, like `send`'s.
+ */
+export interface ProviderBatchApi {
+  /** Uploads and creates the batch; each call's `id` is its `custom_id`. Resolves with the provider's batch id. */
+  submit(calls: readonly ProviderCall[], context: BatchCallContext): Promise<string>;
+  status(batchId: string, context: BatchCallContext): Promise<ProviderBatchStatus>;
+  /** Every line the provider returned for an ended batch, by custom id; a request without a line is missing from the map. */
+  results(batchId: string, context: BatchCallContext): Promise<Map<string, ProviderBatchItem>>;
+  cancel(batchId: string, context: BatchCallContext): Promise<void>;
 }

@@ -30,7 +30,7 @@ export function makeRequest(id: string, overrides: Partial<LlmRequest> = {}): Ll
 
 /** Both built-in adapters, each built against a fake provider. */
 export const adapters: { name: string; create: (fake: { openaiBaseURL: string; anthropicBaseURL: string }, apiKey?: string) => LlmProvider }[] = [
-  { name: 'openaiCompatible', create: (fake, apiKey = 'sk-test') => openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey }) },
+  { name: 'openaiCompatible', create: (fake, apiKey = 'sk-test') => openaiCompatible({ baseURL: fake.openaiBaseURL, apiKey, batchApi: true }) },
   { name: 'anthropic', create: (fake, apiKey = 'sk-ant-test') => anthropic({ baseURL: fake.anthropicBaseURL, apiKey }) },
 ];
 

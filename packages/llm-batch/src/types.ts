@@ -1,6 +1,8 @@
 // The plain data types of the batch client: what goes in (LlmRequest), what comes out (LlmResult),
 // and what is reported on the way (LlmBatchEvent). No behaviour lives here.
 
+import type { BatchStatusReport } from './batch/types.js';
+
 /** A JSON Schema object (2020-12 dialect). */
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -122,6 +124,11 @@ interface LlmResultBase<Metadata> {
   executionMs: number;
   /** Time to first token; only set by providers that stream, which the built-in adapters do not. */
   ttftMs?: number;
+  /**
+   * Set when the request went through a provider batch (`collectBatch`): that batch's id. Its batch
+   * attempt is priced at batch prices (`BATCH_PRICE_FACTOR` of the live ones).
+   */
+  batchId?: string;
   metadata: Metadata | undefined;
 }
 
@@ -159,7 +166,8 @@ export type LlmBatchEvent =
   | { type: 'failed'; id: string; attempts: number; code: LlmErrorCode; reason: string; status?: number }
   | { type: 'throttled'; requestsPerMinute: number; concurrency: number; reason: string }
   | ({ type: 'stopped' } & ClientStop)
-  | ({ type: 'progress' } & BatchProgress);
+  | ({ type: 'progress' } & BatchProgress)
+  | ({ type: 'batchStatus' } & BatchStatusReport);
 
 export interface BatchSummary {
   total: number;

@@ -49,6 +49,12 @@ function eventMessage(event: PipelineEvent, failedFor: Map<string, string>, cost
       if (inner.type === 'source:ignored') return `${event.stage}: ignored ${String(inner.path ?? inner.file ?? '')} ${String(inner.reason ?? '')}`.trim();
       if (inner.type.endsWith(':warning') && typeof inner.message === 'string') return `${event.stage}: ${inner.message}`;
       if (inner.type === 'merge:stale' && typeof inner.reason === 'string') return `${event.stage}: merging again from scratch: ${inner.reason}`;
+      if (inner.type === 'batchSubmitted')
+        return `${event.stage}: submitted batch ${String(inner.batchId)} to ${String(inner.provider)} (${String(inner.requests)} pages)`;
+      // Progress while a provider batch runs, from the provider's own counts: one line per poll.
+      if (inner.type === 'batchStatus') {
+        return `${event.stage}: batch ${String(inner.batchId)} ${String(inner.providerStatus)}: ${String(inner.succeeded)} answered, ${String(inner.failed)} failed of ${String(inner.total)}`;
+      }
       return undefined;
     }
     default:

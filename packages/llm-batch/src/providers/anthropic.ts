@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { anthropicBatchApi } from '../batch/anthropic-batch-api.js';
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
 import { imageTarget, toBase64 } from './encode.js';
@@ -31,6 +32,8 @@ export interface AnthropicSettings {
    * @default 'node'
    */
   transport?: 'node' | 'fetch';
+  /** Whether the server has the Message Batches API (`/v1/messages/batches`), used by `LlmBatchClient.submitBatch`. @default true */
+  batchApi?: boolean;
 }
 
 /**
@@ -81,6 +84,17 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
     baseURL: settings.baseURL ?? 'https://api.anthropic.com',
     apiKeyVariable: settings.apiKeyVariable ?? 'ANTHROPIC_API_KEY',
     defaultMaxTokens,
+    ...(settings.batchApi === false
+      ? {}
+      : {
+          batch: anthropicBatchApi({
+            client,
+            name,
+            redact,
+            toBody: (call) => toBody(call, defaultMaxTokens),
+            fromMessage: (message, call) => fromMessage(message, call.toolName),
+          }),
+        }),
   };
 }
 

@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { openaiBatchApi } from '../batch/openai-batch-api.js';
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
 import type { LlmUsage } from '../types.js';
@@ -43,6 +44,12 @@ export interface OpenAICompatibleSettings {
    * @default 'node'
    */
   transport?: 'node' | 'fetch';
+  /**
+   * Whether the server has OpenAI's Batch API (`/v1/files` + `/v1/batches`), used by
+   * `LlmBatchClient.submitBatch`. OpenRouter and local servers (Ollama, vLLM, LM Studio) have none.
+   * @default true for api.openai.com, else false
+   */
+  batchApi?: boolean;
 }
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -92,7 +99,26 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
     return fromCompletion(completion);
   }
 
-  return { name, send, redact, baseURL, ...(settings.apiKeyVariable ? { apiKeyVariable: settings.apiKeyVariable } : {}) };
+  const batchApi = settings.batchApi ?? /api\.openai\.com/i.test(baseURL);
+  return {
+    name,
+    send,
+    redact,
+    baseURL,
+    ...(settings.apiKeyVariable ? { apiKeyVariable: settings.apiKeyVariable } : {}),
+    ...(batchApi
+      ? {
+          batch: openaiBatchApi({
+            // A handful of calls per batch, one a multipart upload: the global fetch, which speaks FormData.
+            client: new OpenAI({ baseURL, apiKey: settings.apiKey ?? 'no-key', maxRetries: 0, defaultHeaders: settings.headers ?? {}, logLevel: 'off' }),
+            name,
+            redact,
+            toBody: (call) => toBody(call, settings.imageDetail),
+            fromCompletion,
+          }),
+        }
+      : {}),
+  };
 }
 
 function toBody(call: ProviderCall, detail: OpenAICompatibleSettings['imageDetail']): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {

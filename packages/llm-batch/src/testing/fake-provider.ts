@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from 'node:net';
 import type { JsonSchema } from '../types.js';
 import { exampleFromSchema } from './example-from-schema.js';
+import { batchOutcomeOf, createBatchRoutes, type FakeBatch, type FakeBatchOptions } from './fake-batches.js';
 
 /** A request as the fake provider received it, handed to your responder and kept in `requests`. */
 export interface FakeRequest {
@@ -26,6 +27,8 @@ export interface FakeRequest {
   /** The parsed JSON body, exactly as sent. */
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
+  /** Set when the request came inside a batch (its custom_id is `id`): the batch's id. */
+  batchId?: string;
 }
 
 /** Token counts to report; the defaults estimate about 4 characters a token. */
@@ -85,6 +88,8 @@ export interface FakeProviderOptions {
   latencyMs?: number;
   /** Keep received requests in `requests` (turn off for long benchmarks to save memory). @default true */
   record?: boolean;
+  /** How the batch APIs behave (polls before the end, expired, cancelled, missing lines, 429 on create). @default every batch ends after one in-progress poll */
+  batch?: FakeBatchOptions;
 }
 
 export interface FakeProvider extends AsyncDisposable {
@@ -100,6 +105,12 @@ export interface FakeProvider extends AsyncDisposable {
   requestsFor(id: string): FakeRequest[];
   /** Stops listening and drops every connection, hanging ones included. */
   close(): Promise<void>;
+  /** Every batch created (OpenAI and Anthropic), in order. */
+  batches: FakeBatch[];
+  /** Batch create calls received (`POST /v1/batches`, `POST /v1/messages/batches`), refused ones included. */
+  batchCreateCalls(): number;
+  /** HTTP requests received on any route, batch polls and file downloads included. */
+  httpCalls(): number;
 }
 
 /**
@@ -117,7 +128,25 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const sockets = new Set<Socket>();
   const pendingTimers = new Set<NodeJS.Timeout>();
   let callIndex = 0;
+  let httpCalls = 0;
   const record = options.record ?? true;
+  let url = '';
+  const batchRoutes = createBatchRoutes({
+    get url() {
+      return url;
+    },
+    options: options.batch ?? {},
+    answerOne: async (api, id, body, batchId) => {
+      const attempt = (attemptsById.get(id) ?? 0) + 1;
+      attemptsById.set(id, attempt);
+      const raw = JSON.stringify(body);
+      const request: FakeRequest = { api, callIndex: callIndex++, id, attempt, model: String(body.model), body, headers: {}, batchId, ...parseBody(api, body) };
+      if (record) requests.push(request);
+      const reply = (await options.respond?.(request)) ?? { json: exampleFromSchema(request.schema) };
+      if (batchOutcomeOf(reply) === 'connectionFault') return { status: 500, body: errorBody(api, 500, 'api_error', 'Internal server error') };
+      return captureAnswer(api, request, reply, raw.length);
+    },
+  });
 
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -130,7 +159,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    httpCalls++;
     const raw = await readBody(req);
+    if (await batchRoutes.handle(req, res, raw)) return;
     const api =
       req.method === 'POST' && req.url?.split('?')[0] === '/v1/chat/completions'
         ? 'openai'
@@ -187,7 +218,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  url = `http://127.0.0.1:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -208,7 +239,27 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     requestsFor: (id) => requests.filter((r) => r.id === id),
     close,
     [Symbol.asyncDispose]: close,
+    batches: batchRoutes.batches,
+    batchCreateCalls: batchRoutes.createCalls,
+    httpCalls: () => httpCalls,
   };
+}
+
+/** What the live route would send for this reply (status and parsed body), without a socket: a batch line's content. */
+function captureAnswer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeReply, promptChars: number): { status: number; body: unknown } {
+  let status = 500;
+  let text = '';
+  const sink = {
+    writeHead(code: number) {
+      status = code;
+      return sink;
+    },
+    end(data?: string | Buffer) {
+      text = data === undefined ? '' : data.toString();
+    },
+  };
+  answer(api, request, reply, promptChars, sink as unknown as ServerResponse);
+  return { status, body: JSON.parse(text) as unknown };
 }
 
 function answer(api: 'openai' | 'anthropic', request: FakeRequest, reply: FakeReply, promptChars: number, res: ServerResponse): void {
