@@ -16,6 +16,7 @@ export { caseSeed, seededRandom, suiteSeed } from './seeded.js';
 export { smallPage, type WordConfidences } from './small-page.js';
 export { blankPagePng, type SourcePage, scanWithSourcePages } from './source-pages.js';
 export { type SquareMetrics, SquareMetricsSchema, type SquarePage, SquarePageSchema, SquareStage, type SquareStageOptions } from './square-stage.js';
+export { type StorageConformanceTarget, storageConformance } from './storage-conformance.js';
 export {
   anthropicToolProblems,
   OPENAI_STRICT_LIMITS,
