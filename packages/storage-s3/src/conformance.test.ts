@@ -1,0 +1,23 @@
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { storageConformance } from '@bookpipe/testkit';
+import { startLoopbackS3 } from '../test-support/loopback-s3.js';
+import { openS3Scan } from './open-s3-scan.js';
+
+// The shared storage contract, against a real S3-compatible server (s3rver) on loopback, through the real SDK client.
+storageConformance('s3 (s3rver on loopback)', async () => {
+  const s3 = await startLoopbackS3();
+  const root = `s3://${s3.bucket}/library`;
+  const key = (scanId: string, path: string) => `library/${scanId}/${path}`;
+  return {
+    open: (scanId) => openS3Scan(root, scanId, { endpoint: s3.endpoint, credentials: s3.credentials }),
+    async putRaw(scanId, path, content) {
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key(scanId, path), Body: content }));
+    },
+    rawExists: (scanId, path) =>
+      s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key(scanId, path) })).then(
+        () => true,
+        () => false,
+      ),
+    close: () => s3.close(),
+  };
+});
