@@ -1,6 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { storageConformance } from '@bookpipe/testkit';
-import { startLoopbackS3 } from '../test-support/loopback-s3.js';
+import { startLoopbackS3, storageConformance } from '@bookpipe/testkit';
 import { openS3Scan } from './open-s3-scan.js';
 
 // The shared storage contract, against a real S3-compatible server (s3rver) on loopback, through the real SDK client.

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BookpipeError, ErrorCode } from '@bookpipe/core';
+import { type LoopbackS3, startLoopbackS3 } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoopbackS3, startLoopbackS3 } from '../test-support/loopback-s3.js';
 import { openS3Scan } from './open-s3-scan.js';
 import { parseS3Url } from './s3-location.js';
 

@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import type { S3Client } from '@aws-sdk/client-s3';
 
-/** A real S3-compatible HTTP server (s3rver) on loopback, a random port and a temp folder, with one bucket. */
+/**
+ * A real S3-compatible HTTP server (s3rver, from npm) on loopback, a random port and a temp folder, with one
+ * bucket, and an SDK client for it: the S3 storage is tested against a real server, never a mocked client.
+ */
 export interface LoopbackS3 {
   endpoint: string;
   bucket: string;
@@ -17,6 +19,8 @@ export interface LoopbackS3 {
 }
 
 export async function startLoopbackS3(bucket = 'bookpipe-test'): Promise<LoopbackS3> {
+  // Loaded here: most suites importing the testkit never start a server.
+  const [{ default: S3rver }, { CreateBucketCommand, S3Client }] = await Promise.all([import('s3rver'), import('@aws-sdk/client-s3')]);
   const dir = await mkdtemp(join(tmpdir(), 'bookpipe-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir });
   const { port } = (await server.run()) as { port: number };
