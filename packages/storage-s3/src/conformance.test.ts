@@ -18,5 +18,10 @@ storageConformance('s3 (s3rver on loopback)', async () => {
         () => false,
       ),
     close: () => s3.close(),
+    limits: {
+      // Seen here: a GET during a PUT of the same key read part of the new object. s3rver streams an object
+      // into its file in place; AWS S3, MinIO and R2 replace an object atomically (the old or the new one).
+      concurrentRead: 's3rver writes an object into its file in place, so a GET during a PUT may read part of it',
+    },
   };
 });

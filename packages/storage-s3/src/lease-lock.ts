@@ -108,11 +108,29 @@ function heldLease(options: AcquireLeaseOptions, key: string, lease: () => Lease
   const { store, scanId, ttlMs } = options;
   const info = lease();
   let released = false;
+  let lost = false;
+  let renewing: Promise<void> = Promise.resolve();
   // Renewal keeps a long run's lease alive. unref: a forgotten lock never keeps the process running.
-  // A failed renewal is retried at the next tick; a holder cut off for a whole ttl loses the lease.
+  // A failed renewal is retried at the next tick. A lease that is gone was expired and taken over (this
+  // holder was stalled or cut off for a whole ttl): it is not written again, which would make two holders.
+  const renew = async () => {
+    if (released || lost) return;
+    try {
+      if (!(await store.exists(key, { scanId }))) {
+        lost = true;
+        process.emitWarning(`bookpipe: the lease ${store.url(key)} on scan "${scanId}" expired and was taken over; this process no longer holds the scan.`, {
+          code: 'BOOKPIPE_LEASE_LOST',
+        });
+        return;
+      }
+      if (!released) await store.put(key, JSON.stringify(lease()), { scanId });
+    } catch {
+      // retried at the next tick
+    }
+  };
   const timer = setInterval(
     () => {
-      if (!released) store.put(key, JSON.stringify(lease()), { scanId }).catch(() => {});
+      renewing = renewing.then(renew);
     },
     Math.max(1_000, Math.floor(ttlMs / 3)),
   );
@@ -124,6 +142,8 @@ function heldLease(options: AcquireLeaseOptions, key: string, lease: () => Lease
       if (released) return;
       released = true;
       clearInterval(timer);
+      // A renewal in flight would otherwise put the lease back after the delete: a stale lease for a whole ttl.
+      await renewing;
       await store.delete(key, { scanId });
     },
   };

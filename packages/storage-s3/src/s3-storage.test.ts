@@ -1,7 +1,7 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BookpipeError, ErrorCode } from '@bookpipe/core';
 import { type LoopbackS3, startLoopbackS3 } from '@bookpipe/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openS3Scan } from './open-s3-scan.js';
 import { parseS3Url } from './s3-location.js';
 
@@ -89,6 +89,51 @@ describe('the lease', () => {
     const error = await scan.acquireLock().catch((e: unknown) => e);
     expect(BookpipeError.isInstance(error) && error.code).toBe(ErrorCode.SCAN_LOCKED);
     expect((error as Error).message).toMatch(/pid 4242 on host "worker-7".*bookpipe worker/);
+  });
+});
+
+describe('lease renewal (the renewal timer faked, the clock injected)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const leaseText = async (key: string) => {
+    const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    return out.Body!.transformToString();
+  };
+  /** Waits for `check` to hold, a bounded number of event-loop turns (the renewal's requests are real). */
+  const until = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 200; i++) {
+      if (await check()) return true;
+      await new Promise((r) => setImmediate(r));
+    }
+    return false;
+  };
+
+  it('the holder renews its lease with a later expiry', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let clock = Date.parse('2026-06-01T12:00:00Z');
+    const scan = await open(`s3-${++n}`, () => new Date(clock));
+    await scan.init();
+    const lock = await scan.acquireLock();
+    const first = JSON.parse(await leaseText(lock.key)).expiresAt;
+    expect(first).toBe('2026-06-01T12:01:00.000Z');
+    clock += 30_000;
+    vi.advanceTimersByTime(20_000);
+    expect(await until(async () => JSON.parse(await leaseText(lock.key)).expiresAt === '2026-06-01T12:01:30.000Z')).toBe(true);
+    await lock.release();
+  });
+
+  it('a lease taken over while its holder was stalled is not written back: it says so instead', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const scan = await fresh();
+    const lock = await scan.acquireLock();
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: lock.key }));
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    vi.advanceTimersByTime(20_000);
+    expect((await warned).message).toMatch(/expired and was taken over/);
+    const other = await (await open(scan.scanId)).acquireLock(); // nothing written back in its way
+    await other.release();
+    await lock.release();
   });
 });
 
