@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { type Config, configSecrets, loadConfig } from './config.js';
 import { BookpipeError, describeError, ErrorCode } from './errors.js';
 import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
@@ -184,8 +185,12 @@ export class Pipeline {
     let logger: Logger = this.#options.logger?.child({ scanId: scan.scanId, stage: stage.name }) ?? silentLogger;
     try {
       if (this.#options.logger === undefined) {
+        const logFile = scan.stage(stage.name).filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
         logger = createLogger({
-          destination: scan.stage(stage.name).filePath(`logs/${stage.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+          // The log is appended line by line to a local file. A backend whose files are not local paths
+          // (`s3://…` of @bookpipe/storage-s3) gets no log file: the caller passes `logger` there. Without
+          // this, an s3:// URL would be taken as a relative path and a folder "s3:" made in the working directory.
+          ...(isAbsolute(logFile) ? { destination: logFile } : {}),
           level: config.logLevel,
           bindings: { scanId: scan.scanId, stage: stage.name },
           redact: configSecrets(config),

@@ -4,6 +4,7 @@ import { resolveLlm } from '@bookpipe/kit';
 import { startOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
 import { resolveLanguageFiles, resolveOsdFile } from './language-data.js';
+import { LocalImages } from './local-image.js';
 import {
   type BookMetadataOptions,
   checkBookMetadataOptions,
@@ -106,29 +107,29 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
         workers: o.maxWorkers,
         detectOrientation: o.detectOrientation,
       });
-      const source = ctx.input(SOURCE_STAGE);
-      return await processPages(ctx, {
-        concurrency: o.maxWorkers,
-        processPage: async (page, signal) => {
-          const imagePath = source.pagePath(page);
-          try {
-            // The engine reads the image by path: check first that it is the image the source stage wrote
-            // (a PNG damaged in the middle still decodes, into another page).
-            await source.verify(page);
-            const result = await engine.recognize(imagePath, page, signal);
-            return { data: result.page, metrics: pageMetrics(result, engine.info) };
-          } catch (error) {
-            if (BookpipeError.isInstance(error)) {
-              // The engine names file and page; the scan is ours to add.
-              throw new BookpipeError(error.code, `Scan "${ctx.scan.scanId}": ${error.message}`, {
-                details: { ...error.details, scanId: ctx.scan.scanId, stage: this.name },
-                cause: error,
-              });
+      const images = new LocalImages(ctx.input(SOURCE_STAGE));
+      try {
+        return await processPages(ctx, {
+          concurrency: o.maxWorkers,
+          processPage: async (page, signal) => {
+            try {
+              const result = await images.with(page, (imagePath) => engine.recognize(imagePath, page, signal));
+              return { data: result.page, metrics: pageMetrics(result, engine.info) };
+            } catch (error) {
+              if (BookpipeError.isInstance(error)) {
+                // The engine names file and page; the scan is ours to add.
+                throw new BookpipeError(error.code, `Scan "${ctx.scan.scanId}": ${error.message}`, {
+                  details: { ...error.details, scanId: ctx.scan.scanId, stage: this.name },
+                  cause: error,
+                });
+              }
+              throw error;
             }
-            throw error;
-          }
-        },
-      });
+          },
+        });
+      } finally {
+        await images.dispose();
+      }
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await engine.destroy();
@@ -170,15 +171,18 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
       // A title page has few words: skip page 1 when there are others. Failing pages are left to the page loop.
       const pages = await ctx.scan.pageNumbers();
       const sample = (pages.length > 3 ? pages.slice(1, 4) : pages).slice(0, 3);
-      const source = ctx.input(SOURCE_STAGE);
+      const images = new LocalImages(ctx.input(SOURCE_STAGE));
       const read: Array<{ page: number; ocr: OcrPage }> = [];
-      for (const page of sample) {
-        try {
-          await source.verify(page);
-          read.push({ page, ocr: (await sampleEngine.recognize(source.pagePath(page), page, ctx.signal)).page });
-        } catch (error) {
-          ctx.logger.debug('page left out of the language guess', { stage: this.name, page, error });
+      try {
+        for (const page of sample) {
+          try {
+            read.push({ page, ocr: (await images.with(page, (path) => sampleEngine.recognize(path, page, ctx.signal))).page });
+          } catch (error) {
+            ctx.logger.debug('page left out of the language guess', { stage: this.name, page, error });
+          }
         }
+      } finally {
+        await images.dispose();
       }
       choice = chooseGuessedLanguage(read, o.model);
     }

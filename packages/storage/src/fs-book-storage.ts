@@ -21,7 +21,7 @@ export interface FsStageStorageOptions extends StageStorageOptions {
 
 export const METADATA_FILE = 'metadata.json';
 /** Same rule as `Pipeline.checkGraph`: a stage name is a plain folder name. */
-const STAGE_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/i;
+export const STAGE_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/i;
 
 export interface FsBookStorageInit {
   root: string;

@@ -1,10 +1,11 @@
 export { type FileStamp, type WriteFileAtomicOptions, writeFileAtomic } from './atomic-write.js';
 export type { RepairProblem } from './checkpoint-journal.js';
-export { type FsBookStorage, type FsStageStorageOptions, METADATA_FILE } from './fs-book-storage.js';
+export { type FsBookStorage, type FsStageStorageOptions, METADATA_FILE, STAGE_NAME_RE } from './fs-book-storage.js';
 export type { FsCheckpointManager, FsStageStatus } from './fs-checkpoint-manager.js';
 export { type FsFolder, openFolder } from './fs-folder.js';
 export { CHECKPOINT_FILE, type FsStageStorage } from './fs-stage-storage.js';
 export { listScans, type OpenScanOptions, openScan } from './open-scan.js';
-export { pngProblem } from './page-validation.js';
+export { checkJsonPage, formatIssues, type JsonCheck, pngProblem } from './page-validation.js';
 export { type FsScanLock, LOCK_FILE, type ScanLockInfo } from './scan-lock.js';
-export { STAGE_FILE } from './stage-file.js';
+export { CLEAN_MARKER, KEPT_ON_CLEAN, LEGACY_STAGE_FILES } from './stage-clean.js';
+export { parseStageFile, STAGE_FILE, type StageFile, stageFileText } from './stage-file.js';

@@ -22,7 +22,7 @@ export const KEPT_ON_CLEAN: ReadonlySet<string> = new Set(['logs']);
  * Stage-level files the built-in stages wrote before `stage.json` recorded what a stage writes: a scan
  * from an older version would otherwise keep its old book.md through a clean.
  */
-const LEGACY_STAGE_FILES: ReadonlySet<string> = new Set(['report.csv', BOOK_JSON, BOOK_MD, PAGE_NUMBERS_FILE, 'book-metadata.json']);
+export const LEGACY_STAGE_FILES: ReadonlySet<string> = new Set(['report.csv', BOOK_JSON, BOOK_MD, PAGE_NUMBERS_FILE, 'book-metadata.json']);
 /** Entries removed at once: a plain file with one unlink (rm would lstat it first); 400 page files went one by one in 0.1-3 s on a busy disk. */
 const CLEAN_CONCURRENCY = 16;
 

@@ -33,8 +33,7 @@ export function readStageFile(dir: string): StageFile | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(join(dir, STAGE_FILE), constants.O_RDONLY | O_NOFOLLOW);
-    const parsed = StageFileSchema.safeParse(JSON.parse(readFileSync(fd, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return parseStageFile(readFileSync(fd, 'utf8'));
   } catch {
     // Missing (the usual case), unreadable or not JSON. An unreadable folder fails loudly at its first
     // real read, with the page and the next step: `scan.stage()` is synchronous and throws nothing.
@@ -42,6 +41,12 @@ export function readStageFile(dir: string): StageFile | undefined {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** `stage.json`'s text as recorded, or undefined when it is not JSON of that shape. @throws SyntaxError for text that is not JSON */
+export function parseStageFile(text: string): StageFile | undefined {
+  const parsed = StageFileSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The page format recorded in `<dir>/stage.json`, or undefined (see `readStageFile`). */

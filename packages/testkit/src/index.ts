@@ -9,6 +9,7 @@ export { type ChildFixture, deadPid, memoryLogger, runChild } from './child-proc
 export { encryptedPdf, pdfWithBrokenPage, truncatedCopy } from './damaged-files.js';
 export { evalDir, evalFile, hasEval, noteSkip, ocrmypdf, pagesIn, REAL_PAGES, repoRoot, spread, type TruthPage, toPng } from './eval-data.js';
 export type { JsonSchemaNode } from './json-schema-node.js';
+export { type LoopbackS3, startLoopbackS3 } from './loopback-s3.js';
 export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
 export { renderPdf } from './render-pdf.js';
 export { type RunStageOptions, runStage } from './run-stage.js';
@@ -16,6 +17,7 @@ export { caseSeed, seededRandom, suiteSeed } from './seeded.js';
 export { smallPage, type WordConfidences } from './small-page.js';
 export { blankPagePng, type SourcePage, scanWithSourcePages } from './source-pages.js';
 export { type SquareMetrics, SquareMetricsSchema, type SquarePage, SquarePageSchema, SquareStage, type SquareStageOptions } from './square-stage.js';
+export { type StorageConformanceTarget, storageConformance } from './storage-conformance.js';
 export {
   anthropicToolProblems,
   OPENAI_STRICT_LIMITS,

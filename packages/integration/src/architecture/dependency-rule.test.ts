@@ -16,6 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'llm-batch': [],
   core: ['contracts'],
   storage: ['contracts', 'core'],
+  // The object-storage backend shares the filesystem backend's pure helpers (page validation, stage.json, clean rules).
+  'storage-s3': ['contracts', 'core', 'storage'],
   text: ['contracts'],
   kit: ['contracts', 'core', 'llm-batch', 'text'],
   source: ['contracts', 'core'],
