@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { API_KEY_VARIABLES } from '@bookpipe/book-pipeline';
+import { API_KEY_VARIABLES, scanIdFromInput } from '@bookpipe/book-pipeline';
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import {
   BookpipeError,
@@ -21,7 +21,6 @@ import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, type Reporter, TerminalReporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
-import { scanIdFromInput } from './scan-id.js';
 import { parseStageList, planRun } from './stage-plan.js';
 
 /** The options of `bookpipe run`. */
