@@ -209,7 +209,7 @@ export function stopGraceSeconds(env: CliIo['env']): number {
 }
 
 /** The run's two stop signals and what stopped it. */
-interface GracefulStop {
+export interface GracefulStop {
   /** Graceful: no new page, pages in flight finish and are saved. */
   cancel: AbortSignal;
   /** Hard: pages in flight are abandoned. */
@@ -224,7 +224,7 @@ interface GracefulStop {
  * pages and lets those in flight finish and be saved, for at most `graceSeconds` (an LLM answer being
  * paid for is not thrown away); a second abandons them (they stay to do); a third quits at once.
  */
-function gracefulStop(io: CliIo, reporter: Reporter, args: readonly string[], graceSeconds: number): GracefulStop {
+export function gracefulStop(io: CliIo, reporter: Reporter, args: readonly string[], graceSeconds: number): GracefulStop {
   const cancel = new AbortController();
   const abort = new AbortController();
   let reason: StopReason | undefined;
