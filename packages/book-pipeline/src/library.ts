@@ -55,7 +55,7 @@ export interface BookSummary {
   costUsd: number | null;
   /** Why the book failed (`status: 'failed'`). */
   error?: string;
-  /** The error's code, when it was a BookpipeError (LOCKED: another process runs this scan). */
+  /** The error's code, when it was a BookpipeError (SCAN_LOCKED: another process runs this scan). */
   errorCode?: string;
   /** The pipeline's result, when it resolved (or the partial one of a stage that threw). */
   result?: PipelineResult;
