@@ -153,6 +153,42 @@ describe.skipIf(!hasBin)(SUITE, () => {
     expect(existsSync(path.join(dir, 'listed'))).toBe(false);
   });
 
+  it('SIGTERM stops run-all like run: exit 143, no further book started, locks released; the same command resumes', async () => {
+    // The first book is the 8-page sample book, so it is still rendering when the signal lands.
+    const folder = path.join(dir, 'stoppable');
+    await mkdir(folder);
+    await generateSampleBook(path.join(folder, 'a-sample.pdf'));
+    const { copyFile } = await import('node:fs/promises');
+    for (const name of ['harbour-lights', 'orchard-notes']) await copyFile(path.join(books, `${name}.pdf`), path.join(folder, `${name}.pdf`));
+    const args = ['run-all', folder, '--out', 'stopped', '--stages', 'source', '--books', '1', '--json'];
+    let pid = 0;
+    let sent = false;
+    const run = await runCli(args, {
+      cwd: dir,
+      env,
+      onSpawn: (p) => (pid = p),
+      onEvent: (event) => {
+        if (!sent && event.type === 'page:done') {
+          sent = true;
+          process.kill(pid, 'SIGTERM');
+        }
+      },
+    });
+    expect(run.code, run.stderr).toBe(143);
+    const done = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { type: string; aborted: boolean; books: Array<{ status: string }> };
+    expect(done.type).toBe('library:done');
+    expect(done.aborted).toBe(true);
+    expect(done.books.map((book) => book.status)).toEqual(['stopped', 'not-started', 'not-started']);
+    expect(run.stderr).toContain('Finished pages are saved. Run the same command again to resume every book');
+    expect(existsSync(path.join(dir, 'stopped', 'a-sample', '.lock'))).toBe(false);
+
+    const resumed = await runCli(args, { cwd: dir, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const first = resumed.events.find((event) => event.type === 'stage:start' && (event as { scanId?: string }).scanId === 'a-sample');
+    expect(first).toMatchObject({ type: 'stage:start', stage: 'source', totalPages: 8 });
+    expect((first as { remainingPages: number }).remainingPages).toBeLessThan(8);
+  }, 600_000);
+
   it('a run-all SIGKILLed during OCR resumes: the same command again ends whole, with the same books', async () => {
     const args = ['run-all', books, '--out', 'killed', '--workers', '2', '--json'];
     const killed = await runCli(args, { cwd: dir, env, kill: { kind: 'page-done', stage: 'ocr', fraction: 0, delayMs: 0 } });
