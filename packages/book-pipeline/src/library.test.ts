@@ -76,6 +76,11 @@ describe('runLibrary', () => {
     const again = await runLibrary(folders, { openScan: (scanId) => openScan({ root, scanId }), config, stages: ['source'] });
     expect(again.books.map((book) => book.status)).toEqual(['done', 'done', 'done']);
     expect(again.books[0]!.result?.stages.source).toMatchObject({ status: 'skipped' });
+
+    // An existing scan (no inputs) runs without the source stage; asked for the source stage alone, it says why not.
+    const existing = await runLibrary([{ scanId: 'alpha', inputs: [] }], { openScan: (scanId) => openScan({ root, scanId }), config, stages: ['source'] });
+    expect(existing.books[0]).toMatchObject({ status: 'failed', pages: 2, errorCode: 'CONFIG_INVALID' });
+    expect(existing.books[0]!.error).toContain('Book "alpha" is an existing scan (no inputs), and the only stage asked, source, reads inputs');
   });
 
   it('one book at a time with concurrency 1, in input order; a stop before the start leaves every book not started', async () => {

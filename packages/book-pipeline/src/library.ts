@@ -191,11 +191,19 @@ export async function runLibrary(inputs: ReadonlyArray<string | LibraryBook>, op
     const summary = summaries[index]!;
     const emit = options.onEvent ?? (() => {});
     try {
+      // A book given as an existing scan has its pages: no source stage to read anything.
+      const bookStages = book.inputs.length === 0 ? stages.filter((name) => name !== SOURCE_STAGE) : stages;
+      if (bookStages.length === 0) {
+        throw new BookpipeError(
+          ErrorCode.CONFIG_INVALID,
+          `Book "${book.scanId}" is an existing scan (no inputs), and the only stage asked, source, reads inputs: ask for later stages (ocr, correction, label, merge) or give the book's files.`,
+          { details: { scanId: book.scanId } },
+        );
+      }
       const { pipeline, notes } = await createBookPipeline({
         scan,
         inputs: book.inputs,
-        // A book given as an existing scan has its pages: no source stage to read anything.
-        stages: book.inputs.length === 0 ? stages.filter((name) => name !== SOURCE_STAGE) : stages,
+        stages: bookStages,
         config,
         ...(options.ocrWorkers === undefined ? {} : { ocrWorkers: options.ocrWorkers }),
         ...(bookLlm === undefined ? {} : { llm: bookLlm }),
