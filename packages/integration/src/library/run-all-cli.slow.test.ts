@@ -118,6 +118,16 @@ describe.skipIf(!hasBin)(SUITE, () => {
     // Every pipeline event says which book it belongs to.
     const pageEvents = lines.filter((line) => line.type === 'page:done');
     expect(new Set(pageEvents.map((line) => line.scanId))).toEqual(new Set(Object.keys(BOOKS)));
+    // Two books at a time, by event order (not timing): the second book's OCR pages are read before the
+    // first book's merge ends (the pool serves both across the book boundary); the third book starts
+    // only once one of the first two is done.
+    const at = (match: (line: Record<string, unknown>) => boolean) => lines.findIndex(match);
+    const [first, second, third] = Object.keys(BOOKS);
+    const secondOcrPage = at((l) => l.type === 'page:done' && l.stage === 'ocr' && l.scanId === second);
+    const firstMergeDone = at((l) => l.type === 'stage:done' && l.stage === 'merge' && l.scanId === first);
+    expect(secondOcrPage).toBeGreaterThanOrEqual(0);
+    expect(secondOcrPage).toBeLessThan(firstMergeDone);
+    expect(at((l) => l.type === 'book:start' && l.scanId === third)).toBeGreaterThan(at((l) => l.type === 'book:done'));
     await expectSameBooks('library');
 
     // Rerun: each book resumes with nothing to do; the table (no --json) lists them done.
