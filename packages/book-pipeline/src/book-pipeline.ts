@@ -6,7 +6,7 @@ import { SourceStage } from '@bookpipe/source';
 import { CorrectionStage } from '@bookpipe/stage-correction';
 import { LabelStage } from '@bookpipe/stage-label';
 import { MergeStage } from '@bookpipe/stage-merge';
-import { OcrStage } from '@bookpipe/stage-ocr';
+import { type OcrPool, OcrStage } from '@bookpipe/stage-ocr';
 import { chooseLlm, type LlmChoice } from './llm-choice.js';
 import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
 
@@ -61,6 +61,12 @@ export interface BookPipelineOptions {
   config?: Config;
   /** OCR worker threads. @default config.ocr.maxWorkers (BOOKPIPE_OCR_WORKERS), else the number of CPUs */
   ocrWorkers?: number;
+  /**
+   * OCR engines shared with other pipelines (`createOcrPool()` of @bookpipe/stage-ocr; `runLibrary` passes
+   * its one pool to every book): the OCR stage borrows the pool's workers instead of starting its own.
+   * @default none: the OCR stage starts its workers and stops them when it ends
+   */
+  ocrPool?: OcrPool;
   /**
    * The model that OCR (book metadata, one request), correction and label ask, through ONE batch client
    * built here (or yours): one concurrency budget and one rate limit cover the stages running side by side.
@@ -154,7 +160,15 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
     stages.push(new SourceStage({ inputs }));
   }
   // The OCR stage asks the same model for the book's metadata (title, author, year...): one request.
-  if (has(OCR_STAGE)) stages.push(new OcrStage({ llm: stageLlm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }));
+  if (has(OCR_STAGE)) {
+    stages.push(
+      new OcrStage({
+        llm: stageLlm,
+        ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }),
+        ...(options.ocrPool === undefined ? {} : { pool: options.ocrPool }),
+      }),
+    );
+  }
   if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: pageLlm }));
   if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: pageLlm }));
   const llmStages = ([CORRECTION_STAGE, LABEL_STAGE] as const).filter((name) => has(name));

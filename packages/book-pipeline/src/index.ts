@@ -15,5 +15,17 @@ export {
   type MergeInputs,
   type SharedLlm,
 } from './book-pipeline.js';
+export {
+  type BookStatus,
+  type BookSummary,
+  DEFAULT_LIBRARY_CONCURRENCY,
+  type LibraryBook,
+  type LibraryEvent,
+  type LibraryOptions,
+  type LibraryResult,
+  libraryBooks,
+  runLibrary,
+} from './library.js';
 export { chooseLlm, type LlmChoice } from './llm-choice.js';
 export { decideLlm, ENV_SETTING_NAMES, type LlmDecision, type LlmSettingNames } from './llm-decision.js';
+export { scanIdFromInput } from './scan-id.js';

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { CliIo } from './cli-io.js';
 import { type EvalFlags, evalCommand } from './eval-command.js';
 import { ExitCode, printError } from './print-error.js';
+import { type RunAllFlags, runAllCommand } from './run-all-command.js';
 import { OCR_WORKER_MIB, type RunFlags, runCommand } from './run-command.js';
 import { cleanCommand, reportCommand, type ScanFlags, type StatusFlags, statusCommand } from './scan-commands.js';
 import { KNOWN_STAGES } from './stage-plan.js';
@@ -65,6 +66,26 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {
       result.code = await runCommand(inputs, flags, io, args);
+    });
+
+  program
+    .command('run-all')
+    .description(
+      'Run the pipeline on many books, each into its own scan, sharing one OCR pool and one LLM client; ends with a summary table. Run the same command again to resume every book',
+    )
+    .argument('<folder|list>', 'a folder whose PDFs and folders of page images are one book each, or a text file with one path per line ("#" comments)')
+    .option('--out <dir>', 'folder holding one sub-folder per scan (default: BOOKPIPE_ROOT, else ./scans)')
+    .option('--stages <list>', `comma-separated stages to run on every book (default: ${KNOWN_STAGES.join(',')})`)
+    .addOption(new Option('--provider <name>', 'LLM provider (default: the one whose API key is set)').choices(['openai', 'anthropic', 'openrouter', 'ollama']))
+    .option('--model <name>', 'LLM model name')
+    .option('--base-url <url>', 'base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio)')
+    .option('--workers <n>', `OCR worker threads shared by every book, at most the number of CPUs (${availableParallelism()} here)`, positiveInteger)
+    .option('--books <n>', "books run at once (default: 2; one book's pages fill the OCR pool while the other merges)", positiveInteger)
+    .option('--lang <codes>', 'OCR language(s) of every book, tesseract codes joined by "+" (default: BOOKPIPE_OCR_LANG, else guessed per book)')
+    .option('--clean', "remove the outputs of the run's stages of every book first")
+    .addOption(json('print one JSON event per line on stdout (each with its scanId), then a library:done summary'))
+    .action(async (target: string, flags: RunAllFlags) => {
+      result.code = await runAllCommand(target, flags, io, args);
     });
 
   program

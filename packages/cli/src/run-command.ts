@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { API_KEY_VARIABLES } from '@bookpipe/book-pipeline';
+import { API_KEY_VARIABLES, scanIdFromInput } from '@bookpipe/book-pipeline';
 import { BOOK_JSON, BOOK_MD } from '@bookpipe/contracts';
 import {
   BookpipeError,
@@ -21,7 +21,6 @@ import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, type Reporter, TerminalReporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
-import { scanIdFromInput } from './scan-id.js';
 import { parseStageList, planRun } from './stage-plan.js';
 
 /** The options of `bookpipe run`. */
@@ -247,7 +246,7 @@ export function stopGraceSeconds(env: CliIo['env']): number {
 }
 
 /** The run's two stop signals and what stopped it. */
-interface GracefulStop {
+export interface GracefulStop {
   /** Graceful: no new page, pages in flight finish and are saved. */
   cancel: AbortSignal;
   /** Hard: pages in flight are abandoned. */
@@ -262,7 +261,7 @@ interface GracefulStop {
  * pages and lets those in flight finish and be saved, for at most `graceSeconds` (an LLM answer being
  * paid for is not thrown away); a second abandons them (they stay to do); a third quits at once.
  */
-function gracefulStop(io: CliIo, reporter: Reporter, args: readonly string[], graceSeconds: number): GracefulStop {
+export function gracefulStop(io: CliIo, reporter: Reporter, args: readonly string[], graceSeconds: number): GracefulStop {
   const cancel = new AbortController();
   const abort = new AbortController();
   let reason: StopReason | undefined;

@@ -21,6 +21,7 @@ export {
   OcrReportSchema,
   wordStats,
 } from './metrics.js';
+export { createOcrPool, type OcrPool } from './ocr-pool.js';
 export { OcrStage, type OcrStageOptions } from './ocr-stage.js';
 export {
   OCR_DEFAULTS,

@@ -15,6 +15,7 @@ import {
 import { type OcrPageMetrics, OcrPageMetricsSchema, OcrReportSchema, pageMetrics } from './metrics.js';
 import { nativeTesseractVersion } from './native-engine.js';
 import { chooseGuessedLanguage, type LanguageChoice, readLanguageChoice, writeLanguageChoice } from './ocr-language.js';
+import type { OcrPool } from './ocr-pool.js';
 import { type OcrEngineOptions, type ResolvedOcrOptions, resolveOcrOptions } from './options.js';
 
 /** Options of the OCR stage: those of the engines (see {@link OcrEngineOptions}), and of the metadata reading. */
@@ -32,6 +33,12 @@ export interface OcrStageOptions extends OcrEngineOptions {
    * @default `{}` when an LLM is configured (`hasLlm(config)`: an API key or BOOKPIPE_BASE_URL), else `false`
    */
   llm?: MetadataLlmOptions | false;
+  /**
+   * Engines shared with other OCR stages (several books in one process, `createOcrPool()`): the stage
+   * borrows the pool's engine for its options instead of starting and stopping its own.
+   * @default none: the stage starts its own engine and stops it when done
+   */
+  pool?: OcrPool;
 }
 
 /**
@@ -81,14 +88,14 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
 
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
     const first = this.#resolve(ctx);
-    let engine: OcrEngine = await startOcrEngine(first);
+    let engine: OcrEngine = await this.#startEngine(first);
     let o = first;
     try {
       const choice = await this.#chooseLanguage(ctx, first, engine);
       if (choice.language !== first.language) {
         await engine.destroy();
         o = resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers);
-        engine = await startOcrEngine(o);
+        engine = await this.#startEngine(o);
       }
     } catch (error) {
       await engine.destroy();
@@ -148,6 +155,11 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, language);
     // The model request is the stage's only cost: it goes into the stats the pipeline reports and journals.
     stats.totalCostUsd = stats.totalCostUsd === null || costUsd === null ? null : stats.totalCostUsd + costUsd;
+  }
+
+  /** The pool's engine when a pool was given (its `destroy()` only gives it back), else an engine of our own. */
+  #startEngine(o: ResolvedOcrOptions): Promise<OcrEngine> {
+    return this.#options.pool ? this.#options.pool.acquire(o) : startOcrEngine(o);
   }
 
   #resolve(ctx: StageContext): ResolvedOcrOptions {
