@@ -2,12 +2,12 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
-import { type EvalFlags, evalCommand } from './eval-command.js';
+import type { EvalFlags } from './eval-command.js';
+import { KNOWN_STAGES, OCR_WORKER_MIB } from './known-stages.js';
 import { ExitCode, printError } from './print-error.js';
-import { OCR_WORKER_MIB, type RunFlags, runCommand } from './run-command.js';
+import type { RunFlags } from './run-command.js';
 import { cleanCommand, reportCommand, type ScanFlags, statusCommand } from './scan-commands.js';
-import { KNOWN_STAGES } from './stage-plan.js';
-import { type ViewFlags, viewCommand } from './view-command.js';
+import type { ViewFlags } from './view-command.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -59,6 +59,9 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--clean', "remove the outputs of the run's stages first and start afresh")
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {
+      // Each command loads what it uses when it runs: `run` brings the stages (sharp, mupdf, piscina,
+      // tesseract.js, the LLM SDKs), which `status`, `report` and `--help` must not pay for.
+      const { runCommand } = await import('./run-command.js');
       result.code = await runCommand(inputs, flags, io, args);
     });
 
@@ -108,6 +111,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     )
     .addOption(json('print eval.json instead of the table'))
     .action(async (scanId: string, flags: EvalFlags) => {
+      const { evalCommand } = await import('./eval-command.js');
       result.code = await evalCommand(scanId, flags, io);
     });
 
@@ -121,6 +125,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--out <dir>', 'folder to write the report into (default: <scan>/view)')
     .option('--open', 'open index.html in the default browser')
     .action(async (scanId: string, flags: ViewFlags) => {
+      const { viewCommand } = await import('./view-command.js');
       result.code = await viewCommand(scanId, flags, io);
     });
 

@@ -6,8 +6,8 @@ import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetada
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import { describeClean } from './clean-report.js';
 import type { CliIo } from './cli-io.js';
+import { KNOWN_STAGES } from './known-stages.js';
 import { ExitCode } from './print-error.js';
-import { KNOWN_STAGES } from './stage-plan.js';
 
 export interface ScanFlags {
   /** @default BOOKPIPE_ROOT, else "./scans" */
