@@ -2,11 +2,6 @@ import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_
 import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
 import type { LlmClientOptions } from '@bookpipe/kit';
 import type { LlmBatchClient } from '@bookpipe/llm-batch';
-import { SourceStage } from '@bookpipe/source';
-import { CorrectionStage } from '@bookpipe/stage-correction';
-import { LabelStage } from '@bookpipe/stage-label';
-import { MergeStage } from '@bookpipe/stage-merge';
-import { OcrStage } from '@bookpipe/stage-ocr';
 import { chooseLlm, type LlmChoice } from './llm-choice.js';
 import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
 
@@ -140,12 +135,24 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
         'The source stage has no inputs: give the PDF, page images or folders of page images to read (`inputs`), or leave "source" out of `stages` to work on a scan that has its pages.',
       );
     }
+    const { SourceStage } = await import('@bookpipe/source');
     stages.push(new SourceStage({ inputs }));
   }
+  // Each stage package is imported only when the stage is in the run: they bring mupdf and sharp (source),
+  // piscina and tesseract.js (ocr), and `--stages merge` should pay for none of them.
   // The OCR stage asks the same model for the book's metadata (title, author, year...): one request.
-  if (has(OCR_STAGE)) stages.push(new OcrStage({ llm: stageLlm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }));
-  if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: stageLlm }));
-  if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: stageLlm }));
+  if (has(OCR_STAGE)) {
+    const { OcrStage } = await import('@bookpipe/stage-ocr');
+    stages.push(new OcrStage({ llm: stageLlm, ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }) }));
+  }
+  if (has(CORRECTION_STAGE)) {
+    const { CorrectionStage } = await import('@bookpipe/stage-correction');
+    stages.push(new CorrectionStage({ llm: stageLlm }));
+  }
+  if (has(LABEL_STAGE)) {
+    const { LabelStage } = await import('@bookpipe/stage-label');
+    stages.push(new LabelStage({ llm: stageLlm }));
+  }
   const llmStages = ([CORRECTION_STAGE, LABEL_STAGE] as const).filter((name) => has(name));
   if (llmStages.length > 0) notes.push(llmNote(llmStages, llm));
 
@@ -157,6 +164,7 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
     };
     // In this run or complete in the scan: required (a correction stage whose every page failed stops merge
     // with that reason, as before); neither: not read, and the notes say so.
+    const { MergeStage } = await import('@bookpipe/stage-merge');
     stages.push(new MergeStage({ use: mergeInputs }));
     const without = Object.entries(mergeInputs)
       .filter(([, used]) => !used)

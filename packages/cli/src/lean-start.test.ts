@@ -44,7 +44,7 @@ function packagesOf(urls: readonly string[]): { npm: Set<string>; workspace: Set
   return { npm, workspace };
 }
 
-describe('bookpipe status, report and --help load none of the stages', () => {
+describe('bookpipe status, report and --help load none of the stages; run --stages merge only merge', () => {
   let dir: string;
   let remove: () => Promise<void>;
   beforeAll(async () => {
@@ -54,6 +54,8 @@ describe('bookpipe status, report and --help load none of the stages', () => {
     const scan = await scanWithSourcePages(openScan({ root: join(dir, 'scans'), scanId: 'book' }), [{ png }, { png }]);
     const ocr = scan.stage(OCR_STAGE, { schema: OcrPageSchema });
     await ocr.savePage(1, smallPage(1, [[['A first page.']]]), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    await ocr.savePage(2, smallPage(2, [[['A second page.']]]), { pageNum: 2, processingTimeSeconds: 0, costUsd: 0 });
+    await ocr.checkpoint.markStageComplete({});
     await ocr.writeFile('report.csv', 'pageNum,meanConfidence\n1,0.9\n');
   });
   afterAll(() => remove());
@@ -79,14 +81,25 @@ describe('bookpipe status, report and --help load none of the stages', () => {
     ['report', ['report', 'book', '--stage', 'ocr', '--root', 'ROOT']],
     ['--help', ['--help']],
     ['run --help', ['run', '--help']],
+    ['run --stages merge', ['run', '--stages', 'merge', '--scan-id', 'book', '--root', 'ROOT', '--clean']],
   ])('%s', async (_name, template) => {
     const run = await loaded(template.map((a) => (a === 'ROOT' ? join(dir, 'scans') : a)));
     expect(run.code).toBe(0);
     // The hook saw the modules the command does use: an empty record would pass the checks below.
     expect(run.npm).toContain('commander');
-    if (template[0] !== '--help' && template[1] !== '--help') {
+    if (template[0] === 'status' || template[0] === 'report') {
       expect(run.workspace).toContain('storage');
       expect(run.stdout).toMatch(/ocr|pageNum/);
+    }
+    if (template[0] === 'run' && template[1] === '--stages') {
+      // Merge alone: its own package and the text tools, not the image and OCR stacks of the stages before it.
+      // (The LLM SDKs still come with @bookpipe/kit, through @bookpipe/llm-batch's adapters.)
+      expect(run.workspace).toContain('stage-merge');
+      for (const name of ['sharp', 'tesseract.js', 'mupdf', 'piscina']) expect(run.npm, `${name} was loaded`).not.toContain(name);
+      for (const name of ['source', 'stage-ocr', 'stage-correction', 'stage-label', 'view', 'eval']) {
+        expect(run.workspace, `@bookpipe/${name} was loaded`).not.toContain(name);
+      }
+      return;
     }
     for (const name of HEAVY) expect(run.npm, `${name} was loaded`).not.toContain(name);
     for (const name of STAGE_PACKAGES) expect(run.workspace, `@bookpipe/${name} was loaded`).not.toContain(name);

@@ -1,7 +1,6 @@
 import { SOURCE_STAGE } from '@bookpipe/contracts';
 import { type BookStorage, openStageInput } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
-import sharp from 'sharp';
 import { type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
 import type { ResolvedLlm } from './llm-settings.js';
 import { pageImageCacheFor } from './page-image-cache.js';
@@ -54,6 +53,8 @@ export function llmPageImage(llm: ResolvedLlm, scan: BookStorage, page: number, 
 }
 
 async function encodePageImage(scan: BookStorage, page: number, rule: ImageSizeRule, quality: number, rotation: number): Promise<Uint8Array> {
+  // sharp is loaded on the first image, not with the kit: runs without an LLM never encode one.
+  const { default: sharp } = await import('sharp');
   const png = await openStageInput(scan, SOURCE_STAGE).loadBytes(page);
   const meta = await sharp(png).metadata();
   // Sized after turning: a quarter turn swaps the sides.
