@@ -67,14 +67,18 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   }
 
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
-    const first = this.#resolve(ctx);
+    // Never more workers than pages to read: each one costs a thread, a tesseract.js start (about 1 s)
+    // and its memory, for nothing when a resumed run has one page left.
+    const remaining = (await ctx.checkpoint.remainingPages(await ctx.scan.pageNumbers())).length;
+    const workers = (o: ResolvedOcrOptions): ResolvedOcrOptions => ({ ...o, maxWorkers: Math.max(1, Math.min(o.maxWorkers, remaining)) });
+    const first = workers(this.#resolve(ctx));
     let engine: OcrEngine = await startOcrEngine(first);
     let o = first;
     try {
       const choice = await this.#chooseLanguage(ctx, first, engine);
       if (choice.language !== first.language) {
         await engine.destroy();
-        o = resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers);
+        o = workers(resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers));
         engine = await startOcrEngine(o);
       }
     } catch (error) {

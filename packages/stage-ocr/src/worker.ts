@@ -61,6 +61,15 @@ async function openSession(): Promise<Session> {
   return { ocr, osd, pages: 0 };
 }
 
+/**
+ * The first session starts with the thread, not with its first page: piscina starts every thread when
+ * the pool is made, so the tesseract.js start-up (about 1 s, two instances with OSD) overlaps whatever the
+ * main thread does before the pages come (reading the language choice, the other workers' first pages).
+ * A failure here is not reported: the first page opens a session again and returns that error.
+ */
+let warming: Promise<Session> | undefined = openSession();
+warming.catch(() => {});
+
 async function closeSession(): Promise<void> {
   const s = session;
   session = undefined;
@@ -81,6 +90,11 @@ export default async function ocrPage(task: OcrTask): Promise<OcrTaskOutcome> {
   if (imageFormat(image) === undefined) return { ok: false, kind: 'unreadable', message: notAnImage(image) };
 
   try {
+    if (warming !== undefined) {
+      const warm = warming;
+      warming = undefined;
+      session = await warm.catch(() => undefined);
+    }
     if (session === undefined || !session.ocr.alive || (session.osd !== null && !session.osd.alive)) {
       await closeSession();
       session = await openSession();
