@@ -67,18 +67,20 @@ export async function statusCommand(scanId: string, flags: ScanFlags, io: CliIo)
   const { metadata, problem } = await readMetadataOrProblem(scan);
   // Without readable metadata the source stage's page files say how many pages the scan has.
   const total = (metadata === undefined ? await scan.stage(SOURCE_STAGE).listPages() : await scan.pageNumbers()).length;
-  const stages = [];
-  for (const name of await stagesOf(scan)) {
-    const status = (await scan.stage(name).checkpoint.status()) as StageStatus & { invalidPages?: Array<{ page: number; problem: string }> };
-    stages.push({
-      stage: name,
-      pages: status.completedPages.length,
-      complete: status.complete,
-      failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
-      invalidPages: status.invalidPages ?? [],
-      warnings: status.warnings ?? [],
-    });
-  }
+  // The stages' page files are checked side by side: the reads overlap instead of queueing stage by stage.
+  const stages = await Promise.all(
+    (await stagesOf(scan)).map(async (name) => {
+      const status = (await scan.stage(name).checkpoint.status()) as StageStatus & { invalidPages?: Array<{ page: number; problem: string }> };
+      return {
+        stage: name,
+        pages: status.completedPages.length,
+        complete: status.complete,
+        failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
+        invalidPages: status.invalidPages ?? [],
+        warnings: status.warnings ?? [],
+      };
+    }),
+  );
   // A stage folder that is a symbolic link is no stage to storage (never followed): say why it is missing.
   const links = (await readdir(scan.dir, { withFileTypes: true })).filter((e) => e.isSymbolicLink()).map((e) => join(scan.dir, e.name));
   const lockPath = join(scan.dir, LOCK_FILE);
