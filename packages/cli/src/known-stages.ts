@@ -1,12 +1,11 @@
 import type { BOOK_STAGES, BookStageName } from '@bookpipe/book-pipeline';
-import { CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 
-// Spelt out from contracts, not taken from book-pipeline's BOOK_STAGES at run time: importing book-pipeline
-// loads every stage (sharp, mupdf, piscina, the LLM SDKs), and `status`, `report` and `--help` need only the
-// names. The type below fails to compile if the two lists ever differ.
+// Spelt out, not taken from book-pipeline's BOOK_STAGES (or contracts' names) at run time: importing
+// book-pipeline loads every stage (sharp, mupdf, piscina, the LLM SDKs) and contracts every schema, and
+// `--help` needs only the names. The types below fail to compile if the lists ever differ.
 
 /** Every stage the CLI knows, in pipeline order: those of the default pipeline. */
-export const KNOWN_STAGES = [SOURCE_STAGE, OCR_STAGE, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE] as const satisfies readonly BookStageName[];
+export const KNOWN_STAGES = ['source', 'ocr', 'correction', 'label', 'merge'] as const satisfies readonly BookStageName[];
 export type KnownStage = BookStageName;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

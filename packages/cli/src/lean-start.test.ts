@@ -103,5 +103,7 @@ describe('bookpipe status, report and --help load none of the stages; run --stag
     }
     for (const name of HEAVY) expect(run.npm, `${name} was loaded`).not.toContain(name);
     for (const name of STAGE_PACKAGES) expect(run.workspace, `@bookpipe/${name} was loaded`).not.toContain(name);
+    // Help reads no scan: commander and the CLI's own modules only.
+    if (template.includes('--help')) expect([...run.workspace].sort()).toEqual(['cli']);
   });
 });

@@ -3,10 +3,10 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
 import type { EvalFlags } from './eval-command.js';
+import { ExitCode } from './exit-code.js';
 import { KNOWN_STAGES, OCR_WORKER_MIB } from './known-stages.js';
-import { ExitCode, printError } from './print-error.js';
 import type { RunFlags } from './run-command.js';
-import { cleanCommand, reportCommand, type ScanFlags, statusCommand } from './scan-commands.js';
+import type { ScanFlags } from './scan-commands.js';
 import type { ViewFlags } from './view-command.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -72,6 +72,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(root())
     .addOption(json('print the status as JSON'))
     .action(async (scanId: string, flags: ScanFlags) => {
+      const { statusCommand } = await import('./scan-commands.js');
       result.code = await statusCommand(scanId, flags, io);
     });
 
@@ -83,6 +84,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(root())
     .addOption(json('print the rows as JSON'))
     .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      const { reportCommand } = await import('./scan-commands.js');
       result.code = await reportCommand(scanId, flags, io);
     });
 
@@ -93,6 +95,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .requiredOption('--stage <names>', 'stage(s) to clean, comma-separated')
     .addOption(root())
     .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      const { cleanCommand } = await import('./scan-commands.js');
       result.code = await cleanCommand(scanId, flags, io);
     });
 
@@ -153,6 +156,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       }
       return ExitCode.USAGE;
     }
+    // Loaded here: it needs @bookpipe/core, which `--help` and a usage error do without.
+    const { printError } = await import('./print-error.js');
     return printError(error, io);
   }
 }
