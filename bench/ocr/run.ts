@@ -4,9 +4,14 @@
  *
  *   pnpm bench ocr                                 # everything (about 40 minutes on 2 cores)
  *   BENCH_OCR_MEMORY_PAGES=60 pnpm bench ocr       # shorter memory runs
- *   BENCH_OCR_ONLY=speed,memory pnpm bench ocr     # some sections only (speed, osd, models, memory)
+ *   BENCH_OCR_ONLY=speed,memory pnpm bench ocr     # some sections only (cold, speed, osd, models, memory)
+ *   BENCH_OCR_ONLY=cold BENCH_OCR_COLD_PAGES=24 pnpm bench ocr   # what a user waits for, start-up included
  *
  * Measured, all in this run (OCR only unless said; BENCH_OCR_ROUNDS rounds, 3 by default):
+ * 0. cold: from creating the engine to the last page read, on BENCH_OCR_COLD_PAGES (24) real pages, with
+ *    the engine's defaults (orientation detection on): tesseract.js pays its workers' start-up here, as
+ *    native pays a process per page. 1 and 2 workers, both engines, interleaved rounds; the ratio to
+ *    native and the 1 -> 2 scaling are taken in this same run;
  * 1a. tesseract.js time / native time with both engines running at the same time (a ratio that holds
  *     on a machine busy with other work);
  * 1b. pages per second with 1 and 2 workers, one engine at a time (the 1 -> 2 scaling needs 2 idle
@@ -30,7 +35,7 @@ import { createOcrEngine, type OcrEngineOptions, type OcrModel, ocrPageText } fr
 import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
 
 const MEMORY_PAGES = Number(process.env.BENCH_OCR_MEMORY_PAGES ?? 200);
-const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'speed,osd,models,memory').split(','));
+const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'cold,speed,osd,models,memory').split(','));
 
 interface BenchPage {
   name: string;
@@ -89,6 +94,54 @@ async function timedRun(pages: readonly BenchPage[], options: OcrEngineOptions):
   } finally {
     await engine.destroy();
   }
+}
+
+/**
+ * A whole job as a user waits for it: engine start (tesseract.js workers and their instances), every
+ * page, engine stopped. Nothing is warmed first.
+ */
+async function coldRun(pages: readonly BenchPage[], options: OcrEngineOptions): Promise<number> {
+  const t0 = performance.now();
+  const engine = await createOcrEngine(options);
+  try {
+    await Promise.all(pages.map((p, i) => engine.recognize(p.png, i + 1)));
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await engine.destroy();
+  }
+}
+
+const COLD_PAGES = Number(process.env.BENCH_OCR_COLD_PAGES ?? 24);
+
+async function cold(dir: string) {
+  const oldBooks = spread(pagesIn(join(evalDir, 'old-books')), Math.max(0, COLD_PAGES - 2));
+  const pages: BenchPage[] = [
+    { name: 'linn', png: ocrmypdf('linn.png') },
+    { name: 'typewriter', png: ocrmypdf('typewriter.png') },
+    ...(await Promise.all(oldBooks.map(async (p) => ({ name: p.name, png: await toPng(p.image, dir) })))),
+  ].slice(0, COLD_PAGES);
+  console.log(`\n## 0. Cold runs, start-up included (engine defaults: orientation detection on), ${pages.length} real pages, ${ROUNDS} interleaved rounds`);
+  const configs: Record<string, OcrEngineOptions> = {
+    'tesseract.js/1': { engine: 'tesseract.js', maxWorkers: 1 },
+    'native/1': { engine: 'native', maxWorkers: 1 },
+    'tesseract.js/2': { engine: 'tesseract.js', maxWorkers: 2 },
+    'native/2': { engine: 'native', maxWorkers: 2 },
+  };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, options] of Object.entries(configs)) times[name]!.push(await coldRun(pages, options));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [name, xs] of Object.entries(times)) console.log(`${name.padEnd(15)} ${fmt(median(xs))} s median (rounds ${xs.map((x) => fmt(x)).join(' ')})`);
+  for (const w of [1, 2]) {
+    console.log(
+      `tesseract.js / native, ${w} worker(s), start-up included: ${fmt(median(times[`tesseract.js/${w}`]!) / median(times[`native/${w}`]!))}x (target at 2 workers: <= 1.1x)`,
+    );
+  }
+  for (const e of ['tesseract.js', 'native']) {
+    console.log(`${e} 1 -> 2 workers: ${fmt(median(times[`${e}/1`]!) / median(times[`${e}/2`]!))}x (target: >= 1.85x; needs 2 idle cores)`);
+  }
+  console.log(`load average after: ${load()}`);
 }
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
@@ -344,6 +397,7 @@ async function main() {
   try {
     const pages = await preparePages(dir);
     console.log(`Pages: ${pages.map((p) => p.name).join(', ')}`);
+    if (ONLY.has('cold')) await cold(dir);
     if (ONLY.has('speed')) await speed(pages);
     if (ONLY.has('osd')) await orientation(pages);
     if (ONLY.has('models')) await models(pages);

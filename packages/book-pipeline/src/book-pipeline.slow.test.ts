@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BookSchema } from '@bookpipe/contracts';
-import { loadConfig } from '@bookpipe/core';
+import { loadConfig, type PipelineEvent } from '@bookpipe/core';
 import { openaiCompatible } from '@bookpipe/llm-batch';
 import { exampleFromSchema, type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { openScan } from '@bookpipe/storage';
+import { hasEval, memoryLogger, noteSkip, ocrmypdf } from '@bookpipe/testkit';
 import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBookPipeline } from './book-pipeline.js';
+
+noteSkip('book-pipeline.slow.test.ts');
 
 type Json = Record<string, unknown>;
 
@@ -83,4 +86,37 @@ describe('the default pipeline with the LLM stages, against the fake provider', 
     const stats = result.stages.correction;
     expect(stats?.status === 'done' && stats.stats.totalCostUsd).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describe.skipIf(!hasEval)('OCR workers started while the source stage runs', () => {
+  it('starts the OCR pool when the source stage starts, and the OCR stage reads with it (one engine start)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bookpipe-warm-ocr-'));
+    try {
+      const scan = openScan({ root: join(dir, 'scans'), scanId: 'two-pages' });
+      const events: PipelineEvent[] = [];
+      const { logger, lines } = memoryLogger();
+      const { pipeline } = await createBookPipeline({
+        scan,
+        inputs: [ocrmypdf('typewriter.png'), ocrmypdf('linn.png')],
+        stages: ['source', 'ocr'],
+        config: loadConfig({}),
+        llm: false,
+        ocrWorkers: 2,
+        logger,
+        onEvent: (event) => events.push(event),
+      });
+      expect((await pipeline.run()).ok).toBe(true);
+      const at = (match: (e: PipelineEvent) => boolean) => events.findIndex(match);
+      const sourceStart = at((e) => e.type === 'stage:start' && e.stage === 'source');
+      const warmStart = at((e) => e.type === 'stage:event' && e.event.type === 'ocr:warm-start');
+      const sourceDone = at((e) => e.type === 'stage:done' && e.stage === 'source');
+      const ocrStart = at((e) => e.type === 'stage:start' && e.stage === 'ocr');
+      expect(sourceStart).toBeGreaterThanOrEqual(0);
+      expect([sourceStart < warmStart, warmStart < sourceDone, sourceDone < ocrStart]).toEqual([true, true, true]);
+      // One engine for the stage, the one started during the source stage, with a worker per page.
+      expect(lines.filter((l) => l.msg === 'ocr engine ready').map((l) => ({ warm: l.warm, workers: l.workers }))).toEqual([{ warm: true, workers: 2 }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -2,11 +2,7 @@ import { type BuiltinStageName, CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_
 import { type AnyStage, BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode, type Logger, loadConfig, Pipeline } from '@bookpipe/core';
 import type { LlmBatchMode, LlmClientOptions } from '@bookpipe/kit';
 import type { LlmBatchClient } from '@bookpipe/llm-batch';
-import { SourceStage } from '@bookpipe/source';
-import { CorrectionStage } from '@bookpipe/stage-correction';
-import { LabelStage } from '@bookpipe/stage-label';
-import { MergeStage } from '@bookpipe/stage-merge';
-import { type OcrPool, OcrStage } from '@bookpipe/stage-ocr';
+import type { OcrPool, OcrStage } from '@bookpipe/stage-ocr';
 import { chooseLlm, type LlmChoice } from './llm-choice.js';
 import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
 
@@ -157,20 +153,30 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
         'The source stage has no inputs: give the PDF, page images or folders of page images to read (`inputs`), or leave "source" out of `stages` to work on a scan that has its pages.',
       );
     }
+    const { SourceStage } = await import('@bookpipe/source');
     stages.push(new SourceStage({ inputs }));
   }
+  // Each stage package is imported only when the stage is in the run: they bring mupdf and sharp (source),
+  // piscina and tesseract.js (ocr), and `--stages merge` should pay for none of them.
   // The OCR stage asks the same model for the book's metadata (title, author, year...): one request.
+  let ocrStage: OcrStage | undefined;
   if (has(OCR_STAGE)) {
-    stages.push(
-      new OcrStage({
-        llm: stageLlm,
-        ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }),
-        ...(options.ocrPool === undefined ? {} : { pool: options.ocrPool }),
-      }),
-    );
+    const { OcrStage } = await import('@bookpipe/stage-ocr');
+    ocrStage = new OcrStage({
+      llm: stageLlm,
+      ...(options.ocrWorkers === undefined ? {} : { maxWorkers: options.ocrWorkers }),
+      ...(options.ocrPool === undefined ? {} : { pool: options.ocrPool }),
+    });
+    stages.push(ocrStage);
   }
-  if (has(CORRECTION_STAGE)) stages.push(new CorrectionStage({ llm: pageLlm }));
-  if (has(LABEL_STAGE)) stages.push(new LabelStage({ llm: pageLlm }));
+  if (has(CORRECTION_STAGE)) {
+    const { CorrectionStage } = await import('@bookpipe/stage-correction');
+    stages.push(new CorrectionStage({ llm: pageLlm }));
+  }
+  if (has(LABEL_STAGE)) {
+    const { LabelStage } = await import('@bookpipe/stage-label');
+    stages.push(new LabelStage({ llm: pageLlm }));
+  }
   const llmStages = ([CORRECTION_STAGE, LABEL_STAGE] as const).filter((name) => has(name));
   if (llmStages.length > 0) notes.push(llmNote(llmStages, llm));
 
@@ -182,6 +188,7 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
     };
     // In this run or complete in the scan: required (a correction stage whose every page failed stops merge
     // with that reason, as before); neither: not read, and the notes say so.
+    const { MergeStage } = await import('@bookpipe/stage-merge');
     stages.push(new MergeStage({ use: mergeInputs }));
     const without = Object.entries(mergeInputs)
       .filter(([, used]) => !used)
@@ -193,15 +200,33 @@ export async function createBookPipeline(options: BookPipelineOptions): Promise<
     }
   }
 
+  const onEvent = has(SOURCE_STAGE) && ocrStage ? warmOcrDuringSource(ocrStage, config, options.onEvent) : options.onEvent;
   const pipeline = new Pipeline({
     scan: options.scan,
     config,
     stages,
     ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(onEvent ? { onEvent } : {}),
     ...(options.resume === undefined ? {} : { resume: options.resume }),
   });
   return { pipeline, stages, llm, mergeInputs, notes };
+}
+
+/**
+ * Starts the OCR workers when the source stage starts (its page count known), so that their start-up
+ * runs while the source stage renders pages (its main thread mostly waits on mupdf and sharp) instead of
+ * before the first OCR page; the OCR stage's run() takes them. If the run ends without OCR (the source
+ * stage failed, Ctrl-C), they are destroyed at the end. The event `ocr:warm-start` says when it happened.
+ */
+function warmOcrDuringSource(ocr: OcrStage, config: Config, onEvent: EmitFn | undefined): EmitFn {
+  return (event) => {
+    onEvent?.(event);
+    if (event.type === 'stage:start' && event.stage === SOURCE_STAGE && event.remainingPages > 0) {
+      ocr.warmUp(config, event.totalPages);
+      onEvent?.({ type: 'stage:event', stage: OCR_STAGE, event: { type: 'ocr:warm-start', pages: event.totalPages } });
+    }
+    if (event.type === 'pipeline:done') void ocr.releaseWarm();
+  };
 }
 
 /** The stage names in pipeline order. @throws BookpipeError CONFIG_INVALID naming an unknown or missing stage. */

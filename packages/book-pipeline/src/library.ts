@@ -10,7 +10,7 @@ import {
   type PipelineEvent,
   type PipelineResult,
 } from '@bookpipe/core';
-import { createOcrPool, type OcrPool } from '@bookpipe/stage-ocr';
+import type { OcrPool } from '@bookpipe/stage-ocr';
 import { BOOK_STAGES, type BookPipelineLlm, type BookStageName, createBookPipeline } from './book-pipeline.js';
 import { chooseLlm, type LlmChoice } from './llm-choice.js';
 import { ENV_SETTING_NAMES, type LlmSettingNames } from './llm-decision.js';
@@ -171,7 +171,8 @@ export async function runLibrary(inputs: ReadonlyArray<string | LibraryBook>, op
   // One client for the library, decided once: every book's LLM stages share its limits.
   const llm = chooseLlm(config, options.llm, names);
   const bookLlm: BookPipelineLlm | undefined = llm.kind === 'llm' ? { client: llm.client, model: llm.model } : options.llm;
-  const pool = options.ocrPool ?? createOcrPool();
+  // Imported here, not at the top: importing this package should not load tesseract.js and piscina.
+  const pool = options.ocrPool ?? (await import('@bookpipe/stage-ocr')).createOcrPool();
   const stopped = () => options.signal?.aborted === true || options.cancel?.aborted === true;
   const summaries: BookSummary[] = books.map((book) => ({
     scanId: book.scanId,

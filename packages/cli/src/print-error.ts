@@ -1,17 +1,9 @@
 import { BookpipeError } from '@bookpipe/core';
 import type { CliIo } from './cli-io.js';
+import { ExitCode } from './exit-code.js';
 import { shellQuote } from './resume-command.js';
 
-/** Exit codes of the `bookpipe` command. */
-export const ExitCode = {
-  OK: 0,
-  /** An error, or pages that failed. */
-  ERROR: 1,
-  /** Wrong arguments. */
-  USAGE: 2,
-  /** Stopped by Ctrl-C (128 + SIGINT). */
-  INTERRUPTED: 130,
-} as const;
+export { ExitCode };
 
 /**
  * Prints an error for a person: a BookpipeError's message (it names the scan, stage, page, file and the

@@ -2,13 +2,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
-import { type EvalFlags, evalCommand } from './eval-command.js';
-import { ExitCode, printError } from './print-error.js';
-import { type RunAllFlags, runAllCommand } from './run-all-command.js';
-import { OCR_WORKER_MIB, type RunFlags, runCommand } from './run-command.js';
-import { cleanCommand, reportCommand, type ScanFlags, type StatusFlags, statusCommand } from './scan-commands.js';
-import { KNOWN_STAGES } from './stage-plan.js';
-import { type ViewFlags, viewCommand } from './view-command.js';
+import type { EvalFlags } from './eval-command.js';
+import { ExitCode } from './exit-code.js';
+import { KNOWN_STAGES, OCR_WORKER_MIB } from './known-stages.js';
+import type { RunAllFlags } from './run-all-command.js';
+import type { RunFlags } from './run-command.js';
+import type { ScanFlags, StatusFlags } from './scan-commands.js';
+import type { ViewFlags } from './view-command.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -65,6 +65,9 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--no-wait', 'with --batch: submit the batches (or collect those that have ended) and return')
     .addOption(json('print one JSON pipeline event per line on stdout'))
     .action(async (inputs: string[], flags: RunFlags) => {
+      // Each command loads what it uses when it runs: `run` brings the stages (sharp, mupdf, piscina,
+      // tesseract.js, the LLM SDKs), which `status`, `report` and `--help` must not pay for.
+      const { runCommand } = await import('./run-command.js');
       result.code = await runCommand(inputs, flags, io, args);
     });
 
@@ -85,6 +88,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--clean', "remove the outputs of the run's stages of every book first")
     .addOption(json('print one JSON event per line on stdout (each with its scanId), then a library:done summary'))
     .action(async (target: string, flags: RunAllFlags) => {
+      const { runAllCommand } = await import('./run-all-command.js');
       result.code = await runAllCommand(target, flags, io, args);
     });
 
@@ -99,6 +103,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     )
     .addOption(json('print the status as JSON'))
     .action(async (scanId: string, flags: StatusFlags) => {
+      const { statusCommand } = await import('./scan-commands.js');
       result.code = await statusCommand(scanId, flags, io);
     });
 
@@ -110,6 +115,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .addOption(root())
     .addOption(json('print the rows as JSON'))
     .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      const { reportCommand } = await import('./scan-commands.js');
       result.code = await reportCommand(scanId, flags, io);
     });
 
@@ -120,6 +126,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .requiredOption('--stage <names>', 'stage(s) to clean, comma-separated')
     .addOption(root())
     .action(async (scanId: string, flags: ScanFlags & { stage: string }) => {
+      const { cleanCommand } = await import('./scan-commands.js');
       result.code = await cleanCommand(scanId, flags, io);
     });
 
@@ -138,6 +145,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     )
     .addOption(json('print eval.json instead of the table'))
     .action(async (scanId: string, flags: EvalFlags) => {
+      const { evalCommand } = await import('./eval-command.js');
       result.code = await evalCommand(scanId, flags, io);
     });
 
@@ -151,6 +159,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--out <dir>', 'folder to write the report into (default: <scan>/view)')
     .option('--open', 'open index.html in the default browser')
     .action(async (scanId: string, flags: ViewFlags) => {
+      const { viewCommand } = await import('./view-command.js');
       result.code = await viewCommand(scanId, flags, io);
     });
 
@@ -178,6 +187,8 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       }
       return ExitCode.USAGE;
     }
+    // Loaded here: it needs @bookpipe/core, which `--help` and a usage error do without.
+    const { printError } = await import('./print-error.js');
     return printError(error, io);
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { type CliIo, STOP_EXIT_CODES, type StopReason } from './cli-io.js';
+import { OCR_WORKER_MIB } from './known-stages.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
 import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
@@ -62,8 +63,7 @@ export function batchPollIntervalMs(env: CliIo['env']): number | undefined {
   return seconds * 1000;
 }
 
-/** What one OCR worker holds at its peak on a 300 DPI page (tesseract.js, measured: stage-ocr's README). */
-export const OCR_WORKER_MIB = 130;
+export { OCR_WORKER_MIB } from './known-stages.js';
 
 /**
  * The OCR worker count capped at the CPU count, and the note that says so: OCR is CPU-bound, so more

@@ -7,9 +7,9 @@ import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetada
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';
 import { describeClean } from './clean-report.js';
 import type { CliIo } from './cli-io.js';
+import { KNOWN_STAGES } from './known-stages.js';
 import { ExitCode } from './print-error.js';
 import { shellQuote } from './resume-command.js';
-import { KNOWN_STAGES } from './stage-plan.js';
 
 export interface ScanFlags {
   /** @default BOOKPIPE_ROOT, else "./scans" */
@@ -79,22 +79,24 @@ export async function statusCommand(scanId: string, flags: StatusFlags, io: CliI
   // Without readable metadata the source stage's page files say how many pages the scan has.
   const total = (metadata === undefined ? await scan.stage(SOURCE_STAGE).listPages() : await scan.pageNumbers()).length;
   const verify = flags.verify === true;
-  const stages = [];
-  for (const name of await stagesOf(scan)) {
-    const status = await scan.stage(name).checkpoint.status({ verify });
-    const invalidPages = status.invalidPages ?? [];
-    const missingPages = status.missingPages ?? [];
-    stages.push({
-      stage: name,
-      pages: status.completedPages.length,
-      complete: status.complete,
-      failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
-      invalidPages,
-      ...(verify ? { missingPages } : {}),
-      ...(invalidPages.length + missingPages.length > 0 ? { nextStep: redoCommand(scanId, name, flags, metadata) } : {}),
-      warnings: status.warnings ?? [],
-    });
-  }
+  // The stages' page files are checked side by side: the reads overlap instead of queueing stage by stage.
+  const stages = await Promise.all(
+    (await stagesOf(scan)).map(async (name) => {
+      const status = await scan.stage(name).checkpoint.status({ verify });
+      const invalidPages = status.invalidPages ?? [];
+      const missingPages = status.missingPages ?? [];
+      return {
+        stage: name,
+        pages: status.completedPages.length,
+        complete: status.complete,
+        failedPages: status.failedPages.map((f) => ({ page: f.page, error: f.error })),
+        invalidPages,
+        ...(verify ? { missingPages } : {}),
+        ...(invalidPages.length + missingPages.length > 0 ? { nextStep: redoCommand(scanId, name, flags, metadata) } : {}),
+        warnings: status.warnings ?? [],
+      };
+    }),
+  );
   const damaged = stages.some((s) => s.invalidPages.length + (s.missingPages?.length ?? 0) > 0);
   const code = verify && damaged ? ExitCode.ERROR : ExitCode.OK;
   // A stage folder that is a symbolic link is no stage to storage (never followed): say why it is missing.

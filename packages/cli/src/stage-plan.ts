@@ -1,10 +1,9 @@
-import { BOOK_STAGES, type BookPipeline, type BookStageName, createBookPipeline } from '@bookpipe/book-pipeline';
+import { type BookPipeline, createBookPipeline } from '@bookpipe/book-pipeline';
 import { BookpipeError, type BookStorage, type Config, type EmitFn, ErrorCode } from '@bookpipe/core';
+import { KNOWN_STAGES, type KnownStage } from './known-stages.js';
 import { CLI_LLM_SETTINGS } from './llm-mode.js';
 
-/** Every stage the CLI knows, in pipeline order: those of the default pipeline. */
-export const KNOWN_STAGES = BOOK_STAGES;
-export type KnownStage = BookStageName;
+export { KNOWN_STAGES, type KnownStage } from './known-stages.js';
 
 export interface PlanOptions {
   /** Input files and folders, absolute. */

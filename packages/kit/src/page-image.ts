@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { SOURCE_STAGE } from '@bookpipe/contracts';
 import { type BookStorage, openStageInput } from '@bookpipe/core';
 import type { LlmImage } from '@bookpipe/llm-batch';
-import sharp from 'sharp';
 import { type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
 import type { ResolvedLlm } from './llm-settings.js';
 import { pageImageCacheFor } from './page-image-cache.js';
@@ -70,6 +69,8 @@ export async function sourceVersion(scan: BookStorage, page: number): Promise<st
 }
 
 async function encodePageImage(scan: BookStorage, page: number, rule: ImageSizeRule, quality: number, rotation: number): Promise<Uint8Array> {
+  // sharp is loaded on the first image, not with the kit: runs without an LLM never encode one.
+  const { default: sharp } = await import('sharp');
   const png = await openStageInput(scan, SOURCE_STAGE).loadBytes(page);
   const meta = await sharp(png).metadata();
   // Sized after turning: a quarter turn swaps the sides.

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { OcrPageSchema } from '@bookpipe/contracts';
 import { loadConfig, Pipeline, type PipelineEvent, type StageStats, silentLogger } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
-import { evalDir, hasEval, noteSkip, ocrmypdf, pagesIn, renderPdf, repoRoot, scanWithSourcePages, spread, toPng } from '@bookpipe/testkit';
+import { evalDir, hasEval, memoryLogger, noteSkip, ocrmypdf, pagesIn, renderPdf, repoRoot, scanWithSourcePages, spread, toPng } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrPageMetricsSchema } from './metrics.js';
 import { OcrStage } from './ocr-stage.js';
@@ -93,6 +93,19 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
     expect(rows.map((r) => r[7])).toEqual(['done', 'done', 'failed', 'done']);
     expect(rows[2]![8]).not.toBe('');
   }, 300_000);
+
+  it('starts no more workers than pages left to read', async () => {
+    const scan = await scanWithSourcePages(openScan({ root: join(tmp, 'scans'), scanId: 'one-page' }), [{ png: ocrmypdf('typewriter.png') }]);
+    const { logger, lines } = memoryLogger();
+    const result = await new Pipeline({
+      scan,
+      stages: [new OcrStage({ maxWorkers: 2, detectOrientation: false, metadata: false })],
+      config: loadConfig({}),
+      logger,
+    }).run();
+    expect(result.ok).toBe(true);
+    expect(lines.filter((l) => l.msg === 'ocr engine ready').map((l) => l.workers)).toEqual([1]);
+  });
 
   it('resumes a run killed mid-book with only the missing pages', async () => {
     const pages = spread(pagesIn(join(evalDir, 'old-books')), 10);

@@ -1,5 +1,5 @@
 import { type OcrPage, OcrPageSchema, SOURCE_STAGE } from '@bookpipe/contracts';
-import { BaseStage, BookpipeError, processPages, type StageContext, type StageStats } from '@bookpipe/core';
+import { BaseStage, BookpipeError, type Config, processPages, type StageContext, type StageStats } from '@bookpipe/core';
 import { resolveLlm } from '@bookpipe/kit';
 import { startOcrEngine } from './create-ocr-engine.js';
 import type { OcrEngine } from './engine.js';
@@ -60,6 +60,8 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   override readonly checkpointSchema = OcrPageMetricsSchema;
   override readonly reportSchema = OcrReportSchema;
   readonly #options: OcrStageOptions;
+  /** An engine started by `warmUp()` for the next `run()`, with the options it was started with. */
+  #warm: { options: ResolvedOcrOptions; engine: Promise<OcrEngine> } | undefined;
 
   constructor(options: OcrStageOptions = {}) {
     super();
@@ -86,16 +88,61 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
     }
   }
 
+  /**
+   * Starts the engine now, for the next `run()`: call it when the pages are on their way (the default
+   * pipeline calls it when the source stage starts), so that the workers' start-up (about 1 s each)
+   * overlaps the source stage instead of delaying the first OCR page. At most `pages` workers start.
+   * `run()` takes the engine if it was started with the options the run resolves (else it is destroyed
+   * and a new one started); call `releaseWarm()` when no run will follow. A second call does nothing,
+   * and so does a call on a stage given a `pool`.
+   */
+  warmUp(config: Config, pages: number): void {
+    // A pool's engines are already shared and kept warm between books.
+    if (this.#warm !== undefined || this.#options.pool) return;
+    const o = this.#resolveWith(config);
+    const options = { ...o, maxWorkers: Math.max(1, Math.min(o.maxWorkers, pages)) };
+    const engine = startOcrEngine(options);
+    engine.catch(() => {}); // run() starts its own engine then, and reports that error
+    this.#warm = { options, engine };
+  }
+
+  /** Destroys an engine `warmUp()` started that no `run()` took (the pipeline stopped before OCR). */
+  async releaseWarm(): Promise<void> {
+    const warm = this.#warm;
+    this.#warm = undefined;
+    const engine = await warm?.engine.catch(() => undefined);
+    await engine?.destroy();
+  }
+
+  /** The warm engine when it fits `wanted` (same settings; as many workers or fewer), else a new one. */
+  async #startEngine(wanted: ResolvedOcrOptions): Promise<{ engine: OcrEngine; o: ResolvedOcrOptions; warm: boolean }> {
+    const warm = this.#warm;
+    this.#warm = undefined;
+    if (warm !== undefined) {
+      const same = JSON.stringify({ ...warm.options, maxWorkers: 0 }) === JSON.stringify({ ...wanted, maxWorkers: 0 });
+      const engine = await warm.engine.catch(() => undefined);
+      if (engine !== undefined && same && warm.options.maxWorkers <= wanted.maxWorkers) return { engine, o: warm.options, warm: true };
+      await engine?.destroy();
+    }
+    return { engine: await this.#newEngine(wanted), o: wanted, warm: false };
+  }
+
   override async run(ctx: StageContext<OcrPage, OcrPageMetrics>): Promise<StageStats> {
-    const first = this.#resolve(ctx);
-    let engine: OcrEngine = await this.#startEngine(first);
-    let o = first;
+    // Never more workers than pages to read: each one costs a thread, a tesseract.js start (about 1 s)
+    // and its memory, for nothing when a resumed run has one page left. A pool's engines are shared
+    // across books, so they keep the configured count (it is part of the pool's engine key).
+    const remaining = (await ctx.checkpoint.remainingPages(await ctx.scan.pageNumbers())).length;
+    const workers = (o: ResolvedOcrOptions): ResolvedOcrOptions =>
+      this.#options.pool ? o : { ...o, maxWorkers: Math.max(1, Math.min(o.maxWorkers, remaining)) };
+    let { engine, o, warm } = await this.#startEngine(workers(this.#resolve(ctx)));
+    const first = o;
     try {
       const choice = await this.#chooseLanguage(ctx, first, engine);
       if (choice.language !== first.language) {
         await engine.destroy();
-        o = resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers);
-        engine = await this.#startEngine(o);
+        o = workers(resolveOcrOptions({ ...this.#options, language: choice.language }, ctx.config.ocr.maxWorkers));
+        engine = await this.#newEngine(o);
+        warm = false;
       }
     } catch (error) {
       await engine.destroy();
@@ -113,6 +160,8 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
         psm: o.psm,
         workers: o.maxWorkers,
         detectOrientation: o.detectOrientation,
+        // Started by warmUp() before the stage (while the source stage ran), not here.
+        warm,
       });
       const images = new LocalImages(ctx.input(SOURCE_STAGE));
       try {
@@ -158,13 +207,17 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   }
 
   /** The pool's engine when a pool was given (its `destroy()` only gives it back), else an engine of our own. */
-  #startEngine(o: ResolvedOcrOptions): Promise<OcrEngine> {
+  #newEngine(o: ResolvedOcrOptions): Promise<OcrEngine> {
     return this.#options.pool ? this.#options.pool.acquire(o) : startOcrEngine(o);
   }
 
   #resolve(ctx: StageContext): ResolvedOcrOptions {
-    const language = this.#options.language ?? ctx.config.ocr.languages;
-    return resolveOcrOptions({ ...this.#options, ...(language === undefined ? {} : { language }) }, ctx.config.ocr.maxWorkers);
+    return this.#resolveWith(ctx.config);
+  }
+
+  #resolveWith(config: Config): ResolvedOcrOptions {
+    const language = this.#options.language ?? config.ocr.languages;
+    return resolveOcrOptions({ ...this.#options, ...(language === undefined ? {} : { language }) }, config.ocr.maxWorkers);
   }
 
   /**

@@ -1,5 +1,6 @@
+import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
-import { decideRotation, isTooFewCharacters, parseNativeOsd } from './orientation.js';
+import { decideRotation, isTooFewCharacters, parseNativeOsd, readsUpright } from './orientation.js';
 
 describe('decideRotation', () => {
   it("turns a page by OSD's quarter turn when confident enough", () => {
@@ -26,5 +27,30 @@ describe('parseNativeOsd', () => {
   it('recognises the message for a page with too little text', () => {
     expect(isTooFewCharacters('Too few characters. Skipping this page\nError during processing.\n')).toBe(true);
     expect(isTooFewCharacters('Error in pixRead: pix not read')).toBe(false);
+  });
+});
+
+describe('readsUpright (when orientation detection can be skipped)', () => {
+  const line = 'the quick brown fox jumps over the lazy dog again';
+  const text = (lines: number) => [Array.from({ length: lines }, () => line)];
+
+  it('skips OSD for a page read with confidence on lines wider than tall', () => {
+    expect(readsUpright(smallPage(1, [text(3)]))).toBe(true);
+  });
+
+  it('asks OSD for a page with few words, or read at low confidence (upside down)', () => {
+    expect(readsUpright(smallPage(1, [[['only a few words here']]]))).toBe(false);
+    const doubtful = Object.fromEntries(line.split(' ').map((w) => [w, 0.35]));
+    expect(readsUpright(smallPage(1, [text(3)], doubtful))).toBe(false);
+  });
+
+  it('asks OSD for a page whose lines stand upright (a page on its side reads well, line by line)', () => {
+    const page = smallPage(1, [text(3)]);
+    for (const block of page.blocks) {
+      for (const paragraph of block.paragraphs) {
+        for (const l of paragraph.lines) l.bbox = { x: l.bbox.y, y: l.bbox.x, width: l.bbox.height, height: l.bbox.width };
+      }
+    }
+    expect(readsUpright(page)).toBe(false);
   });
 });

@@ -2,15 +2,16 @@
  * Piscina worker: reads one page image with tesseract.js and returns the OCR page. Pure: it never
  * touches scan storage; the main thread saves what it returns.
  *
- * Each worker thread keeps one tesseract.js instance (plus one for orientation detection) for many
- * pages, created on its first page and replaced after `recycleAfterPages` pages.
+ * Each worker thread keeps one tesseract.js instance (plus one for orientation detection, started on the
+ * first page that needs it) for many pages, created when the thread starts and replaced after
+ * `recycleAfterPages` pages.
  */
 import { readFile } from 'node:fs/promises';
 import { workerData } from 'node:worker_threads';
 import Tesseract from 'tesseract.js';
 import { classifyTesseractFailure, imageFormat, notAnImage } from './image-errors.js';
 import { buildOcrPage } from './ocr-page-builder.js';
-import { decideRotation } from './orientation.js';
+import { decideRotation, readsUpright } from './orientation.js';
 import { rotateImage } from './rotate-image.js';
 import { TesseractInstance } from './tesseract-instance.js';
 import { parseTsv } from './tsv.js';
@@ -40,26 +41,34 @@ async function openSession(): Promise<Session> {
     },
     timeoutMs: config.initTimeoutMs,
   });
-  let osd: TesseractInstance | null = null;
-  if (config.osdLangPath !== null) {
-    try {
-      // OSD needs the legacy classifier and the "osd" language: a second, small instance.
-      osd = await TesseractInstance.create({
-        purpose: 'orientation detection',
-        languages: 'osd',
-        oem: Tesseract.OEM.TESSERACT_ONLY,
-        langPath: config.osdLangPath,
-        legacy: true,
-        params: { debug_file: '/dev/null' },
-        timeoutMs: config.initTimeoutMs,
-      });
-    } catch (error) {
-      await ocr.terminate();
-      throw error;
-    }
-  }
-  return { ocr, osd, pages: 0 };
+  return { ocr, osd: null, pages: 0 };
 }
+
+/**
+ * The orientation detection instance, started on the first page that needs it (most pages read upright
+ * and never do): it needs the legacy classifier and the "osd" language, a second instance that costs
+ * start-up time and its own WebAssembly memory in every worker.
+ */
+function openOsd(osdLangPath: string): Promise<TesseractInstance> {
+  return TesseractInstance.create({
+    purpose: 'orientation detection',
+    languages: 'osd',
+    oem: Tesseract.OEM.TESSERACT_ONLY,
+    langPath: osdLangPath,
+    legacy: true,
+    params: { debug_file: '/dev/null' },
+    timeoutMs: config.initTimeoutMs,
+  });
+}
+
+/**
+ * The first session starts with the thread, not with its first page: piscina starts every thread when
+ * the pool is made, so the tesseract.js start-up (about 1 s) overlaps whatever the
+ * main thread does before the pages come (reading the language choice, the other workers' first pages).
+ * A failure here is not reported: the first page opens a session again and returns that error.
+ */
+let warming: Promise<Session> | undefined = openSession();
+warming.catch(() => {});
 
 async function closeSession(): Promise<void> {
   const s = session;
@@ -81,6 +90,11 @@ export default async function ocrPage(task: OcrTask): Promise<OcrTaskOutcome> {
   if (imageFormat(image) === undefined) return { ok: false, kind: 'unreadable', message: notAnImage(image) };
 
   try {
+    if (warming !== undefined) {
+      const warm = warming;
+      warming = undefined;
+      session = await warm.catch(() => undefined);
+    }
     if (session === undefined || !session.ocr.alive || (session.osd !== null && !session.osd.alive)) {
       await closeSession();
       session = await openSession();
@@ -91,25 +105,33 @@ export default async function ocrPage(task: OcrTask): Promise<OcrTaskOutcome> {
   const s = session;
 
   try {
-    let rotation = 0;
+    // Read the page as it lies first; orientation detection (a second engine, +20% time) runs only when
+    // that reading does not look upright, and the page is read again only when OSD turns it.
+    const recognize = async (img: Buffer, rotation: number) => {
+      const { data } = await s.ocr.run((w) => w.recognize(img, {}, { text: false, tsv: true }));
+      // Only TSV: every other output (text, blocks, hOCR) costs time and would be thrown away.
+      return buildOcrPage(parseTsv(data.tsv ?? ''), { pageNumber: task.pageNumber, engine: config.engine, rotation });
+    };
+    const tFirst = performance.now();
+    let page = await recognize(image, 0);
     let orientationConfidence: number | null = null;
-    const tOsd = performance.now();
-    if (s.osd !== null) {
-      const { data } = await s.osd.run((w) => w.detect(image));
+    let osdSeconds = 0;
+    if (config.osdLangPath !== null && !readsUpright(page)) {
+      const tOsd = performance.now();
+      s.osd ??= await openOsd(config.osdLangPath);
+      const osd = s.osd;
+      const { data } = await osd.run((w) => w.detect(image));
+      osdSeconds = (performance.now() - tOsd) / 1000;
       orientationConfidence = data.orientation_confidence;
-      rotation = decideRotation({ rotate: data.orientation_degrees, confidence: data.orientation_confidence }, config.minOrientationConfidence);
+      const rotation = decideRotation({ rotate: data.orientation_degrees, confidence: data.orientation_confidence }, config.minOrientationConfidence);
+      if (rotation !== 0) page = await recognize(await rotateImage(image, rotation), rotation);
     }
-    const tOcr = performance.now();
-    const upright = rotation === 0 ? image : await rotateImage(image, rotation);
-    // Only TSV: every other output (text, blocks, hOCR) costs time and would be thrown away.
-    const { data } = await s.ocr.run((w) => w.recognize(upright, {}, { text: false, tsv: true }));
-    const page = buildOcrPage(parseTsv(data.tsv ?? ''), { pageNumber: task.pageNumber, engine: config.engine, rotation });
     const tEnd = performance.now();
     return {
       ok: true,
       page,
       orientationConfidence,
-      timings: { osdSeconds: (tOcr - tOsd) / 1000, ocrSeconds: (tEnd - tOcr) / 1000, totalSeconds: (tEnd - t0) / 1000 },
+      timings: { osdSeconds, ocrSeconds: (tEnd - tFirst) / 1000 - osdSeconds, totalSeconds: (tEnd - t0) / 1000 },
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
