@@ -37,8 +37,11 @@ function packagesOf(urls: readonly string[]): { npm: Set<string>; workspace: Set
     const deps = [...url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)];
     if (deps.length > 0) npm.add(deps.at(-1)![1]!);
     else {
-      const own = /\/packages\/([^/]+)\/dist\//.exec(url);
-      if (own) workspace.add(own[1]!);
+      // A package's light side entry (`@bookpipe/kit/batch-journal`) and the chunks entries share are
+      // recorded by file: they are only loaded through an entry, so `kit` means its main entry was.
+      const own = /\/packages\/([^/]+)\/dist\/([^/]+)$/.exec(url);
+      const sideEntry = (own?.[1] === 'kit' || own?.[1] === 'book-pipeline') && /^(batch-journal|chunk-[\w-]+)\.js$/.test(own[2]!);
+      if (own) workspace.add(sideEntry ? `${own[1]}/${own[2]}` : own[1]!);
     }
   }
   return { npm, workspace };

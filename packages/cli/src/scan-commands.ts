@@ -1,7 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readBatchJournal } from '@bookpipe/book-pipeline';
+import { readBatchJournal } from '@bookpipe/book-pipeline/batch-journal';
 import { BOOK_MD, SOURCE_STAGE } from '@bookpipe/contracts';
 import { BookpipeError, type BookStorage, ErrorCode, loadConfig, type ScanMetadata } from '@bookpipe/core';
 import { LOCK_FILE, openScan, type ScanLockInfo } from '@bookpipe/storage';

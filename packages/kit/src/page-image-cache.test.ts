@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
@@ -101,7 +101,7 @@ describe('llmPageImage', () => {
     expect(await size(before)).toEqual({ width: 1109, height: 1568 });
     // The source stage run again on another file: same page number, a landscape page now.
     const source = scan.stage('source', { pageFormat: 'png' });
-    await writeFile(source.pagePath(1), await readFile(await blankPagePng(path.join(root, 'wide.png'), 3136, 2000)));
+    await source.savePage(1, await readFile(await blankPagePng(path.join(root, 'wide.png'), 3136, 2000)), { pageNum: 1 });
     const after = await load();
     expect(await size(after)).toEqual({ width: 1568, height: 1000 });
     expect(await load()).toBe(after);
