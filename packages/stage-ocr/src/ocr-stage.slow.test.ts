@@ -72,9 +72,10 @@ describe.skipIf(!hasEval)('OcrStage on a scan folder', () => {
     expect(await ocr.listPages()).toEqual([1, 2, 4]);
     const failure = stats.failures[0]!;
     expect(failure.page).toBe(3);
-    expect(failure.error).toContain('Scan "four-pages": OCR of page 3:');
+    // Found before the engine reads it: the source page is checked against what its stage journalled.
+    expect(failure.error).toContain('Scan "four-pages": Page 3 of stage "source"');
     expect(failure.error).toContain(join(scan.dir, 'source', 'page_0003.png'));
-    expect(failure.error).toMatch(/is not a readable image .*re-run the source stage for this page/);
+    expect(failure.error).toMatch(/is invalid: .*Run the source stage again: it redoes invalid pages/);
     expect(events).toContainEqual(expect.objectContaining({ type: 'page:failed', page: 3 }));
     expect((await ocr.checkpoint.status()).failedPages.map((f) => f.page)).toEqual([3]);
 
