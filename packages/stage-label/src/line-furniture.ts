@@ -222,6 +222,26 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
   };
 }
 
+/** The median confidence of the words of the page's body lines (0 when it has none). */
+function bodyConfidence(geometry: PageGeometry): number {
+  return quantile(
+    geometry.bodyLines.flatMap(({ line }) => line.words.filter((word) => hasInk(word.text)).map((word) => word.confidence)),
+    0.5,
+  );
+}
+
+/**
+ * Whether a head row's text is an ornament OCR read as letters: every word read with little confidence,
+ * and either short marks only ("SLI\"", "wR JSF") or on a page whose text OCR reads well. On a page it
+ * reads poorly (a Fraktur print read at a median confidence near 0.4), a running head is read as poorly
+ * as the text, but as words of a word's length ("Habledfitiges Cabal,"): that is a head, not an ornament.
+ */
+function isOrnament(head: readonly PlacedWord[], geometry: PageGeometry): boolean {
+  if (!head.every((entry) => entry.word.confidence < 0.5)) return false;
+  const wordLength = head.some((entry) => /\p{L}{4}/u.test(entry.word.text));
+  return !wordLength || bodyConfidence(geometry) >= 0.7;
+}
+
 /**
  * Finds the page furniture of a whole book at line (and word) level, from layout alone. Pages must be
  * in book order. For each page, the furniture lines (see `LineLabelSchema`):
@@ -273,7 +293,7 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
     // An ornament over the text read as letters ("SLI\"", "FN JFF") is read with little confidence: no head, the folio beside it stays.
-    if (top.head.every((entry) => entry.word.confidence < 0.5)) return 0;
+    if (isOrnament(top.head, geometries[index] as PageGeometry)) return 0;
     const repeat = repeatOf.get(index) ?? 0;
     // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
     const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
