@@ -1,34 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openScan } from '@bookpipe/storage';
-import { runStage, tempDir } from '@bookpipe/testkit';
+import { MARKED_PAGE, pageMark as mark, markedPagesTiff, tempDir } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-import { SourceStage } from './source-stage.js';
 import { TiffPages } from './tiff-pages.js';
 
-const W = 64;
-const H = 40;
-
-/**
- * A `pages`-page gray TIFF (LZW) whose page i is white with one black pixel at (i % W, floor(i / W) % H):
- * every page is told apart by its content.
- */
-async function multiPageTiff(path: string, pages: number): Promise<void> {
-  const data = Buffer.alloc(W * H * pages, 255);
-  for (let i = 0; i < pages; i++) data[i * W * H + (Math.floor(i / W) % H) * W + (i % W)] = 0;
-  await sharp(data, { raw: { width: W, height: H * pages, channels: 1, pageHeight: H } })
-    .toColourspace('b-w')
-    .tiff({ compression: 'lzw' })
-    .toFile(path);
-}
-
-/** Where the black pixel of a decoded gray page is. */
-function mark(pixels: Buffer): number {
-  const at = pixels.indexOf(0);
-  return (at % W) + Math.floor(at / W) * W;
-}
+const { width: W, height: H } = MARKED_PAGE;
 
 describe('TiffPages', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -36,7 +13,7 @@ describe('TiffPages', () => {
   beforeAll(async () => {
     tmp = await tempDir();
     big = join(tmp.dir, 'book-2000.tiff');
-    await multiPageTiff(big, 2000);
+    await markedPagesTiff(big, 2000);
   });
   afterAll(() => tmp.remove());
 
@@ -66,16 +43,5 @@ describe('TiffPages', () => {
     expect(TiffPages.fromBuffer(Buffer.from('%PDF-1.7 not a tiff at all'))).toBeUndefined();
     expect(TiffPages.fromBuffer(Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeUndefined(); // no directory
     expect(await TiffPages.open(big, 1000)).toBeUndefined();
-  });
-
-  it('the source stage makes all 2,000 pages of one TIFF, each from its own directory', { timeout: 300_000 }, async () => {
-    const scan = openScan({ root: join(tmp.dir, 'scans'), scanId: 'tiff-2000' });
-    const stats = await runStage(scan, new SourceStage({ inputs: [big] }));
-    expect(stats).toMatchObject({ pagesProcessed: 2000, pagesFailed: 0 });
-    const source = scan.stage('source', { pageFormat: 'png' });
-    for (const page of [1, 2, 1000, 2000]) {
-      const pixels = await sharp(source.pagePath(page)).extractChannel(0).raw().toBuffer();
-      expect(mark(pixels)).toBe((page - 1) % (W * H));
-    }
   });
 });

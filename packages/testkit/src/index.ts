@@ -11,6 +11,7 @@ export { evalDir, evalFile, hasEval, noteSkip, ocrmypdf, pagesIn, REAL_PAGES, re
 export type { JsonSchemaNode } from './json-schema-node.js';
 export { type LoopbackS3, startLoopbackS3 } from './loopback-s3.js';
 export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
+export { MARKED_PAGE, markedPagesTiff, pageMark } from './multi-page-tiff.js';
 export { renderPdf } from './render-pdf.js';
 export { type RunStageOptions, runStage } from './run-stage.js';
 export { caseSeed, seededRandom, suiteSeed } from './seeded.js';

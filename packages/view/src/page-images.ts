@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FileFolder } from '@bookpipe/core';
 import type SharpType from 'sharp';
 
@@ -36,6 +37,44 @@ export interface PageImages {
   written: boolean;
 }
 
+/** The temp files of an atomic write (`.<name>.<pid>.<8 hex>.tmp`, @bookpipe/storage's writeFileAtomic). */
+const TEMP_FILE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files a killed view left in its folder (the report's root, `images/`, `pages/`): a
+ * write cut short never replaces an image (temp + rename), but its temp file stayed in the report.
+ * Only files of a process that no longer runs; nothing happens where the folder is not on disk.
+ */
+export async function sweepTempFiles(folder: FileFolder): Promise<number> {
+  let removed = 0;
+  for (const sub of [undefined, IMAGES_DIR, 'pages']) {
+    let dir: string;
+    let names: string[];
+    try {
+      dir = sub === undefined ? folder.dir : folder.filePath(sub);
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = TEMP_FILE.exec(name);
+      if (!m || alive(Number(m[2]))) continue;
+      await rm(join(dir, name), { force: true }).catch(() => undefined);
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 async function mtime(path: string | undefined): Promise<number | undefined> {
   if (path === undefined) return undefined;
   try {
@@ -55,7 +94,10 @@ async function mtime(path: string | undefined): Promise<number | undefined> {
  */
 export async function writePageImages(options: {
   load: () => Promise<Uint8Array>;
-  /** Files the images derive from (source PNG, OCR page), for the freshness check; absent for non-file storage. */
+  /**
+   * Files the images derive from (the source PNG, and the OCR page when the page has one), for the
+   * freshness check. An entry that cannot be stat'ed (non-file storage) makes the images be written again.
+   */
   inputs: readonly (string | undefined)[];
   rotation: number;
   /** The view's folder: the images go to its images/ folder. */

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CorrectionPage, CorrectionPageSchema, type LabelPage, LabelPageSchema, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import type { FileFolder } from '@bookpipe/core';
 import { openFolder, openScan } from '@bookpipe/storage';
-import { smallPage } from '@bookpipe/testkit';
+import { blankPagePng, deadPid, scanWithSourcePages, smallPage } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderView } from './render-view.js';
@@ -150,6 +150,23 @@ describe('renderView on a scan in real storage', () => {
     expect(elsewhere.imagesWritten).toBe(3);
     // The view folder is not taken for a stage.
     expect(elsewhere.missingStages).toEqual(['merge']);
+  });
+
+  it('keeps the images of pages that have no OCR page yet, and removes the temp files a killed view left', async () => {
+    // Issue 15: a page without OCR was given an unknown input, so it was never up to date and every
+    // view (every rerun after a killed one) encoded it again.
+    const png = await blankPagePng(join(root, 'blank.png'), 300, 400);
+    const scan = await scanWithSourcePages(openScan({ root, scanId: 'source-only' }), [{ png }, { png }]);
+    const first = await renderView({ scan, imageWidth: 200 });
+    expect(first.imagesWritten).toBe(2);
+    const before = await stat(join(first.dir, 'images', 'page_0001.webp'));
+    const leftover = join(first.dir, 'images', `.page_0002.webp.${deadPid()}.0123abcd.tmp`);
+    await writeFile(leftover, 'half an image');
+    const again = await renderView({ scan: openScan({ root, scanId: 'source-only' }), imageWidth: 200 });
+    expect(again.imagesWritten).toBe(0);
+    const after = await stat(join(first.dir, 'images', 'page_0001.webp'));
+    expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs });
+    expect((await readdir(join(first.dir, 'images'))).sort()).toEqual(['page_0001.thumb.webp', 'page_0001.webp', 'page_0002.thumb.webp', 'page_0002.webp']);
   });
 
   it('writes every file of the report through its `out` folder (view needs no filesystem code of its own)', async () => {

@@ -6,7 +6,7 @@ import { BookSummary } from './book-summary.js';
 import { pageHtmlName } from './document.js';
 import { indexHtml } from './index-html.js';
 import { type PageContext, pageHtml } from './page-html.js';
-import { type PageImages, writePageImages } from './page-images.js';
+import { type PageImages, sweepTempFiles, writePageImages } from './page-images.js';
 import { buildPageModel } from './page-model.js';
 import { PIPELINE_STAGES, readPageInputs, readScanStages } from './scan-inputs.js';
 
@@ -141,6 +141,7 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
   const source = scan.stage(SOURCE_STAGE);
   const ocr = scan.stage(OCR_STAGE);
   let imagesWritten = 0;
+  await sweepTempFiles(out);
 
   await mapLimit(pages, concurrency, async (page) => {
     const inputs = await readPageInputs(scan, stages, page, { image: null, lowConfidence });
@@ -149,7 +150,10 @@ export async function renderView(options: RenderViewOptions): Promise<RenderView
       try {
         images = await writePageImages({
           load: () => source.loadPageBytes(page),
-          inputs: [source.pagePath(page), ocrPages.has(page) ? ocr.pagePath(page) : undefined],
+          // Only the files the page has: a page without OCR (not run yet, or failed) is judged on its
+          // source image alone. Passing "no OCR page" as an unknown input made such a page never up to
+          // date, so every view of it (and every rerun after a killed view) encoded it again.
+          inputs: ocrPages.has(page) ? [source.pagePath(page), ocr.pagePath(page)] : [source.pagePath(page)],
           rotation: inputs.ocr?.rotation ?? 0,
           folder: out,
           page,
