@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBookPipeline } from '@bookpipe/book-pipeline';
 import { loadConfig } from '@bookpipe/core';
+import { DEFAULT_BATCH_OPTIONS } from '@bookpipe/llm-batch';
 import { openScan } from '@bookpipe/storage';
 import { scanWithSourcePages, smallPage } from '@bookpipe/testkit';
 import sharp from 'sharp';
@@ -31,6 +32,8 @@ const WORKERS = 8;
 const LATENCY_MS = 50;
 const REQUESTS = PAGES * 2;
 const IDEAL_SECONDS = REQUESTS / (WORKERS / (LATENCY_MS / 1000));
+/** BOOKPIPE_LLM_REQUESTS_PER_MINUTE as the user would set it; unset, the client's default cap applies (150). */
+const RPM = process.env.BENCH_RPM;
 const evalPage = join(here, '../../../shared/eval/old-books/d014.tiff');
 
 /** A 300 DPI page as PNG: the real scan when the eval data is there, else 2480 x 3508 px of rendered text. */
@@ -93,6 +96,7 @@ try {
     BOOKPIPE_BASE_URL: fake.openaiBaseURL,
     BOOKPIPE_MODEL: 'gpt-4o-mini',
     BOOKPIPE_LLM_MAX_WORKERS: String(WORKERS),
+    ...(RPM ? { BOOKPIPE_LLM_REQUESTS_PER_MINUTE: RPM } : {}),
   });
   const built = await createBookPipeline({ scan, stages: ['correction', 'label'], config });
   const load = loadavg()[0]!.toFixed(2);
@@ -105,6 +109,11 @@ try {
 
   const share = IDEAL_SECONDS / seconds;
   console.log(`source pages: ${what}; ${PAGES} pages, correction + label = ${REQUESTS} requests, ${WORKERS} workers x ${LATENCY_MS} ms`);
+  const rpm = config.llm.requestsPerMinute ?? DEFAULT_BATCH_OPTIONS.requestsPerMinute;
+  const capSeconds = REQUESTS <= rpm ? 0 : Math.ceil(REQUESTS / rpm - 1) * 61;
+  console.log(
+    `rate cap: ${rpm} requests a minute (${RPM ? 'BENCH_RPM' : "the client's default; BENCH_RPM=n sets BOOKPIPE_LLM_REQUESTS_PER_MINUTE"})${capSeconds > 0 ? `: it alone holds the run to >= ${capSeconds} s, ${((IDEAL_SECONDS / capSeconds) * 100).toFixed(0)}% of ideal at best` : ', not binding for this run'}`,
+  );
   console.log(
     `load average at start: ${load} (${loadavg()
       .map((l) => l.toFixed(2))
