@@ -35,16 +35,19 @@ const LETTER_DIGITS: Record<string, string> = {
   g: '9',
   b: '6',
 };
-/** Digits OCR confuses with each other. An interpretation using one such swap weighs 0.5. */
+/**
+ * Digits OCR confuses with each other. An interpretation using one such swap weighs 0.5. 5 and 8 share
+ * their lower bowl: on worn old type tesseract reads a 53 as "83" (vd-sbb baurodwe) and the reverse.
+ */
 const DIGIT_CONFUSIONS: Record<string, string[]> = {
   '0': ['8', '6', '9'],
   '1': ['7', '4'],
   '3': ['5', '8'],
   '4': ['1'],
-  '5': ['9', '3', '6'],
+  '5': ['9', '3', '6', '8'],
   '6': ['5', '8', '0'],
   '7': ['1'],
-  '8': ['0', '3', '6'],
+  '8': ['0', '3', '6', '5'],
   '9': ['5', '0'],
 };
 /** Letters OCR reads in place of roman numeral letters (a lowercase "l" is a real 50, but more often an "i"). */

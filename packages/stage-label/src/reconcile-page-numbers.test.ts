@@ -105,10 +105,36 @@ describe('reconcilePageNumbers', () => {
     expect(numbers(['XII', 'XIII', 'XIY', 'XV'])).toEqual(['XII', 'XIII', 'XIV', 'XV']);
   });
 
-  it('keeps a lone reading that no neighbour confirms, and a stray number out of any run', () => {
-    expect(numbers([null, '7', null])).toEqual([null, '7', null]);
+  it('numbers the unread pages next to a lone clear reading, and keeps a stray number out of any run', () => {
+    // A short scan whose other page numbers were read as glyphs (vd-sbb herbdulc: "g4", -, 56, "y").
+    const lone = reconcilePageNumbers(readings([null, null, null, '7', null, null, null]));
+    expect(lone.map((page) => page.printedPageNumber)).toEqual([null, '5', '6', '7', '8', '9', null]);
+    expect(lone[2]).toMatchObject({ inferred: true, reason: 'no number read: before 7 (page 4), the only clear reading near it' });
     const result = reconcilePageNumbers(readings(['114', null, null, null, '20', '21', '22']));
     expect(result[0]).toMatchObject({ printedPageNumber: '114', inferred: false, reason: 'outside any consistent run of page numbers: kept as read' });
+  });
+
+  it('corrects an unsure reading next to a lone clear one through a known confusion, and a 5 read as 8 before a run', () => {
+    // vd-sbb herbdulc as read: "g4" repaired to 94 (0.68), nothing, 56, a glyph; truth 54, 55, 56, 57.
+    for (const first of ['94', 'g4']) {
+      const herbdulc = readings([first, null, '56', null]);
+      (herbdulc[0] as PageNumberReading).confidence = 0.68;
+      expect(reconcilePageNumbers(herbdulc).map((page) => page.printedPageNumber)).toEqual(['54', '55', '56', '57']);
+    }
+    // Two clear readings that disagree (a lost leaf, or a misread?) stay as read, their neighbours unnumbered.
+    expect(numbers(['12', '15', null, null])).toEqual(['12', '15', null, null]);
+    // vd-sbb baurodwe as read: 83, 54, 55, 56 (truth 53).
+    expect(numbers(['83', '54', '55', '56'])).toEqual(['53', '54', '55', '56']);
+  });
+
+  it('goes on over an unsure roman reading after an arabic run (a glyph read as "m")', () => {
+    const read = readings(['70', '71', '72', 'm']);
+    Object.assign(read[3] as PageNumberReading, { style: 'roman', confidence: 0.54 });
+    const result = reconcilePageNumbers(read);
+    expect(result[3]).toMatchObject({ printedPageNumber: '73', numberingStyle: 'arabic', inferred: true });
+    // A clear roman reading is front matter, not a glyph: left to its own style.
+    Object.assign(read[3] as PageNumberReading, { confidence: 0.9 });
+    expect(reconcilePageNumbers(read)[3]?.printedPageNumber).toBe('m');
   });
 
   it('drops a lone four-digit number no neighbour confirms (a year on a title page), but keeps four-digit folios in a run', () => {

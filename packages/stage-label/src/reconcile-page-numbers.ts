@@ -67,6 +67,9 @@ export interface Page {
 
 type Outcome = Omit<ReconciledPageNumber, keyof PageNumberReading>;
 
+/** Pages on either side that a lone clear reading numbers (see `reconcilePageNumbers`). */
+const LONE_REACH = 2;
+
 /**
  * Makes printed page numbers consistent across a book from local evidence, the way a reader checks
  * a page number against the pages around it.
@@ -123,6 +126,29 @@ export function reconcilePageNumbers(readings: readonly PageNumberReading[], opt
     const plain = (a: Anchor | undefined, b: Anchor | undefined) => !a || !b || relation(a, b, settings) !== 'inserted';
     if (first) extend(pages, first, -1, plain(first, anchors[1]) ? Number.POSITIVE_INFINITY : 0, taken, claim);
     if (last) extend(pages, last, 1, plain(anchors.at(-2), last) ? settings.extendForward : 0, taken, claim);
+  }
+
+  // A clear reading that no run reaches and no other clear reading near it contradicts (its neighbours
+  // unread, or read unsure: glyphs taken for numerals) numbers its close neighbours: the few pages around it
+  // are the pages after and before it far more often than plates or lost leaves. Only as far as
+  // `LONE_REACH` pages, and only where nothing else claimed a number.
+  for (const page of pages) {
+    if (outcomes.has(page.at) || !page.clear || page.style === null) continue;
+    const near = pages.filter((other) => other.at !== page.at && Math.abs(other.reading.pageIndex - page.reading.pageIndex) <= LONE_REACH);
+    if (near.some((other) => other.clear)) continue;
+    const value = page.values[0]?.value as number;
+    // A lone four-digit number is a year (see `outsideRuns`), no page number to count from.
+    if (page.style === 'arabic' && value >= 1000) continue;
+    const anchor: Anchor = {
+      at: page.at,
+      style: page.style,
+      value,
+      offset: page.reading.pageIndex - value,
+      upperCase: /[A-Z]/.test(page.reading.printed ?? '') && !/[a-z]/.test(page.reading.printed ?? ''),
+      pageIndex: page.reading.pageIndex,
+    };
+    extend(pages, anchor, -1, LONE_REACH, new Set([value]), claim, undefined, true);
+    extend(pages, anchor, 1, LONE_REACH, new Set([value]), claim, undefined, true);
   }
 
   return pages.map((page) => ({ ...page.reading, ...(outcomes.get(page.at)?.outcome ?? outsideRuns(page)) }));
@@ -243,6 +269,7 @@ function extend(
   taken: ReadonlySet<number>,
   claim: Claim,
   stop = direction === 1 ? pages.length : -1,
+  lone = false,
 ): void {
   const anchorPage = pages[anchor.at] as Page;
   let unread = 0;
@@ -252,19 +279,31 @@ function extend(
     if (page.reading.pageIndex - previous.reading.pageIndex !== direction) return;
     const value = page.reading.pageIndex - anchor.offset;
     if (value < 1 || taken.has(value)) return;
-    if (page.style === null) {
+    // An unsure reading in the other style next to a run ("m" read at 0.5 where 73 follows 72) is a
+    // glyph misread as a numeral: the run goes on over it as over an unread page.
+    if (page.style === null || (page.style !== anchor.style && !page.clear)) {
       unread += 1;
       if (unread > limit) return;
       const where = direction === -1 ? 'before' : 'after';
       claim(
         at,
-        numbered(page, anchor, value, `${where} ${describe(anchor, anchorPage)}, in its ${anchor.style} run`, direction === -1 ? 0.75 : 0.7),
-        direction === -1 ? 3 : 4,
+        numbered(
+          page,
+          anchor,
+          value,
+          `${where} ${describe(anchor, anchorPage)}${lone ? ', the only clear reading near it' : `, in its ${anchor.style} run`}`,
+          lone ? 0.6 : direction === -1 ? 0.75 : 0.7,
+        ),
+        lone ? 5 : direction === -1 ? 3 : 4,
       );
     } else {
       const fit = fitting(page, anchor.style, anchor.offset);
       if (fit) {
-        claim(at, numbered(page, anchor, value, `a known OCR confusion, next to ${describe(anchor, anchorPage)} in its ${anchor.style} run`, 0.7), 2);
+        claim(
+          at,
+          numbered(page, anchor, value, `a known OCR confusion, next to ${describe(anchor, anchorPage)} in its ${anchor.style} run`, lone ? 0.55 : 0.7),
+          lone ? 5 : 2,
+        );
       } else if (!page.clear && page.style === anchor.style && !inOrder(page.values[0]?.value ?? 0, anchor.value, direction)) {
         // An unsure reading that fits no run, next to the run's end: counted as a page whose number was misread.
         unread += 1;
@@ -272,7 +311,7 @@ function extend(
         claim(
           at,
           numbered(page, anchor, value, `an unsure reading that fits no run, next to ${describe(anchor, anchorPage)} in its ${anchor.style} run`, 0.5),
-          4,
+          lone ? 5 : 4,
         );
       } else {
         return;
