@@ -170,6 +170,31 @@ describe('the journal survives damage', () => {
   });
 });
 
+  it('a page line checked by hand is held to the record schema: each wrong field is skipped with a warning, sizes and hashes kept', async () => {
+    await mkdir(join(scan.dir, 'ocr'), { recursive: true });
+    const { logger, lines } = memoryLogger();
+    const at = '2020-01-01T00:00:00.000Z';
+    const page = (fields: Record<string, unknown>) => JSON.stringify({ type: 'page', page: 3, metrics: { pageNum: 3 }, at, ...fields });
+    const sha = 'a'.repeat(64);
+    await writeFile(
+      journalPath(),
+      [
+        page({ page: 1.5 }),
+        page({ metrics: [] }),
+        page({ metrics: null }),
+        page({ bytes: -1 }),
+        page({ sha256: 'A'.repeat(64) }),
+        page({ at: 7 }),
+        page({ page: 2, bytes: 12, sha256: sha }),
+        '',
+      ].join('\n'),
+    );
+    const ocr = reopen(logger);
+    expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([2]);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(lines.every((l) => l.level !== 'warn' || String(l.warning).includes('is not a checkpoint record'))).toBe(true);
+  });
+
 describe('the in-memory index', () => {
   it('sees records appended by another manager or process, reading only what is new', async () => {
     const a = scan.stage('ocr', { schema: PageSchema });
