@@ -168,7 +168,6 @@ describe('the journal survives damage', () => {
     expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([1, 2]);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([2, 4, 5]);
   });
-});
 
   it('a page line checked by hand is held to the record schema: each wrong field is skipped with a warning, sizes and hashes kept', async () => {
     await mkdir(join(scan.dir, 'ocr'), { recursive: true });
@@ -194,6 +193,7 @@ describe('the journal survives damage', () => {
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(lines.every((l) => l.level !== 'warn' || String(l.warning).includes('is not a checkpoint record'))).toBe(true);
   });
+});
 
 describe('the in-memory index', () => {
   it('sees records appended by another manager or process, reading only what is new', async () => {
