@@ -287,6 +287,20 @@ describe('status and reset', () => {
     await ocr.checkpoint.markFailed(1, 'bad');
     expect(await ocr.checkpoint.status()).toMatchObject({ completedPages: [], failedPages: [{ page: 1, error: 'bad' }] });
   });
+
+  it('status takes a journalled page of its journalled size from its size; another size, an unjournalled file or --verify read it in full', async () => {
+    const ocr = scan.stage('ocr', { schema: PageSchema });
+    for (const p of [1, 2, 3]) await ocr.savePage(p, { n: p }, { pageNum: p });
+    await writeFile(ocr.pagePath(1), '{"n": "x"}'); // longer than the journalled file: read, and refused
+    await writeFile(ocr.pagePath(2), '{"m":2}\n'); // same length as the journalled file: trusted by size
+    await writeFile(ocr.pagePath(4), '{"x":4}'); // not journalled: read and refused
+    const status = await reopen().checkpoint.status();
+    expect(status.completedPages).toEqual([2, 3]);
+    expect(status.invalidPages.map((p) => p.page)).toEqual([1, 4]);
+    const verified = await reopen().checkpoint.status({ verify: true });
+    expect(verified.completedPages).toEqual([3]);
+    expect(verified.invalidPages.map((p) => p.page)).toEqual([1, 2, 4]);
+  });
 });
 
 describe('several objects on one stage folder', () => {
