@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileFolder } from '@bookpipe/core';
 import type SharpType from 'sharp';
+import type { Sharp } from 'sharp';
 
 let loading: Promise<typeof SharpType> | undefined;
 
@@ -98,7 +99,7 @@ async function mtime(path: string | undefined): Promise<number | undefined> {
  * ~2/3 of a first view's time, and sharp already runs it off the main thread, 2 pages at a time on
  * 2 CPUs, so more pages or worker threads at once only queue on the same CPUs (bench/view).
  */
-function encode(image: SharpType.Sharp, format: ImageFormat, quality: number, alpha: boolean): SharpType.Sharp {
+function encode(image: Sharp, format: ImageFormat, quality: number, alpha: boolean): Sharp {
   // WebP effort 2 (of 0-6): measured at about half the CPU of the default 4 for 3-9% larger files.
   if (format === 'webp') return image.webp({ quality, effort: 2 });
   // JPEG has no alpha: a transparent page image is shown on white paper, not on black.
