@@ -236,5 +236,7 @@ try {
   );
   process.exitCode = ok && commandOk ? 0 : 1;
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  // BENCH_KEEP=1 keeps the scans, to profile the command on them (`node --cpu-prof …/bin.js run --stages merge …`).
+  if (process.env.BENCH_KEEP === '1') console.log(`scans kept in ${join(dir, 'scans')} (BENCH_KEEP=1)`);
+  else await rm(dir, { recursive: true, force: true });
 }

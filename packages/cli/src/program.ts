@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { CliIo } from './cli-io.js';
 import type { EvalFlags } from './eval-command.js';
 import { ExitCode } from './exit-code.js';
-import { KNOWN_STAGES, OCR_WORKER_MIB } from './known-stages.js';
+import { KNOWN_STAGES, OCR_WORKER_MEMORY } from './known-stages.js';
 import type { RunAllFlags } from './run-all-command.js';
 import type { RunFlags } from './run-command.js';
 import type { ScanFlags, StatusFlags } from './scan-commands.js';
@@ -53,7 +53,7 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .option('--base-url <url>', 'base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio)')
     .option(
       '--workers <n>',
-      `OCR worker threads, at most the number of CPUs (${availableParallelism()} here); each holds about ${OCR_WORKER_MIB} MiB on a 300 DPI page (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)`,
+      `OCR worker threads, at most the number of CPUs (${availableParallelism()} here); on 300 DPI pages they hold ${OCR_WORKER_MEMORY} (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs)`,
       positiveInteger,
     )
     .option('--lang <codes>', 'OCR language(s), tesseract codes joined by "+", e.g. deu+lat (default: BOOKPIPE_OCR_LANG, else guessed from the first pages)')
@@ -157,6 +157,11 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .argument('<scanId>')
     .addOption(root())
     .option('--out <dir>', 'folder to write the report into (default: <scan>/view)')
+    .addOption(
+      new Option('--image-format <format>', 'page images as JPEG (fast to write) or WebP (files about 3/4 the size, about 3x the encoding time)')
+        .choices(['jpeg', 'webp'])
+        .default('jpeg'),
+    )
     .option('--open', 'open index.html in the default browser')
     .action(async (scanId: string, flags: ViewFlags) => {
       const { viewCommand } = await import('./view-command.js');

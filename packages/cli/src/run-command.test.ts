@@ -99,7 +99,7 @@ describe('--workers and the stop grace', () => {
     const capped = capOcrWorkers(config, 2);
     expect(capped.config.ocr.maxWorkers).toBe(2);
     expect(capped.note).toBe(
-      'OCR workers: 32 asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has 2 CPUs: using 2. OCR is CPU-bound; more workers add only memory (about 130 MiB each).',
+      'OCR workers: 32 asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has 2 CPUs: using 2. OCR is CPU-bound; more workers add only memory (about 155 MiB for the first worker and 75 MiB for each further one).',
     );
     expect(capOcrWorkers(runConfig({ BOOKPIPE_OCR_WORKERS: '9' }, {}), 4).config.ocr.maxWorkers).toBe(4);
     expect(capOcrWorkers(runConfig({}, { workers: 2 }), 2)).toEqual({ config: runConfig({}, { workers: 2 }) });

@@ -16,7 +16,7 @@ import {
 } from '@bookpipe/core';
 import { openScan } from '@bookpipe/storage';
 import { type CliIo, STOP_EXIT_CODES, type StopReason } from './cli-io.js';
-import { OCR_WORKER_MIB } from './known-stages.js';
+import { OCR_WORKER_MEMORY } from './known-stages.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
 import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
@@ -63,7 +63,7 @@ export function batchPollIntervalMs(env: CliIo['env']): number | undefined {
   return seconds * 1000;
 }
 
-export { OCR_WORKER_MIB } from './known-stages.js';
+export { OCR_FIRST_WORKER_MIB, OCR_MORE_WORKER_MIB, OCR_WORKER_MEMORY } from './known-stages.js';
 
 /**
  * The OCR worker count capped at the CPU count, and the note that says so: OCR is CPU-bound, so more
@@ -74,7 +74,7 @@ export function capOcrWorkers(config: Config, cpus: number): { config: Config; n
   if (asked === undefined || asked <= cpus) return { config };
   return {
     config: { ...config, ocr: { ...config.ocr, maxWorkers: cpus } },
-    note: `OCR workers: ${asked} asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has ${cpus} CPU${cpus === 1 ? '' : 's'}: using ${cpus}. OCR is CPU-bound; more workers add only memory (about ${OCR_WORKER_MIB} MiB each).`,
+    note: `OCR workers: ${asked} asked (--workers or BOOKPIPE_OCR_WORKERS), but this machine has ${cpus} CPU${cpus === 1 ? '' : 's'}: using ${cpus}. OCR is CPU-bound; more workers add only memory (${OCR_WORKER_MEMORY}).`,
   };
 }
 

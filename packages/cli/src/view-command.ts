@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BookpipeError, ErrorCode, loadConfig } from '@bookpipe/core';
 import { openFolder, openScan } from '@bookpipe/storage';
-import { renderView } from '@bookpipe/view';
+import { type ImageFormat, renderView } from '@bookpipe/view';
 import type { CliIo } from './cli-io.js';
 import { ExitCode } from './print-error.js';
 
@@ -14,6 +14,8 @@ export interface ViewFlags {
   out?: string;
   /** Open index.html in the default browser. */
   open?: boolean;
+  /** `--image-format`: the page images' encoding. @default "jpeg" */
+  imageFormat?: ImageFormat;
 }
 
 /** Opens a file in the desktop's default browser; resolves false when there is no opener to run. */
@@ -41,7 +43,11 @@ export async function viewCommand(scanId: string, flags: ViewFlags, io: CliIo, o
   const scan = openScan({ root, scanId });
   const out = flags.out === undefined ? undefined : openFolder(flags.out);
   const folder = out?.dir ?? join(scan.dir, 'view');
-  const result = await renderView({ scan, ...(out === undefined ? {} : { out }) }).catch((error: unknown) => {
+  const result = await renderView({
+    scan,
+    ...(out === undefined ? {} : { out }),
+    ...(flags.imageFormat === undefined ? {} : { imageFormat: flags.imageFormat }),
+  }).catch((error: unknown) => {
     throw viewWriteError(error, scanId, folder, flags.out !== undefined);
   });
   io.stdout.write(`${result.indexPath}\n`);

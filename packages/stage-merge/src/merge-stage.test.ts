@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BookSchema, type LabelPage, LabelPageSchema, type MergePage, MergePageSchema, OcrPageSchema } from '@bookpipe/contracts';
@@ -144,6 +144,39 @@ describe('MergeStage', () => {
     expect(md).not.toMatch(/intervals\.\s*2/);
     const book = BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8')));
     expect(book.pages[1]!.removed).toEqual([{ blockNum: 2, classification: 'PAGE_NUMBER', text: '2' }]);
+  });
+
+  it('a label page its journal holds as done but whose file is gone or invalid fails that page, naming the file and the stage to run again', async () => {
+    const scan = await scanWithOcr(root);
+    const label = scan.stage('label', { schema: LabelPageSchema });
+    const labelPage: LabelPage = {
+      printedPageNumber: null,
+      numberingStyle: 'none',
+      pageNumberLocation: 'none',
+      pageNumberConfidence: 0.5,
+      pageRegion: 'body',
+      pageRegionConfidence: 0.6,
+      blocks: [{ blockNum: 1, classification: 'BODY', confidence: 0.9 }],
+    };
+    for (const page of [1, 2, 3]) await label.savePage(page, labelPage, { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+    await label.checkpoint.markStageComplete({});
+    // Damaged after the label stage completed: its journal still says every page is done.
+    await rm(label.pagePath(2));
+    await writeFile(label.pagePath(3), '{"printedPageNumber": 3}');
+
+    const result = await new Pipeline({ scan, config, logger: silentLogger, stages: [new MergeStage({ use: { correction: false } })] }).run();
+    expect(result.ok).toBe(false);
+    expect(result.failedPages.map((f) => [f.page, f.stage])).toEqual([
+      [2, 'merge'],
+      [3, 'merge'],
+    ]);
+    const [two, three] = result.failedPages.map((f) => f.error);
+    expect(two).toContain(`Page 2 of stage "label" in scan "book" is journalled as done, but its file ${label.pagePath(2)} is missing`);
+    expect(three).toContain(`Page 3 of stage "label" in scan "book" is journalled as done, but its file ${label.pagePath(3)} is not a valid page`);
+    for (const error of [two, three]) expect(error).toContain('Run the label stage again (it redoes that page), then the merge.');
+    // No page merged from OCR text alone in their place; the book lists them as missing.
+    const book = BookSchema.parse(JSON.parse(await readFile(scan.stage('merge').filePath('book.json'), 'utf8')));
+    expect(book.missingPages.map((m) => m.page)).toEqual([2, 3]);
   });
 
   it('merges again when a label page missing at the last merge now exists (a page redone after failing)', async () => {

@@ -62,6 +62,8 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   readonly #options: ResolvedMergeOptions;
   /** Pages this instance saved in its last run(), handed to after() so that it need not read them back. */
   #saved = new Map<number, MergePage>();
+  /** Per input of this run: the pages its journal holds as done (read once per run, no page file opened). */
+  #journalled = new Map<MergeInput, Promise<ReadonlySet<number>>>();
 
   constructor(options: MergeStageOptions = {}) {
     super();
@@ -149,6 +151,7 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     const known = new Set(expected);
     const label = this.#input(ctx, 'label');
     const numbers = label ? await this.#readPageNumbers(ctx, label) : undefined;
+    this.#journalled.clear();
 
     // Continuation needs each page's neighbours, done or not. Every page is read and merged first, in
     // memory (merge pages are small: no word boxes), then saved: measured faster than reading pages
@@ -251,8 +254,8 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
     const labelInput = this.#input(ctx, 'label');
     try {
       const ocr = await loadOcrPage(ctx.input(OCR_STAGE), page);
-      const correction = correctionInput ? await this.#optionalPage<CorrectionPage>(ctx, correctionInput, page, CorrectionPageSchema) : undefined;
-      const label = labelInput ? await this.#optionalPage<LabelPage>(ctx, labelInput, page, LabelPageSchema) : undefined;
+      const correction = correctionInput ? await this.#optionalPage<CorrectionPage>(ctx, 'correction', correctionInput, page, CorrectionPageSchema) : undefined;
+      const label = labelInput ? await this.#optionalPage<LabelPage>(ctx, 'label', labelInput, page, LabelPageSchema) : undefined;
       let merged: MergedPage;
       try {
         merged = mergePage({ ocr, correction, label, ...(pageNumber ? { pageNumber } : {}) });
@@ -271,10 +274,15 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
   }
 
   /**
-   * A correction or label page, or null when the stage has none for this page (it failed there) or
-   * its file is damaged: the merge then keeps the OCR text and says the input is missing.
+   * A correction or label page, or null when the stage has none for this page (it failed there, or
+   * the page was never done): the merge then keeps the OCR text and says the input is missing.
+   *
+   * Whether the input is complete comes from its journal (`isComplete`), not from checking every page
+   * file before the merge starts; each page is validated here, when it is read. A page the journal holds
+   * as done whose file is missing or invalid fails this page, naming the file and the stage to run
+   * again: merging the OCR text in its place would make a book silently other than the one asked for.
    */
-  async #optionalPage<T>(ctx: MergeContext, input: StageInput, page: number, schema: ZodType<T>): Promise<T | null> {
+  async #optionalPage<T>(ctx: MergeContext, name: MergeInput, input: StageInput, page: number, schema: ZodType<T>): Promise<T | null> {
     const { storage, stage } = input;
     try {
       // Parsed from bytes like the OCR pages (the correction's text makes UTF-8 decoding slow), then validated.
@@ -290,9 +298,28 @@ export class MergeStage extends BaseStage<MergePage, MergePageMetrics> {
       return await storage.loadPage(page, schema); // throws PAGE_INVALID naming the file and the problem
     } catch (error) {
       if (!BookpipeError.isInstance(error) || (error.code !== ErrorCode.DEPENDENCY_MISSING && error.code !== ErrorCode.PAGE_INVALID)) throw error;
-      ctx.logger.warn(`no usable ${stage} page: merged without it`, { page, error: describeError(error) });
+      if ((await this.#journalledPages(name, input)).has(page)) {
+        const what = error.code === ErrorCode.DEPENDENCY_MISSING ? 'is missing' : 'is not a valid page';
+        throw new BookpipeError(
+          error.code,
+          `Page ${page} of stage "${stage}" in scan "${ctx.scan.scanId}" is journalled as done, but its file ${storage.pagePath(page)} ${what} (${describeError(error).slice(0, 300)}). ` +
+            `Run the ${stage} stage again (it redoes that page), then the merge.`,
+          { details: { scanId: ctx.scan.scanId, stage, page, file: storage.pagePath(page) }, cause: error },
+        );
+      }
+      ctx.logger.warn(`no ${stage} page: merged without it`, { page, error: describeError(error) });
       return null;
     }
+  }
+
+  /** The pages `input`'s journal holds as done: one read of its checkpoint.jsonl per run, shared by every page. */
+  #journalledPages(name: MergeInput, input: StageInput): Promise<ReadonlySet<number>> {
+    let pages = this.#journalled.get(name);
+    if (!pages) {
+      pages = input.storage.checkpoint.metrics().then((metrics) => new Set(metrics.keys()));
+      this.#journalled.set(name, pages);
+    }
+    return pages;
   }
 
   /** `label/page-numbers.json` by page, or undefined when the label stage wrote none (or a damaged one). */

@@ -7,7 +7,7 @@ import { tessdataFolder } from './language-folder.js';
 import { createLimiter } from './limiter.js';
 import { buildOcrPage } from './ocr-page-builder.js';
 import type { ResolvedOcrOptions } from './options.js';
-import { decideRotation, isTooFewCharacters, type OrientationGuess, parseNativeOsd } from './orientation.js';
+import { decideRotation, isTooFewCharacters, type OrientationGuess, parseNativeOsd, readsUpright } from './orientation.js';
 import { pageError } from './page-error.js';
 import { rotateImage } from './rotate-image.js';
 import { type ProcessResult, runProcess } from './run-process.js';
@@ -43,6 +43,8 @@ export async function nativeTesseractVersion(tesseractPath: string): Promise<str
 
 /**
  * The system tesseract, one process per page (`maxWorkers` at once), each limited to one thread:
+ * orientation detection (a second process, `--psm 0`) only on pages whose first reading does not look
+ * upright (`readsUpright`), as the tesseract.js engine does.
  * with its default OpenMP threads, several processes fight over the cores and run far slower.
  * It reads the same model files as tesseract.js (unzipped into a temporary `--tessdata-dir`).
  */
@@ -93,30 +95,37 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
         }
         if (imageFormat(image) === undefined) throw pageError('unreadable', imagePath, pageNumber, notAnImage(image), engineName);
         try {
-          let rotation = 0;
-          let orientationConfidence: number | null = null;
-          const tOsd = performance.now();
-          if (o.detectOrientation) {
-            const guess = await detect(imagePath, sig);
-            orientationConfidence = guess.confidence;
-            rotation = decideRotation(guess, o.minOrientationConfidence);
-          }
-          const tOcr = performance.now();
           // The file as it is, or the turned image through stdin.
-          const stdin = rotation === 0 ? undefined : await rotateImage(image, rotation);
-          const r = await tesseract(
-            stdin ? 'stdin' : imagePath,
-            ['-l', o.language, '--psm', String(o.psm), '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
-            stdin,
-            sig,
-          );
-          if (r.code !== 0) throw failure(r);
-          const page = buildOcrPage(parseTsv(r.stdout), { pageNumber, engine: info.pageEngine, rotation });
+          const read = async (rotation: number) => {
+            const stdin = rotation === 0 ? undefined : await rotateImage(image, rotation);
+            const r = await tesseract(
+              stdin ? 'stdin' : imagePath,
+              ['-l', o.language, '--psm', String(o.psm), '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
+              stdin,
+              sig,
+            );
+            if (r.code !== 0) throw failure(r);
+            return buildOcrPage(parseTsv(r.stdout), { pageNumber, engine: info.pageEngine, rotation });
+          };
+          // As in the tesseract.js worker: read the page as it is first, and ask OSD (a second process,
+          // +57-68% of a page's time when run on every page) only when that reading does not look upright.
+          const tFirst = performance.now();
+          let page = await read(0);
+          let orientationConfidence: number | null = null;
+          let osdSeconds = 0;
+          if (o.detectOrientation && !readsUpright(page)) {
+            const tOsd = performance.now();
+            const guess = await detect(imagePath, sig);
+            osdSeconds = (performance.now() - tOsd) / 1000;
+            orientationConfidence = guess.confidence;
+            const rotation = decideRotation(guess, o.minOrientationConfidence);
+            if (rotation !== 0) page = await read(rotation);
+          }
           const tEnd = performance.now();
           return {
             page,
             orientationConfidence,
-            timings: { osdSeconds: (tOcr - tOsd) / 1000, ocrSeconds: (tEnd - tOcr) / 1000, totalSeconds: (tEnd - t0) / 1000 },
+            timings: { osdSeconds, ocrSeconds: (tEnd - tFirst) / 1000 - osdSeconds, totalSeconds: (tEnd - t0) / 1000 },
           };
         } catch (error) {
           if (sig.aborted) throw sig.reason;

@@ -168,6 +168,31 @@ describe('the journal survives damage', () => {
     expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([1, 2]);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([2, 4, 5]);
   });
+
+  it('a page line checked by hand is held to the record schema: each wrong field is skipped with a warning, sizes and hashes kept', async () => {
+    await mkdir(join(scan.dir, 'ocr'), { recursive: true });
+    const { logger, lines } = memoryLogger();
+    const at = '2020-01-01T00:00:00.000Z';
+    const page = (fields: Record<string, unknown>) => JSON.stringify({ type: 'page', page: 3, metrics: { pageNum: 3 }, at, ...fields });
+    const sha = 'a'.repeat(64);
+    await writeFile(
+      journalPath(),
+      [
+        page({ page: 1.5 }),
+        page({ metrics: [] }),
+        page({ metrics: null }),
+        page({ bytes: -1 }),
+        page({ sha256: 'A'.repeat(64) }),
+        page({ at: 7 }),
+        page({ page: 2, bytes: 12, sha256: sha }),
+        '',
+      ].join('\n'),
+    );
+    const ocr = reopen(logger);
+    expect([...(await ocr.checkpoint.metrics()).keys()]).toEqual([2]);
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.line)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(lines.every((l) => l.level !== 'warn' || String(l.warning).includes('is not a checkpoint record'))).toBe(true);
+  });
 });
 
 describe('the in-memory index', () => {
@@ -261,6 +286,20 @@ describe('status and reset', () => {
     await rm(ocr.pagePath(1));
     await ocr.checkpoint.markFailed(1, 'bad');
     expect(await ocr.checkpoint.status()).toMatchObject({ completedPages: [], failedPages: [{ page: 1, error: 'bad' }] });
+  });
+
+  it('status takes a journalled page of its journalled size from its size; another size, an unjournalled file or --verify read it in full', async () => {
+    const ocr = scan.stage('ocr', { schema: PageSchema });
+    for (const p of [1, 2, 3]) await ocr.savePage(p, { n: p }, { pageNum: p });
+    await writeFile(ocr.pagePath(1), '{"n": "x"}'); // longer than the journalled file: read, and refused
+    await writeFile(ocr.pagePath(2), '{"m":2}\n'); // same length as the journalled file: trusted by size
+    await writeFile(ocr.pagePath(4), '{"x":4}'); // not journalled: read and refused
+    const status = await reopen().checkpoint.status();
+    expect(status.completedPages).toEqual([2, 3]);
+    expect(status.invalidPages.map((p) => p.page)).toEqual([1, 4]);
+    const verified = await reopen().checkpoint.status({ verify: true });
+    expect(verified.completedPages).toEqual([3]);
+    expect(verified.invalidPages.map((p) => p.page)).toEqual([1, 2, 4]);
   });
 });
 

@@ -153,10 +153,14 @@ export class FsCheckpointManager implements CheckpointManager {
 
   /**
    * Complete means: a stage-complete record after the last reset, and no failure that a later
-   * completion has not superseded. Page lists come from the page files (each checked once per manager).
-   * Read-only: unlike `remainingPages`, it records no repair. With `verify`, image pages are also read
-   * whole and compared with the SHA-256 journalled when they were written, and pages the journal holds
-   * as done whose file is gone are listed in `missingPages`.
+   * completion has not superseded. Page lists come from the page files. Without `verify`, a page file
+   * the journal holds as done and of the byte length it journalled is taken as valid from one `lstat`
+   * (it was validated when written, and renamed into place whole); any other file is read and checked.
+   * Reading every file made `bookpipe status` on 300 pages of five stages take ~0.25 s more than its
+   * start-up (bench/startup). With `verify`, every file is read in full: JSON pages validated, image
+   * pages compared with the SHA-256 journalled when they were written, and pages the journal holds as
+   * done whose file is gone are listed in `missingPages`. Read-only: unlike `remainingPages`, it
+   * records no repair.
    */
   async status(options: { verify?: boolean } = {}): Promise<FsStageStatus> {
     const { folder, journal } = this.#init;
@@ -178,7 +182,7 @@ export class FsCheckpointManager implements CheckpointManager {
     }
     await journal.refresh();
     const { pages: present } = await folder.list();
-    const checks = await this.#check(present, new Set(present), options.verify === true);
+    const checks = options.verify === true ? await this.#check(present, new Set(present), true) : await this.#checkBySize(present);
     const completedPages: number[] = [];
     const invalidPages: FsStageStatus['invalidPages'] = [];
     for (const [i, page] of present.entries()) {
@@ -219,6 +223,23 @@ export class FsCheckpointManager implements CheckpointManager {
   /** Appends a reset record: every earlier record is forgotten. Page files are left to `StageStorage.clean`. */
   async reset(): Promise<void> {
     await this.#init.journal.append({ type: 'reset' });
+  }
+
+  /**
+   * Page files that exist (`present`): journalled as done with their byte length and of that length
+   * ok from their size alone; the others (no size journalled, another size, not a file) checked in full.
+   */
+  async #checkBySize(present: readonly number[]): Promise<PageCheck[]> {
+    const { folder, journal } = this.#init;
+    const checks: Array<PageCheck | undefined> = present.map((page) => {
+      const journalled = journal.completed.has(page) ? journal.sizes.get(page) : undefined;
+      if (journalled === undefined) return undefined;
+      return folder.sizeOf(page) === journalled ? { ok: true, size: journalled } : undefined;
+    });
+    const rest = present.filter((_, i) => checks[i] === undefined);
+    const checked = await this.#check(rest, new Set(rest), false);
+    let next = 0;
+    return checks.map((check) => check ?? checked[next++]!);
   }
 
   /** Checks page files; with `hashes`, against the SHA-256 the journal holds for them (image pages). */

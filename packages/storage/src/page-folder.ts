@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readFileSync } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BookpipeError, type CleanReport, ErrorCode, type PageFormat, pageFileName, parsePageFileName } from '@bookpipe/core';
@@ -326,6 +326,21 @@ export class PageFolder {
     }
     this.#valid.set(page, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs, ...(sha256 === undefined ? {} : { sha256 }) });
     return { ok: true, size: st.size };
+  }
+
+  /**
+   * The byte length of a page file that is a regular file, else undefined (missing, a link, not a
+   * file). One synchronous `lstat`: thousands of them (`status` on a 300-page scan of five stages) cost
+   * a few ms this way against tens through the thread pool, whose wake-ups a busy machine delays.
+   */
+  sizeOf(page: number): number | undefined {
+    try {
+      const st = lstatSync(this.pagePath(page));
+      return st.isFile() ? st.size : undefined;
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+      throw this.storageError(error, 'check', this.pagePath(page), page);
+    }
   }
 
   /**

@@ -105,14 +105,14 @@ describe('renderView on a scan in real storage', () => {
     expect(result).toMatchObject({ dir: join(root, 'book', 'view'), pages: 3, missingStages: ['merge'], imagesWritten: 3, failedPages: [2] });
     expect((await readdir(join(result.dir, 'pages'))).sort()).toEqual(['page_0001.html', 'page_0002.html', 'page_0003.html']);
     expect((await readdir(join(result.dir, 'images'))).sort()).toEqual([
-      'page_0001.thumb.webp',
-      'page_0001.webp',
-      'page_0002.thumb.webp',
-      'page_0002.webp',
-      'page_0003.thumb.webp',
-      'page_0003.webp',
+      'page_0001.jpg',
+      'page_0001.thumb.jpg',
+      'page_0002.jpg',
+      'page_0002.thumb.jpg',
+      'page_0003.jpg',
+      'page_0003.thumb.jpg',
     ]);
-    const thumb = await sharp(join(result.dir, 'images', 'page_0001.thumb.webp')).metadata();
+    const thumb = await sharp(join(result.dir, 'images', 'page_0001.thumb.jpg')).metadata();
     expect([thumb.width, thumb.height]).toEqual([240, 360]);
 
     const index = await readFile(result.indexPath, 'utf8');
@@ -126,7 +126,7 @@ describe('renderView on a scan in real storage', () => {
     expect(index).toContain('<dt>LLM cost</dt><dd>$0.0125 + unknown (see the stages)</dd>');
     expect(index).toContain('<dt>low-confidence words</dt><dd>1 under 0.60 (7.1%)</dd>');
     expect(index).toContain('<dt>paragraphs changed</dt><dd>1 of 4</dd>');
-    expect(index).toContain('<img src="images/page_0001.thumb.webp" width="240" height="360" loading="lazy" alt="Page 1">');
+    expect(index).toContain('<img src="images/page_0001.thumb.jpg" width="240" height="360" loading="lazy" alt="Page 1">');
     expect(index).toContain('<span class="swatch c-unlabelled"></span>no label <span class="muted">(2)</span>');
     expect(index).toContain('<span class="swatch c-CHAPTER_HEADING"></span>chapter heading <span class="muted">(1)</span>');
 
@@ -134,7 +134,7 @@ describe('renderView on a scan in real storage', () => {
     expect(page1).toContain(
       '<del title="read by OCR, not in the final text"><mark class="low" title="OCR confidence 0.30">qnick</mark></del> <ins title="not read by OCR">quick</ins>',
     );
-    expect(page1).toContain('<image href="../images/page_0001.webp"');
+    expect(page1).toContain('<image href="../images/page_0001.jpg"');
     const page2 = await readFile(join(result.dir, 'pages', 'page_0002.html'), 'utf8');
     expect(page2).toContain('<strong>correction</strong> failed: openai: 429 rate limited after 5 attempts');
     expect(page2).toContain('lazy dog. &lt;script&gt;alert(1)&lt;/script&gt;');
@@ -159,14 +159,28 @@ describe('renderView on a scan in real storage', () => {
     const scan = await scanWithSourcePages(openScan({ root, scanId: 'source-only' }), [{ png }, { png }]);
     const first = await renderView({ scan, imageWidth: 200 });
     expect(first.imagesWritten).toBe(2);
-    const before = await stat(join(first.dir, 'images', 'page_0001.webp'));
-    const leftover = join(first.dir, 'images', `.page_0002.webp.${deadPid()}.0123abcd.tmp`);
+    const before = await stat(join(first.dir, 'images', 'page_0001.jpg'));
+    const leftover = join(first.dir, 'images', `.page_0002.jpg.${deadPid()}.0123abcd.tmp`);
     await writeFile(leftover, 'half an image');
     const again = await renderView({ scan: openScan({ root, scanId: 'source-only' }), imageWidth: 200 });
     expect(again.imagesWritten).toBe(0);
-    const after = await stat(join(first.dir, 'images', 'page_0001.webp'));
+    const after = await stat(join(first.dir, 'images', 'page_0001.jpg'));
     expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs });
-    expect((await readdir(join(first.dir, 'images'))).sort()).toEqual(['page_0001.thumb.webp', 'page_0001.webp', 'page_0002.thumb.webp', 'page_0002.webp']);
+    expect((await readdir(join(first.dir, 'images'))).sort()).toEqual(['page_0001.jpg', 'page_0001.thumb.jpg', 'page_0002.jpg', 'page_0002.thumb.jpg']);
+  });
+
+  it('writes WebP when asked; a view in the other format replaces the page images, leaving none of the old ones', async () => {
+    const png = await blankPagePng(join(root, 'blank.png'), 300, 400);
+    const scan = await scanWithSourcePages(openScan({ root, scanId: 'formats' }), [{ png }]);
+    const webp = await renderView({ scan, imageWidth: 200, imageFormat: 'webp' });
+    expect((await readdir(join(webp.dir, 'images'))).sort()).toEqual(['page_0001.thumb.webp', 'page_0001.webp']);
+    expect((await sharp(join(webp.dir, 'images', 'page_0001.webp')).metadata()).format).toBe('webp');
+    const jpeg = await renderView({ scan, imageWidth: 200 });
+    expect(jpeg.imagesWritten).toBe(1);
+    expect((await readdir(join(jpeg.dir, 'images'))).sort()).toEqual(['page_0001.jpg', 'page_0001.thumb.jpg']);
+    expect((await sharp(join(jpeg.dir, 'images', 'page_0001.jpg')).metadata()).format).toBe('jpeg');
+    expect(await readFile(join(jpeg.dir, 'pages', 'page_0001.html'), 'utf8')).toContain('<image href="../images/page_0001.jpg"');
+    await expect(renderView({ scan, imageFormat: 'gif' as never })).rejects.toThrow('`imageFormat` must be "jpeg" or "webp", got "gif"');
   });
 
   it('writes every file of the report through its `out` folder (view needs no filesystem code of its own)', async () => {
@@ -183,12 +197,12 @@ describe('renderView on a scan in real storage', () => {
     const result = await renderView({ scan: openScan({ root, scanId: 'book' }), out, imageWidth: 400 });
     expect(result.indexPath).toBe(join(root, 'report', 'index.html'));
     expect(written.sort()).toEqual([
-      'images/page_0001.thumb.webp',
-      'images/page_0001.webp',
-      'images/page_0002.thumb.webp',
-      'images/page_0002.webp',
-      'images/page_0003.thumb.webp',
-      'images/page_0003.webp',
+      'images/page_0001.jpg',
+      'images/page_0001.thumb.jpg',
+      'images/page_0002.jpg',
+      'images/page_0002.thumb.jpg',
+      'images/page_0003.jpg',
+      'images/page_0003.thumb.jpg',
       'index.html',
       'pages/page_0001.html',
       'pages/page_0002.html',

@@ -222,7 +222,7 @@ describe.skipIf(skipReason !== undefined)('@bookpipe/view in headless chromium, 
       try {
         expect(problems).toEqual([]);
         expect(requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
-        expect(requests.some((url) => url.endsWith('/images/page_0002.webp'))).toBe(true);
+        expect(requests.some((url) => url.endsWith('/images/page_0002.jpg'))).toBe(true);
         expect(await page.locator('header ul.legend li').count()).toBeGreaterThanOrEqual(3);
         expect(await page.locator('section.text .ptext').count()).toBeGreaterThan(3);
         const figures = await checkAlignment(page, `old-books c017, viewport ${viewport}px`, ocrWidth);

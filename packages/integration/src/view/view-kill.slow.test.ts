@@ -20,7 +20,7 @@ import { bin, bookpipe, cleanEnv, hasBin, tempFolder } from '../support/disk-cli
 
 const PAGES = 24;
 const KILL_AT = 4;
-const THUMB = /^page_(\d{4})\.thumb\.webp$/;
+const THUMB = /^page_(\d{4})\.thumb\.jpg$/;
 
 if (!hasBin) console.warn(`[view after a kill] skipped: the CLI is not built (${bin}); run \`pnpm --filter @bookpipe/cli... build\`.`);
 
@@ -29,7 +29,7 @@ async function completePages(images: string): Promise<number[]> {
   const names = new Set(await readdir(images).catch(() => [] as string[]));
   return [...names]
     .map((n) => THUMB.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && names.has(`page_${m[1]}.webp`))
+    .filter((m): m is RegExpExecArray => m !== null && names.has(`page_${m[1]}.jpg`))
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
 }
@@ -79,7 +79,7 @@ describe.skipIf(!hasBin)('bookpipe view after a SIGKILL', () => {
     const before = new Map<string, Awaited<ReturnType<typeof identity>>>();
     for (const page of kept) {
       const stem = `page_${String(page).padStart(4, '0')}`;
-      for (const name of [`${stem}.webp`, `${stem}.thumb.webp`]) before.set(name, await identity(path.join(images, name)));
+      for (const name of [`${stem}.jpg`, `${stem}.thumb.jpg`]) before.set(name, await identity(path.join(images, name)));
     }
 
     // Second view: runs to the end and rewrites none of the images that were whole at the kill.
