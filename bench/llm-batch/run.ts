@@ -212,19 +212,6 @@ async function rateWindow(): Promise<boolean> {
   const server = await startServer(0);
   try {
     const clock = createVirtualClock();
-    // A page image as the stages send it: ~150 KB of JPEG, one byte array per page reused by every send.
-    const pageImage = new Uint8Array(150 * 1024).map((_, i) => (i * 31) & 0xff);
-    const imageCall = { ...(calls[0] as LlmRequest), images: [{ mediaType: 'image/jpeg' as const, data: pageImage }] };
-    const openaiImage = report(
-      'adapter send(), 150 KB image: openai',
-      await measure((n) => pool(n, (i) => provider.send({ ...imageCall, id: `i${i}` }, context))),
-    );
-    const claude = anthropic({ baseURL: server.anthropicBaseURL, apiKey: 'bench' });
-    const anthropicImage = report(
-      'adapter send(), 150 KB image: anthropic',
-      await measure((n) => pool(n, (i) => claude.send({ ...imageCall, id: `c${i}` }, context))),
-    );
-
     const client = new LlmBatchClient({
       provider: openaiCompatible({ baseURL: server.openaiBaseURL, apiKey: 'bench' }),
       maxWorkers: WORKERS,

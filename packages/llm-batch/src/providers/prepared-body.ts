@@ -25,7 +25,10 @@ export function quotedBase64(data: Uint8Array, prefix = ''): Buffer {
   quoted.write(prefix, 1, 'latin1');
   quoted.write(base64, 1 + prefix.length, 'latin1');
   quoted[quoted.length - 1] = 0x22;
-  if (!byPrefix) quotedOf.set(data, (byPrefix = new Map()));
+  if (!byPrefix) {
+    byPrefix = new Map();
+    quotedOf.set(data, byPrefix);
+  }
   byPrefix.set(prefix, quoted);
   return quoted;
 }
