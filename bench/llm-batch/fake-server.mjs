@@ -4,7 +4,7 @@ import { startFakeProvider } from '@bookpipe/llm-batch/testing';
 
 const latencyMs = Number(process.argv[2] ?? 50);
 const fake = await startFakeProvider({ latencyMs, record: false });
-process.send?.({ url: fake.url, openaiBaseURL: fake.openaiBaseURL });
+process.send?.({ url: fake.url, openaiBaseURL: fake.openaiBaseURL, anthropicBaseURL: fake.anthropicBaseURL });
 process.on('message', async (message) => {
   if (message === 'close') {
     await fake.close();

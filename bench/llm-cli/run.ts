@@ -98,32 +98,37 @@ try {
     BOOKPIPE_LLM_MAX_WORKERS: String(WORKERS),
     ...(RPM ? { BOOKPIPE_LLM_REQUESTS_PER_MINUTE: RPM } : {}),
   });
-  const built = await createBookPipeline({ scan, stages: ['correction', 'label'], config });
-  const load = loadavg()[0]!.toFixed(2);
-  const cpu1 = process.cpuUsage();
-  const t1 = performance.now();
-  const result = await built.pipeline.run();
-  const seconds = (performance.now() - t1) / 1000;
-  const runCpuMs = cpuMs(process.cpuUsage(cpu1));
-  const done = Object.values(result.stages).reduce((sum, o) => sum + (o.status === 'done' ? o.stats.pagesProcessed : 0), 0);
-
-  const share = IDEAL_SECONDS / seconds;
+  // Run 1 prepares every page image (cold); run 2 goes over the same scan again, as a resumed or repeated
+  // run does, and reads the images kept in source/.llm-images (warm). Both are reported: the ideal below
+  // counts neither image preparation nor anything else but the provider's 50 ms.
+  async function runOnce(label: string) {
+    await scan.stage('correction').clean();
+    await scan.stage('label').clean();
+    const built = await createBookPipeline({ scan, stages: ['correction', 'label'], config });
+    const load = loadavg()[0]!.toFixed(2);
+    const cpu1 = process.cpuUsage();
+    const t1 = performance.now();
+    const result = await built.pipeline.run();
+    const seconds = (performance.now() - t1) / 1000;
+    const runCpuMs = cpuMs(process.cpuUsage(cpu1));
+    const done = Object.values(result.stages).reduce((sum, o) => sum + (o.status === 'done' ? o.stats.pagesProcessed : 0), 0);
+    const share = IDEAL_SECONDS / seconds;
+    const rpm = built.llm.kind === 'llm' ? built.llm.client.options.requestsPerMinute : DEFAULT_BATCH_OPTIONS.requestsPerMinute;
+    const capSeconds = REQUESTS <= rpm ? 0 : Math.ceil(REQUESTS / rpm - 1) * 61;
+    console.log(
+      `${label}: rate cap ${rpm} requests a minute (${RPM ? 'BENCH_RPM' : 'the default for this base URL; BENCH_RPM=n sets BOOKPIPE_LLM_REQUESTS_PER_MINUTE'})${capSeconds > 0 ? `: it alone holds the run to >= ${capSeconds} s, ${((IDEAL_SECONDS / capSeconds) * 100).toFixed(0)}% of ideal at best` : ', not binding'}`,
+    );
+    console.log(
+      `${label}: ${seconds.toFixed(2)} s for ${done} pages (ideal ${IDEAL_SECONDS.toFixed(2)} s): ${(REQUESTS / seconds).toFixed(1)} requests/s = ${(share * 100).toFixed(0)}% of ideal (target >= 80%: ${share >= 0.8 ? 'MET' : 'NOT MET'}); ` +
+        `CPU ${(runCpuMs / REQUESTS).toFixed(1)} ms a request; load average ${load} at start`,
+    );
+    return { done, ok: result.ok };
+  }
   console.log(`source pages: ${what}; ${PAGES} pages, correction + label = ${REQUESTS} requests, ${WORKERS} workers x ${LATENCY_MS} ms`);
-  const rpm = config.llm.requestsPerMinute ?? DEFAULT_BATCH_OPTIONS.requestsPerMinute;
-  const capSeconds = REQUESTS <= rpm ? 0 : Math.ceil(REQUESTS / rpm - 1) * 61;
-  console.log(
-    `rate cap: ${rpm} requests a minute (${RPM ? 'BENCH_RPM' : "the client's default; BENCH_RPM=n sets BOOKPIPE_LLM_REQUESTS_PER_MINUTE"})${capSeconds > 0 ? `: it alone holds the run to >= ${capSeconds} s, ${((IDEAL_SECONDS / capSeconds) * 100).toFixed(0)}% of ideal at best` : ', not binding for this run'}`,
-  );
-  console.log(
-    `load average at start: ${load} (${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} at end), on this machine's CPUs`,
-  );
   console.log(`baseline: one page image prepared (decode + 768 px + JPEG, ${Math.round(jpegBytes / 1024)} KB): ${encodeCpuMs} ms CPU, ${encodeWallMs} ms wall`);
-  console.log(
-    `pipeline: ${seconds.toFixed(2)} s for ${done} pages (ideal ${IDEAL_SECONDS.toFixed(2)} s): ${(REQUESTS / seconds).toFixed(1)} requests/s = ${(share * 100).toFixed(0)}% of ideal (target >= 80%: ${share >= 0.8 ? 'MET' : 'NOT MET'})`,
-  );
-  console.log(`CPU of this process: ${(runCpuMs / REQUESTS).toFixed(1)} ms a request (${(runCpuMs / 1000).toFixed(2)} s in all)`);
+  const runs = [await runOnce('run 1 (images prepared)'), await runOnce('run 2 (images kept in the scan)')];
+  const done = Math.min(...runs.map((r) => r.done));
+  const result = { ok: runs.every((r) => r.ok) };
   if (done !== REQUESTS || !result.ok) {
     console.error(`wrong: ${done} of ${REQUESTS} pages done, ok=${result.ok}`);
     process.exitCode = 1;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llmPageImage } from './page-image.js';
 import { PageImageCache, pageImageCacheFor } from './page-image-cache.js';
+import { PREPARED_IMAGE_DIR } from './prepared-image-file.js';
 
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
 
@@ -23,7 +24,7 @@ describe('PageImageCache', () => {
     expect(a).toBe(b);
     await cache.get('p1', make);
     expect(made).toBe(1);
-    expect(cache.stats).toEqual({ encoded: 1, reused: 2 });
+    expect(cache.stats).toEqual({ encoded: 1, reused: 2, fromDisk: 0 });
   });
 
   it('keeps at most maxBytes, dropping the least recently used; an image larger than the cache is not kept', async () => {
@@ -84,7 +85,7 @@ describe('llmPageImage', () => {
     );
     const [first, ...rest] = await Promise.all(loads);
     for (const other of rest) expect(other).toBe(first);
-    expect(pageImageCacheFor(client).stats).toEqual({ encoded: 1, reused: 2 });
+    expect(pageImageCacheFor(client).stats).toMatchObject({ encoded: 1, reused: 2 });
     const turned = llmPageImage(llm, scan, 1, { rotation: 90 });
     expect(await size(await ('load' in turned ? turned.load() : turned.data))).toEqual({ width: 1568, height: 1109 });
     expect(pageImageCacheFor(client).stats.encoded).toBe(2);
@@ -105,6 +106,65 @@ describe('llmPageImage', () => {
     const after = await load();
     expect(await size(after)).toEqual({ width: 1568, height: 1000 });
     expect(await load()).toBe(after);
-    expect(pageImageCacheFor(client).stats).toEqual({ encoded: 2, reused: 1 });
+    expect(pageImageCacheFor(client).stats).toMatchObject({ encoded: 2, reused: 1 });
+  });
+});
+
+describe('llmPageImage: the prepared image kept in the scan', () => {
+  let root: string;
+  let scan: ReturnType<typeof openScan>;
+  let folder: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'bookpipe-prepared-image-'));
+    const png = await blankPagePng(path.join(root, 'page.png'), 1240, 1754);
+    scan = await scanWithSourcePages(openScan({ root, scanId: 'book' }), [{ png }, { png }]);
+    folder = path.join(path.dirname(scan.stage('source', { pageFormat: 'png' }).pagePath(1)), PREPARED_IMAGE_DIR);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const clientNamed = (name: string) => new LlmBatchClient({ provider: { name, redact: (t) => t, send: async () => Promise.reject(new Error('not sent')) } });
+  const load = (client: LlmBatchClient, page: number) => {
+    const image = llmPageImage({ client, model: 'm' }, scan, page);
+    return 'load' in image ? image.load() : image.data;
+  };
+
+  it('is made by the first run and read back, the same bytes, by the next (a new client, as a new process has)', async () => {
+    const first = clientNamed('anthropic');
+    const made = await load(first, 1);
+    expect(pageImageCacheFor(first).stats).toEqual({ encoded: 1, reused: 0, fromDisk: 0 });
+    expect((await readdir(folder)).filter((n) => n.startsWith('page_0001.'))).toHaveLength(1);
+    const next = clientNamed('anthropic');
+    expect(Buffer.from(await load(next, 1)).equals(Buffer.from(made))).toBe(true);
+    expect(pageImageCacheFor(next).stats).toEqual({ encoded: 1, reused: 0, fromDisk: 1 });
+  });
+
+  it("keeps one file a page: another provider's size replaces it, and a cut-off file is made again", async () => {
+    await load(clientNamed('anthropic'), 2);
+    const other = clientNamed('openai');
+    await load(other, 2);
+    const files = (await readdir(folder)).filter((n) => n.startsWith('page_0002.'));
+    expect(files).toHaveLength(1);
+    expect(pageImageCacheFor(other).stats.fromDisk).toBe(0);
+    // A power cut after the rename of an unsynced file: the JPEG's end is missing.
+    const file = path.join(folder, files[0]!);
+    const whole = await readFile(file);
+    await writeFile(file, whole.subarray(0, whole.length - 100));
+    const again = clientNamed('openai');
+    expect(Buffer.from(await load(again, 2)).equals(whole)).toBe(true);
+    expect(pageImageCacheFor(again).stats.fromDisk).toBe(0);
+    expect((await readFile(file)).equals(whole)).toBe(true);
+  });
+
+  it('a folder that cannot be written costs the keeping, never the page', async () => {
+    // A file where the folder should be: mkdir fails, as it does on a read-only scan (even for root).
+    await rm(folder, { recursive: true, force: true });
+    await writeFile(folder, 'not a folder');
+    try {
+      const client = clientNamed('anthropic');
+      expect((await load(client, 1)).byteLength).toBeGreaterThan(0);
+      expect(pageImageCacheFor(client).stats).toEqual({ encoded: 1, reused: 0, fromDisk: 0 });
+    } finally {
+      await rm(folder, { force: true });
+    }
   });
 });

@@ -15,8 +15,11 @@ export class PageImageCache {
   // Map order is the recency order: a hit moves the entry to the end.
   readonly #entries = new Map<string, Uint8Array>();
   readonly #pending = new Map<string, Promise<Uint8Array>>();
-  /** Encodings done, and loads served from the cache or from an encoding in progress. */
-  readonly stats = { encoded: 0, reused: 0 };
+  /**
+   * Images made (`encoded`: by sharp, or read back from the scan's prepared-image files, `fromDisk` of
+   * them), and loads served from memory or from an image being made.
+   */
+  readonly stats = { encoded: 0, reused: 0, fromDisk: 0 };
 
   /** @param maxBytes memory for encoded images. @default 64 MiB (about 250 pages at 1568 px) */
   constructor(maxBytes = 64 * 1024 * 1024) {

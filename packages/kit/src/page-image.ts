@@ -5,6 +5,7 @@ import type { LlmImage } from '@bookpipe/llm-batch';
 import { type ImageSizeRule, imageSizeRule, imageTargetSize } from './image-size.js';
 import type { ResolvedLlm } from './llm-settings.js';
 import { pageImageCacheFor } from './page-image-cache.js';
+import { preparedImagePath, readPreparedImage, writePreparedImage } from './prepared-image-file.js';
 
 export interface PageImageOptions {
   /**
@@ -48,23 +49,46 @@ export function llmPageImage(llm: ResolvedLlm, scan: BookStorage, page: number, 
   const rule = imageSizeRule(llm.client.options.provider.name, options.maxSide);
   const quality = options.quality ?? 80;
   const rotation = options.rotation ?? 0;
-  const key = [scan.dir, page, JSON.stringify(rule), quality, rotation].join('|');
+  const recipe = [JSON.stringify(rule), quality, rotation].join('|');
   const cache = pageImageCacheFor(llm.client);
+  const encode = () => encodePageImage(scan, page, rule, quality, rotation);
   return {
     mediaType: 'image/jpeg',
-    // The source file's size and time are part of the key, read at each load: a client kept across runs (a
+    // The source file's identity is part of the key, read at each load: a client kept across runs (a
     // caller's own `llm: { client }`) never sends the image of a page the source stage has since replaced.
-    load: async () => cache.get(`${key}|${await sourceVersion(scan, page)}`, () => encodePageImage(scan, page, rule, quality, rotation)),
+    load: async () => {
+      const source = await sourceFile(scan, page);
+      if (!source) return cache.get(`${scan.dir}|${page}|${recipe}|`, encode);
+      return cache.get(`${scan.dir}|${page}|${recipe}|${source.version}`, async () => {
+        // Made once per scan: the JPEG is kept beside the source pages and read back by later runs.
+        const file = preparedImagePath(source.path, page, `${recipe}|${source.version}`);
+        const kept = await readPreparedImage(file);
+        if (kept) {
+          cache.stats.fromDisk += 1;
+          return kept;
+        }
+        const made = await encode();
+        await writePreparedImage(file, page, made);
+        return made;
+      });
+    },
   };
 }
 
-/** "size:mtime" of a source page file, or "" where the storage has no file to look at (another backend). */
-export async function sourceVersion(scan: BookStorage, page: number): Promise<string> {
+/**
+ * The local file of a source page and its identity ("ino:size:mtime"), or undefined where the storage
+ * has no file to look at (another backend). Every source page is written as temp file + rename, so a
+ * page written again is another inode with another time: the identity changes whenever the content
+ * may have, without reading and hashing the whole image (the storage trusts a checked page by the same
+ * stamp).
+ */
+async function sourceFile(scan: BookStorage, page: number): Promise<{ path: string; version: string } | undefined> {
+  const path = openStageInput(scan, SOURCE_STAGE).pagePath(page);
   try {
-    const info = await stat(openStageInput(scan, SOURCE_STAGE).pagePath(page));
-    return `${info.size}:${info.mtimeMs}`;
+    const info = await stat(path);
+    return { path, version: `${info.ino}:${info.size}:${info.mtimeMs}` };
   } catch {
-    return '';
+    return undefined;
   }
 }
 

@@ -30,7 +30,8 @@ export interface LlmBatchClientOptions {
   /**
    * Sends (retries included) allowed in any 60-second window; `Infinity` for no limit.
    * The client lowers it for a while after 429s.
-   * @default 150
+   * @default 150, or no limit (`Infinity`) when the provider's `baseURL` is a loopback address
+   * (`localhost`, `127.0.0.0/8`, `[::1]`): see `defaultRequestsPerMinute`.
    */
   requestsPerMinute?: number;
   /**
@@ -104,6 +105,7 @@ export function resolveOptions(options: LlmBatchClientOptions, defaults: { rando
   }
   const resolved: ResolvedOptions = {
     ...DEFAULT_BATCH_OPTIONS,
+    requestsPerMinute: defaultRequestsPerMinute(provider),
     pricing: {},
     random: defaults.random,
     clock: defaults.clock,
@@ -142,6 +144,30 @@ export function resolveOptions(options: LlmBatchClientOptions, defaults: { rando
     throw new TypeError(`[llm-batch] \`logDir\` must be a folder path, got ${JSON.stringify(resolved.logDir)}`);
   }
   return resolved;
+}
+
+/**
+ * The rate cap a client gets when none is given: 150 sends a minute for a hosted provider (a new
+ * account's tier at the large providers, so a default run never meets a wall of 429s), and none for
+ * a server on this machine (Ollama, LM Studio, vLLM on `localhost`). A local server has no account
+ * whose quota the cap protects: what it can take is bounded by `maxWorkers`, and a cap of 150 would
+ * hold a 120-page run (240 requests) to over a minute when the server answers in 50 ms. A server
+ * elsewhere on the network keeps the cap (it may be shared); set `requestsPerMinute` to lift it.
+ */
+export function defaultRequestsPerMinute(provider: Pick<LlmProvider, 'baseURL'>): number {
+  return isLoopbackURL(provider.baseURL) ? Number.POSITIVE_INFINITY : DEFAULT_BATCH_OPTIONS.requestsPerMinute;
+}
+
+/** Whether a URL's host is this machine by name or address: `localhost` (and `*.localhost`), 127.0.0.0/8, `[::1]`. */
+export function isLoopbackURL(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,13 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { codeForStatus } from '../api-call-error.js';
 import type { BatchCallContext, ProviderBatchApi, ProviderBatchItem, ProviderCall, ProviderResponse } from '../provider.js';
-import { toApiCallError } from '../providers/sdk-errors.js';
-
-const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+import { type SdkErrorClasses, toApiCallError } from '../providers/sdk-errors.js';
 
 export interface AnthropicBatchParts {
-  client: Anthropic;
+  /** The adapter's SDK client and its error classes, made on first use (the SDK is imported lazily). */
+  connect: () => Promise<{ client: Anthropic; classes: SdkErrorClasses }>;
   name: string;
   redact: (text: string) => string;
   /** The live adapter's request body: a batch request's `params` are exactly what a live send would post. */
@@ -21,10 +19,11 @@ export interface AnthropicBatchParts {
  * `{ custom_id, params }` per call, `retrieve` until `processing_status: ended`, then the results JSONL.
  */
 export function anthropicBatchApi(parts: AnthropicBatchParts): ProviderBatchApi {
-  const { client, name, redact } = parts;
-  const wrap = async <T>(context: BatchCallContext, what: () => Promise<T>): Promise<T> => {
+  const { name, redact } = parts;
+  const wrap = async <T>(context: BatchCallContext, what: (client: Anthropic) => Promise<T>): Promise<T> => {
+    const { client, classes } = await parts.connect();
     try {
-      return await what();
+      return await what(client);
     } catch (error) {
       throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
     }
@@ -39,11 +38,11 @@ export function anthropicBatchApi(parts: AnthropicBatchParts): ProviderBatchApi 
         toolNames.set(call.id, call.responseSchema.name);
         return { custom_id: call.id, params: parts.toBody(call) };
       });
-      const batch = await wrap(context, () => client.messages.batches.create({ requests }, options(context)));
+      const batch = await wrap(context, (client) => client.messages.batches.create({ requests }, options(context)));
       return batch.id;
     },
     async status(batchId, context) {
-      const batch = await wrap(context, () => client.messages.batches.retrieve(batchId, {}, options(context)));
+      const batch = await wrap(context, (client) => client.messages.batches.retrieve(batchId, {}, options(context)));
       const c = batch.request_counts;
       return {
         state: batch.processing_status === 'ended' ? 'ended' : 'in_progress',
@@ -55,7 +54,7 @@ export function anthropicBatchApi(parts: AnthropicBatchParts): ProviderBatchApi 
     },
     async results(batchId, context) {
       const items = new Map<string, ProviderBatchItem>();
-      await wrap(context, async () => {
+      await wrap(context, async (client) => {
         for await (const line of await client.messages.batches.results(batchId, {}, options(context))) {
           items.set(line.custom_id, toItem(line, parts, toolNames.get(line.custom_id)));
         }
@@ -63,7 +62,7 @@ export function anthropicBatchApi(parts: AnthropicBatchParts): ProviderBatchApi 
       return items;
     },
     async cancel(batchId, context) {
-      await wrap(context, () => client.messages.batches.cancel(batchId, {}, options(context)));
+      await wrap(context, (client) => client.messages.batches.cancel(batchId, {}, options(context)));
     },
   };
 }

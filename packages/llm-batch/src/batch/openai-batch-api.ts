@@ -1,13 +1,12 @@
 import type OpenAI from 'openai';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from 'openai';
+import type { toFile } from 'openai';
 import { codeForStatus } from '../api-call-error.js';
 import type { BatchCallContext, ProviderBatchApi, ProviderBatchItem, ProviderBatchStatus, ProviderCall, ProviderResponse } from '../provider.js';
-import { toApiCallError } from '../providers/sdk-errors.js';
-
-const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+import { type SdkErrorClasses, toApiCallError } from '../providers/sdk-errors.js';
 
 export interface OpenAIBatchParts {
-  client: OpenAI;
+  /** The SDK client for the batch calls, its error classes and `toFile`, made on first use (the SDK is imported lazily). */
+  connect: () => Promise<{ client: OpenAI; classes: SdkErrorClasses; toFile: typeof toFile }>;
   name: string;
   redact: (text: string) => string;
   /** The live adapter's request body: a batch line's `body` is exactly what a live send would post. */
@@ -22,10 +21,11 @@ export interface OpenAIBatchParts {
  * `batches.retrieve` until it ends, and the output and error files read back.
  */
 export function openaiBatchApi(parts: OpenAIBatchParts): ProviderBatchApi {
-  const { client, name, redact } = parts;
-  const wrap = async <T>(context: BatchCallContext, what: () => Promise<T>): Promise<T> => {
+  const { name, redact } = parts;
+  const wrap = async <T>(context: BatchCallContext, what: (client: OpenAI, sdk: { toFile: typeof toFile }) => Promise<T>): Promise<T> => {
+    const { client, classes, toFile } = await parts.connect();
     try {
-      return await what();
+      return await what(client, { toFile });
     } catch (error) {
       throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
     }
@@ -35,27 +35,27 @@ export function openaiBatchApi(parts: OpenAIBatchParts): ProviderBatchApi {
   return {
     async submit(calls, context) {
       const jsonl = `${calls.map((call) => JSON.stringify({ custom_id: call.id, method: 'POST', url: '/v1/chat/completions', body: parts.toBody(call) })).join('\n')}\n`;
-      const file = await wrap(context, async () =>
+      const file = await wrap(context, async (client, { toFile }) =>
         client.files.create(
           { file: await toFile(Buffer.from(jsonl), 'bookpipe-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' },
           options(context),
         ),
       );
-      const batch = await wrap(context, () =>
+      const batch = await wrap(context, (client) =>
         client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }, options(context)),
       );
       return batch.id;
     },
     async status(batchId, context) {
-      const batch = await wrap(context, () => client.batches.retrieve(batchId, options(context)));
+      const batch = await wrap(context, (client) => client.batches.retrieve(batchId, options(context)));
       return toStatus(batch);
     },
     async results(batchId, context) {
-      const batch = await wrap(context, () => client.batches.retrieve(batchId, options(context)));
+      const batch = await wrap(context, (client) => client.batches.retrieve(batchId, options(context)));
       const items = new Map<string, ProviderBatchItem>();
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue;
-        const text = await wrap(context, async () => (await client.files.content(fileId, options(context))).text());
+        const text = await wrap(context, async (client) => (await client.files.content(fileId, options(context))).text());
         for (const line of text.split('\n')) {
           if (line.trim() === '') continue;
           const parsed = JSON.parse(line) as OutputLine;
@@ -65,7 +65,7 @@ export function openaiBatchApi(parts: OpenAIBatchParts): ProviderBatchApi {
       return items;
     },
     async cancel(batchId, context) {
-      await wrap(context, () => client.batches.cancel(batchId, options(context)));
+      await wrap(context, (client) => client.batches.cancel(batchId, options(context)));
     },
   };
 }

@@ -1,12 +1,16 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ClientOptions } from '@anthropic-ai/sdk';
 import { anthropicBatchApi } from '../batch/anthropic-batch-api.js';
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
 import { imageTarget, toBase64 } from './encode.js';
+import { lazy } from './lazy.js';
 import { createNodeFetch } from './node-fetch.js';
+import { imageSlot, preparedJson, quotedBase64 } from './prepared-body.js';
 import { notJsonBody, toApiCallError } from './sdk-errors.js';
 
-const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+/** The `@anthropic-ai/sdk` module, imported on the first request of any adapter (see `lazy`). */
+const loadSdk = lazy(() => import('@anthropic-ai/sdk'));
 
 export interface AnthropicSettings {
   /** Your Anthropic API key; never logged, and removed from any error text. Environment variables are not read. */
@@ -52,7 +56,7 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
   const name = settings.name ?? 'anthropic';
   const defaultMaxTokens = settings.maxTokens ?? 4096;
   const redact = createRedactor([settings.apiKey]);
-  const client = new Anthropic({
+  const options: ClientOptions = {
     apiKey: settings.apiKey,
     ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
     // The batch client owns retries; the SDK's own would multiply the sends beyond 1 + maxRetries.
@@ -60,16 +64,38 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
     defaultHeaders: settings.headers ?? {},
     logLevel: 'off',
     ...((settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {}),
+  };
+  const connect = lazy(async () => {
+    const sdk = await loadSdk();
+    return {
+      client: new sdk.default(options),
+      classes: {
+        APIError: sdk.APIError,
+        APIConnectionError: sdk.APIConnectionError,
+        APIConnectionTimeoutError: sdk.APIConnectionTimeoutError,
+        APIUserAbortError: sdk.APIUserAbortError,
+      },
+    };
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
+    const { client, classes } = await connect();
     let message: Anthropic.Messages.Message | string | null;
     try {
-      message = await client.messages.create(toBody(call, defaultMaxTokens), {
+      // Prepared JSON bytes (each image's base64 serialised once per image, see prepared-body.ts) through
+      // the SDK's own `post`, with the headers, auth, timeout and errors of `messages.create`; what
+      // `create` adds beyond that (deprecation warnings for old models, a tracing span when OpenTelemetry
+      // is set up) does not apply to these requests.
+      const images = call.images.map((image) => quotedBase64(image.data));
+      message = await client.post<Anthropic.Messages.Message | string | null>('/v1/messages', {
+        body: preparedJson(
+          toBody(call, defaultMaxTokens, (_, index) => imageSlot(index)),
+          images,
+        ),
         signal: context.signal,
         timeout: context.timeoutMs,
         maxRetries: 0,
-        headers: { 'x-bookpipe-request-id': call.id },
+        headers: { 'content-type': 'application/json', 'x-bookpipe-request-id': call.id },
       });
     } catch (error) {
       throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
@@ -88,21 +114,29 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
       ? {}
       : {
           batch: anthropicBatchApi({
-            client,
+            connect,
             name,
             redact,
-            toBody: (call) => toBody(call, defaultMaxTokens),
+            toBody: (call) => toBody(call, defaultMaxTokens, (image) => toBase64(image.data)),
             fromMessage: (message, call) => fromMessage(message, call.toolName),
           }),
         }),
   };
 }
 
-function toBody(call: ProviderCall, defaultMaxTokens: number): Anthropic.Messages.MessageCreateParamsNonStreaming {
+/**
+ * The Messages API body of a call; `imageData` gives each image block's base64 `data` (the base64
+ * itself for a batch request, a placeholder filled by `preparedJson` for a live send).
+ */
+function toBody(
+  call: ProviderCall,
+  defaultMaxTokens: number,
+  imageData: (image: ProviderCall['images'][number], index: number) => string,
+): Anthropic.Messages.MessageCreateParamsNonStreaming {
   const target = imageTarget(call.messages);
-  const imageBlocks: Anthropic.Messages.ImageBlockParam[] = call.images.map((image) => ({
+  const imageBlocks: Anthropic.Messages.ImageBlockParam[] = call.images.map((image, index) => ({
     type: 'image',
-    source: { type: 'base64', media_type: image.mediaType, data: toBase64(image.data) },
+    source: { type: 'base64', media_type: image.mediaType, data: imageData(image, index) },
   }));
   // The Messages API takes system prompts apart from the turns.
   const system = call.messages

@@ -1,13 +1,26 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
+import type { ClientOptions } from 'openai';
 import { openaiBatchApi } from '../batch/openai-batch-api.js';
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
-import type { LlmUsage } from '../types.js';
+import type { ImageMediaType, LlmUsage } from '../types.js';
 import { imageTarget, toBase64 } from './encode.js';
+import { lazy } from './lazy.js';
 import { createNodeFetch } from './node-fetch.js';
-import { notJsonBody, toApiCallError } from './sdk-errors.js';
+import { imageSlot, preparedJson, quotedBase64 } from './prepared-body.js';
+import { notJsonBody, type SdkErrorClasses, toApiCallError } from './sdk-errors.js';
 
-const classes = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+/** The `openai` module, imported on the first request of any adapter (see `lazy`). */
+const loadSdk = lazy(() => import('openai'));
+
+function errorClasses(sdk: typeof import('openai')): SdkErrorClasses {
+  return {
+    APIError: sdk.APIError,
+    APIConnectionError: sdk.APIConnectionError,
+    APIConnectionTimeoutError: sdk.APIConnectionTimeoutError,
+    APIUserAbortError: sdk.APIUserAbortError,
+  };
+}
 
 export interface OpenAICompatibleSettings {
   /**
@@ -72,7 +85,7 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
   const baseURL = settings.baseURL ?? DEFAULT_BASE_URL;
   const name = settings.name ?? defaultName(baseURL);
   const redact = createRedactor([settings.apiKey]);
-  const client = new OpenAI({
+  const options: ClientOptions = {
     baseURL,
     apiKey: settings.apiKey ?? 'no-key',
     // The batch client owns retries (with jitter, Retry-After and a shared rate budget): the
@@ -81,17 +94,30 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
     defaultHeaders: settings.headers ?? {},
     // The SDK logs retries and warnings on its own; our events and log cover them.
     logLevel: 'off',
-    ...((settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {}),
+  };
+  const transport = (settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {};
+  const connect = lazy(async () => {
+    const sdk = await loadSdk();
+    return { client: new sdk.default({ ...options, ...transport }), classes: errorClasses(sdk) };
   });
 
   async function send(call: ProviderCall, context: SendContext): Promise<ProviderResponse> {
+    const { client, classes } = await connect();
     let completion: OpenAI.Chat.Completions.ChatCompletion | string | null;
     try {
-      completion = await client.chat.completions.create(toBody(call, settings.imageDetail), {
+      // The body goes as prepared JSON bytes (each image's data URL serialised once per image, see
+      // prepared-body.ts) through the SDK's own `post`: the same path, headers, auth and error
+      // handling as `chat.completions.create`, which would re-serialise the images on every send.
+      const images = call.images.map((image) => quotedBase64(image.data, dataUrlPrefix(image.mediaType)));
+      completion = await client.post<OpenAI.Chat.Completions.ChatCompletion | string | null>('/chat/completions', {
+        body: preparedJson(
+          toBody(call, settings.imageDetail, (_, index) => imageSlot(index)),
+          images,
+        ),
         signal: context.signal,
         timeout: context.timeoutMs,
         maxRetries: 0,
-        headers: { 'x-bookpipe-request-id': call.id },
+        headers: { 'content-type': 'application/json', 'x-bookpipe-request-id': call.id },
       });
     } catch (error) {
       throw toApiCallError(error, classes, { provider: name, redact, timeoutMs: context.timeoutMs, now: context.now });
@@ -110,10 +136,13 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
       ? {
           batch: openaiBatchApi({
             // A handful of calls per batch, one a multipart upload: the global fetch, which speaks FormData.
-            client: new OpenAI({ baseURL, apiKey: settings.apiKey ?? 'no-key', maxRetries: 0, defaultHeaders: settings.headers ?? {}, logLevel: 'off' }),
+            connect: lazy(async () => {
+              const sdk = await loadSdk();
+              return { client: new sdk.default(options), classes: errorClasses(sdk), toFile: sdk.toFile };
+            }),
             name,
             redact,
-            toBody: (call) => toBody(call, settings.imageDetail),
+            toBody: (call) => toBody(call, settings.imageDetail, (image) => `${dataUrlPrefix(image.mediaType)}${toBase64(image.data)}`),
             fromCompletion,
           }),
         }
@@ -121,11 +150,23 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
   };
 }
 
-function toBody(call: ProviderCall, detail: OpenAICompatibleSettings['imageDetail']): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
+function dataUrlPrefix(mediaType: ImageMediaType): string {
+  return `data:${mediaType};base64,`;
+}
+
+/**
+ * The chat-completions body of a call; `imageUrl` gives each image part's `url` (the data URL itself
+ * for a batch file line, a placeholder filled by `preparedJson` for a live send).
+ */
+function toBody(
+  call: ProviderCall,
+  detail: OpenAICompatibleSettings['imageDetail'],
+  imageUrl: (image: ProviderCall['images'][number], index: number) => string,
+): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
   const target = imageTarget(call.messages);
-  const imageParts = call.images.map((image) => ({
+  const imageParts = call.images.map((image, index) => ({
     type: 'image_url' as const,
-    image_url: { url: `data:${image.mediaType};base64,${toBase64(image.data)}`, ...(detail ? { detail } : {}) },
+    image_url: { url: imageUrl(image, index), ...(detail ? { detail } : {}) },
   }));
   const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = call.messages.map((message, index) => {
     if (message.role === 'user' && index === target && imageParts.length > 0) {
