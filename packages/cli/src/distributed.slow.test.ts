@@ -1,0 +1,127 @@
+/**
+ * The distributed runner end to end, with real processes and real servers on loopback: one Redis
+ * (Debian's redis-server), one S3-compatible server (s3rver), `bookpipe submit`, then two `bookpipe worker`
+ * processes of the real bin. The book they make is the book a local `bookpipe run` makes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openS3Scan } from '@bookpipe/storage-s3';
+import { type LoopbackRedis, type LoopbackS3, redisServerMissing, startLoopbackRedis, startLoopbackS3 } from '@bookpipe/testkit';
+import { generateSampleBook } from '@bookpipe/testkit/sample-book';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = resolve(import.meta.dirname, '../dist/bin.js');
+const missing = redisServerMissing();
+// CI must run this suite: there a missing redis-server is a failure, not a skip.
+const required = Boolean(process.env.CI || process.env.BOOKPIPE_REQUIRE_REDIS);
+if (missing) console.warn(`\n${'!'.repeat(100)}\n!! SKIPPING the distributed runner suite: ${missing}.\n${'!'.repeat(100)}\n`);
+
+describe.runIf(required && missing)('distributed runner prerequisites', () => {
+  it('has redis-server (required here by CI or BOOKPIPE_REQUIRE_REDIS)', () => {
+    expect(missing).toBeUndefined();
+  });
+});
+
+/** A fresh shell's environment (no key, no BOOKPIPE_*), with the S3 server's endpoint and keys. */
+function env(s3: LoopbackS3, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_API_KEY$|^npm_|^BOOKPIPE_|^AWS_/.test(name)));
+  return {
+    ...clean,
+    AWS_ENDPOINT_URL: s3.endpoint,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    ...extra,
+  };
+}
+
+function bookpipe(args: string[], cwd: string, environment: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves when the worker's stderr has a line containing `text`. */
+  waitFor(text: string): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function startWorker(args: string[], cwd: string, environment: NodeJS.ProcessEnv): WorkerProcess {
+  const child = spawn(process.execPath, [bin, 'worker', ...args], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const waiters: Array<{ text: string; done: () => void }> = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+    for (const w of [...waiters]) if (stderr.includes(w.text)) (waiters.splice(waiters.indexOf(w), 1), w.done());
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    stderr: () => stderr,
+    waitFor: (text) => (stderr.includes(text) ? Promise.resolve() : new Promise((done) => waiters.push({ text, done }))),
+    exited,
+  };
+}
+
+describe.skipIf(missing)('bookpipe submit + 2 workers on Redis and S3 (real processes, loopback servers)', () => {
+  let dir: string;
+  let redis: LoopbackRedis;
+  let s3: LoopbackS3;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bookpipe-distributed-'));
+    [redis, s3] = await Promise.all([startLoopbackRedis(), startLoopbackS3()]);
+    await generateSampleBook(join(dir, 'sample-book.pdf'));
+  }, 120_000);
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await Promise.all([redis?.close(), s3?.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('two workers make the same book.md as a local run', async () => {
+    const storage = `s3://${s3.bucket}/library`;
+    const e = env(s3);
+    const local = await bookpipe(['run', 'sample-book.pdf', '--root', join(dir, 'scans'), '--workers', '1'], dir, e);
+    expect(local.code, local.stderr).toBe(0);
+
+    const submitted = await bookpipe(['submit', 'sample-book.pdf', '--redis', redis.url, '--storage', storage, '--json'], dir, e);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const book = JSON.parse(submitted.stdout) as { scanId: string; queued: string[]; pages: number };
+    expect(book.queued).toEqual(['ocr']);
+
+    for (let i = 0; i < 2; i++) workers.push(startWorker(['--redis', redis.url, '--storage', storage, '--workers', '1'], dir, e));
+    await Promise.race(workers.map((w) => w.waitFor(`completed ${book.scanId}/merge/whole`)));
+
+    // Both workers took OCR pages: the book was shared.
+    for (const w of workers) expect(w.stderr(), w.stderr()).toMatch(new RegExp(`completed ${book.scanId}/ocr/page-`));
+    const scan = await openS3Scan(storage, book.scanId, { endpoint: s3.endpoint, credentials: s3.credentials });
+    const distributed = await scan.stage('merge').readFile('book.md');
+    expect(distributed.length).toBeGreaterThan(500);
+    expect(distributed).toBe(await readFile(join(dir, 'scans', book.scanId, 'merge', 'book.md'), 'utf8'));
+    for (const stage of ['ocr', 'correction', 'label', 'merge']) expect(await scan.stage(stage).checkpoint.isComplete(), stage).toBe(true);
+
+    const status = await bookpipe(['status', '--redis', redis.url, '--json'], dir, e);
+    expect(status.code, status.stderr).toBe(0);
+    const counts = JSON.parse(status.stdout) as { queues: Array<{ queue: string; completed: number; failed: number }> };
+    const ocr = counts.queues.find((q) => q.queue === 'bookpipe-ocr');
+    expect(ocr).toMatchObject({ completed: book.pages, failed: 0 });
+
+    for (const w of workers) w.child.kill('SIGTERM');
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+  }, 900_000);
+});
