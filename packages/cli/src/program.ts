@@ -167,7 +167,9 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
 
   program
     .command('submit')
-    .description('Queue a book for the distributed workers: its pages are made here (the source stage) and uploaded, then OCR, correction, label and merge run on `bookpipe worker`s')
+    .description(
+      'Queue a book for the distributed workers: its pages are made here (the source stage) and uploaded, then OCR, correction, label and merge run on `bookpipe worker`s',
+    )
     .argument('[inputs...]', 'PDF files, page images or folders of page images, in book order')
     .addOption(redisOption())
     .addOption(storageOption())
@@ -184,8 +186,16 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .description('Take page and book jobs of the distributed runner until stopped (Ctrl-C or SIGTERM: jobs in flight finish); run any number, on any machines')
     .addOption(redisOption())
     .addOption(storageOption())
-    .option('--workers <n>', `OCR pages at once, one OCR thread each (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs, ${availableParallelism()} here)`, positiveInteger)
-    .option('--llm-workers <n>', 'LLM pages at once on this worker (default: BOOKPIPE_LLM_MAX_WORKERS, else 4); the rate limit BOOKPIPE_LLM_REQUESTS_PER_MINUTE holds across all workers', positiveInteger)
+    .option(
+      '--workers <n>',
+      `OCR pages at once, one OCR thread each (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs, ${availableParallelism()} here)`,
+      positiveInteger,
+    )
+    .option(
+      '--llm-workers <n>',
+      'LLM pages at once on this worker (default: BOOKPIPE_LLM_MAX_WORKERS, else 4); the rate limit BOOKPIPE_LLM_REQUESTS_PER_MINUTE holds across all workers',
+      positiveInteger,
+    )
     .action(async (flags: WorkerFlags) => {
       const { workerCommand } = await import('./distributed-commands.js');
       result.code = await workerCommand(flags, io);

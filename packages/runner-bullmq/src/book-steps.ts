@@ -1,8 +1,8 @@
 import { type BookPipelineLlm, createBookPipeline } from '@bookpipe/book-pipeline';
 import {
   type AnyStage,
-  type BookStorage,
   BookpipeError,
+  type BookStorage,
   type Config,
   createStageContext,
   ErrorCode,
@@ -13,7 +13,7 @@ import {
 } from '@bookpipe/core';
 import type { OcrPool } from '@bookpipe/stage-ocr';
 import type { FlowProducer, JobsOptions, Queue } from 'bullmq';
-import { type BookPlan, jobIds, QUEUES, type QueueKind, type QueuedStage, stageShape, upstreamOf } from './jobs.js';
+import { type BookPlan, jobIds, QUEUES, type QueuedStage, type QueueKind, stageShape, upstreamOf } from './jobs.js';
 import { scopeToPages } from './scope.js';
 
 /** Opens a scan of a storage root: `openS3Scan` of @bookpipe/storage-s3, or `openScan` of @bookpipe/storage. */
@@ -126,7 +126,9 @@ export async function runWholeJob(steps: BookSteps, plan: BookPlan, name: Queued
   const result = await new Pipeline({ scan, config: steps.config, stages: [stage], logger: steps.logger, lock: false }).run();
   const outcome = result.stages[name];
   if (outcome?.status === 'failed') {
-    throw new BookpipeError(ErrorCode.STAGE_FAILED, `Stage "${name}" of scan "${plan.scanId}" failed: ${outcome.error}`, { details: { scanId: plan.scanId, stage: name } });
+    throw new BookpipeError(ErrorCode.STAGE_FAILED, `Stage "${name}" of scan "${plan.scanId}" failed: ${outcome.error}`, {
+      details: { scanId: plan.scanId, stage: name },
+    });
   }
   await enqueueReady(steps, plan, scan);
 }

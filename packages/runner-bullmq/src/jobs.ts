@@ -1,5 +1,5 @@
-import { CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 import type { BookStageName } from '@bookpipe/book-pipeline';
+import { CORRECTION_STAGE, LABEL_STAGE, MERGE_STAGE, OCR_STAGE, SOURCE_STAGE } from '@bookpipe/contracts';
 
 /**
  * The queues, one per kind of work, so that each gets its own concurrency and limits on a worker:

@@ -25,9 +25,18 @@ export function redactRedisUrl(url: string): string {
  */
 export async function connectRedis(url: string): Promise<ConnectionOptions> {
   if (!/^rediss?:\/\//.test(url)) {
-    throw new BookpipeError(ErrorCode.CONFIG_INVALID, `--redis ${JSON.stringify(redactRedisUrl(url))} is not a Redis URL: give redis://host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379.`);
+    throw new BookpipeError(
+      ErrorCode.CONFIG_INVALID,
+      `--redis ${JSON.stringify(redactRedisUrl(url))} is not a Redis URL: give redis://host:port (or rediss:// for TLS), e.g. redis://127.0.0.1:6379.`,
+    );
   }
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => {}); // reported by connect() below
   try {
     await probe.connect();

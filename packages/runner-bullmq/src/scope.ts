@@ -8,7 +8,10 @@ import type { CheckpointManager, StageContext } from '@bookpipe/core';
  * page never paid twice: a page saved before the worker died is not remaining, so nothing is asked again.
  * Everything else (the scan, the stage's inputs, its storage) is the stage's own.
  */
-export function scopeToPages<Output, Metrics extends BasePageMetrics>(ctx: StageContext<Output, Metrics>, pages: readonly number[]): StageContext<Output, Metrics> {
+export function scopeToPages<Output, Metrics extends BasePageMetrics>(
+  ctx: StageContext<Output, Metrics>,
+  pages: readonly number[],
+): StageContext<Output, Metrics> {
   const only = new Set(pages);
   const base = ctx.checkpoint;
   const checkpoint: CheckpointManager = {

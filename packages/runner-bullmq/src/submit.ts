@@ -1,10 +1,10 @@
 import { type BookPipelineLlm, createBookPipeline } from '@bookpipe/book-pipeline';
 import { SOURCE_STAGE } from '@bookpipe/contracts';
-import { BookpipeError, type Config, ErrorCode, type EmitFn, type Logger, silentLogger } from '@bookpipe/core';
+import { BookpipeError, type Config, type EmitFn, ErrorCode, type Logger, silentLogger } from '@bookpipe/core';
 import { enqueueReady, type OpenScan } from './book-steps.js';
 import type { BookPlan, QueuedStage } from './jobs.js';
-import { connectRedis } from './redis.js';
 import { openQueues } from './queues.js';
+import { connectRedis } from './redis.js';
 
 export interface SubmitOptions {
   redisUrl: string;
