@@ -98,6 +98,16 @@ describe.skipIf(missing)('bookpipe submit + 2 workers on Redis and S3 (real proc
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('bookpipe run --root s3://bucket/prefix keeps the scan in S3 (endpoint and keys from the AWS variables)', async () => {
+    const root = `s3://${s3.bucket}/single`;
+    const result = await bookpipe(['run', 'sample-book.pdf', '--root', root, '--stages', 'source'], dir, env(s3));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`in ${root}/sample-book`);
+    const scan = await openS3Scan(root, 'sample-book', { endpoint: s3.endpoint, credentials: s3.credentials });
+    expect(await scan.stage('source').checkpoint.isComplete()).toBe(true);
+    expect((await scan.pageNumbers()).length).toBeGreaterThan(3);
+  }, 300_000);
+
   it('two workers make the same book.md as a local run', async () => {
     const storage = `s3://${s3.bucket}/library`;
     const e = env(s3);
