@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for bookpipe, idempotently:
 #  - Node.js 22 and pnpm 10 into ./.tools/node (from the npm registry; the machine's own Node may be older),
-#  - with --test, the Debian packages the test suite needs (native tesseract, chromium for the view tests),
+#  - with --test, the Debian packages the test suite needs (native tesseract, chromium for the view tests,
+#    redis-server for the distributed runner's tests),
 #  - the workspace dependencies (frozen lockfile) and a build of every package.
 # Put ./.tools/node/bin first on PATH afterwards (the README's commands do).
 set -euo pipefail
@@ -48,6 +49,8 @@ if [ "$with_test_deps" = 1 ]; then
   command -v tesseract >/dev/null || missing+=(tesseract-ocr)
   # headless browser for @bookpipe/view's tests (driven by playwright-core with executablePath)
   command -v chromium >/dev/null || missing+=(chromium)
+  # Redis for the distributed runner's tests (@bookpipe/runner-bullmq), started by them on loopback
+  command -v redis-server >/dev/null || missing+=(redis-server)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "setup: installing Debian packages: ${missing[*]}"

@@ -14,8 +14,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const bin = resolve(import.meta.dirname, '../dist/bin.js');
 
 /** Packages that only `run`, `view` or `eval` need: loading one of them costs `status` tens to hundreds of ms. */
-const HEAVY = ['openai', '@anthropic-ai/sdk', 'sharp', 'tesseract.js', 'mupdf', 'piscina'];
-const STAGE_PACKAGES = ['source', 'stage-ocr', 'stage-correction', 'stage-label', 'stage-merge', 'book-pipeline', 'kit', 'llm-batch', 'view', 'eval'];
+// bullmq and ioredis: only `submit`, `worker` and `status --redis` load the distributed runner; @aws-sdk/client-s3 only an s3:// root.
+const HEAVY = ['openai', '@anthropic-ai/sdk', 'sharp', 'tesseract.js', 'mupdf', 'piscina', 'bullmq', 'ioredis', '@aws-sdk/client-s3'];
+const STAGE_PACKAGES = [
+  'source',
+  'stage-ocr',
+  'stage-correction',
+  'stage-label',
+  'stage-merge',
+  'book-pipeline',
+  'kit',
+  'llm-batch',
+  'view',
+  'eval',
+  'runner-bullmq',
+  'storage-s3',
+];
 
 const HOOK = `
 import { registerHooks } from 'node:module';

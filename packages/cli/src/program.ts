@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
+import type { SubmitFlags, WorkerFlags } from './distributed-commands.js';
 import type { EvalFlags } from './eval-command.js';
 import { ExitCode } from './exit-code.js';
 import { KNOWN_STAGES, OCR_WORKER_MEMORY } from './known-stages.js';
@@ -94,15 +95,23 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
 
   program
     .command('status')
-    .description("Show a scan's pages, each stage's progress and failures, and where book.md is")
-    .argument('<scanId>')
+    .description("Show a scan's pages, each stage's progress and failures, and where book.md is; with --redis, the distributed queue")
+    .argument('[scanId]')
     .addOption(root())
+    .option('--redis <url>', 'show the job counts and failed jobs of the distributed runner on this Redis (redis://host:port) instead')
     .option(
       '--verify',
       'read every page in full (source images against the checksum recorded when they were made) and list damaged or missing pages; exit 1 if any',
     )
     .addOption(json('print the status as JSON'))
-    .action(async (scanId: string, flags: StatusFlags) => {
+    .action(async (scanId: string | undefined, flags: StatusFlags & { redis?: string }) => {
+      if (flags.redis !== undefined) {
+        // Only here are bullmq and ioredis loaded: a scan's status stays a lean start.
+        const { queueStatusCommand } = await import('./distributed-commands.js');
+        result.code = await queueStatusCommand({ redis: flags.redis, ...(flags.json ? { json: true } : {}) }, io);
+        return;
+      }
+      if (scanId === undefined) throw new InvalidArgumentError('give the scan id (bookpipe status <scanId>), or --redis <url> for the queue.');
       const { statusCommand } = await import('./scan-commands.js');
       result.code = await statusCommand(scanId, flags, io);
     });
@@ -147,6 +156,49 @@ Set BOOKPIPE_DEBUG=1 to see stack traces.`,
     .action(async (scanId: string, flags: EvalFlags) => {
       const { evalCommand } = await import('./eval-command.js');
       result.code = await evalCommand(scanId, flags, io);
+    });
+
+  const redisOption = () => new Option('--redis <url>', 'the Redis that holds the queue, e.g. redis://127.0.0.1:6379').makeOptionMandatory();
+  const storageOption = () =>
+    new Option(
+      '--storage <root>',
+      'where the scans are, reachable by every worker: s3://bucket/prefix (endpoint and keys from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) (default: BOOKPIPE_ROOT)',
+    );
+
+  program
+    .command('submit')
+    .description(
+      'Queue a book for the distributed workers: its pages are made here (the source stage) and uploaded, then OCR, correction, label and merge run on `bookpipe worker`s',
+    )
+    .argument('[inputs...]', 'PDF files, page images or folders of page images, in book order')
+    .addOption(redisOption())
+    .addOption(storageOption())
+    .option('--scan-id <id>', 'name of the scan (default: from the first input file name)')
+    .option('--stages <list>', 'comma-separated stages to run after source (default: ocr,correction,label,merge)')
+    .addOption(json('print the submitted book as one JSON line'))
+    .action(async (inputs: string[], flags: SubmitFlags) => {
+      const { submitCommand } = await import('./distributed-commands.js');
+      result.code = await submitCommand(inputs, flags, io);
+    });
+
+  program
+    .command('worker')
+    .description('Take page and book jobs of the distributed runner until stopped (Ctrl-C or SIGTERM: jobs in flight finish); run any number, on any machines')
+    .addOption(redisOption())
+    .addOption(storageOption())
+    .option(
+      '--workers <n>',
+      `OCR pages at once, one OCR thread each (default: BOOKPIPE_OCR_WORKERS, else the number of CPUs, ${availableParallelism()} here)`,
+      positiveInteger,
+    )
+    .option(
+      '--llm-workers <n>',
+      'LLM pages at once on this worker (default: BOOKPIPE_LLM_MAX_WORKERS, else 4); the rate limit BOOKPIPE_LLM_REQUESTS_PER_MINUTE holds across all workers',
+      positiveInteger,
+    )
+    .action(async (flags: WorkerFlags) => {
+      const { workerCommand } = await import('./distributed-commands.js');
+      result.code = await workerCommand(flags, io);
     });
 
   program

@@ -14,7 +14,6 @@ import {
   type ProviderName,
   type StageStats,
 } from '@bookpipe/core';
-import { openScan } from '@bookpipe/storage';
 import { type CliIo, STOP_EXIT_CODES, type StopReason } from './cli-io.js';
 import { OCR_WORKER_MEMORY } from './known-stages.js';
 import { decideLlm, type LlmMode } from './llm-mode.js';
@@ -22,6 +21,7 @@ import { cliNextSteps, ExitCode } from './print-error.js';
 import { formatDuration } from './progress/format.js';
 import { JsonReporter, PlainReporter, type Reporter, TerminalReporter } from './progress/reporters.js';
 import { resumeCommand } from './resume-command.js';
+import { openScanAt } from './scan-root.js';
 import { parseStageList, planRun } from './stage-plan.js';
 
 /** The options of `bookpipe run`. */
@@ -144,7 +144,8 @@ async function runBook(inputs: readonly string[], flags: RunFlags, io: CliIo, ar
       'Give the PDF or folder of page images to read (`bookpipe run book.pdf`), or --scan-id to work on an existing scan.',
     );
   }
-  const scan = openScan({ root: config.root, scanId });
+  // A folder, or s3://bucket/prefix (see scan-root.ts for the AWS variables it reads).
+  const scan = await openScanAt(config.root, scanId, io.env);
   // Events go to the reporter, which is set up once the run's notes are known.
   let report: EmitFn = () => {};
   const plan = await planRun({

@@ -99,7 +99,7 @@ describe('every command a message suggests exists', () => {
 
   it('every --option the shipped sources name is an option of a bookpipe command (or of the other tool named)', () => {
     const known = new Set(['--help', '--version']);
-    for (const command of ['run', 'run-all', 'status', 'report', 'clean', 'eval', 'view']) {
+    for (const command of ['run', 'run-all', 'status', 'report', 'clean', 'eval', 'view', 'submit', 'worker']) {
       // An option exists when the parser takes it on that command.
       for (const file of files) {
         for (const m of readFileSync(file, 'utf8').matchAll(/(?<![\w-])--[a-z][a-z-]*/g)) {

@@ -9,6 +9,7 @@ export { type ChildFixture, deadPid, memoryLogger, runChild } from './child-proc
 export { encryptedPdf, pdfWithBrokenPage, truncatedCopy } from './damaged-files.js';
 export { evalDir, evalFile, hasEval, noteSkip, ocrmypdf, pagesIn, REAL_PAGES, repoRoot, spread, type TruthPage, toPng } from './eval-data.js';
 export type { JsonSchemaNode } from './json-schema-node.js';
+export { type LoopbackRedis, redisServerMissing, startLoopbackRedis } from './loopback-redis.js';
 export { type LoopbackS3, startLoopbackS3 } from './loopback-s3.js';
 export { type MemoryIo, type MemoryStream, memoryIo } from './memory-io.js';
 export { MARKED_PAGE, markedPagesTiff, pageMark } from './multi-page-tiff.js';

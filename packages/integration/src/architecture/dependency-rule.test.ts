@@ -28,13 +28,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   eval: ['contracts', 'core', 'text'],
   view: ['contracts', 'core', 'text'],
   'book-pipeline': ['contracts', 'core', 'llm-batch', 'kit', 'source', 'stage-ocr', 'stage-correction', 'stage-label', 'stage-merge'],
+  // The distributed runner builds its stages through book-pipeline; the OCR pool it keeps is stage-ocr's.
+  // Its tests run it on S3 storage (storage-s3 is a test dependency only).
+  'runner-bullmq': ['contracts', 'core', 'book-pipeline', 'stage-ocr', 'storage-s3'],
   cli: [
     'contracts',
     'core',
     'llm-batch',
     'storage',
+    'storage-s3',
     'kit',
     'book-pipeline',
+    'runner-bullmq',
     'source',
     'stage-ocr',
     'stage-correction',
