@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
@@ -8,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llmPageImage } from './page-image.js';
 import { PageImageCache, pageImageCacheFor } from './page-image-cache.js';
-import { PREPARED_IMAGE_DIR } from './prepared-image-file.js';
+import { PREPARED_IMAGE_DIR, writePreparedImage } from './prepared-image-file.js';
 
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
 
@@ -165,6 +166,25 @@ describe('llmPageImage: the prepared image kept in the scan', () => {
       expect(pageImageCacheFor(client).stats).toEqual({ encoded: 1, reused: 0, fromDisk: 0 });
     } finally {
       await rm(folder, { force: true });
+    }
+  });
+});
+
+describe('writePreparedImage', () => {
+  it('removes the temp files a killed process left in the folder, never those of a process still running', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'bookpipe-prepared-sweep-'));
+    try {
+      const dir = path.join(root, PREPARED_IMAGE_DIR);
+      await mkdir(dir);
+      // A pid that ran and has ended: a child that exited (pids are not reused this soon).
+      const ended = spawnSync(process.execPath, ['-e', '']).pid!;
+      await writeFile(path.join(dir, `.a1b2c3.${ended}.tmp`), 'cut off');
+      await writeFile(path.join(dir, `.d4e5f6.${process.pid}.tmp`), 'being written');
+      const jpeg = Uint8Array.from([0xff, 0xd8, 0, 0xff, 0xd9]);
+      expect(await writePreparedImage(path.join(dir, 'page_0001.abc.jpg'), 1, jpeg)).toBe(true);
+      expect((await readdir(dir)).sort()).toEqual([`.d4e5f6.${process.pid}.tmp`, 'page_0001.abc.jpg']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

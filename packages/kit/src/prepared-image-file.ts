@@ -52,6 +52,7 @@ export async function writePreparedImage(path: string, page: number, bytes: Uint
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.${process.pid}.tmp`);
   try {
     await mkdir(dir, { recursive: true });
+    await sweepOnce(dir);
     await writeFile(tmp, bytes);
     await rename(tmp, path);
   } catch {
@@ -63,4 +64,33 @@ export async function writePreparedImage(path: string, page: number, bytes: Uint
   const others = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && n.endsWith('.jpg') && n !== name);
   await Promise.all(others.map((n) => rm(join(dir, n), { force: true }).catch(() => {})));
   return true;
+}
+
+const swept = new Set<string>();
+
+/**
+ * Removes the temp files a killed process left in `dir` (named `.<random>.<pid>.tmp`), once per folder and
+ * process: those of a process that no longer runs, never one still writing (another run or worker on the
+ * same scan folder).
+ */
+async function sweepOnce(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const pid = /^\.[0-9a-f]+\.(\d+)\.tmp$/.exec(name)?.[1];
+    return pid !== undefined && !processRuns(Number(pid));
+  });
+  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true }).catch(() => {})));
+}
+
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

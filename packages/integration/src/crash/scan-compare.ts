@@ -1,6 +1,6 @@
 /**
- * Test support: compares what two runs left in a scan folder. Page files, book.json, book.md and
- * label/page-numbers.json must be byte-identical, with named exceptions that are timestamps
+ * Test support: compares what two runs left in a scan folder. Page files, book.json, book.md,
+ * label/page-numbers.json and the prepared page images (by page, see {@link logicalName}) must be byte-identical, with named exceptions that are timestamps
  * (see {@link TIMESTAMP_FIELDS}); report.csv and checkpoint.jsonl must hold every page exactly once,
  * with the same values once timing columns are dropped (see {@link isTimingField}).
  */
@@ -88,6 +88,27 @@ export function journalPages(text: string, file: string): Map<number, unknown> {
   return pages;
 }
 
+const PREPARED_IMAGES = `source${path.sep}.llm-images${path.sep}`;
+
+/**
+ * The stages whose run writes a file: a stage's own folder, except the page images the LLM stages prepare
+ * into `source/.llm-images` (made by correction or label, never by the source stage).
+ */
+function ownerStages(file: string): string[] {
+  return file.startsWith(PREPARED_IMAGES) ? ['correction', 'label'] : [file.split(path.sep)[0]!];
+}
+
+/**
+ * A prepared page image (`page_0001.<key>.jpg`) by its page alone: the key hashes the source file's
+ * identity (inode, mtime), which differs between two scans holding the same page; its bytes must not.
+ * Anything else in the folder (a temp file a killed run left) keeps its name, so it shows as a difference.
+ */
+function logicalName(file: string): string {
+  if (!file.startsWith(PREPARED_IMAGES)) return file;
+  const page = /^(page_\d{4})\.[0-9a-f]+\.jpg$/.exec(file.slice(PREPARED_IMAGES.length));
+  return page ? `${PREPARED_IMAGES}${page[1]}.jpg` : file;
+}
+
 /** A difference between the expected and the actual scan, for the test's failure message. */
 export interface ScanDifference {
   file: string;
@@ -103,13 +124,18 @@ export interface ScanDifference {
 export async function compareScans(expected: string, actual: string, only?: readonly string[]): Promise<ScanDifference[]> {
   const differences: ScanDifference[] = [];
   const keep = (f: string) =>
-    !f.split(path.sep).includes('logs') && !f.endsWith('.lock') && (only === undefined || f === 'metadata.json' || only.includes(f.split(path.sep)[0]!));
-  const want = (await listFiles(expected)).filter(keep);
-  const got = (await listFiles(actual)).filter(keep);
-  for (const f of want.filter((f) => !got.includes(f))) differences.push({ file: f, problem: 'missing' });
-  for (const f of got.filter((f) => !want.includes(f))) differences.push({ file: f, problem: 'not in the uninterrupted run' });
-  for (const file of want.filter((f) => got.includes(f))) {
-    const [a, b] = await Promise.all([readFile(path.join(expected, file)), readFile(path.join(actual, file))]);
+    !f.split(path.sep).includes('logs') &&
+    !f.endsWith('.lock') &&
+    (only === undefined || f === 'metadata.json' || ownerStages(f).some((s) => only.includes(s)));
+  // Compared by logical name (a prepared image without its key), read by real name.
+  const byName = async (dir: string) => new Map((await listFiles(dir)).filter(keep).map((f) => [logicalName(f), f] as const));
+  const [wantFiles, gotFiles] = await Promise.all([byName(expected), byName(actual)]);
+  const want = [...wantFiles.keys()];
+  const got = [...gotFiles.keys()];
+  for (const f of want.filter((f) => !gotFiles.has(f))) differences.push({ file: wantFiles.get(f)!, problem: 'missing' });
+  for (const f of got.filter((f) => !wantFiles.has(f))) differences.push({ file: gotFiles.get(f)!, problem: 'not in the uninterrupted run' });
+  for (const file of want.filter((f) => gotFiles.has(f))) {
+    const [a, b] = await Promise.all([readFile(path.join(expected, wantFiles.get(file)!)), readFile(path.join(actual, gotFiles.get(file)!))]);
     const base = path.basename(file);
     if (base === 'report.csv') {
       const [ra, rb] = [reportRows(a.toString('utf8'), file), reportRows(b.toString('utf8'), file)];
