@@ -93,5 +93,6 @@ try {
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP === '1') console.log(`kept ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
 }

@@ -15,7 +15,8 @@ const bin = resolve(import.meta.dirname, '../dist/bin.js');
 
 /** Packages that only `run`, `view` or `eval` need: loading one of them costs `status` tens to hundreds of ms. */
 // bullmq and ioredis: only `submit`, `worker` and `status --redis` load the distributed runner; @aws-sdk/client-s3 only an s3:// root.
-const HEAVY = ['openai', '@anthropic-ai/sdk', 'sharp', 'tesseract.js', 'mupdf', 'piscina', 'bullmq', 'ioredis', '@aws-sdk/client-s3'];
+// ajv: llm-batch requires it on the first answer it validates.
+const HEAVY = ['openai', '@anthropic-ai/sdk', 'ajv', 'ajv-formats', 'sharp', 'tesseract.js', 'mupdf', 'piscina', 'bullmq', 'ioredis', '@aws-sdk/client-s3'];
 const STAGE_PACKAGES = [
   'source',
   'stage-ocr',

@@ -1,10 +1,24 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type addFormatsModule from 'ajv-formats';
 import { extractJson } from './extract-json.js';
 import type { JsonSchema } from './types.js';
 
-// ajv-formats is CommonJS: under NodeNext its default import is module.exports, whose `default` is the plugin.
-const addFormats = addFormatsModule.default;
+// ajv and ajv-formats are CommonJS and cost ~70 ms to load: required on the first compile, so a command that
+// never sends a request (`bookpipe run --stages merge`, `status`) does not pay for them. `require` keeps the
+// first compile synchronous.
+const require = createRequire(import.meta.url);
+
+function createAjv(): Ajv2020 {
+  const { Ajv2020: AjvClass } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  // ajv-formats' module.exports carries the plugin as `default`.
+  const addFormats = (require('ajv-formats') as typeof addFormatsModule).default;
+  // strict: false because provider schemas carry keywords ajv does not know (e.g. `strict`, `title` variants).
+  // addUsedSchema: false so that two schemas with the same `$id` do not collide in ajv's registry.
+  const ajv = new AjvClass({ allErrors: false, strict: false, validateFormats: true, addUsedSchema: false });
+  addFormats(ajv);
+  return ajv;
+}
 
 export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; code: 'invalid_json' | 'schema_violation'; reason: string };
 
@@ -20,15 +34,13 @@ const MAX_CACHED = 500;
  * text (page-specific schemas rebuilt per request but often equal), in a bounded map.
  */
 export class ResponseValidator {
-  readonly #ajv: Ajv2020;
+  #ajvInstance: Ajv2020 | undefined;
   readonly #byObject = new WeakMap<object, ValidateFunction>();
   readonly #byText = new Map<string, { validate: ValidateFunction; schema: JsonSchema }>();
 
-  constructor() {
-    // strict: false because provider schemas carry keywords ajv does not know (e.g. `strict`, `title` variants).
-    // addUsedSchema: false so that two schemas with the same `$id` do not collide in ajv's registry.
-    this.#ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true, addUsedSchema: false });
-    addFormats(this.#ajv);
+  get #ajv(): Ajv2020 {
+    this.#ajvInstance ??= createAjv();
+    return this.#ajvInstance;
   }
 
   /** The compiled validator, or a reason why the schema is not a valid JSON Schema. */

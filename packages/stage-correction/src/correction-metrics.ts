@@ -16,7 +16,7 @@ export const CorrectionPageMetricsSchema = BasePageMetricsSchema.extend({
   modelCorrections: z.number().int().nonnegative(),
   /** Mean paragraph confidence: the model's, or the OCR engine's for the deterministic pass; null for a page without text. */
   avgConfidence: z.number().min(0).max(1).nullable(),
-  /** 1 - edit distance / length between the page's OCR text and its final text. */
+  /** 1 - charactersChanged / length of the longer of the page's OCR text and its final text (paragraphs joined by a line break). */
   similarity: z.number().min(0).max(1),
   /** Levenshtein distance between OCR and final text, summed over the paragraphs. */
   charactersChanged: z.number().int().nonnegative(),

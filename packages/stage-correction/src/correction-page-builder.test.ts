@@ -51,6 +51,16 @@ describe('buildCorrectionPage', () => {
     expect(metrics).toMatchObject({ method: 'deterministic', corrections: 2, modelCorrections: 0, hyphensJoined: 1, hyphensKept: 1, charactersChanged: 3 });
   });
 
+  it("similarity: the paragraphs' summed distance over the longer page text, equal to the whole-page distance when no text moves between paragraphs", () => {
+    const { data, metrics } = buildCorrectionPage(3, paragraphs, null, new Date(0));
+    const ocr = paragraphs.map((p) => p.ocrText).join('\n');
+    const final = data.paragraphs.map((p, i) => p.text ?? paragraphs[i]!.ocrText).join('\n');
+    expect(metrics.similarity).toBeCloseTo(1 - editDistance(ocr, final) / Math.max(ocr.length, final.length), 4);
+    expect(metrics.similarity).toBeLessThan(1);
+    const unchanged = prepareParagraphs(smallPage(4, [[['Nothing to join here.']]]), dehyphenate(smallPage(4, [[['Nothing to join here.']]])));
+    expect(buildCorrectionPage(4, unchanged, null, new Date(0)).metrics.similarity).toBe(1);
+  });
+
   it('llm: the model text where it changed one, its notes after the hyphen notes, its confidence; an answer repeating the text is no correction', () => {
     const answer = {
       blocks: [
