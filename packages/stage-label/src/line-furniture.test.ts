@@ -216,6 +216,61 @@ describe('findLineFurniture', () => {
     expect(findLineFurniture(pages)).toEqual([[], [], []]);
   });
 
+  it('takes a row that names a division for a running head when it repeats at head height two pages on, and its outer numeral for the folio', () => {
+    // A catalogue's section: versos "198 SECTIO III.", rectos "IN OCTAVO. 199"; OCR misread the third head ("SECTIO IIL").
+    const heads: Array<Array<[string, number]>> = [
+      [
+        ['198', 100],
+        ['SECTIO', 460],
+        ['III.', 620],
+      ],
+      [
+        ['IN', 420],
+        ['OCTAVO.', 480],
+        ['199', 1000],
+      ],
+      [
+        ['200', 100],
+        ['SECTIO', 460],
+        ['IIL', 620],
+      ],
+      [
+        ['IN', 420],
+        ['OCTAVO.', 480],
+        ['201', 1000],
+      ],
+    ];
+    const pages = heads.map((words, index) => page(index + 1, [[{ words, y: 100 }, ...body(160, 25)]]));
+    expect(marked(pages, findLineFurniture(pages))).toEqual([
+      ['PAGE_NUMBER:198', 'HEADER:SECTIO III.'],
+      ['HEADER:IN OCTAVO.', 'PAGE_NUMBER:199'],
+      ['PAGE_NUMBER:200', 'HEADER:SECTIO IIL'],
+      ['HEADER:IN OCTAVO.', 'PAGE_NUMBER:201'],
+    ]);
+    const labels = labelDeterministic(pages);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['198', '199', '200', '201']);
+    expect(labels.flatMap((label) => label.blocks.map((block) => block.classification))).not.toContain('CHAPTER_HEADING');
+
+    // Two openings two pages apart name two sections at the same height: headings, not a running head.
+    const openings = [
+      page(1, [[{ words: heads[0]!.slice(1), y: 100 }, ...body(160, 25)]]),
+      page(2, [body(160, 25)]),
+      page(3, [
+        [
+          {
+            words: [
+              ['SECTIO', 460],
+              ['IV.', 620],
+            ],
+            y: 100,
+          },
+          ...body(160, 25),
+        ],
+      ]),
+    ];
+    expect(marked(openings, findLineFurniture(openings))).toEqual([[], [], []]);
+  });
+
   it('takes a numeral alone at the foot for the folio where heads carry none, and a note beside the column for marginalia', () => {
     const pages = [1, 2, 3].map((number) =>
       page(number, [

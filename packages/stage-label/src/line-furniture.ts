@@ -1,5 +1,5 @@
 import type { LineClass, LineLabel, OcrLine, OcrPage, OcrWord } from '@bookpipe/contracts';
-import { isDivisionLabel } from './heading-patterns.js';
+import { divisionNumber, isDivisionLabel } from './heading-patterns.js';
 import { type NumberToken, numberOnly, readNumberToken } from './page-numbers.js';
 import { bestRepeats, repeatSimilarity } from './running-headers.js';
 
@@ -249,7 +249,9 @@ function isOrnament(head: readonly PlacedWord[], geometry: PageGeometry): boolea
  *   height on a page up to `repeatWindow` away (heads alternate, so every other page counts), or
  *   carries a folio at its outer end; in a book that has heads on most pages, also a short row where
  *   the others' heads sit (read too badly to repeat). Never a chapter title: not a row that names a
- *   division ("CHAPTER IV", "§. 3"), nor one set larger unless it repeats closely;
+ *   division ("CHAPTER IV", "§. 3") unless the same division comes back at head height one or two
+ *   pages away ("200 SECTIO III." over a section's pages: repetition outranks the heading patterns),
+ *   nor one set larger unless it repeats closely;
  * - the page number: a numeral at the outer end of the head or alone on the top row, a short word set
  *   apart at the head's end (a misread folio), or a numeral alone at the foot;
  * - the catch-word: a lone word (or a broken word's two halves, "non ad-") flush right on a row under
@@ -289,6 +291,15 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   // Compared only with rows at about the same height (`bestRepeats`): a running head keeps its place.
   const repeatScores = bestRepeats(candidates, window);
   const repeatOf = new Map(candidates.map((candidate, at) => [candidate.index, repeatScores[at] ?? 0]));
+  // A row that names a division ("200 SECTIO III.") is a running head after all when the same row comes
+  // back at head height one or two pages on (heads alternate verso and recto): a chapter's title is
+  // printed once. Openings of two short chapters name two numbers ("CHAPTER IV", "CHAPTER V"): no repeat.
+  const divisionOf = (top: TopRow) => divisionNumber(textOf(top.head)) ?? divisionNumber(textOf(top.row.words));
+  const headRepeatScores = bestRepeats(
+    candidates.map((candidate) => ({ ...candidate, division: divisionOf(tops[candidate.index] as TopRow) })),
+    Math.min(window, 2),
+  );
+  const headRepeatOf = new Map(candidates.map((candidate, at) => [candidate.index, headRepeatScores[at] ?? 0]));
 
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
@@ -298,7 +309,13 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
     const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
     // A chapter title is set larger, or names its division: openings repeat "CHAPTER n" at one height.
-    if (division || (top.scale >= 1.4 && repeat < 0.85)) return 0;
+    if (top.scale >= 1.4 && repeat < 0.85) return 0;
+    if (division) {
+      // Repetition close by outranks the heading patterns: the same division named at head height on a
+      // neighbouring page is the running head of that division ("SECTIO III." over pages 198 and 200).
+      const near = headRepeatOf.get(index) ?? 0;
+      return near >= minRepeat ? 0.6 + 0.3 * near : 0;
+    }
     if (repeat >= minRepeat) return 0.6 + 0.3 * repeat;
     if (top.folio?.number && top.folio.apart && top.head.length <= 8) return 0.75;
     return 0;
