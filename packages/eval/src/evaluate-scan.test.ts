@@ -158,5 +158,28 @@ describe('evaluateScan and eval.json', () => {
     const lined = await evaluateScan({ scan, truth, write: false });
     expect(lined.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
     expect(lined.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
+
+    // The head and its folio marked as two pieces of one line ("HATE", "3"): the truth keeps the line whole, "HATE 3".
+    await writeFile(path.join(truth, 'page_0001.txt'), 'HATE 3\n\na careful investigation\n');
+    const split = block(1, 'BODY', 'a careful investigation');
+    split.paragraphs[0]!.furniture = [
+      { lineNum: 1, words: [2, 2], classification: 'PAGE_NUMBER', text: '3' },
+      { lineNum: 1, words: [1, 1], classification: 'HEADER', text: 'HATE' },
+    ];
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [split] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const pieces = await evaluateScan({ scan, truth, write: false });
+    expect(pieces.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    // Head and folio read as two blocks side by side: the same.
+    const head = block(1, 'HEADER', 'HATE');
+    await scan
+      .stage('merge', { schema: MergePageSchema })
+      .savePage(
+        1,
+        { ...merge, blocks: [head, block(2, 'PAGE_NUMBER', '3'), block(3, 'BODY', 'a careful investigation')] },
+        { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 },
+      );
+    const blocks = await evaluateScan({ scan, truth, write: false });
+    expect(blocks.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    expect(blocks.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
   });
 });
