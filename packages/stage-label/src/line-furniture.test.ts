@@ -359,4 +359,21 @@ describe('findLineFurniture', () => {
     const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
     expect(notes).toEqual([['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.']]);
   });
+
+  it('takes words that run a line on at its own word spacing past the column edge for text, and a word after a broken one for a note', () => {
+    // Ten words of 80 px a line, 20 px apart (x 100 to 1080); four lines run on one word further (a column
+    // cut short elsewhere on the page, or a second column): the same spacing, the line's own text.
+    const line = (y: number, last?: string): LineSpec => ({
+      words: [
+        ...Array.from({ length: 10 }, (_, index) => [index === 9 && last === 'vt' ? 'con-' : 'word', 100 + index * 100] as [string, number]),
+        ...(last ? [[last, 1100] as [string, number]] : []),
+      ],
+      y,
+    });
+    const lines = Array.from({ length: 24 }, (_, index) => line(200 + 50 * index, index % 6 === 3 ? 'more' : index === 20 ? 'vt' : undefined));
+    const pages = [page(1, [lines])];
+    const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
+    // "con-" ends its line: "vt" beside it, one word space off, is a note all the same.
+    expect(notes).toEqual([['MARGINALIA:vt']]);
+  });
 });

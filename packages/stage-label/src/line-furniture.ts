@@ -540,6 +540,14 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
           : side === 'left'
             ? Math.min(...rest.map((entry) => entry.word.bbox.x)) - right(last.word.bbox)
             : first.word.bbox.x - Math.max(...rest.map((entry) => right(entry.word.bbox)));
+      // Text runs on to the right: words that continue a line at its own word spacing past the measured
+      // column edge (a column of a two-column part, lines cut short by the gutter's shadow) are the line's
+      // text, however far out they reach. On the left the column's edge is sharp (every line starts there),
+      // so a note abutting it is outside whatever its gap ("Hiob. 14.1." one word space from the text).
+      // A line that ends in a broken word ("condem-") has ended: what follows is no more of it.
+      const lastOfText = rest.reduce<PlacedWord | null>((best, entry) => (best === null || entry.word.bbox.x > best.word.bbox.x ? entry : best), null);
+      const lineEnded = lastOfText !== null && /[-‐‑⸗¬=]$/u.test(lastOfText.word.text.trim());
+      const spacedLikeText = side === 'right' && !lineEnded && rest.length >= 3 && gap < 2 * wordSpacing(rest);
       const inside = first.word.bbox.x >= edge && right(last.word.bbox) <= page.width - edge;
       const width = right(last.word.bbox) - first.word.bbox.x;
       const text = textOf(note);
@@ -555,10 +563,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
         (side === 'left'
           ? right(last.word.bbox) <= left + 0.15 * lineHeight && Math.min(...rest.map((entry) => entry.word.bbox.x)) >= left - 0.3 * lineHeight
           : first.word.bbox.x >= columnRight - 0.15 * lineHeight && Math.max(...rest.map((entry) => right(entry.word.bbox))) <= columnRight + 0.3 * lineHeight);
-      if ((gap >= 0.8 * lineHeight || atEdge) && inside && width <= narrow && legible) notes.push(note);
+      if ((gap >= 0.8 * lineHeight || atEdge) && !spacedLikeText && inside && width <= narrow && legible) notes.push(note);
     }
   }
   return notes;
+}
+
+/** The median space between neighbouring words (by position): a line's word spacing. */
+function wordSpacing(words: readonly PlacedWord[]): number {
+  const sorted = [...words].sort((a, b) => a.word.bbox.x - b.word.bbox.x);
+  const gaps = sorted.slice(1).map((entry, index) => entry.word.bbox.x - right((sorted[index] as PlacedWord).word.bbox));
+  return quantile(gaps, 0.5);
 }
 
 /** Marked words as line labels: one entry per run of words of one class on a line; `words` left out for a whole line. */
