@@ -182,4 +182,48 @@ describe('evaluateScan and eval.json', () => {
     expect(blocks.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
     expect(blocks.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
   });
+
+  it('takes every page with furniture as the whole page when most pages of the book show their truth keeps it', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.updateMetadata({ totalPages: 4 });
+    const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
+    const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
+      blockNum,
+      bbox,
+      classification,
+      classConfidence: 0.9,
+      labelMissing: false,
+      paragraphs: [
+        { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
+      ],
+    });
+    // Pages 1 and 2 keep "PREFACE vii" and "viii PREFACE" as read; page 3's head was misread; page 4 has no furniture.
+    const heads = ['PREFACE vii', 'viii PREFACE', '. Riga wr ix', null];
+    const truths = ['PREFACE vii', 'viii PREFACE', 'PREFACE ix', 'CHAPTER I'];
+    for (const [index, head] of heads.entries()) {
+      const page = index + 1;
+      await scan.stage('ocr', { schema: OcrPageSchema }).savePage(page, ocrPage(page, ['the text']), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+      const merge: MergePage = {
+        pageNumber: page,
+        width: 1000,
+        height: 1400,
+        printedPageNumber: null,
+        numberingStyle: 'none',
+        pageNumberInferred: false,
+        pageNumberSource: 'none',
+        inputs: { correction: 'not-used', label: 'used' },
+        continuation: { fromPrevious: false, toNext: false, endsWithHyphen: false },
+        blocks: [...(head ? [block(1, 'HEADER', head)] : []), block(2, 'BODY', 'the text')],
+      };
+      await scan.stage('merge', { schema: MergePageSchema }).savePage(page, merge, { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+      await writeFile(path.join(truth, `page_${String(page).padStart(4, '0')}.txt`), `${truths[index]}\n\nthe text\n`);
+    }
+    const result = await evaluateScan({ scan, truth, write: false });
+    expect(result.pages.map((p) => p.truth.scopeDetected)).toEqual([true, true, true, false]);
+
+    // One page alone that keeps its head says nothing of the others.
+    await writeFile(path.join(truth, 'page_0002.txt'), 'the text\n');
+    const alone = await evaluateScan({ scan, truth, write: false });
+    expect(alone.pages.map((p) => p.truth.scopeDetected)).toEqual([true, false, false, false]);
+  });
 });

@@ -158,12 +158,26 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
     missingPages[stage].push(page);
   };
 
+  const merges = new Map<number, MergePage>();
+  for (const { page } of matches) if (mergePages.has(page)) merges.set(page, await mergeStage.loadPage<MergePage>(page));
+  // Plain-text truth whose scope is not told: does each page keep its running head and folio? A page says
+  // so when a furniture piece matches its first or last lines. One truth set transcribes every page of a
+  // book the same way, so when most pages that have furniture say so (two at least), the others that have
+  // furniture keep it too: their head was only misread ("PREFACE ix" read ". Riga wr ix").
+  const detectable = (found: TruthPage, merge: MergePage | undefined): merge is MergePage =>
+    found.format === 'text' && options.plainTextScope === undefined && found.scope === 'body' && merge !== undefined;
+  const withFurniture = matches.filter(({ truth: found, page }) => {
+    const merge = merges.get(page);
+    return detectable(found, merge) && furnitureTexts(merge).length > 0;
+  });
+  const holding = new Set(withFurniture.filter(({ truth: found, page }) => truthHoldsFurniture(found.text, merges.get(page) as MergePage)).map((m) => m.page));
+  const bookHoldsFurniture = holding.size >= 2 && holding.size >= 0.5 * withFurniture.length;
+
   const pages: EvalPage[] = [];
   for (const { truth: found, page, rule } of matches) {
-    const merge = mergePages.has(page) ? await mergeStage.loadPage<MergePage>(page) : null;
+    const merge = merges.get(page) ?? null;
     if (mergePages.size > 0 && !merge) missing('merge', page);
-    const detect = found.format === 'text' && options.plainTextScope === undefined && found.scope === 'body' && merge !== null;
-    const scopeDetected = detect && truthHoldsFurniture(found.text, merge);
+    const scopeDetected = holding.has(page) || (bookHoldsFurniture && withFurniture.some((m) => m.page === page));
     const t: TruthPage = scopeDetected ? { ...found, scope: 'page' } : found;
     const ref = references(t);
     const ocr = ocrPages.has(page) ? await ocrStage.loadPage<OcrPage>(page) : null;
