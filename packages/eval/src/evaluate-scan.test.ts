@@ -169,6 +169,15 @@ describe('evaluateScan and eval.json', () => {
     await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [split] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
     const pieces = await evaluateScan({ scan, truth, write: false });
     expect(pieces.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    // The head misread past matching, its folio read right: the truth's short first line ends with that folio.
+    await writeFile(path.join(truth, 'page_0001.txt'), 'COLONIAL FLORIDA 3\n\na careful investigation\n');
+    split.paragraphs[0]!.furniture = [
+      { lineNum: 1, words: [1, 2], classification: 'HEADER', text: 'AEet wrmas' },
+      { lineNum: 1, words: [3, 3], classification: 'PAGE_NUMBER', text: '3' },
+    ];
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [split] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    expect((await evaluateScan({ scan, truth, write: false })).pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    await writeFile(path.join(truth, 'page_0001.txt'), 'HATE 3\n\na careful investigation\n');
     // Head and folio read as two blocks side by side: the same.
     const head = block(1, 'HEADER', 'HATE');
     await scan

@@ -92,3 +92,19 @@ export function furnitureTexts(page: MergePage): string[] {
   endRun();
   return [...new Set(texts.filter(Boolean))];
 }
+
+/** The page's folios as read: PAGE_NUMBER blocks and lines that are a numeral (arabic or roman), lower-cased. */
+export function folioTexts(page: MergePage): string[] {
+  const pieces = page.blocks.flatMap((block) => [
+    ...(block.classification === 'PAGE_NUMBER' ? block.paragraphs.map((p) => p.text) : []),
+    ...block.paragraphs.flatMap((p) => (p.furniture ?? []).filter((line) => line.classification === 'PAGE_NUMBER').map((line) => line.text)),
+  ]);
+  return pieces
+    .map((text) =>
+      text
+        .trim()
+        .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+        .toLowerCase(),
+    )
+    .filter((text) => /^(?:\d{1,4}|[ivxlcdm]{1,8})$/u.test(text));
+}
