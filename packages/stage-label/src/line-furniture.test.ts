@@ -217,7 +217,8 @@ describe('findLineFurniture', () => {
   });
 
   it('takes a row that names a division for a running head when it repeats at head height two pages on, and its outer numeral for the folio', () => {
-    // A catalogue's section: versos "198 SECTIO III.", rectos "IN OCTAVO. 199"; OCR misread the third head ("SECTIO IIL").
+    // A catalogue's section: versos "198 SECTIO III.", rectos "IN OCTAVO. 199"; OCR misread the third head
+    // ("SECTIO IIL"), and read a mark at the gutter's edge far left of the first recto's head ("B"): no part of it.
     const heads: Array<Array<[string, number]>> = [
       [
         ['198', 100],
@@ -225,6 +226,7 @@ describe('findLineFurniture', () => {
         ['III.', 620],
       ],
       [
+        ['B', 20],
         ['IN', 420],
         ['OCTAVO.', 480],
         ['199', 1000],

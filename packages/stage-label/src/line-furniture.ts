@@ -207,7 +207,10 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
     candidates
       .filter((c) => c.short && c.apart && words.length > 1)
       .sort((a, b) => Number(b.entry.word.text.length <= 2) - Number(a.entry.word.text.length <= 2))[0];
-  const head = words.filter((_, index) => index !== folio?.index);
+  const head = withoutStrays(
+    words.filter((_, index) => index !== folio?.index),
+    geometry.lineHeight,
+  );
   return {
     row,
     head,
@@ -220,6 +223,23 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
     // Measured on the head's words: a folio set lower than the head makes the row's box taller, not its type larger.
     scale: Math.max(...(head.length > 0 ? head : words).map((entry) => entry.word.bbox.height)) / geometry.lineHeight,
   };
+}
+
+/**
+ * The head without a mark or two OCR read far off at either end ("B" at the gutter's edge, "SE" for a
+ * stain): the words of a head, even spaced capitals, stand within a line or so of each other, and the
+ * folio is already set aside. Such a mark is no part of the printed head; it stays where OCR put it.
+ */
+function withoutStrays(head: PlacedWord[], lineHeight: number): PlacedWord[] {
+  const stray = (entry: PlacedWord | undefined, neighbour: PlacedWord | undefined) =>
+    entry !== undefined &&
+    neighbour !== undefined &&
+    (entry.word.text.match(/[\p{L}\p{N}]/gu) ?? []).length <= 2 &&
+    Math.max(neighbour.word.bbox.x - right(entry.word.bbox), entry.word.bbox.x - right(neighbour.word.bbox)) > 3 * lineHeight;
+  let kept = head;
+  if (kept.length > 2 && stray(kept[0], kept[1])) kept = kept.slice(1);
+  if (kept.length > 2 && stray(kept.at(-1), kept.at(-2))) kept = kept.slice(0, -1);
+  return kept;
 }
 
 /** The median confidence of the words of the page's body lines (0 when it has none). */
