@@ -158,5 +158,81 @@ describe('evaluateScan and eval.json', () => {
     const lined = await evaluateScan({ scan, truth, write: false });
     expect(lined.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
     expect(lined.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
+
+    // The head and its folio marked as two pieces of one line ("HATE", "3"): the truth keeps the line whole, "HATE 3".
+    await writeFile(path.join(truth, 'page_0001.txt'), 'HATE 3\n\na careful investigation\n');
+    const split = block(1, 'BODY', 'a careful investigation');
+    split.paragraphs[0]!.furniture = [
+      { lineNum: 1, words: [2, 2], classification: 'PAGE_NUMBER', text: '3' },
+      { lineNum: 1, words: [1, 1], classification: 'HEADER', text: 'HATE' },
+    ];
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [split] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    const pieces = await evaluateScan({ scan, truth, write: false });
+    expect(pieces.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    // The head misread past matching, its folio read right: the truth's short first line ends with that folio.
+    await writeFile(path.join(truth, 'page_0001.txt'), 'COLONIAL FLORIDA 3\n\na careful investigation\n');
+    split.paragraphs[0]!.furniture = [
+      { lineNum: 1, words: [1, 2], classification: 'HEADER', text: 'AEet wrmas' },
+      { lineNum: 1, words: [3, 3], classification: 'PAGE_NUMBER', text: '3' },
+    ];
+    await scan.stage('merge', { schema: MergePageSchema }).savePage(1, { ...merge, blocks: [split] }, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    expect((await evaluateScan({ scan, truth, write: false })).pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    await writeFile(path.join(truth, 'page_0001.txt'), 'HATE 3\n\na careful investigation\n');
+    // Head and folio read as two blocks side by side: the same.
+    const head = block(1, 'HEADER', 'HATE');
+    await scan
+      .stage('merge', { schema: MergePageSchema })
+      .savePage(
+        1,
+        { ...merge, blocks: [head, block(2, 'PAGE_NUMBER', '3'), block(3, 'BODY', 'a careful investigation')] },
+        { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 },
+      );
+    const blocks = await evaluateScan({ scan, truth, write: false });
+    expect(blocks.pages[0]!.truth).toMatchObject({ scope: 'page', scopeDetected: true });
+    expect(blocks.pages[0]!.text.merged).toMatchObject({ reference: 'page', normalized: { cer: { edits: 0 } } });
+  });
+
+  it('takes every page with furniture as the whole page when most pages of the book show their truth keeps it', async () => {
+    const scan = openScan({ root, scanId: 'book' });
+    await scan.updateMetadata({ totalPages: 4 });
+    const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
+    const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
+      blockNum,
+      bbox,
+      classification,
+      classConfidence: 0.9,
+      labelMissing: false,
+      paragraphs: [
+        { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
+      ],
+    });
+    // Pages 1 and 2 keep "PREFACE vii" and "viii PREFACE" as read; page 3's head was misread; page 4 has no furniture.
+    const heads = ['PREFACE vii', 'viii PREFACE', '. Riga wr ix', null];
+    const truths = ['PREFACE vii', 'viii PREFACE', 'PREFACE ix', 'CHAPTER I'];
+    for (const [index, head] of heads.entries()) {
+      const page = index + 1;
+      await scan.stage('ocr', { schema: OcrPageSchema }).savePage(page, ocrPage(page, ['the text']), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+      const merge: MergePage = {
+        pageNumber: page,
+        width: 1000,
+        height: 1400,
+        printedPageNumber: null,
+        numberingStyle: 'none',
+        pageNumberInferred: false,
+        pageNumberSource: 'none',
+        inputs: { correction: 'not-used', label: 'used' },
+        continuation: { fromPrevious: false, toNext: false, endsWithHyphen: false },
+        blocks: [...(head ? [block(1, 'HEADER', head)] : []), block(2, 'BODY', 'the text')],
+      };
+      await scan.stage('merge', { schema: MergePageSchema }).savePage(page, merge, { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+      await writeFile(path.join(truth, `page_${String(page).padStart(4, '0')}.txt`), `${truths[index]}\n\nthe text\n`);
+    }
+    const result = await evaluateScan({ scan, truth, write: false });
+    expect(result.pages.map((p) => p.truth.scopeDetected)).toEqual([true, true, true, false]);
+
+    // One page alone that keeps its head says nothing of the others.
+    await writeFile(path.join(truth, 'page_0002.txt'), 'the text\n');
+    const alone = await evaluateScan({ scan, truth, write: false });
+    expect(alone.pages.map((p) => p.truth.scopeDetected)).toEqual([true, false, false, false]);
   });
 });

@@ -19,7 +19,7 @@ import { type EvalPage, type EvalResult, EvalResultSchema, TEXT_STAGES, type Tex
 import { addClassCounts, type ClassCounts, precisionRecall, SCORED_CLASSES, type ScoredClass, scaleRegions, scoreLabels } from './label-scores.js';
 import { addLineCounts, LINE_KINDS, type LineKind, scoreLines } from './line-scores.js';
 import { matchPages } from './match-pages.js';
-import { correctedText, furnitureTexts, mergedText, ocrText } from './page-texts.js';
+import { correctedText, folioTexts, furnitureTexts, mergedText, ocrText } from './page-texts.js';
 import { loadPageMapFile, loadTruthFolder } from './truth/load-truth.js';
 import type { TruthPage, TruthScope } from './truth/truth-page.js';
 
@@ -89,7 +89,8 @@ function references(truth: TruthPage): { page: { text: string; scope: TruthScope
 
 /**
  * Whether a plain-text truth page holds the page's furniture after all: its first or last two lines are
- * the text of a block the pipeline classed as a running head, foot or page number (CER <= 25%). Some
+ * the text of a block the pipeline classed as a running head, foot or page number (CER <= 25%), or a
+ * short edge line starts or ends with the number of the page's folio piece. Some
  * Gutenberg-style page texts keep the running head and the number; the merged text is then compared with
  * every block, so that removing them is not counted as deleting truth.
  */
@@ -101,7 +102,14 @@ function truthHoldsFurniture(text: string, merge: MergePage): boolean {
   const edges = [...lines.slice(0, 2), ...lines.slice(-2)];
   // Furniture blocks, and furniture lines inside text blocks (a running head OCR read into the first block).
   const furniture = furnitureTexts(merge);
-  return furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25));
+  if (furniture.some((block) => edges.some((line) => cer(line, block).rate <= 0.25))) return true;
+  // A head misread past matching ("AEet wrmas 11" for "COLONIAL FLORIDA 11") still has its folio: a short
+  // edge line of the truth that starts or ends with the number the page's folio piece reads is that line.
+  const folios = new Set(folioTexts(merge));
+  return edges.some((line) => {
+    const tokens = line.split(/\s+/u).map((token) => token.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '').toLowerCase());
+    return tokens.length <= 8 && (folios.has(tokens[0] ?? '') || folios.has(tokens.at(-1) ?? ''));
+  });
 }
 
 const samePageNumber = (a: string, b: string) => a.trim().replace(/\.$/, '').toLowerCase() === b.trim().replace(/\.$/, '').toLowerCase();
@@ -158,12 +166,26 @@ export async function evaluateScan(options: EvaluateScanOptions): Promise<EvalRe
     missingPages[stage].push(page);
   };
 
+  const merges = new Map<number, MergePage>();
+  for (const { page } of matches) if (mergePages.has(page)) merges.set(page, await mergeStage.loadPage<MergePage>(page));
+  // Plain-text truth whose scope is not told: does each page keep its running head and folio? A page says
+  // so when a furniture piece matches its first or last lines. One truth set transcribes every page of a
+  // book the same way, so when most pages that have furniture say so (two at least), the others that have
+  // furniture keep it too: their head was only misread ("PREFACE ix" read ". Riga wr ix").
+  const detectable = (found: TruthPage, merge: MergePage | undefined): merge is MergePage =>
+    found.format === 'text' && options.plainTextScope === undefined && found.scope === 'body' && merge !== undefined;
+  const withFurniture = matches.filter(({ truth: found, page }) => {
+    const merge = merges.get(page);
+    return detectable(found, merge) && furnitureTexts(merge).length > 0;
+  });
+  const holding = new Set(withFurniture.filter(({ truth: found, page }) => truthHoldsFurniture(found.text, merges.get(page) as MergePage)).map((m) => m.page));
+  const bookHoldsFurniture = holding.size >= 2 && holding.size >= 0.5 * withFurniture.length;
+
   const pages: EvalPage[] = [];
   for (const { truth: found, page, rule } of matches) {
-    const merge = mergePages.has(page) ? await mergeStage.loadPage<MergePage>(page) : null;
+    const merge = merges.get(page) ?? null;
     if (mergePages.size > 0 && !merge) missing('merge', page);
-    const detect = found.format === 'text' && options.plainTextScope === undefined && found.scope === 'body' && merge !== null;
-    const scopeDetected = detect && truthHoldsFurniture(found.text, merge);
+    const scopeDetected = holding.has(page) || (bookHoldsFurniture && withFurniture.some((m) => m.page === page));
     const t: TruthPage = scopeDetected ? { ...found, scope: 'page' } : found;
     const ref = references(t);
     const ocr = ocrPages.has(page) ? await ocrStage.loadPage<OcrPage>(page) : null;

@@ -1,3 +1,5 @@
+import { blockRole, type CorrectionPage, type MergeFurniture, type MergePage, type OcrPage, type OcrParagraph } from '@bookpipe/contracts';
+
 const paragraphLines = (paragraph: OcrParagraph) =>
   paragraph.lines
     .map((line) => line.text.trim())
@@ -43,21 +45,66 @@ function withFurniture(paragraph: MergePage['blocks'][number]['paragraphs'][numb
   return [...head, paragraph.text, ...foot].filter((text) => text.trim() !== '').join('\n');
 }
 
-/** Every piece of furniture of a merged page: the text of its furniture blocks and of the furniture lines inside text blocks. */
+/** Furniture pieces by line, then by their first word. */
+const inReadingOrder = (pieces: readonly MergeFurniture[]) => [...pieces].sort((a, b) => a.lineNum - b.lineNum || (a.words?.[0] ?? 0) - (b.words?.[0] ?? 0));
+
+/**
+ * Every piece of furniture of a merged page: the text of its furniture blocks and of the furniture lines
+ * inside text blocks, and, where one printed line was split into pieces (a running head and its folio,
+ * "HATE" and "3"; or a head block and a folio block side by side), those pieces joined in reading order
+ * as well: a truth page that keeps the line holds it whole ("HATE 3").
+ */
 export function furnitureTexts(page: MergePage): string[] {
-  return page.blocks.flatMap((block) => {
-    const lines = block.paragraphs.flatMap((p) => (p.furniture ?? []).map((line) => line.text.trim()));
+  const texts: string[] = [];
+  // Consecutive furniture blocks: OCR often reads a head and its folio as two blocks on one row.
+  let run: string[] = [];
+  const endRun = () => {
+    if (run.length > 1) texts.push(run.join(' '));
+    run = [];
+  };
+  for (const block of page.blocks) {
     const whole =
       blockRole(block.classification) === 'furniture'
-        ? [
-            block.paragraphs
-              .map((p) => p.text)
-              .join(' ')
-              .trim(),
-          ]
-        : [];
-    return [...whole, ...lines].filter(Boolean);
-  });
+        ? block.paragraphs
+            .map((p) => [...inReadingOrder(p.furniture ?? []).map((line) => line.text), p.text].join(' '))
+            .join(' ')
+            .replace(/\s+/gu, ' ')
+            .trim()
+        : '';
+    if (whole) {
+      texts.push(whole);
+      run.push(whole);
+    } else endRun();
+    for (const paragraph of block.paragraphs) {
+      const furniture = paragraph.furniture ?? [];
+      texts.push(...furniture.map((line) => line.text.trim()));
+      for (const lineNum of new Set(furniture.map((line) => line.lineNum))) {
+        const pieces = furniture.filter((line) => line.lineNum === lineNum);
+        if (pieces.length > 1)
+          texts.push(
+            inReadingOrder(pieces)
+              .map((line) => line.text.trim())
+              .join(' '),
+          );
+      }
+    }
+  }
+  endRun();
+  return [...new Set(texts.filter(Boolean))];
 }
 
-import { blockRole, type CorrectionPage, type MergePage, type OcrPage, type OcrParagraph } from '@bookpipe/contracts';
+/** The page's folios as read: PAGE_NUMBER blocks and lines that are a numeral (arabic or roman), lower-cased. */
+export function folioTexts(page: MergePage): string[] {
+  const pieces = page.blocks.flatMap((block) => [
+    ...(block.classification === 'PAGE_NUMBER' ? block.paragraphs.map((p) => p.text) : []),
+    ...block.paragraphs.flatMap((p) => (p.furniture ?? []).filter((line) => line.classification === 'PAGE_NUMBER').map((line) => line.text)),
+  ]);
+  return pieces
+    .map((text) =>
+      text
+        .trim()
+        .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+        .toLowerCase(),
+    )
+    .filter((text) => /^(?:\d{1,4}|[ivxlcdm]{1,8})$/u.test(text));
+}

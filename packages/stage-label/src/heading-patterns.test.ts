@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
+import { afterDivisionLabel, divisionNumber, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
 
 describe('heading patterns', () => {
   it('knows the words books print over their divisions, with a number, in several languages', () => {
@@ -36,5 +36,15 @@ describe('heading patterns', () => {
     expect(afterDivisionLabel('CHAPTER IV. THE RETURN 47')).toBe('THE RETURN 47');
     expect(afterDivisionLabel('CHAPTER II')).toBe('');
     expect(afterDivisionLabel('THE RETURN 47')).toBeNull();
+  });
+
+  it('reads the number of the division a line names, and none from a misread numeral', () => {
+    expect(divisionNumber('SECTIO III.')).toBe('3');
+    expect(divisionNumber('CHAPTER 3')).toBe('3');
+    expect(divisionNumber('Chapter 012.')).toBe('12');
+    expect(divisionNumber('Erstes Kapitel')).toBe('erstes');
+    expect(divisionNumber('BOOK THE SECOND')).toBe('the second');
+    expect(divisionNumber('SECTIO IIL')).toBeNull();
+    expect(divisionNumber('IN OCTAVO. 199')).toBeNull();
   });
 });

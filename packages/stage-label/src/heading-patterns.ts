@@ -1,3 +1,5 @@
+import { parseRoman } from './page-number-text.js';
+
 /**
  * The words books print over their divisions, followed by the division's number: "CHAPTER IV",
  * "Chapter 12", "BOOK THE SECOND", "Part One", "Kapitel 3", "Capitolo II", "Chapitre premier",
@@ -64,10 +66,10 @@ const NUMBER = [
 ].join('|');
 
 /** "CHAPTER IV", "Chapter 12.", "BOOK THE SECOND", "Kapitel 3", "Capitolo II", "Chapitre premier". */
-const LABEL_THEN_NUMBER = new RegExp(`^[^\\p{L}\\p{N}]*(?:${DIVISION})(?:\\s+|\\s*(?=\\d))(?:${NUMBER})(?=$|[^\\p{L}])`, 'iu');
+const LABEL_THEN_NUMBER = new RegExp(`^[^\\p{L}\\p{N}]*(?:${DIVISION})(?:\\s+|\\s*(?=\\d))(${NUMBER})(?=$|[^\\p{L}])`, 'iu');
 /** "Erstes Kapitel", "Zweites Buch", "First Part", "Livre premier" is above. */
 const ORDINAL_THEN_LABEL =
-  /^[^\p{L}\p{N}]*(?:(?:das|der|die|the)\s+)?(?:\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\s+(?:kapitel|capitel|buch|teil|theil|abschnitt|book|part|chapter)(?=$|[^\p{L}])/iu;
+  /^[^\p{L}\p{N}]*(?:(?:das|der|die|the)\s+)?(\p{L}+(?:es|er|te|th|st|nd|rd)|first|second|third)\s+(?:kapitel|capitel|buch|teil|theil|abschnitt|book|part|chapter)(?=$|[^\p{L}])/iu;
 /** Named divisions that need no number. */
 const NAMED =
   /^[^\p{L}\p{N}]*(?:prologue|epilogue|preface|foreword|introduction|contents|appendix|index|glossary|bibliography|acknowledg|vorrede|vorwort|einleitung|zuschrift|praefatio|præfatio|dedicatio|préface|avant-propos|prefazione|introduzione|prefacio|prólogo)/iu;
@@ -90,4 +92,23 @@ export function isNamedDivision(text: string): boolean {
 export function afterDivisionLabel(line: string): string | null {
   const match = LABEL_THEN_NUMBER.exec(line) ?? ORDINAL_THEN_LABEL.exec(line);
   return match ? line.slice(match[0].length).replace(/^[\s.:,;—–-]+/u, '') : null;
+}
+
+/**
+ * The number of the division a line names ("SECTIO III." -> "3", "Chapter 12" -> "12", "Erstes
+ * Kapitel" -> "erstes"), or null when the line names none or its numeral is no numeral ("SECTIO IIL",
+ * misread). Two rows that name a division with different numbers ("CHAPTER IV", "CHAPTER V") are two
+ * openings, never one running head; an unreadable number decides nothing.
+ */
+export function divisionNumber(line: string): string | null {
+  const first = line.trim().split('\n')[0] ?? '';
+  const match = LABEL_THEN_NUMBER.exec(first) ?? ORDINAL_THEN_LABEL.exec(first);
+  const number = match?.[1]?.toLowerCase().replace(/\s+/gu, ' ');
+  if (!number) return null;
+  if (/^\d+$/u.test(number)) return String(Number(number));
+  if (/^[ivxlcdm]+$/u.test(number)) {
+    const value = parseRoman(number);
+    return value === null ? null : String(value);
+  }
+  return number;
 }

@@ -216,6 +216,63 @@ describe('findLineFurniture', () => {
     expect(findLineFurniture(pages)).toEqual([[], [], []]);
   });
 
+  it('takes a row that names a division for a running head when it repeats at head height two pages on, and its outer numeral for the folio', () => {
+    // A catalogue's section: versos "198 SECTIO III.", rectos "IN OCTAVO. 199"; OCR misread the third head
+    // ("SECTIO IIL"), and read a mark at the gutter's edge far left of the first recto's head ("B"): no part of it.
+    const heads: Array<Array<[string, number]>> = [
+      [
+        ['198', 100],
+        ['SECTIO', 460],
+        ['III.', 620],
+      ],
+      [
+        ['B', 20],
+        ['IN', 420],
+        ['OCTAVO.', 480],
+        ['199', 1000],
+      ],
+      [
+        ['200', 100],
+        ['SECTIO', 460],
+        ['IIL', 620],
+      ],
+      [
+        ['IN', 420],
+        ['OCTAVO.', 480],
+        ['201', 1000],
+      ],
+    ];
+    const pages = heads.map((words, index) => page(index + 1, [[{ words, y: 100 }, ...body(160, 25)]]));
+    expect(marked(pages, findLineFurniture(pages))).toEqual([
+      ['PAGE_NUMBER:198', 'HEADER:SECTIO III.'],
+      ['HEADER:IN OCTAVO.', 'PAGE_NUMBER:199'],
+      ['PAGE_NUMBER:200', 'HEADER:SECTIO IIL'],
+      ['HEADER:IN OCTAVO.', 'PAGE_NUMBER:201'],
+    ]);
+    const labels = labelDeterministic(pages);
+    expect(labels.map((label) => label.printedPageNumber)).toEqual(['198', '199', '200', '201']);
+    expect(labels.flatMap((label) => label.blocks.map((block) => block.classification))).not.toContain('CHAPTER_HEADING');
+
+    // Two openings two pages apart name two sections at the same height: headings, not a running head.
+    const openings = [
+      page(1, [[{ words: heads[0]!.slice(1), y: 100 }, ...body(160, 25)]]),
+      page(2, [body(160, 25)]),
+      page(3, [
+        [
+          {
+            words: [
+              ['SECTIO', 460],
+              ['IV.', 620],
+            ],
+            y: 100,
+          },
+          ...body(160, 25),
+        ],
+      ]),
+    ];
+    expect(marked(openings, findLineFurniture(openings))).toEqual([[], [], []]);
+  });
+
   it('takes a numeral alone at the foot for the folio where heads carry none, and a note beside the column for marginalia', () => {
     const pages = [1, 2, 3].map((number) =>
       page(number, [
@@ -303,5 +360,22 @@ describe('findLineFurniture', () => {
     // (The first line repeats word for word on every page: a running head, here beside the point.)
     const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
     expect(notes).toEqual([['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.'], ['MARGINALIA:Hiob. 14.']]);
+  });
+
+  it('takes words that run a line on at its own word spacing past the column edge for text, and a word after a broken one for a note', () => {
+    // Ten words of 80 px a line, 20 px apart (x 100 to 1080); four lines run on one word further (a column
+    // cut short elsewhere on the page, or a second column): the same spacing, the line's own text.
+    const line = (y: number, last?: string): LineSpec => ({
+      words: [
+        ...Array.from({ length: 10 }, (_, index) => [index === 9 && last === 'vt' ? 'con-' : 'word', 100 + index * 100] as [string, number]),
+        ...(last ? [[last, 1100] as [string, number]] : []),
+      ],
+      y,
+    });
+    const lines = Array.from({ length: 24 }, (_, index) => line(200 + 50 * index, index % 6 === 3 ? 'more' : index === 20 ? 'vt' : undefined));
+    const pages = [page(1, [lines])];
+    const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
+    // "con-" ends its line: "vt" beside it, one word space off, is a note all the same.
+    expect(notes).toEqual([['MARGINALIA:vt']]);
   });
 });

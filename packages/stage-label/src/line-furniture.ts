@@ -1,5 +1,5 @@
 import type { LineClass, LineLabel, OcrLine, OcrPage, OcrWord } from '@bookpipe/contracts';
-import { isDivisionLabel } from './heading-patterns.js';
+import { divisionNumber, isDivisionLabel } from './heading-patterns.js';
 import { type NumberToken, numberOnly, readNumberToken } from './page-numbers.js';
 import { bestRepeats, repeatSimilarity } from './running-headers.js';
 
@@ -207,7 +207,10 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
     candidates
       .filter((c) => c.short && c.apart && words.length > 1)
       .sort((a, b) => Number(b.entry.word.text.length <= 2) - Number(a.entry.word.text.length <= 2))[0];
-  const head = words.filter((_, index) => index !== folio?.index);
+  const head = withoutStrays(
+    words.filter((_, index) => index !== folio?.index),
+    geometry.lineHeight,
+  );
   return {
     row,
     head,
@@ -220,6 +223,23 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
     // Measured on the head's words: a folio set lower than the head makes the row's box taller, not its type larger.
     scale: Math.max(...(head.length > 0 ? head : words).map((entry) => entry.word.bbox.height)) / geometry.lineHeight,
   };
+}
+
+/**
+ * The head without a mark or two OCR read far off at either end ("B" at the gutter's edge, "SE" for a
+ * stain): the words of a head, even spaced capitals, stand within a line or so of each other, and the
+ * folio is already set aside. Such a mark is no part of the printed head; it stays where OCR put it.
+ */
+function withoutStrays(head: PlacedWord[], lineHeight: number): PlacedWord[] {
+  const stray = (entry: PlacedWord | undefined, neighbour: PlacedWord | undefined) =>
+    entry !== undefined &&
+    neighbour !== undefined &&
+    (entry.word.text.match(/[\p{L}\p{N}]/gu) ?? []).length <= 2 &&
+    Math.max(neighbour.word.bbox.x - right(entry.word.bbox), entry.word.bbox.x - right(neighbour.word.bbox)) > 3 * lineHeight;
+  let kept = head;
+  if (kept.length > 2 && stray(kept[0], kept[1])) kept = kept.slice(1);
+  if (kept.length > 2 && stray(kept.at(-1), kept.at(-2))) kept = kept.slice(0, -1);
+  return kept;
 }
 
 /** The median confidence of the words of the page's body lines (0 when it has none). */
@@ -249,7 +269,9 @@ function isOrnament(head: readonly PlacedWord[], geometry: PageGeometry): boolea
  *   height on a page up to `repeatWindow` away (heads alternate, so every other page counts), or
  *   carries a folio at its outer end; in a book that has heads on most pages, also a short row where
  *   the others' heads sit (read too badly to repeat). Never a chapter title: not a row that names a
- *   division ("CHAPTER IV", "§. 3"), nor one set larger unless it repeats closely;
+ *   division ("CHAPTER IV", "§. 3") unless the same division comes back at head height one or two
+ *   pages away ("200 SECTIO III." over a section's pages: repetition outranks the heading patterns),
+ *   nor one set larger unless it repeats closely;
  * - the page number: a numeral at the outer end of the head or alone on the top row, a short word set
  *   apart at the head's end (a misread folio), or a numeral alone at the foot;
  * - the catch-word: a lone word (or a broken word's two halves, "non ad-") flush right on a row under
@@ -289,6 +311,15 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
   // Compared only with rows at about the same height (`bestRepeats`): a running head keeps its place.
   const repeatScores = bestRepeats(candidates, window);
   const repeatOf = new Map(candidates.map((candidate, at) => [candidate.index, repeatScores[at] ?? 0]));
+  // A row that names a division ("200 SECTIO III.") is a running head after all when the same row comes
+  // back at head height one or two pages on (heads alternate verso and recto): a chapter's title is
+  // printed once. Openings of two short chapters name two numbers ("CHAPTER IV", "CHAPTER V"): no repeat.
+  const divisionOf = (top: TopRow) => divisionNumber(textOf(top.head)) ?? divisionNumber(textOf(top.row.words));
+  const headRepeatScores = bestRepeats(
+    candidates.map((candidate) => ({ ...candidate, division: divisionOf(tops[candidate.index] as TopRow) })),
+    Math.min(window, 2),
+  );
+  const headRepeatOf = new Map(candidates.map((candidate, at) => [candidate.index, headRepeatScores[at] ?? 0]));
 
   const strongHead = tops.map((top, index) => {
     if (!top || letters(textOf(top.head)) < 3 || top.head.length > 12) return 0;
@@ -298,7 +329,13 @@ export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnit
     // The whole row: "CHAPTER II" must not lose its numeral to a folio and pass for a head.
     const division = isDivisionLabel(textOf(top.row.words)) || isDivisionLabel(textOf(top.head));
     // A chapter title is set larger, or names its division: openings repeat "CHAPTER n" at one height.
-    if (division || (top.scale >= 1.4 && repeat < 0.85)) return 0;
+    if (top.scale >= 1.4 && repeat < 0.85) return 0;
+    if (division) {
+      // Repetition close by outranks the heading patterns: the same division named at head height on a
+      // neighbouring page is the running head of that division ("SECTIO III." over pages 198 and 200).
+      const near = headRepeatOf.get(index) ?? 0;
+      return near >= minRepeat ? 0.6 + 0.3 * near : 0;
+    }
     if (repeat >= minRepeat) return 0.6 + 0.3 * repeat;
     if (top.folio?.number && top.folio.apart && top.head.length <= 8) return 0.75;
     return 0;
@@ -523,6 +560,14 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
           : side === 'left'
             ? Math.min(...rest.map((entry) => entry.word.bbox.x)) - right(last.word.bbox)
             : first.word.bbox.x - Math.max(...rest.map((entry) => right(entry.word.bbox)));
+      // Text runs on to the right: words that continue a line at its own word spacing past the measured
+      // column edge (a column of a two-column part, lines cut short by the gutter's shadow) are the line's
+      // text, however far out they reach. On the left the column's edge is sharp (every line starts there),
+      // so a note abutting it is outside whatever its gap ("Hiob. 14.1." one word space from the text).
+      // A line that ends in a broken word ("condem-") has ended: what follows is no more of it.
+      const lastOfText = rest.reduce<PlacedWord | null>((best, entry) => (best === null || entry.word.bbox.x > best.word.bbox.x ? entry : best), null);
+      const lineEnded = lastOfText !== null && /[-‐‑⸗¬=]$/u.test(lastOfText.word.text.trim());
+      const spacedLikeText = side === 'right' && !lineEnded && rest.length >= 3 && gap < 2 * wordSpacing(rest);
       const inside = first.word.bbox.x >= edge && right(last.word.bbox) <= page.width - edge;
       const width = right(last.word.bbox) - first.word.bbox.x;
       const text = textOf(note);
@@ -538,10 +583,17 @@ function marginalWords(geometry: PageGeometry, topRow: Row | null, taken: Readon
         (side === 'left'
           ? right(last.word.bbox) <= left + 0.15 * lineHeight && Math.min(...rest.map((entry) => entry.word.bbox.x)) >= left - 0.3 * lineHeight
           : first.word.bbox.x >= columnRight - 0.15 * lineHeight && Math.max(...rest.map((entry) => right(entry.word.bbox))) <= columnRight + 0.3 * lineHeight);
-      if ((gap >= 0.8 * lineHeight || atEdge) && inside && width <= narrow && legible) notes.push(note);
+      if ((gap >= 0.8 * lineHeight || atEdge) && !spacedLikeText && inside && width <= narrow && legible) notes.push(note);
     }
   }
   return notes;
+}
+
+/** The median space between neighbouring words (by position): a line's word spacing. */
+function wordSpacing(words: readonly PlacedWord[]): number {
+  const sorted = [...words].sort((a, b) => a.word.bbox.x - b.word.bbox.x);
+  const gaps = sorted.slice(1).map((entry, index) => entry.word.bbox.x - right((sorted[index] as PlacedWord).word.bbox));
+  return quantile(gaps, 0.5);
 }
 
 /** Marked words as line labels: one entry per run of words of one class on a line; `words` left out for a whole line. */

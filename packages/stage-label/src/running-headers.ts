@@ -31,6 +31,11 @@ export interface RepeatCandidate {
   key: string;
   /** Top of the block as a fraction of the page height. */
   top: number;
+  /**
+   * The number of the division the text names, if any (`divisionNumber`): two texts that both name
+   * one and differ in it ("CHAPTER IV", "CHAPTER V") are two openings, not a repeat.
+   */
+  division?: string | null;
 }
 
 /**
@@ -52,6 +57,7 @@ export function bestRepeats(candidates: readonly RepeatCandidate[], window: numb
     for (const other of candidates) {
       const gap = Math.abs(other.pageNumber - candidate.pageNumber);
       if (gap === 0 || gap > window || other.key.length < minLength || Math.abs(other.top - candidate.top) > SAME_PLACE) continue;
+      if (candidate.division && other.division && candidate.division !== other.division) continue;
       best = Math.max(best, repeatSimilarity(candidate.key, other.key));
     }
     return best;

@@ -161,6 +161,29 @@ describe.skipIf(!present)('labelDeterministic on vd-sbb and ajmc-commentaries pa
       expect(got.recall ?? 0, `${name} ${kind} recall`).toBeGreaterThanOrEqual(recall);
     }
   });
+
+  it('takes a running head that names a division ("198 SECTIO III.", repeated two pages on) for a head, not a chapter heading', () => {
+    // catapabin: versos "SECTIO III." with the folio outside left, rectos "IN OCTAVO." with it outside right.
+    const book = datasets['vd-sbb']?.find((pages) => pages[0]?.image.includes('catapabin')) as Array<EvalPage & { ocr: OcrPage }>;
+    const labels = labelDeterministic(book.map((page) => page.ocr));
+    const versos = book.flatMap((page, index) => {
+      const top = page.ocr.blocks
+        .flatMap((block) => block.paragraphs.flatMap((p) => p.lines.map((line, at) => ({ block, p, line, at }))))
+        .find(({ line }) => /SECTIO/i.test(line.text));
+      return top ? [{ index, top }] : [];
+    });
+    expect(versos.length).toBeGreaterThanOrEqual(2);
+    for (const { index, top } of versos) {
+      const label = labels[index] as LabelPage;
+      const line = label.lines?.find(
+        (l) => l.blockNum === top.block.blockNum && l.parNum === top.p.parNum && l.lineNum === top.at + 1 && l.classification === 'HEADER',
+      );
+      expect(line, `page ${book[index]?.pageNumber}: "${top.line.text}" is the running head`).toBeDefined();
+      expect(label.blocks.find((b) => b.blockNum === top.block.blockNum)?.classification).not.toBe('CHAPTER_HEADING');
+    }
+    // Its folio is the printed page number (198 and 200 on the versos).
+    expect(versos.map(({ index }) => labels[index]?.printedPageNumber)).toEqual(versos.map(({ index }) => book[index]?.truthPageNumber));
+  });
 });
 
 /** [dataset, kind, precision floor, recall floor]: a little under what was measured, to catch regressions, not noise. */
