@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exampleFromSchema, type FakeProvider, type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { type ProcessOutput, runNode } from '@bookpipe/testkit';
 import { generateSampleBook, parseBookText, SAMPLE_BOOK_TEXT } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -111,16 +111,8 @@ function fakeVisionModel(request: FakeRequest): FakeReply {
   return { json: answer, usage: { promptTokens: 1200, completionTokens: 150 } };
 }
 
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+  return runNode([bin, ...args], { cwd, env });
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type FakeProvider, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { openS3Scan } from '@bookpipe/storage-s3';
-import { type LoopbackRedis, type LoopbackS3, redisServerMissing, startLoopbackRedis, startLoopbackS3 } from '@bookpipe/testkit';
+import { type LoopbackRedis, type LoopbackS3, type ProcessOutput, redisServerMissing, runNode, startLoopbackRedis, startLoopbackS3 } from '@bookpipe/testkit';
 import { generateSampleBook } from '@bookpipe/testkit/sample-book';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -38,16 +38,8 @@ function env(s3: LoopbackS3, extra: Record<string, string> = {}): NodeJS.Process
   };
 }
 
-function bookpipe(args: string[], cwd: string, environment: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+function bookpipe(args: string[], cwd: string, environment: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+  return runNode([bin, ...args], { cwd, env: environment });
 }
 
 interface WorkerProcess {

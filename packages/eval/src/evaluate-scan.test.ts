@@ -39,6 +39,22 @@ function ocrPage(pageNumber: number, lines: string[]): OcrPage {
   };
 }
 
+const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
+
+/** A merged block of one OCR paragraph. */
+function block(blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock {
+  return {
+    blockNum,
+    bbox,
+    classification,
+    classConfidence: 0.9,
+    labelMissing: false,
+    paragraphs: [
+      { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
+    ],
+  };
+}
+
 describe('evaluateScan and eval.json', () => {
   let root: string;
   let truth: string;
@@ -115,17 +131,6 @@ describe('evaluateScan and eval.json', () => {
 
   it('a plain-text page that holds the running head is scored as the whole page; one that does not, as the reading text', async () => {
     const scan = openScan({ root, scanId: 'book' });
-    const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
-    const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
-      blockNum,
-      bbox,
-      classification,
-      classConfidence: 0.9,
-      labelMissing: false,
-      paragraphs: [
-        { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
-      ],
-    });
     const merge: MergePage = {
       pageNumber: 1,
       width: 1000,
@@ -195,17 +200,6 @@ describe('evaluateScan and eval.json', () => {
   it('takes every page with furniture as the whole page when most pages of the book show their truth keeps it', async () => {
     const scan = openScan({ root, scanId: 'book' });
     await scan.updateMetadata({ totalPages: 4 });
-    const bbox: BBox = { x: 0, y: 0, width: 10, height: 10 };
-    const block = (blockNum: number, classification: MergeBlock['classification'], text: string): MergeBlock => ({
-      blockNum,
-      bbox,
-      classification,
-      classConfidence: 0.9,
-      labelMissing: false,
-      paragraphs: [
-        { parNum: 1, bbox, text, textSource: 'ocr', ocrText: text, ocrConfidence: 0.9, ocrWords: 1, correctionMissing: false, correctionConfidence: null },
-      ],
-    });
     // Pages 1 and 2 keep "PREFACE vii" and "viii PREFACE" as read; page 3's head was misread; page 4 has no furniture.
     const heads = ['PREFACE vii', 'viii PREFACE', '. Riga wr ix', null];
     const truths = ['PREFACE vii', 'viii PREFACE', 'PREFACE ix', 'CHAPTER I'];

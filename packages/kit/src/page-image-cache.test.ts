@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LlmBatchClient } from '@bookpipe/llm-batch';
 import { openScan } from '@bookpipe/storage';
-import { blankPagePng, scanWithSourcePages } from '@bookpipe/testkit';
+import { blankPagePng, deadPid, scanWithSourcePages } from '@bookpipe/testkit';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llmPageImage } from './page-image.js';
@@ -176,8 +175,7 @@ describe('writePreparedImage', () => {
     try {
       const dir = path.join(root, PREPARED_IMAGE_DIR);
       await mkdir(dir);
-      // A pid that ran and has ended: a child that exited (pids are not reused this soon).
-      const ended = spawnSync(process.execPath, ['-e', '']).pid!;
+      const ended = deadPid();
       await writeFile(path.join(dir, `.a1b2c3.${ended}.tmp`), 'cut off');
       await writeFile(path.join(dir, `.d4e5f6.${process.pid}.tmp`), 'being written');
       const jpeg = Uint8Array.from([0xff, 0xd8, 0, 0xff, 0xd9]);

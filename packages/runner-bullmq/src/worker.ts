@@ -57,7 +57,12 @@ export async function startWorker(options: WorkerRunnerOptions): Promise<Running
       );
     }
   };
-  const base: Partial<WorkerOptions> = {
+  // OCR and LLM page jobs differ only in their queue's concurrency and limiter.
+  const pageJob = async (job: Job<PageJobData>) => {
+    checkRoot(job);
+    await runPageJob(steps, job.data.plan, job.data.stage, job.data.page);
+  };
+  const base: WorkerOptions = {
     connection,
     ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }),
   };
@@ -65,30 +70,15 @@ export async function startWorker(options: WorkerRunnerOptions): Promise<Running
   const workers: Array<{ kind: QueueKind; worker: Worker }> = [
     {
       kind: 'ocr',
-      worker: new Worker<PageJobData>(
-        QUEUES.ocr,
-        async (job) => {
-          checkRoot(job);
-          await runPageJob(steps, job.data.plan, job.data.stage, job.data.page);
-        },
-        { ...base, connection, concurrency: options.ocrConcurrency ?? config.ocr.maxWorkers ?? availableParallelism() },
-      ),
+      worker: new Worker<PageJobData>(QUEUES.ocr, pageJob, { ...base, concurrency: options.ocrConcurrency ?? config.ocr.maxWorkers ?? availableParallelism() }),
     },
     {
       kind: 'llm',
-      worker: new Worker<PageJobData>(
-        QUEUES.llm,
-        async (job) => {
-          checkRoot(job);
-          await runPageJob(steps, job.data.plan, job.data.stage, job.data.page);
-        },
-        {
-          ...base,
-          connection,
-          concurrency: options.llmConcurrency ?? config.llm.maxWorkers ?? 4,
-          ...(rpm === undefined ? {} : { limiter: { max: rpm, duration: 60_000 } }),
-        },
-      ),
+      worker: new Worker<PageJobData>(QUEUES.llm, pageJob, {
+        ...base,
+        concurrency: options.llmConcurrency ?? config.llm.maxWorkers ?? 4,
+        ...(rpm === undefined ? {} : { limiter: { max: rpm, duration: 60_000 } }),
+      }),
     },
     {
       kind: 'book',
@@ -99,7 +89,7 @@ export async function startWorker(options: WorkerRunnerOptions): Promise<Running
           if (job.data.step === 'after') await runAfterJob(steps, job.data.plan, job.data.stage);
           else await runWholeJob(steps, job.data.plan, job.data.stage);
         },
-        { ...base, connection, concurrency: 2 },
+        { ...base, concurrency: 2 },
       ),
     },
   ];

@@ -25,6 +25,19 @@ async function scanWithOcr(root: string): Promise<BookStorage> {
   return scan;
 }
 
+/** A label page without a printed page number, its blocks classed in order. */
+function unnumberedLabelPage(classes: LabelPage['blocks'][number]['classification'][]): LabelPage {
+  return {
+    printedPageNumber: null,
+    numberingStyle: 'none',
+    pageNumberLocation: 'none',
+    pageNumberConfidence: 0.5,
+    pageRegion: 'body',
+    pageRegionConfidence: 0.6,
+    blocks: classes.map((classification, index) => ({ blockNum: index + 1, classification, confidence: 0.9 })),
+  };
+}
+
 describe('MergeStage', () => {
   let root: string;
   beforeEach(async () => {
@@ -44,15 +57,7 @@ describe('MergeStage', () => {
   it('reads an optional input complete in the scan, and leaves out one that is not complete', async () => {
     const scan = await scanWithOcr(root);
     const label = scan.stage('label', { schema: LabelPageSchema });
-    const labelPage: LabelPage = {
-      printedPageNumber: null,
-      numberingStyle: 'none',
-      pageNumberLocation: 'none',
-      pageNumberConfidence: 0.5,
-      pageRegion: 'body',
-      pageRegionConfidence: 0.6,
-      blocks: [{ blockNum: 1, classification: 'CHAPTER_HEADING', confidence: 0.9 }],
-    };
+    const labelPage = unnumberedLabelPage(['CHAPTER_HEADING']);
     await label.savePage(1, labelPage, { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
     const merge = scan.stage('merge', { schema: MergePageSchema });
     const bookInputs = async () => BookSchema.parse(JSON.parse(await readFile(merge.filePath('book.json'), 'utf8'))).inputs;
@@ -149,15 +154,7 @@ describe('MergeStage', () => {
   it('a label page its journal holds as done but whose file is gone or invalid fails that page, naming the file and the stage to run again', async () => {
     const scan = await scanWithOcr(root);
     const label = scan.stage('label', { schema: LabelPageSchema });
-    const labelPage: LabelPage = {
-      printedPageNumber: null,
-      numberingStyle: 'none',
-      pageNumberLocation: 'none',
-      pageNumberConfidence: 0.5,
-      pageRegion: 'body',
-      pageRegionConfidence: 0.6,
-      blocks: [{ blockNum: 1, classification: 'BODY', confidence: 0.9 }],
-    };
+    const labelPage = unnumberedLabelPage(['BODY']);
     for (const page of [1, 2, 3]) await label.savePage(page, labelPage, { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
     await label.checkpoint.markStageComplete({});
     // Damaged after the label stage completed: its journal still says every page is done.
@@ -182,16 +179,8 @@ describe('MergeStage', () => {
   it('merges again when a label page missing at the last merge now exists (a page redone after failing)', async () => {
     const scan = await scanWithOcr(root);
     const label = scan.stage('label', { schema: LabelPageSchema });
-    const labelPage = (classes: LabelPage['blocks'][number]['classification'][]): LabelPage => ({
-      printedPageNumber: null,
-      numberingStyle: 'none',
-      pageNumberLocation: 'none',
-      pageNumberConfidence: 0.5,
-      pageRegion: 'body',
-      pageRegionConfidence: 0.6,
-      blocks: classes.map((classification, index) => ({ blockNum: index + 1, classification, confidence: 0.9 })),
-    });
-    for (const page of [2, 3]) await label.savePage(page, labelPage(['BODY', 'PAGE_NUMBER']), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
+    for (const page of [2, 3])
+      await label.savePage(page, unnumberedLabelPage(['BODY', 'PAGE_NUMBER']), { pageNum: page, processingTimeSeconds: 0, costUsd: 0 });
     await label.checkpoint.markStageComplete({});
     const stage = () => new MergeStage({ use: { correction: false } });
     await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
@@ -202,7 +191,7 @@ describe('MergeStage', () => {
     const again = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()] }).run();
     expect(again.stages.merge).toMatchObject({ status: 'skipped' });
 
-    await label.savePage(1, labelPage(['CHAPTER_HEADING', 'BODY']), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
+    await label.savePage(1, unnumberedLabelPage(['CHAPTER_HEADING', 'BODY']), { pageNum: 1, processingTimeSeconds: 0, costUsd: 0 });
     const events: PipelineEvent[] = [];
     const redone = await new Pipeline({ scan, config, logger: silentLogger, stages: [stage()], onEvent: (e) => events.push(e) }).run();
     expect(redone.stages.merge).toMatchObject({ status: 'done', stats: { pagesProcessed: 3 } });

@@ -5,7 +5,7 @@
  * (it loads mupdf).
  */
 
-export { type ChildFixture, deadPid, memoryLogger, runChild } from './child-process.js';
+export { type ChildFixture, deadPid, memoryLogger, type ProcessOutput, runChild, runNode } from './child-process.js';
 export { encryptedPdf, pdfWithBrokenPage, truncatedCopy } from './damaged-files.js';
 export { evalDir, evalFile, hasEval, noteSkip, ocrmypdf, pagesIn, REAL_PAGES, repoRoot, spread, type TruthPage, toPng } from './eval-data.js';
 export type { JsonSchemaNode } from './json-schema-node.js';

@@ -6,10 +6,10 @@
  * fault-free run's. Source and OCR come from the real stages (once), copied into the CLI's root, and
  * the CLI runs `--stages correction,label,merge` on them.
  */
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startFakeProvider } from '@bookpipe/llm-batch/testing';
+import { type ProcessOutput, runNode } from '@bookpipe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS, injectFaults, outage } from '../support/fault-injection.js';
 import { scriptedModel } from '../support/fault-model.js';
@@ -22,16 +22,8 @@ const PAGES = 3;
 const KEY = 'sk-fault-matrix-cli-0c7e';
 const HTTP_503 = FAULTS.find((f) => f.name === 'HTTP 503')!;
 
-function bookpipe(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+function bookpipe(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+  return runNode([bin, ...args], { env });
 }
 
 describe.skipIf(!hasEval)('bookpipe run with the LLM stages under a provider outage (child process, the real bin)', () => {
