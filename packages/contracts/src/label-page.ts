@@ -60,17 +60,30 @@ export const BlockLabelSchema = z.object({
 export type BlockLabel = z.infer<typeof BlockLabelSchema>;
 
 /**
- * Classes of a line (or of some words of a line) that is page furniture, not text: the running head,
- * the printed page number (folio), a running foot, the catch-word (the next page's first word, printed
- * at the foot), the signature mark (A2, B3, )( 2: the printer's gathering mark) and a marginal note.
- * OCR often puts such a line into a body block, so a block's class alone cannot leave it out.
+ * Classes of a line (or of some words of a line) that is not text of its block's class. Page furniture:
+ * the running head, the printed page number (folio), a running foot, the catch-word (the next page's
+ * first word, printed at the foot), the signature mark (A2, B3, )( 2: the printer's gathering mark) and
+ * a marginal note. Headings: a chapter or section heading set on a line of its own (a centred "§. VII."
+ * or "II." between two paragraphs). OCR often puts such a line into a body block, so a block's class
+ * alone cannot leave furniture out of the text nor set a heading apart.
  */
-export const LINE_CLASSES = ['HEADER', 'PAGE_NUMBER', 'FOOTER', 'CATCHWORD', 'SIGNATURE_MARK', 'MARGINALIA'] as const;
+export const LINE_CLASSES = ['HEADER', 'PAGE_NUMBER', 'FOOTER', 'CATCHWORD', 'SIGNATURE_MARK', 'MARGINALIA', 'CHAPTER_HEADING', 'SECTION_HEADING'] as const;
 export const LineClassSchema = z.enum(LINE_CLASSES);
 export type LineClass = z.infer<typeof LineClassSchema>;
 
+/** The line classes that are page furniture: left out of the reading text. */
+export const FURNITURE_LINE_CLASSES = ['HEADER', 'PAGE_NUMBER', 'FOOTER', 'CATCHWORD', 'SIGNATURE_MARK', 'MARGINALIA'] as const;
+export type FurnitureLineClass = (typeof FURNITURE_LINE_CLASSES)[number];
+/** The line classes that set a line apart as a heading: kept in the reading text, as a heading. */
+export type HeadingLineClass = Exclude<LineClass, FurnitureLineClass>;
+
+/** Whether a line class is a heading (kept, set apart) rather than furniture (left out). */
+export function isHeadingLine(classification: LineClass): classification is HeadingLineClass {
+  return classification === 'CHAPTER_HEADING' || classification === 'SECTION_HEADING';
+}
+
 /**
- * A furniture line of an OCR paragraph, by its numbers in the OCR page (all 1-based: `lineNum` is the
+ * A furniture or heading line of an OCR paragraph, by its numbers in the OCR page (all 1-based: `lineNum` is the
  * line's rank in its paragraph's `lines`, `words` the first and last word's rank in the line's
  * `words`). Without `words` the whole line is furniture; with it, only those words (a running head
  * and its folio on one OCR line get two entries). A line with no entry is text of its block's class.

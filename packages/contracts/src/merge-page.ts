@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BBoxSchema } from './base-schemas.js';
-import { BlockClassSchema, LineClassSchema, NumberingStyleSchema } from './label-page.js';
+import { BlockClassSchema, FURNITURE_LINE_CLASSES, NumberingStyleSchema } from './label-page.js';
 
 const confidence = z.number().min(0).max(1);
 
@@ -10,11 +10,26 @@ export const MergeFurnitureSchema = z.object({
   lineNum: z.number().int().positive(),
   /** First and last word's rank in the line (1-based) when only some words are furniture. */
   words: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
-  classification: LineClassSchema,
+  classification: z.enum(FURNITURE_LINE_CLASSES),
   /** The furniture's text as OCR read it. */
   text: z.string(),
 });
 export type MergeFurniture = z.infer<typeof MergeFurnitureSchema>;
+
+/**
+ * A heading line the label stage found inside a text paragraph (a centred "§. VII." OCR read as the last
+ * line of the paragraph before it): taken out of the paragraph's text and set apart as a heading, before
+ * the text (`at: 'start'`, the paragraph's first lines) or after it (`at: 'end'`, its last lines).
+ */
+export const MergeHeadingLineSchema = z.object({
+  /** The line's rank in the OCR paragraph (1-based). */
+  lineNum: z.number().int().positive(),
+  classification: z.enum(['CHAPTER_HEADING', 'SECTION_HEADING']),
+  /** The heading as OCR read it. */
+  text: z.string(),
+  at: z.enum(['start', 'end']),
+});
+export type MergeHeadingLine = z.infer<typeof MergeHeadingLineSchema>;
 
 /**
  * One OCR paragraph after merging. `text` is what a reader reads; `ocrText` is what OCR read, kept
@@ -48,6 +63,8 @@ export const MergeParagraphSchema = z.object({
    * kept here with their class. Absent when none.
    */
   furniture: z.array(MergeFurnitureSchema).optional(),
+  /** Heading lines the label stage found at the paragraph's start or end: not in `text`, set apart as headings. Absent when none. */
+  headings: z.array(MergeHeadingLineSchema).optional(),
 });
 export type MergeParagraph = z.infer<typeof MergeParagraphSchema>;
 

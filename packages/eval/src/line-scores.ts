@@ -2,8 +2,11 @@ import type { BBox, LabelPage, LineClass, OcrPage } from '@bookpipe/contracts';
 import { boxesOverlap, type ClassCounts } from './label-scores.js';
 import type { TruthRegion } from './truth/truth-page.js';
 
-/** The page furniture scored line by line: one kind per line class of the label page. */
-export const LINE_KINDS = ['header', 'page-number', 'footer', 'catch-word', 'signature-mark', 'marginalia'] as const;
+/**
+ * What is scored line by line: each kind of page furniture, and headings (a chapter or section heading
+ * on a line of its own, which OCR often reads into the text block around it).
+ */
+export const LINE_KINDS = ['header', 'page-number', 'footer', 'catch-word', 'signature-mark', 'marginalia', 'heading'] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 
 /** Truth region types (PAGE-XML `type`, the JSONL layout labels) that name each furniture kind. */
@@ -18,6 +21,7 @@ const TRUTH_TYPES: Record<string, LineKind> = {
   'signature-mark': 'signature-mark',
   marginalia: 'marginalia',
   printed_marginalia: 'marginalia',
+  heading: 'heading',
 };
 
 const KIND_OF_CLASS: Record<LineClass, LineKind> = {
@@ -27,9 +31,11 @@ const KIND_OF_CLASS: Record<LineClass, LineKind> = {
   CATCHWORD: 'catch-word',
   SIGNATURE_MARK: 'signature-mark',
   MARGINALIA: 'marginalia',
+  CHAPTER_HEADING: 'heading',
+  SECTION_HEADING: 'heading',
 };
 
-/** The furniture kind a truth region's type names; null for text and the rest. */
+/** The line kind a truth region's type names (furniture or heading); null for text and the rest. */
 export function lineKindOfRegion(type: string): LineKind | null {
   return TRUTH_TYPES[type] ?? null;
 }
@@ -63,7 +69,13 @@ export function furniturePieces(ocr: OcrPage, label: LabelPage): FurniturePiece[
     const words = line.words ? ocrLine.words.slice(line.words[0] - 1, line.words[1]) : ocrLine.words.filter((word) => /[\p{L}\p{N}]/u.test(word.text));
     pieces.push({ bbox: words.length > 0 ? boxAround(words.map((word) => word.bbox)) : ocrLine.bbox, kind: KIND_OF_CLASS[line.classification] });
   }
-  const blockKinds: Partial<Record<string, LineKind>> = { HEADER: 'header', PAGE_NUMBER: 'page-number', FOOTER: 'footer' };
+  const blockKinds: Partial<Record<string, LineKind>> = {
+    HEADER: 'header',
+    PAGE_NUMBER: 'page-number',
+    FOOTER: 'footer',
+    CHAPTER_HEADING: 'heading',
+    SECTION_HEADING: 'heading',
+  };
   for (const block of label.blocks) {
     const kind = blockKinds[block.classification];
     if (!kind) continue;

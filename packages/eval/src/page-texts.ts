@@ -29,15 +29,25 @@ export function correctedText(ocr: OcrPage, correction: CorrectionPage): string 
 export function mergedText(page: MergePage, scope: 'body' | 'page'): string {
   return page.blocks
     .filter((block) => scope === 'page' || blockRole(block.classification) !== 'furniture')
-    .map((block) => block.paragraphs.map((p) => (scope === 'page' ? withFurniture(p) : p.text)).join('\n'))
+    .map((block) => block.paragraphs.map((p) => withHeadings(p, scope === 'page' ? withFurniture(p) : p.text)).join('\n'))
     .join('\n\n');
+}
+
+type MergedParagraph = MergePage['blocks'][number]['paragraphs'][number];
+
+/** A merged paragraph's text with the heading lines merge set apart from it put back where they were read. */
+function withHeadings(paragraph: MergedParagraph, text: string): string {
+  const headings = paragraph.headings ?? [];
+  if (headings.length === 0) return text;
+  const at = (where: 'start' | 'end') => headings.filter((line) => line.at === where).map((line) => line.text);
+  return [...at('start'), text, ...at('end')].filter((part) => part.trim() !== '').join('\n');
 }
 
 /**
  * A merged paragraph with the furniture lines merge left out of its text put back: those on its first
  * line before the text (a running head), the others after it (a catch-word, a folio at the foot).
  */
-function withFurniture(paragraph: MergePage['blocks'][number]['paragraphs'][number]): string {
+function withFurniture(paragraph: MergedParagraph): string {
   const furniture = paragraph.furniture ?? [];
   if (furniture.length === 0) return paragraph.text;
   const head = furniture.filter((line) => line.lineNum === 1).map((line) => line.text);

@@ -1,6 +1,7 @@
 import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
+import { headingLines } from './heading-lines.js';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
-import { findLineFurniture } from './line-furniture.js';
+import { findLineFurniture, measure } from './line-furniture.js';
 import { isNoisePage, isTextAmidNoise } from './noise-page.js';
 import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
 import { type NumberToken, numberAtEdge, numberOnly, readNumberToken } from './page-numbers.js';
@@ -249,7 +250,10 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
 
   const pagesRead = labelled.map(({ layout, classes, noise }, index) => {
     // Speckles make no running head nor folio: nothing of a noise page is read as furniture.
-    const lines = noise ? [] : applyLineFurniture(layout, classes, furniture[index] ?? []);
+    const furnitureLines = noise ? [] : applyLineFurniture(layout, classes, furniture[index] ?? []);
+    // Headings OCR read into a text block, once the blocks have their classes and the furniture is marked.
+    const blockClasses = new Map([...classes.values()].map((label) => [label.blockNum, label.classification]));
+    const lines = noise ? [] : [...furnitureLines, ...headingLines(measure(layout.page), blockClasses, furnitureLines)];
     return {
       layout,
       lines,
@@ -302,6 +306,8 @@ const BLOCK_CLASS_OF: Record<LineClass, BlockClass> = {
   CATCHWORD: 'FOOTER',
   SIGNATURE_MARK: 'FOOTER',
   MARGINALIA: 'OTHER',
+  CHAPTER_HEADING: 'CHAPTER_HEADING',
+  SECTION_HEADING: 'SECTION_HEADING',
 };
 const FURNITURE_BLOCKS: ReadonlySet<BlockClass> = new Set(['HEADER', 'PAGE_NUMBER', 'FOOTER']);
 
@@ -380,6 +386,11 @@ function headingClass(
   options: { opening: boolean; headingScale: number; usualTop: number },
 ): { classification: BlockClass; confidence: number } | null {
   const { bbox } = entry.block;
+  // A title set as a stack of centred lines of different lengths ("ANNOTATIONES / Vber den / APPENDICEM"):
+  // no line of running text is centred, and the lines of a justified paragraph are of one length.
+  if (!entry.below && centredStack(layout, entry)) {
+    return { classification: bbox.y < 0.45 * layout.page.height ? 'CHAPTER_HEADING' : 'SECTION_HEADING', confidence: 0.6 };
+  }
   if (entry.lines.length > 3 || entry.words > 12 || entry.below) return null;
   // A heading is not a sentence broken off: one ending in a comma, semicolon or hyphen goes on.
   const division = isDivisionLabel(entry.text);
@@ -411,6 +422,28 @@ function headingClass(
   if (large && spaced) return { classification: 'SECTION_HEADING', confidence: 0.6 };
   if (entry.centred && entry.words <= 10 && capitals) return { classification: 'SECTION_HEADING', confidence: 0.55 };
   return null;
+}
+
+/**
+ * Whether a block of two to five lines is set as a centred stack: every line's inked extent centred on
+ * the text column (within 4% of its width), the lines' lengths differing by a fifth of the column or
+ * more, the shortest under two thirds of it. Specks beside a line (read as marks) do not count.
+ */
+function centredStack(layout: PageLayout, entry: BlockLayout): boolean {
+  if (entry.lines.length < 2 || entry.lines.length > 5 || entry.words > 30) return false;
+  const { content, lineHeight } = layout;
+  const middle = content.x + content.width / 2;
+  const extents = entry.lines.map((line) => {
+    const inked = line.words.filter((word) => /[\p{L}\p{N}]/u.test(word.text) && word.bbox.height >= 0.35 * lineHeight);
+    if (inked.length === 0) return null;
+    const x0 = Math.min(...inked.map((word) => word.bbox.x));
+    return { x0, x1: Math.max(...inked.map((word) => word.bbox.x + word.bbox.width)) };
+  });
+  if (extents.some((extent) => extent === null)) return false;
+  const boxes = extents as Array<{ x0: number; x1: number }>;
+  const widths = boxes.map(({ x0, x1 }) => x1 - x0);
+  const centred = boxes.every(({ x0, x1 }) => Math.abs((x0 + x1) / 2 - middle) <= 0.04 * content.width);
+  return centred && Math.max(...widths) - Math.min(...widths) >= 0.2 * content.width && Math.min(...widths) <= (2 / 3) * content.width;
 }
 
 /**

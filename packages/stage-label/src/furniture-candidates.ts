@@ -1,4 +1,5 @@
 import type { BBox, LineLabel, OcrPage } from '@bookpipe/contracts';
+import { centredLines } from './heading-lines.js';
 import { measure, type PlacedLine, type PlacedWord } from './line-furniture.js';
 
 /**
@@ -17,7 +18,8 @@ const CANDIDATE_TEXT_LIMIT = 60;
  */
 export interface FurnitureCandidate {
   id: number;
-  where: 'top' | 'foot' | 'margin';
+  /** `inside`: a short centred line opening or closing a paragraph, where a heading OCR read into the text would be. */
+  where: 'top' | 'foot' | 'margin' | 'inside';
   blockNum: number;
   parNum: number;
   lineNum: number;
@@ -57,7 +59,8 @@ function pieces(placed: PlacedLine, gap: number): PlacedWord[][] {
 /**
  * The pieces of a page that may be furniture, for the label model to mark: the top two rows over the
  * text column (running head, folio), the last three rows (the last line of text, catch-word, signature,
- * a folio at the foot), and words beside a one-column body (marginal notes). Each is a run of words of
+ * a folio at the foot), words beside a one-column body (marginal notes), and short centred lines that
+ * open or close a paragraph (a heading read into the text: `centredLines`). Each is a run of words of
  * one OCR line; a line's runs are split where a gap is wider than a line height. At most
  * `MAX_FURNITURE_CANDIDATES`, the top and foot first.
  */
@@ -84,6 +87,14 @@ export function furnitureCandidates(page: OcrPage): FurnitureCandidate[] {
         if (outside) take('margin', piece);
       }
     }
+  }
+  // Short centred lines inside the text: a heading OCR read into the paragraph before or after it.
+  for (const centred of centredLines(geometry)) {
+    const at: PlacedLine = { blockNum: centred.blockNum, parNum: centred.parNum, lineNum: centred.lineNum, line: centred.line };
+    take(
+      'inside',
+      centred.words.map((word) => ({ at, rank: centred.line.words.indexOf(word) + 1, word })),
+    );
   }
   return found.slice(0, MAX_FURNITURE_CANDIDATES).map(({ where, words }, index) => {
     const first = words[0] as PlacedWord;

@@ -31,6 +31,9 @@ const DIVISION = [
   'theil',
   'capitel',
   'sectio',
+  // "Paragraphus I." opens a section of an old Latin or German treatise.
+  'paragraphus',
+  'paragraph',
   'articulus',
   'quaestio',
   'disputatio',

@@ -39,12 +39,12 @@ export const LabelAnswerSchema = z.object({
       z.object({
         line: z.int().positive().describe('The id of an edge line, as given in "edgeLines".'),
         classification: LineClassSchema.describe(
-          'HEADER running head, PAGE_NUMBER printed page number, FOOTER running foot, CATCHWORD the next page\'s first word at the foot, SIGNATURE_MARK a printer\'s mark such as "B 2", MARGINALIA a note in the margin.',
+          'HEADER running head, PAGE_NUMBER printed page number, FOOTER running foot, CATCHWORD the next page\'s first word at the foot, SIGNATURE_MARK a printer\'s mark such as "B 2", MARGINALIA a note in the margin, CHAPTER_HEADING or SECTION_HEADING a heading on a line of its own.',
         ),
-        confidence: confidence.describe('How sure you are that this line is that furniture, 0..1.'),
+        confidence: confidence.describe('How sure you are that this line is of that class, 0..1.'),
       }),
     )
-    .describe('The edge lines that are page furniture, not text; edge lines that are text are left out.'),
+    .describe('The edge lines that are page furniture or a heading, not running text; edge lines that are running text are left out.'),
 });
 export type LabelAnswer = z.infer<typeof LabelAnswerSchema>;
 

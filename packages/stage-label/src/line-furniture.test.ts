@@ -1,6 +1,7 @@
 import { type LineLabel, labelPageSchemaFor, type OcrPage, OcrPageSchema } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { labelDeterministic } from './deterministic-labeller.js';
+import { isSectionNumber } from './heading-lines.js';
 import { findLineFurniture } from './line-furniture.js';
 
 /** A line as words placed by hand: `[text, x]`, each word 20 px a letter wide, 36 px high. */
@@ -377,5 +378,47 @@ describe('findLineFurniture', () => {
     const notes = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('MARGINALIA')));
     // "con-" ends its line: "vt" beside it, one word space off, is a note all the same.
     expect(notes).toEqual([['MARGINALIA:vt']]);
+  });
+});
+
+describe('heading lines inside text blocks', () => {
+  // A treatise's section heading, centred on a line of its own, that OCR read as the last line of the
+  // paragraph before it ("6: VII" for "§. VII"), and a speck read as a letter far to its left.
+  const treatise = (heading: Array<[string, number]>) => [page(1, [[...body(100, 8), { words: heading, y: 520 }], body(580, 10)])];
+
+  it('labels a centred section number that closes a paragraph as a SECTION_HEADING line', () => {
+    for (const heading of [
+      [
+        ['6:', 540],
+        ['VII', 600],
+      ],
+      [
+        ['§.', 530],
+        ['VIII.', 580],
+      ],
+      [['II.', 555]],
+      [
+        ['d', 120],
+        ['$.', 530],
+        ['VI.', 580],
+      ],
+    ] as Array<Array<[string, number]>>) {
+      const pages = treatise(heading);
+      const [label] = labelDeterministic(pages);
+      expect(label?.lines?.map((line) => labelText(pages[0] as OcrPage, line))).toEqual([`SECTION_HEADING:${heading.map(([word]) => word).join(' ')}`]);
+      expect(label?.blocks.map((block) => block.classification)).toEqual(['BODY', 'BODY']);
+    }
+  });
+
+  it('leaves a short line that is text, or is off centre, or names no section, as text', () => {
+    for (const line of [[['finis', 100]], [['VII', 900]], [['Amen.', 560]], [['I', 590]], [['MIX', 570]]] as Array<Array<[string, number]>>) {
+      const [label] = labelDeterministic(treatise(line));
+      expect(label?.lines ?? []).toEqual([]);
+    }
+  });
+
+  it('reads a section sign as OCR misreads it, and roman numerals with H for II', () => {
+    expect(['§. VII.', '$. VI.', '6: VII', 'VHI.', 'II.', '§ 12', 'S. IV', 'III'].map(isSectionNumber)).toEqual(Array(8).fill(true));
+    expect(['12', 'I', 'MIX', 'DIV.', '6:', 'Amen.', 'HH'].map(isSectionNumber)).toEqual(Array(7).fill(false));
   });
 });

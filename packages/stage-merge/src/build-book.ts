@@ -8,6 +8,7 @@ import {
   blockRole,
   type MergeBlock,
   type MergePage,
+  type MergeParagraph,
   type PageBreakJoin,
 } from '@bookpipe/contracts';
 import { decideHyphen, englishLexicon, type Lexicon, textVocabulary, type Vocabulary } from '@bookpipe/text';
@@ -107,7 +108,7 @@ export function buildBook(pages: readonly MergePage[], options: BuildBookOptions
         notes.push(block);
         continue;
       }
-      if (paragraphs.length === 0) continue;
+      if (paragraphs.length === 0 && !block.paragraphs.some((paragraph) => paragraph.headings)) continue;
       const parts = (texts: string[]) => {
         let offset = 0;
         return paragraphs.map((paragraph, index): BookTextPart => {
@@ -132,13 +133,13 @@ export function buildBook(pages: readonly MergePage[], options: BuildBookOptions
         lastProse = null;
         continue;
       }
-      for (const paragraph of paragraphs) {
+      const addParagraph = (paragraph: MergeParagraph) => {
         const part: BookTextPart = { page: page.pageNumber, blockNum: block.blockNum, parNum: paragraph.parNum, start: 0, end: paragraph.text.length };
         // Captions, and text without a letter (a folio or ornament left unlabelled), are kept but never
         // take part in running text across pages (the rule of the pages' edges).
         if (role === 'caption' || !/\p{L}/u.test(paragraph.text)) {
           chapter().content.push(newParagraph(block, paragraph.text, part));
-          continue;
+          return;
         }
         let item: BookParagraph;
         if (first && role === 'prose' && carried) {
@@ -157,6 +158,25 @@ export function buildBook(pages: readonly MergePage[], options: BuildBookOptions
         }
         first = false;
         lastProse = role === 'prose' ? item : null;
+      };
+      // Heading lines the label found at a paragraph's start or end: a chapter opens, or a section heading stands, there.
+      const headingLines = (paragraph: MergeParagraph, at: 'start' | 'end') => {
+        for (const line of paragraph.headings ?? []) {
+          if (line.at !== at) continue;
+          const part: BookTextPart = { page: page.pageNumber, blockNum: block.blockNum, parNum: paragraph.parNum, start: 0, end: line.text.length };
+          if (line.classification === 'CHAPTER_HEADING') {
+            chapters.push({ title: line.text, page: page.pageNumber, printedPageNumber: page.printedPageNumber, content: [] });
+          } else {
+            chapter().content.push({ type: 'heading', level: 3, classification: line.classification, text: line.text, parts: [part] });
+          }
+          first = false;
+          lastProse = null;
+        }
+      };
+      for (const paragraph of block.paragraphs) {
+        headingLines(paragraph, 'start');
+        if (paragraph.text.length > 0) addParagraph(paragraph);
+        headingLines(paragraph, 'end');
       }
     }
     runningOn = page.continuation.toNext ? lastProse : null;

@@ -105,4 +105,40 @@ describe('furniture lines in merge', () => {
     expect(book.pages[0]?.removed).toEqual([{ blockNum: 1, parNum: 1, lineNum: 1, classification: 'HEADER', text: 'RUNNING HEAD' }]);
     expect(renderMarkdown(book)).not.toContain('RUNNING HEAD');
   });
+
+  it('sets a heading line apart from the paragraph it closes or opens, and keeps one inside a paragraph as text', () => {
+    // OCR read the centred "§. VII." as the last line of one paragraph, and "III." as the first of another.
+    const ocr = smallPage(4, [
+      [
+        ['the first section ends here', 'with its last words.', '§. VII.'],
+        ['III.', 'the next section begins'],
+      ],
+    ]);
+    const headings: LineLabel[] = [
+      { blockNum: 1, parNum: 1, lineNum: 3, classification: 'SECTION_HEADING', confidence: 0.7 },
+      { blockNum: 1, parNum: 2, lineNum: 1, classification: 'SECTION_HEADING', confidence: 0.7 },
+    ];
+    const correction = {
+      paragraphs: [{ blockNum: 1, parNum: 1, text: 'the first section ends here with its last words. §. VII.', notes: '', confidence: 0.8 }],
+    };
+    const merged = MergePageSchema.parse(mergePage({ ocr, label: { ...label(0), lines: headings }, correction }).page);
+    expect(merged.blocks[0]?.paragraphs.map((p) => [p.text, p.textSource, p.headings])).toEqual([
+      ['the first section ends here with its last words.', 'correction', [{ lineNum: 3, classification: 'SECTION_HEADING', text: '§. VII.', at: 'end' }]],
+      ['the next section begins', 'ocr', [{ lineNum: 1, classification: 'SECTION_HEADING', text: 'III.', at: 'start' }]],
+    ]);
+    const book = BookSchema.parse(buildBook([merged], { scanId: 'treatise' }));
+    expect(book.chapters[0]?.content.map((item) => [item.type, item.text])).toEqual([
+      ['paragraph', 'the first section ends here with its last words.'],
+      ['heading', '§. VII.'],
+      ['heading', 'III.'],
+      ['paragraph', 'the next section begins'],
+    ]);
+    expect(renderMarkdown(book)).toContain('### §. VII.\n\n### III.\n\nthe next section begins');
+
+    // A heading label on a line with text above and below it in the paragraph: the line stays text, in its place.
+    const inside = smallPage(5, [[['text before', 'II.', 'text after']]]);
+    const middle: LineLabel[] = [{ blockNum: 1, parNum: 1, lineNum: 2, classification: 'SECTION_HEADING', confidence: 0.7 }];
+    const kept = mergePage({ ocr: inside, label: { ...label(0), lines: middle } }).page.blocks[0]?.paragraphs[0];
+    expect([kept?.text, kept?.headings]).toEqual(['text before II. text after', undefined]);
+  });
 });

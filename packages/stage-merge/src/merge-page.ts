@@ -2,6 +2,7 @@ import {
   type BlockLabel,
   blockRole,
   type CorrectionPage,
+  isHeadingLine,
   type LabelPage,
   type MergeBlock,
   type MergeInputState,
@@ -105,8 +106,11 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
     counts.blocks += 1;
     if (labelMissing) counts.blocksWithoutLabel += 1;
 
+    // A heading line is set apart from text only: in a heading, furniture or note block it stays what the block is.
+    const textBlock = blockRole(classification) === 'prose' || blockRole(classification) === 'other';
+    const lineLabels = (label?.lines ?? []).filter((line) => textBlock || !isHeadingLine(line.classification));
     const paragraphs = block.paragraphs.map((ocrParagraph): MergeParagraph => {
-      const cut = withoutFurniture(block.blockNum, ocrParagraph, label?.lines ?? []);
+      const cut = withoutFurniture(block.blockNum, ocrParagraph, lineLabels);
       const paragraph = cut.paragraph;
       const key = `${block.blockNum}/${paragraph.parNum}`;
       seenParagraphs.add(key);
@@ -120,7 +124,8 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
       let text: string;
       let textSource: MergeParagraph['textSource'];
       // The corrector read the paragraph with its furniture: cut it off the corrected text, or fall back to OCR.
-      const corrected = entry?.text == null ? null : cut.furniture.length === 0 ? entry.text : stripFurnitureFromText(entry.text, cut);
+      const corrected =
+        entry?.text == null ? null : cut.furniture.length === 0 && cut.headings.length === 0 ? entry.text : stripFurnitureFromText(entry.text, cut);
       if (corrected !== null) {
         text = corrected.replace(/\s+/g, ' ').trim();
         textSource = 'correction';
@@ -142,13 +147,20 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
       };
       if (entry?.notes) merged.correctionNotes = entry.notes;
       if (cut.furniture.length > 0) merged.furniture = cut.furniture;
+      if (cut.headings.length > 0) merged.headings = cut.headings;
 
       const role = blockRole(classification);
+      // A heading line opening or closing the paragraph breaks the running text there, as a heading block would.
+      const heading = (at: 'start' | 'end') => cut.headings.find((line) => line.at === at);
+      const opening = heading('start');
+      if (opening) flow.push({ prose: false, text: opening.text, paragraph });
       // Running heads and feet, page numbers, notes and captions are not body text: continuation ignores
       // them. Nor text without a letter (a folio, an ornament), which matters when blocks are unlabelled.
       if (/\p{L}/u.test(text) && role !== 'furniture' && role !== 'note' && role !== 'caption') {
         flow.push({ prose: role === 'prose', text, paragraph });
       }
+      const closing = heading('end');
+      if (closing) flow.push({ prose: false, text: closing.text, paragraph });
       return merged;
     });
     return { blockNum: block.blockNum, bbox: block.bbox, classification, classConfidence: blockLabel?.confidence ?? 0, labelMissing, paragraphs };
