@@ -47,11 +47,14 @@ export function isSectionNumber(text: string): boolean {
 }
 
 /**
- * The words of a line that carry its text: inked, of type size (a speck read as "." or "'" is far
+ * The words of a line that carry its text: inked (or a section sign), of type size (a speck read as "." or "'" is far
  * smaller), and without a lone letter set far off at either end (a speck read as "d" beside "$. VI.").
  */
 function textWords(line: OcrLine, lineHeight: number): OcrLine['words'] {
-  let words = line.words.filter((word) => hasInk(word.text) && word.bbox.height >= 0.35 * lineHeight).sort((a, b) => a.bbox.x - b.bbox.x);
+  // A section sign is a word of the heading, though it holds no letter or digit.
+  let words = line.words
+    .filter((word) => (hasInk(word.text) || /[§$]/u.test(word.text)) && word.bbox.height >= 0.35 * lineHeight)
+    .sort((a, b) => a.bbox.x - b.bbox.x);
   const lone = (word: OcrLine['words'][number]) => word.text.replace(/[^\p{L}\p{N}]/gu, '').length <= 1;
   while (words.length > 1 && lone(words[0]!) && words[1]!.bbox.x - right(words[0]!.bbox) >= 2 * lineHeight) words = words.slice(1);
   while (words.length > 1 && lone(words.at(-1)!) && words.at(-1)!.bbox.x - right(words.at(-2)!.bbox) >= 2 * lineHeight) words = words.slice(0, -1);

@@ -170,7 +170,18 @@ function oldPrintPage(): OcrPage {
     engine: { name: 'tesseract.js', version: 'test', language: 'lat', psm: 3 },
     meanConfidence: 0.8,
     blocks: [
-      block(1, [head, ...Array.from({ length: 12 }, (_, i) => text(160 + 50 * i))]),
+      // A section heading OCR read as the last line of the first block, centred ("§. VII.").
+      block(1, [
+        head,
+        ...Array.from({ length: 12 }, (_, i) => text(160 + 50 * i)),
+        line(
+          [
+            ['§.', 540],
+            ['VII.', 590],
+          ],
+          740,
+        ),
+      ]),
       block(2, [...Array.from({ length: 12 }, (_, i) => text(800 + 50 * i)), last]),
     ],
   };
@@ -184,6 +195,7 @@ describe('furniture lines in LLM mode', () => {
     expect(offered).toContain('top:DE ELECTIONE:1/1/2-3');
     expect(offered).toContain('foot:so ends it.:2/13/1-3');
     expect(offered).toContain('foot:beta:2/13/4-4');
+    expect(offered).toContain('inside:§. VII.:1/14/all');
     const json = JSON.parse(labelPromptJson(ocr)) as { edgeLines: Array<{ line: number; text: string }> };
     expect(json.edgeLines.map((l) => l.text)).toEqual(furnitureCandidates(ocr).map((c) => c.text));
   });
@@ -226,6 +238,7 @@ describe('furniture lines in LLM mode', () => {
               { line: request.attempt === 1 ? 999 : id('12'), classification: 'PAGE_NUMBER', confidence: 0.9 },
               { line: id('DE ELECTIONE'), classification: 'HEADER', confidence: 0.9 },
               { line: id('beta'), classification: 'CATCHWORD', confidence: 0.8 },
+              { line: id('§. VII.'), classification: 'SECTION_HEADING', confidence: 0.8 },
             ],
           },
         }),
@@ -250,6 +263,7 @@ describe('furniture lines in LLM mode', () => {
         { blockNum: 1, parNum: 1, lineNum: 1, words: [1, 1], classification: 'PAGE_NUMBER', confidence: 0.9 },
         { blockNum: 1, parNum: 1, lineNum: 1, words: [2, 3], classification: 'HEADER', confidence: 0.9 },
         { blockNum: 2, parNum: 1, lineNum: 13, words: [4, 4], classification: 'CATCHWORD', confidence: 0.8 },
+        { blockNum: 1, parNum: 1, lineNum: 14, classification: 'SECTION_HEADING', confidence: 0.8 },
       ]);
     });
   });
