@@ -11,7 +11,8 @@
  * 0. cold: from creating the engine to the last page read, on BENCH_OCR_COLD_PAGES (24) real pages, with
  *    the engine's defaults (orientation detection on): tesseract.js pays its workers' start-up here, as
  *    native pays a process per page. 1 and 2 workers, both engines, interleaved rounds; the ratio to
- *    native and the 1 -> 2 scaling are taken in this same run;
+ *    native and the 1 -> 2 scaling are taken in this same run; and the whole `bookpipe run` command on a
+ *    folder of the same pages (every deterministic stage, process start to exit) against native OCR alone;
  * 1a. tesseract.js time / native time with both engines running at the same time (a ratio that holds
  *     on a machine busy with other work);
  * 1b. pages per second with 1 and 2 workers, one engine at a time (the 1 -> 2 scaling needs 2 idle
@@ -112,6 +113,29 @@ async function coldRun(pages: readonly BenchPage[], options: OcrEngineOptions): 
 }
 
 const COLD_PAGES = Number(process.env.BENCH_OCR_COLD_PAGES ?? 24);
+const bin = join(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
+
+/**
+ * The whole command a user runs on a folder of these pages, with the deterministic stages (no API key in
+ * its environment): `bookpipe run <folder> --workers 2` into a fresh scan root, from process start to exit
+ * (node start-up, source, OCR with its default orientation check, correction, label, merge, book files).
+ */
+function wholeRun(folder: string, root: string, workers: number): Promise<number> {
+  rmSync(root, { recursive: true, force: true });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_API_KEY$|^BOOKPIPE_/.test(name)));
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'run', folder, '--root', root, '--workers', String(workers)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`bookpipe run exited ${code}: ${stderr.slice(-500)}`)),
+    );
+  });
+}
 
 async function cold(dir: string) {
   const oldBooks = spread(pagesIn(join(evalDir, 'old-books')), Math.max(0, COLD_PAGES - 2));
@@ -127,9 +151,14 @@ async function cold(dir: string) {
     'tesseract.js/2': { engine: 'tesseract.js', maxWorkers: 2 },
     'native/2': { engine: 'native', maxWorkers: 2 },
   };
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+  // The same pages as a folder of page images for the whole command.
+  const folder = join(dir, 'cold-book');
+  mkdirSync(folder, { recursive: true });
+  for (const [index, page] of pages.entries()) writeFileSync(join(folder, `page_${String(index + 1).padStart(4, '0')}.png`), readFileSync(page.png));
+  const times: Record<string, number[]> = Object.fromEntries([...Object.keys(configs), 'bookpipe run/2'].map((k) => [k, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, options] of Object.entries(configs)) times[name]!.push(await coldRun(pages, options));
+    times['bookpipe run/2']!.push(await wholeRun(folder, join(dir, 'cold-root'), 2));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, xs] of Object.entries(times)) console.log(`${name.padEnd(15)} ${fmt(median(xs))} s median (rounds ${xs.map((x) => fmt(x)).join(' ')})`);
@@ -141,6 +170,9 @@ async function cold(dir: string) {
   for (const e of ['tesseract.js', 'native']) {
     console.log(`${e} 1 -> 2 workers: ${fmt(median(times[`${e}/1`]!) / median(times[`${e}/2`]!))}x (target: >= 1.85x; needs 2 idle cores)`);
   }
+  console.log(
+    `whole \`bookpipe run\` (all deterministic stages, process start to exit) / native OCR alone, 2 workers: ${fmt(median(times['bookpipe run/2']!) / median(times['native/2']!))}x (target: <= 1.1x)`,
+  );
   console.log(`load average after: ${load()}`);
 }
 
