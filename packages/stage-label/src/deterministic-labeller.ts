@@ -427,7 +427,8 @@ function headingClass(
 /**
  * Whether a block of two to five lines is set as a centred stack: every line's inked extent centred on
  * the text column (within 4% of its width), the lines' lengths differing by a fifth of the column or
- * more, the shortest under two thirds of it. Specks beside a line (read as marks) do not count.
+ * more, the shortest under two thirds of it, and a word on every line. Specks beside a line (read as
+ * marks) do not count.
  */
 function centredStack(layout: PageLayout, entry: BlockLayout): boolean {
   if (entry.lines.length < 2 || entry.lines.length > 5 || entry.words > 30) return false;
@@ -435,7 +436,8 @@ function centredStack(layout: PageLayout, entry: BlockLayout): boolean {
   const middle = content.x + content.width / 2;
   const extents = entry.lines.map((line) => {
     const inked = line.words.filter((word) => /[\p{L}\p{N}]/u.test(word.text) && word.bbox.height >= 0.35 * lineHeight);
-    if (inked.length === 0) return null;
+    // Every line of a title holds a word: a line of text over a centred folio ("... there was no / 1") is no title.
+    if (!inked.some((word) => /\p{L}{2}/u.test(word.text))) return null;
     const x0 = Math.min(...inked.map((word) => word.bbox.x));
     return { x0, x1: Math.max(...inked.map((word) => word.bbox.x + word.bbox.width)) };
   });

@@ -417,6 +417,32 @@ describe('heading lines inside text blocks', () => {
     }
   });
 
+  it('classes a stack of centred lines of different lengths as a heading block, and text over a centred folio as text', () => {
+    const title: LineSpec[] = [
+      {
+        words: [
+          ['ANNOTATIONES', 365],
+          ['VBER', 625],
+          ['DEN', 725],
+        ],
+        y: 100,
+      },
+      {
+        words: [
+          ['des', 470],
+          ['Theils.', 540],
+        ],
+        y: 160,
+      },
+      { words: [['APPENDICEM', 475]], y: 220 },
+    ];
+    const [opening] = labelDeterministic([page(1, [title, body(320, 12)])]);
+    expect(opening?.blocks.map((block) => block.classification)).toEqual(['CHAPTER_HEADING', 'BODY']);
+    // The last line of a page's text and its folio centred under it, read as one block.
+    const [foot] = labelDeterministic([page(2, [body(100, 12), [text(720), { words: [['1', 570]], y: 780 }]])]);
+    expect(foot?.blocks[1]?.classification).not.toMatch(/HEADING/);
+  });
+
   it('reads a section sign as OCR misreads it, and roman numerals with H for II', () => {
     expect(['§. VII.', '$. VI.', '6: VII', 'VHI.', 'II.', '§ 12', 'S. IV', 'III'].map(isSectionNumber)).toEqual(Array(8).fill(true));
     expect(['12', 'I', 'MIX', 'DIV.', '6:', 'Amen.', 'HH'].map(isSectionNumber)).toEqual(Array(7).fill(false));
