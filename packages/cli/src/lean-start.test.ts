@@ -78,7 +78,7 @@ describe('bookpipe status, report and --help load none of the stages; run --stag
   });
   afterAll(() => remove());
 
-  async function loaded(args: string[]): Promise<{ code: number | null; stdout: string; npm: Set<string>; workspace: Set<string> }> {
+  async function loaded(args: string[]): Promise<{ code: number | null; stdout: string; npm: Set<string>; workspace: Set<string>; urls: string[] }> {
     const log = join(dir, `loaded-${args[0]}.log`);
     await writeFile(log, '');
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((done, fail) => {
@@ -91,7 +91,8 @@ describe('bookpipe status, report and --help load none of the stages; run --stag
       child.on('error', fail);
       child.on('close', (exit) => done({ code: exit, stdout: out }));
     });
-    return { code, stdout, ...packagesOf((await readFile(log, 'utf8')).split('\n').filter(Boolean)) };
+    const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    return { code, stdout, urls, ...packagesOf(urls) };
   }
 
   it.each([
@@ -114,6 +115,8 @@ describe('bookpipe status, report and --help load none of the stages; run --stag
       // before it (llm-batch's adapters import their SDK on the first request, not with the package).
       expect(run.workspace).toContain('stage-merge');
       for (const name of HEAVY) expect(run.npm, `${name} was loaded`).not.toContain(name);
+      // node:http as an ES module loads undici with it (20-60 ms): only an LLM request needs it.
+      expect(run.urls).not.toContain('node:http');
       for (const name of ['source', 'stage-ocr', 'stage-correction', 'stage-label', 'view', 'eval']) {
         expect(run.workspace, `@bookpipe/${name} was loaded`).not.toContain(name);
       }

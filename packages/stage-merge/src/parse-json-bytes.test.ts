@@ -30,3 +30,18 @@ describe('parseJsonBytes', () => {
     expect(() => parseJsonBytes(bytes('{"a": "é"'))).toThrow(SyntaxError);
   });
 });
+
+describe('parseJsonBytes on odd files', () => {
+  it('keeps a "__proto__" key as an own property, its text decoded', () => {
+    const text = '{"__proto__":"é","a":["ü",{"ö":"x"}]}';
+    const value = parseJsonBytes(bytes(text)) as Record<string, unknown>;
+    expect(value).toEqual(JSON.parse(text));
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe('é');
+  });
+
+  it('reads a top-level string or array', () => {
+    expect(parseJsonBytes(bytes('"café"'))).toBe('café');
+    expect(parseJsonBytes(bytes('["é",["ü"]]'))).toEqual(['é', ['ü']]);
+  });
+});

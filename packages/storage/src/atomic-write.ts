@@ -39,10 +39,13 @@ export interface WriteFileAtomicOptions {
   beforeRename?: (stamp: FileStamp) => Promise<void>;
   /**
    * fsync the folder after the rename, so that the rename itself survives a power cut (where the
-   * platform can fsync a folder: not on Windows). Costs one more fsync per write.
+   * platform can fsync a folder: not on Windows). Costs one more fsync per write. `'background'`
+   * starts that fsync (shared with the writes around it, see `syncDir`) without waiting for it: the
+   * caller waits for one `syncDir(folder)` later, for all its writes at once (a stage's pages, before
+   * the journal records the stage complete).
    * @default true
    */
-  syncDir?: boolean;
+  syncDir?: boolean | 'background';
 }
 
 /**
@@ -51,9 +54,9 @@ export interface WriteFileAtomicOptions {
  * power cut the renamed file cannot turn out empty, then renamed over the target. On any failure the
  * temp file is removed and the old file is untouched. The folder is created when missing.
  *
- * The folder is fsync'd after the rename (unless `syncDir: false`), so that a page the journal holds
- * as done cannot lose its rename in a power cut; where a folder cannot be fsync'd (Windows), a lost
- * rename brings the old file (or none) back, and resume redoes that page.
+ * The folder is fsync'd after the rename (unless `syncDir: false`; with `'background'` the caller waits
+ * for it later), so that the rename survives a power cut; where a folder cannot be fsync'd (Windows), a
+ * lost rename brings the old file (or none) back, and resume adopts the temp file or redoes that page.
  *
  * Raw filesystem errors are thrown; callers wrap them with `toStorageError` and their context.
  */
@@ -78,7 +81,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     const stamp: FileStamp = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs };
     await options.beforeRename?.(stamp);
     await rename(tmp, path);
-    if (options.syncDir !== false) await syncDir(dir);
+    if (options.syncDir === 'background') void syncDir(dir);
+    else if (options.syncDir !== false) await syncDir(dir);
     return stamp;
   } catch (error) {
     await handle?.close().catch(() => {});

@@ -121,6 +121,9 @@ export class FsCheckpointManager implements CheckpointManager {
 
   /** Journals the stage's completion and fsyncs the journal: what a finished stage claims survives a power cut. */
   async markStageComplete(stats: Record<string, unknown>): Promise<void> {
+    // The pages' renames are made durable before the record that says the stage is complete (savePage
+    // does not wait for its folder fsync: see PageFolder.write).
+    await this.#init.folder.syncRenames();
     await this.#init.journal.append({ type: 'stage-complete', stats });
     await this.#init.journal.sync();
   }

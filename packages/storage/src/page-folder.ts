@@ -13,6 +13,7 @@ import { isProcessAlive } from './process-alive.js';
 import { cleanStageFolder, KEPT_ON_CLEAN } from './stage-clean.js';
 import { readStageFile, STAGE_FILE, type StageFile, stageFileText } from './stage-file.js';
 import { errnoCode, toStorageError } from './storage-error.js';
+import { syncDir } from './sync-dir.js';
 
 /** Result of checking one page file against the folder's format and schema; `size` is the file's byte length. */
 export type PageCheck = { ok: true; size: number } | { ok: false; missing: boolean; problem: string; damaged?: true };
@@ -162,19 +163,28 @@ export class PageFolder {
   /**
    * Writes a page file atomically (temp file + fsync + rename, see `writeFileAtomic`), `beforeRename`
    * running between the fsync and the rename, and remembers it as valid: the caller validated it.
+   * The folder's fsync after the rename is started, not waited for: `syncRenames()` waits for it,
+   * once for every page written before (the journal has the page's record before its rename anyway,
+   * and a killed process loses nothing the OS holds). Saving a page waited for it before: with 16
+   * pages at a time, 400 merge pages queued behind ~125 folder fsyncs.
    * Raw filesystem errors (and `beforeRename`'s) are thrown; the page is then forgotten as valid.
    */
   async write(page: number, content: string | Uint8Array, beforeRename?: (stamp: FileStamp) => Promise<void>, sha256?: string): Promise<void> {
     let stamp: FileStamp;
     this.assertReal('write');
     try {
-      stamp = await writeFileAtomic(this.pagePath(page), content, beforeRename ? { beforeRename } : {});
+      stamp = await writeFileAtomic(this.pagePath(page), content, { syncDir: 'background', ...(beforeRename ? { beforeRename } : {}) });
     } catch (error) {
       this.#valid.delete(page);
       throw error;
     }
     this.#dropCacheIfCleaned();
     this.#valid.set(page, sha256 === undefined ? stamp : { ...stamp, sha256 });
+  }
+
+  /** Waits until every page renamed into place before the call survives a power cut (one folder fsync, shared). */
+  syncRenames(): Promise<void> {
+    return syncDir(this.dir);
   }
 
   /**

@@ -4,8 +4,7 @@ import { anthropicBatchApi } from '../batch/anthropic-batch-api.js';
 import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendContext } from '../provider.js';
 import { createRedactor } from '../redact.js';
 import { imageTarget, toBase64 } from './encode.js';
-import { lazy } from './lazy.js';
-import { createNodeFetch } from './node-fetch.js';
+import { lazy, sdkFetchOption } from './lazy.js';
 import { imageSlot, preparedJson, quotedBase64 } from './prepared-body.js';
 import { notJsonBody, toApiCallError } from './sdk-errors.js';
 
@@ -63,12 +62,11 @@ export function anthropic(settings: AnthropicSettings): LlmProvider {
     maxRetries: 0,
     defaultHeaders: settings.headers ?? {},
     logLevel: 'off',
-    ...((settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {}),
   };
   const connect = lazy(async () => {
-    const sdk = await loadSdk();
+    const [sdk, transport] = await Promise.all([loadSdk(), sdkFetchOption(settings.transport)]);
     return {
-      client: new sdk.default(options),
+      client: new sdk.default({ ...options, ...transport }),
       classes: {
         APIError: sdk.APIError,
         APIConnectionError: sdk.APIConnectionError,

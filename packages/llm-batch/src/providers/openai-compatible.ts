@@ -5,8 +5,7 @@ import type { LlmProvider, ProviderCall, ProviderOutput, ProviderResponse, SendC
 import { createRedactor } from '../redact.js';
 import type { ImageMediaType, LlmUsage } from '../types.js';
 import { imageTarget, toBase64 } from './encode.js';
-import { lazy } from './lazy.js';
-import { createNodeFetch } from './node-fetch.js';
+import { lazy, sdkFetchOption } from './lazy.js';
 import { imageSlot, preparedJson, quotedBase64 } from './prepared-body.js';
 import { notJsonBody, type SdkErrorClasses, toApiCallError } from './sdk-errors.js';
 
@@ -95,9 +94,8 @@ export function openaiCompatible(settings: OpenAICompatibleSettings = {}): LlmPr
     // The SDK logs retries and warnings on its own; our events and log cover them.
     logLevel: 'off',
   };
-  const transport = (settings.transport ?? 'node') === 'node' ? { fetch: createNodeFetch() } : {};
   const connect = lazy(async () => {
-    const sdk = await loadSdk();
+    const [sdk, transport] = await Promise.all([loadSdk(), sdkFetchOption(settings.transport)]);
     return { client: new sdk.default({ ...options, ...transport }), classes: errorClasses(sdk) };
   });
 
