@@ -65,4 +65,19 @@ describe('ResponseValidator', () => {
       expect(typeof v).toBe('function');
     }
   });
+
+  it('shares one ajv between validators without letting one schema change another', () => {
+    // Two clients (two validators) compile schemas that share an $id: each keeps its own meaning.
+    const a = new ResponseValidator().compile({ $id: 'urn:bookpipe:page', type: 'object', required: ['a'] });
+    const b = new ResponseValidator().compile({ $id: 'urn:bookpipe:page', type: 'object', required: ['b'] });
+    if (typeof a === 'string' || typeof b === 'string') throw new Error(`schema refused: ${a} ${b}`);
+    expect([a({ a: 1 }), a({ b: 1 }), b({ a: 1 }), b({ b: 1 })]).toEqual([true, false, false, true]);
+  });
+
+  it('still checks schemas against the meta-schema after a schema named like it', () => {
+    const fresh = new ResponseValidator();
+    const metaNamed = fresh.compile({ $id: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+    expect(typeof metaNamed).toBe('function');
+    expect(new ResponseValidator().compile({ type: 'object', properties: { a: { type: 'integer', minimum: 'zero' } } })).toMatch(/not a valid JSON Schema/);
+  });
 });
