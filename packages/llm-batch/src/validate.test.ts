@@ -52,6 +52,8 @@ describe('ResponseValidator', () => {
     const a = compile(schema);
     expect(compile(schema)).toBe(a);
     expect(compile(JSON.parse(JSON.stringify(schema)))).toBe(a);
+    // Another client's validator (a later run in the same process) reuses the compiled function.
+    expect(new ResponseValidator().compile(JSON.parse(JSON.stringify(schema)))).toBe(a);
   });
 
   it('reports an invalid schema instead of throwing', () => {

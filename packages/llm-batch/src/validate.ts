@@ -44,24 +44,30 @@ export type ValidationOutcome = { ok: true; value: unknown } | { ok: false; code
 const MAX_CACHED = 500;
 
 /**
+ * Compiled validators by schema text, for the process: a compiled function is pure, so every client
+ * (every run of a process, every stage) reuses what one compiled for a page of the same shape.
+ */
+const compiledByText = new Map<string, ValidateFunction>();
+
+/**
  * Parses and validates answers locally against each request's exact JSON Schema, whatever the
  * provider enforced (providers ignore some keywords, e.g. minItems, and some models ignore the
  * schema altogether). ajv's 2020-12 dialect, so `prefixItems`, `minItems`/`maxItems` hold.
  *
  * Compiling costs far more than validating, so validators are cached: by schema object identity
  * first (the common case: one schema object shared by many requests), then by the schema's JSON
- * text (page-specific schemas rebuilt per request but often equal), in a bounded map.
+ * text (page-specific schemas rebuilt per request but often equal), in a bounded map shared by every
+ * validator of the process.
  */
 export class ResponseValidator {
   readonly #byObject = new WeakMap<object, ValidateFunction>();
-  readonly #byText = new Map<string, ValidateFunction>();
 
   /** The compiled validator, or a reason why the schema is not a valid JSON Schema. */
   compile(schema: JsonSchema): ValidateFunction | string {
     const cached = this.#byObject.get(schema);
     if (cached) return cached;
     const text = JSON.stringify(schema);
-    let validate = this.#byText.get(text);
+    let validate = compiledByText.get(text);
     if (!validate) {
       const ajv = ajvFor(schema);
       try {
@@ -73,8 +79,8 @@ export class ResponseValidator {
         // schemas would pile up in the shared instance for the life of the process.
         ajv.removeSchema(schema);
       }
-      if (this.#byText.size >= MAX_CACHED) this.#byText.delete(this.#byText.keys().next().value as string);
-      this.#byText.set(text, validate);
+      if (compiledByText.size >= MAX_CACHED) compiledByText.delete(compiledByText.keys().next().value as string);
+      compiledByText.set(text, validate);
     }
     this.#byObject.set(schema, validate);
     return validate;
