@@ -23,6 +23,7 @@ export { BookpipeError, type BookpipeErrorOptions, describeError, ErrorCode } fr
 export type { EmitFn, PipelineEvent, PipelineEventType, StageOutcome } from './events.js';
 export { createLogger, type Logger, type LoggerOptions, safeStringify, silentLogger } from './logger.js';
 export { mapLimit } from './map-limit.js';
+export { PageReadCache } from './page-read-cache.js';
 export { assertScanId, pageFileName, parsePageFileName } from './paths.js';
 export { type AnyStage, type FailedPage, Pipeline, type PipelineOptions, type PipelineResult, pipelineResult, type RunOptions } from './pipeline.js';
 export { fillPageMetrics, type PageMetricsInput, type PageResult, type ProcessPagesOptions, processPages } from './process-pages.js';

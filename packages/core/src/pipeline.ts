@@ -3,6 +3,7 @@ import { type Config, configSecrets, loadConfig } from './config.js';
 import { BookpipeError, describeError, ErrorCode } from './errors.js';
 import type { EmitFn, PipelineEvent, StageOutcome } from './events.js';
 import { createLogger, type Logger, silentLogger } from './logger.js';
+import { PageReadCache } from './page-read-cache.js';
 import type { BaseStage, StageStats } from './stage.js';
 import { createStageContext } from './stage-context.js';
 import { dependenciesOf } from './stage-input.js';
@@ -114,6 +115,8 @@ export class Pipeline {
     const stopped = () => signal.aborted || cancel.aborted;
     const emit: EmitFn = (event) => this.#options.onEvent?.(event);
     const availableOptional = await this.#checkExternalDependencies();
+    // Upstream pages read once for this run, whichever stages read them (see PageReadCache).
+    const pageReads = new PageReadCache();
 
     const lock = this.#options.lock === false ? undefined : await scan.acquireLock();
     const outcomes: Record<string, StageOutcome> = {};
@@ -139,7 +142,7 @@ export class Pipeline {
               ? { status: 'not-run', reason: `stage "${blocked}" did not finish` }
               : stopped()
                 ? { status: 'not-run', reason: 'aborted' }
-                : await this.#runStage(stage, config, { signal, cancel }, emit, availableOptional.get(name) ?? []);
+                : await this.#runStage(stage, config, { signal, cancel, pageReads }, emit, availableOptional.get(name) ?? []);
             outcomes[name] = outcome;
             return outcome;
           })();
@@ -176,7 +179,7 @@ export class Pipeline {
   async #runStage(
     stage: AnyStage,
     config: Config,
-    { signal, cancel }: { signal: AbortSignal; cancel: AbortSignal },
+    { signal, cancel, pageReads }: { signal: AbortSignal; cancel: AbortSignal; pageReads: PageReadCache },
     emit: EmitFn,
     availableOptional: readonly string[],
   ): Promise<StageOutcome> {
@@ -197,7 +200,7 @@ export class Pipeline {
         });
       }
       // Storage logs its repairs (torn journal line, page redone) into the stage's own log.
-      const ctx = await createStageContext(stage, { scan, config, logger, signal, cancel, emit, availableOptional });
+      const ctx = await createStageContext(stage, { scan, config, logger, signal, cancel, emit, availableOptional, pageReads });
       const output = ctx.output;
       if (this.#options.resume === false) {
         // The same clean, and the same report, as a caller's own `StageStorage.clean()` (the CLI's `clean`).

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
 import { BookpipeError } from './errors.js';
+import { PageReadCache } from './page-read-cache.js';
 import { BaseStage, type StageContext, type StageStats } from './stage.js';
 import { createStageContext } from './stage-context.js';
 import type { BookStorage, StageStorage, StageStorageOptions } from './storage.js';
@@ -96,5 +97,67 @@ describe('ctx.input: dependency readers', () => {
     const inPipeline = await createStageContext(stage, { scan, config: loadConfig({}), availableOptional: ['correction'] });
     expect([inPipeline.input('label').available, inPipeline.input('correction').available]).toEqual([false, true]);
     expect(OcrPageSchema.safeParse(await ctx.input('ocr').load(1)).success).toBe(true);
+  });
+
+  it("with the run's page cache, stages sharing it read and validate an upstream page once, and get it frozen", async () => {
+    const { scan } = fakeScan({ ocr: { pages: { 1: ocrPage, 2: { pageNumber: 'two' } } } });
+    let loads = 0;
+    const counted = {
+      ...scan,
+      stage: (name: string, options?: StageStorageOptions) => {
+        const storage = scan.stage(name, options);
+        const loadPage = (page: number, schema?: z.ZodType) => {
+          loads++;
+          return storage.loadPage(page, schema);
+        };
+        return { ...storage, loadPage } as StageStorage;
+      },
+    } as BookStorage;
+    const pageReads = new PageReadCache();
+    const first = await createStageContext(new Reader(['ocr']), { scan: counted, config: loadConfig({}), pageReads });
+    const second = await createStageContext(new Reader(['source', 'ocr']), { scan: counted, config: loadConfig({}), pageReads });
+    const [a, b] = await Promise.all([first.input('ocr').load(1), second.input('ocr').load(1)]);
+    expect(a).toEqual(ocrPage);
+    expect(b).toBe(a);
+    expect(loads).toBe(1);
+    expect(() => {
+      (a as { blocks: unknown[] }).blocks.push({});
+    }).toThrow(TypeError);
+    // An invalid page is refused to every reader, each time: a failed read is not kept.
+    await expect(first.input('ocr').load(2)).rejects.toThrow();
+    await expect(second.input('ocr').load(2)).rejects.toThrow();
+    expect(loads).toBe(3);
+    // Without the cache (a stage run by hand), every load reads the file.
+    const alone = await createStageContext(new Reader(['ocr']), { scan: counted, config: loadConfig({}) });
+    await alone.input('ocr').load(1);
+    await alone.input('ocr').load(1);
+    expect(loads).toBe(5);
+  });
+});
+
+describe('PageReadCache', () => {
+  it('keeps at most maxPages pages, least recently used out, and reads apart by schema', async () => {
+    const cache = new PageReadCache(2);
+    const made: string[] = [];
+    const get = (page: number, schema?: object) =>
+      cache.get('ocr', page, schema, async () => {
+        made.push(`${page}`);
+        return { page };
+      });
+    await get(1);
+    await get(2);
+    await get(1); // 1 is now the most recent
+    await get(3); // 2 goes
+    await get(1);
+    await get(2);
+    expect(made).toEqual(['1', '2', '3', '2']);
+    const schema = z.object({ page: z.number() });
+    await get(1, schema);
+    expect(made).toEqual(['1', '2', '3', '2', '1']);
+    expect(cache.stats).toEqual({ loaded: 5, reused: 2 });
+  });
+
+  it('refuses a bound that is not a whole number of pages', () => {
+    expect(() => new PageReadCache(-1)).toThrow(/maxPages/);
   });
 });

@@ -2,6 +2,7 @@ import type { BasePageMetrics } from '@bookpipe/contracts';
 import { type Config, loadConfig } from './config.js';
 import type { EmitFn } from './events.js';
 import { type Logger, silentLogger } from './logger.js';
+import type { PageReadCache } from './page-read-cache.js';
 import type { BaseStage, StageContext, StageInputs, TypedStageStorage } from './stage.js';
 import { dependenciesOf, openStageInput, type StageInput, undeclaredInput } from './stage-input.js';
 import type { BookStorage } from './storage.js';
@@ -23,6 +24,11 @@ export interface StageContextOptions {
    * complete in the scan). @default those complete in the scan
    */
   availableOptional?: Iterable<string>;
+  /**
+   * Upstream JSON pages read once for the run and shared by its stages (`Pipeline.run` passes one per
+   * run). @default none: every `input(stage).load` reads and validates the file
+   */
+  pageReads?: PageReadCache;
 }
 
 /**
@@ -48,7 +54,7 @@ export async function createStageContext<Output, Metrics extends BasePageMetrics
     }
   }
   const inputs = new Map<string, StageInput>();
-  for (const dep of dependencies) inputs.set(dep.stage, openStageInput(scan, dep, !dep.optional || available.has(dep.stage)));
+  for (const dep of dependencies) inputs.set(dep.stage, openStageInput(scan, dep, !dep.optional || available.has(dep.stage), options.pageReads));
   const input = ((name: string) => {
     const reader = inputs.get(name);
     if (!reader) throw undeclaredInput(stage.name, name);

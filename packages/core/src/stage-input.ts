@@ -1,6 +1,7 @@
 import { BUILTIN_STAGE_PAGES, type BuiltinStageName, type PageFormat, pageFormatOf } from '@bookpipe/contracts';
 import type { ZodType } from 'zod';
 import { BookpipeError, ErrorCode } from './errors.js';
+import type { PageReadCache } from './page-read-cache.js';
 import type { BookStorage, StageStorage } from './storage.js';
 
 /**
@@ -84,8 +85,17 @@ export interface StageInput<Page = unknown> {
   verify(page: number): Promise<void>;
 }
 
-/** The reader of a dependency's pages in `scan`. `available` is the caller's knowledge (see StageInput). */
-export function openStageInput<Page = unknown>(scan: BookStorage, declaration: DependencyDeclaration, available = true): StageInput<Page> {
+/**
+ * The reader of a dependency's pages in `scan`. `available` is the caller's knowledge (see StageInput).
+ * With `reads` (the run's `PageReadCache`), a JSON page is read and validated once for the whole run and
+ * the same frozen value handed to every stage that loads it; `verify` still reads the file.
+ */
+export function openStageInput<Page = unknown>(
+  scan: BookStorage,
+  declaration: DependencyDeclaration,
+  available = true,
+  reads?: PageReadCache,
+): StageInput<Page> {
   const dependency = resolveDependency(declaration);
   const storage = scan.stage(dependency.stage, { pageFormat: dependency.format });
   return {
@@ -98,8 +108,11 @@ export function openStageInput<Page = unknown>(scan: BookStorage, declaration: D
     hasPages: async () => (await storage.listPages()).length > 0,
     isComplete: () => storage.checkpoint.isComplete(),
     pagePath: (page) => storage.pagePath(page),
-    load: async (page) =>
-      dependency.format === 'json' ? storage.loadPage(page, dependency.schema as ZodType<Page> | undefined) : ((await storage.loadPageBytes(page)) as Page),
+    load: async (page) => {
+      if (dependency.format !== 'json') return (await storage.loadPageBytes(page)) as Page;
+      const schema = dependency.schema as ZodType<Page> | undefined;
+      return reads ? reads.get(dependency.stage, page, schema, () => storage.loadPage(page, schema)) : storage.loadPage(page, schema);
+    },
     loadBytes: (page) => storage.loadPageBytes(page),
     verify: async (page) => {
       if (dependency.format === 'json') await storage.loadPage(page, dependency.schema);

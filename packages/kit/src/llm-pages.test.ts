@@ -178,6 +178,32 @@ describe('runLlmPages', () => {
     expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 0, aborted: true });
   });
 
+  it('keeps the workers busy while pages are being saved: a slow save does not hold the next request back', async () => {
+    // Each request takes 5 ms, each save (write, fsync, journal) 30 ms. With only maxWorkers pages in
+    // flight, two pages being saved held every place: nothing could be sent until a save ended.
+    let saving = 0;
+    let sentWhileAllSaving = 0;
+    const { provider, state } = fakeModel([], () => {
+      if (saving >= 2) sentWhileAllSaving++;
+    });
+    const client = new LlmBatchClient({ provider, maxWorkers: 2, maxRetries: 0 });
+    const pages = [1, 2, 3, 5, 6, 7, 8, 9];
+    const { ctx, saved } = memoryContext(pages);
+    const save = ctx.output.savePage.bind(ctx.output);
+    ctx.output.savePage = async (page, data, metrics) => {
+      saving++;
+      await sleep(30);
+      saving--;
+      return save(page, data, metrics);
+    };
+    const stats = await runLlmPages(ctx, { llm: { client, model: 'm' }, prepare: async (page) => plan(page) });
+    expect(stats).toMatchObject({ pagesProcessed: 8, pagesFailed: 0 });
+    expect([...saved.keys()].sort((a, b) => a - b)).toEqual(pages);
+    // Still bounded by the client: never more than maxWorkers requests at the provider.
+    expect(state.maxInFlight).toBe(2);
+    expect(sentWhileAllSaving).toBeGreaterThan(0);
+  });
+
   it('review: a refused answer is asked once more; finish gets the retry with the first answer, and the page pays for both', async () => {
     const { provider, state } = fakeModel();
     const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
@@ -185,6 +211,8 @@ describe('runLlmPages', () => {
     const seen: Array<[string, string | undefined]> = [];
     const stats = await runLlmPages(ctx, {
       llm: { client, model: 'm' },
+      // One page at a time, so that the order of the sends is page 1's story, then page 2's.
+      concurrency: 1,
       prepare: async (page): Promise<LlmPagePlan<{ text: string }, Page, Metrics>> => ({
         llm: {
           request: { messages: [{ role: 'user', content: `page ${page}` }], responseSchema: schema as never },

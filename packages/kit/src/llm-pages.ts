@@ -67,13 +67,25 @@ export interface RunLlmPagesOptions<Value, Output = unknown, Metrics extends Bas
    */
   prepare: (page: number, signal: AbortSignal) => Promise<LlmPagePlan<Value, Output, Metrics>>;
   /**
-   * Pages in flight at once (planned, waiting for the client or sent). The client's own `maxWorkers`
-   * and rate limit decide what is sent; this only keeps that many pages ready.
-   * @default the client's maxWorkers
+   * Pages in flight at once (planned, waiting for the client, sent, or being saved). The client's own
+   * `maxWorkers` and rate limit decide what is sent; this only keeps that many pages ready.
+   * @default twice the client's maxWorkers (`pagesAhead`)
    */
   concurrency?: number;
   /** Request ids are `<idPrefix>_<page, 4 digits>`. @default the stage name */
   idPrefix?: string;
+}
+
+/**
+ * Pages a live LLM stage keeps in flight for a client of `maxWorkers`: twice as many. A page holds its
+ * place from planning (reading its OCR page) to its file saved (written, fsync'd, journalled), and
+ * only the middle of that is a request; with just `maxWorkers` pages, every page being planned or
+ * saved was a worker left idle. Measured on bench/llm-cli run 2 (one stage sending while the other
+ * read the book): no request in flight for 200 ms while the first eight pages were saved. Pages
+ * waiting in the client's queue hold their prompt only: images load when the request starts.
+ */
+function pagesAhead(maxWorkers: number): number {
+  return 2 * maxWorkers;
 }
 
 /** Error code of a page whose request got no usable answer (core's ErrorCode has no LLM code). */
@@ -117,7 +129,7 @@ export async function runLlmPages<Value, Output, Metrics extends BasePageMetrics
   const untyped = (metrics: PageMetricsInput<Metrics>) => metrics as unknown as PageMetricsInput<BasePageMetrics>;
   return processPages(loopCtx, {
     ...(options.pages === undefined ? {} : { pages: options.pages }),
-    concurrency: options.concurrency ?? client.options.maxWorkers,
+    concurrency: options.concurrency ?? pagesAhead(client.options.maxWorkers),
     processPage: async (page, signal) => {
       const plan = await options.prepare(page, signal);
       if ('direct' in plan) return { data: plan.direct.data, metrics: untyped(plan.direct.metrics) };

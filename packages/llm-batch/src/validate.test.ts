@@ -52,6 +52,8 @@ describe('ResponseValidator', () => {
     const a = compile(schema);
     expect(compile(schema)).toBe(a);
     expect(compile(JSON.parse(JSON.stringify(schema)))).toBe(a);
+    // Another client's validator (a later run in the same process) reuses the compiled function.
+    expect(new ResponseValidator().compile(JSON.parse(JSON.stringify(schema)))).toBe(a);
   });
 
   it('reports an invalid schema instead of throwing', () => {
@@ -64,5 +66,20 @@ describe('ResponseValidator', () => {
       const v = fresh.compile({ type: 'object', properties: { blocks: { type: 'array', minItems: i } } });
       expect(typeof v).toBe('function');
     }
+  });
+
+  it('shares one ajv between validators without letting one schema change another', () => {
+    // Two clients (two validators) compile schemas that share an $id: each keeps its own meaning.
+    const a = new ResponseValidator().compile({ $id: 'urn:bookpipe:page', type: 'object', required: ['a'] });
+    const b = new ResponseValidator().compile({ $id: 'urn:bookpipe:page', type: 'object', required: ['b'] });
+    if (typeof a === 'string' || typeof b === 'string') throw new Error(`schema refused: ${a} ${b}`);
+    expect([a({ a: 1 }), a({ b: 1 }), b({ a: 1 }), b({ b: 1 })]).toEqual([true, false, false, true]);
+  });
+
+  it('still checks schemas against the meta-schema after a schema named like it', () => {
+    const fresh = new ResponseValidator();
+    const metaNamed = fresh.compile({ $id: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+    expect(typeof metaNamed).toBe('function');
+    expect(new ResponseValidator().compile({ type: 'object', properties: { a: { type: 'integer', minimum: 'zero' } } })).toMatch(/not a valid JSON Schema/);
   });
 });

@@ -68,8 +68,15 @@ export interface PageGeometry {
 
 const hasInk = (text: string) => /[\p{L}\p{N}]/u.test(text);
 const letters = (text: string) => (text.match(/\p{L}/gu) ?? []).length;
-/** Words of two letters or more: "D 3 tots" is one such word, a line of text has many. */
-const realWords = (line: OcrLine) => line.words.filter((word) => /\p{L}{2}/u.test(word.text)).length;
+/**
+ * Whether a line has at least `n` words of two letters or more ("D 3 tots" has one, a line of text has
+ * many), counting no further than `n`: every line of every page is asked.
+ */
+function hasRealWords(line: OcrLine, n: number): boolean {
+  let found = 0;
+  for (const word of line.words) if (/\p{L}{2}/u.test(word.text) && ++found >= n) return true;
+  return found >= n;
+}
 const right = (box: { x: number; width: number }) => box.x + box.width;
 
 /** A printer's signature mark: A2, B 3, Aa3, )( 2, * 4, b iij (a gathering letter, then its leaf). */
@@ -100,11 +107,12 @@ export function measure(page: OcrPage): PageGeometry {
   const usable = inked.filter(
     ({ line }) => inkHeight(line) >= 0.4 * lineHeight && line.bbox.height <= 2.5 * lineHeight && line.bbox.height <= 2 * line.bbox.width,
   );
+  const wordy = usable.filter(({ line }) => hasRealWords(line, 4));
   const widest = quantile(
-    usable.filter(({ line }) => realWords(line) >= 4).map(({ line }) => line.bbox.width),
+    wordy.map(({ line }) => line.bbox.width),
     0.9,
   );
-  const bodyLines = usable.filter(({ line }) => realWords(line) >= 4 && line.bbox.width >= 0.5 * widest && line.bbox.height >= 0.6 * lineHeight);
+  const bodyLines = wordy.filter(({ line }) => line.bbox.width >= 0.5 * widest && line.bbox.height >= 0.6 * lineHeight);
   // The median edges: a marginal note OCR read onto a text line, or an indented line, moves one line's edge, not the column's.
   const left =
     bodyLines.length > 0
