@@ -82,11 +82,12 @@ export async function cleanStageFolder(init: StageCleanInit): Promise<CleanRepor
 
   const markerPath = join(dir, CLEAN_MARKER);
   try {
+    // Durable before anything is deleted: writeFileAtomic fsyncs the folder after its rename (a second
+    // syncDir here was one more fsync with nothing new to make durable).
     await writeFileAtomic(markerPath, `${JSON.stringify({ stage: init.stageName })}\n`);
   } catch (error) {
     throw init.storageError(error, 'write', markerPath);
   }
-  await syncDir(dir);
   const remove = async (entry: Dirent) => {
     const path = join(dir, entry.name);
     try {
