@@ -22,7 +22,9 @@
 // runs); the two builds' commands interleaved, 15 runs each: 1.333 against 1.124 s (min 0.841 against
 // 0.645 s). Gone: node:http's ES namespace loading undici at start (20-60 ms), wordCore per token in
 // book.json's vocabulary (~50 ms), re-testing every key of a decoded OCR page (~20 ms), and each page save
-// waiting for a folder fsync. Under this load the 1 s budget is met in some runs only.
+// waiting for a folder fsync. Under this load the 1 s budget is met in some runs only. On the quiet
+// machine after (load average 1.1), with the LLM path's page cache merged too: the process 0.818 s median
+// (0.667-0.909 s), the pipeline in-process 0.487 s, a bare node start 0.038 s.
 // Baseline, in the same run: reading and JSON-parsing the 1,200 input files, and writing 400 merge-page-sized
 // files with write + fsync + rename (no validation, no journal): the floor of the I/O.
 
