@@ -13,6 +13,7 @@
  *    native pays a process per page. 1 and 2 workers, both engines, interleaved rounds; the ratio to
  *    native and the 1 -> 2 scaling are taken in this same run; and the whole `bookpipe run` command on a
  *    folder of the same pages (every deterministic stage, process start to exit) against native OCR alone;
+ *    and native tesseract held to SSE dot products (`-c dotproduct=sse`, the SIMD width WebAssembly has);
  * 1a. tesseract.js time / native time with both engines running at the same time (a ratio that holds
  *     on a machine busy with other work);
  * 1b. pages per second with 1 and 2 workers, one engine at a time (the 1 -> 2 scaling needs 2 idle
@@ -113,6 +114,39 @@ async function coldRun(pages: readonly BenchPage[], options: OcrEngineOptions): 
 }
 
 const COLD_PAGES = Number(process.env.BENCH_OCR_COLD_PAGES ?? 24);
+
+/** A temporary tessdata folder holding the model tesseract.js reads (eng, best_int), for native tesseract run by hand. */
+function engTessdata(): string {
+  const tessdata = join(tmpdir(), `bench-ocr-tessdata-${process.pid}`);
+  mkdirSync(tessdata, { recursive: true });
+  const engData = createRequire(import.meta.resolve('@bookpipe/stage-ocr')).resolve('@tesseract.js-data/eng/package.json');
+  writeFileSync(join(tessdata, 'eng.traineddata'), gunzipSync(readFileSync(join(dirname(engData), '4.0.0_best_int', 'eng.traineddata.gz'))));
+  return tessdata;
+}
+
+/**
+ * Native tesseract held to 128-bit SIMD dot products (`-c dotproduct=sse`), `workers` processes at a time,
+ * one per page, the same model and PSM as the native engine, no orientation detection: the width of SIMD
+ * that WebAssembly has. Native tesseract picks AVX2 (or AVX-512) where the CPU has it, which tesseract.js's
+ * WebAssembly cannot use: this tells how much of the ratio to native is that, and how much is tesseract.js.
+ */
+async function coldNativeSse(pages: readonly BenchPage[], workers: number, tessdata: string): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  const one = (png: string) =>
+    new Promise<void>((resolve, reject) => {
+      const args = [png, 'stdout', '--tessdata-dir', tessdata, '-l', 'eng', '--psm', '3', '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'dotproduct=sse'];
+      const child = spawn('tesseract', args, { env: { ...process.env, OMP_THREAD_LIMIT: '1' }, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tesseract exited ${code} on ${png}`))));
+    });
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < pages.length) await one(pages[next++]!.png);
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/dist/bin.js');
 
 /**
@@ -155,10 +189,16 @@ async function cold(dir: string) {
   const folder = join(dir, 'cold-book');
   mkdirSync(folder, { recursive: true });
   for (const [index, page] of pages.entries()) writeFileSync(join(folder, `page_${String(index + 1).padStart(4, '0')}.png`), readFileSync(page.png));
-  const times: Record<string, number[]> = Object.fromEntries([...Object.keys(configs), 'bookpipe run/2'].map((k) => [k, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, options] of Object.entries(configs)) times[name]!.push(await coldRun(pages, options));
-    times['bookpipe run/2']!.push(await wholeRun(folder, join(dir, 'cold-root'), 2));
+  const times: Record<string, number[]> = Object.fromEntries([...Object.keys(configs), 'native-sse/2', 'bookpipe run/2'].map((k) => [k, []]));
+  const tessdata = engTessdata();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, options] of Object.entries(configs)) times[name]!.push(await coldRun(pages, options));
+      times['native-sse/2']!.push(await coldNativeSse(pages, 2, tessdata));
+      times['bookpipe run/2']!.push(await wholeRun(folder, join(dir, 'cold-root'), 2));
+    }
+  } finally {
+    rmSync(tessdata, { recursive: true, force: true });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, xs] of Object.entries(times)) console.log(`${name.padEnd(15)} ${fmt(median(xs))} s median (rounds ${xs.map((x) => fmt(x)).join(' ')})`);
@@ -170,6 +210,9 @@ async function cold(dir: string) {
   for (const e of ['tesseract.js', 'native']) {
     console.log(`${e} 1 -> 2 workers: ${fmt(median(times[`${e}/1`]!) / median(times[`${e}/2`]!))}x (target: >= 1.85x; needs 2 idle cores)`);
   }
+  console.log(
+    `tesseract.js / native held to SSE (128-bit SIMD, as WebAssembly), 2 workers: ${fmt(median(times['tesseract.js/2']!) / median(times['native-sse/2']!))}x; native SSE / native: ${fmt(median(times['native-sse/2']!) / median(times['native/2']!))}x`,
+  );
   console.log(
     `whole \`bookpipe run\` (all deterministic stages, process start to exit) / native OCR alone, 2 workers: ${fmt(median(times['bookpipe run/2']!) / median(times['native/2']!))}x (target: <= 1.1x)`,
   );
@@ -389,10 +432,7 @@ async function memory(pages: readonly BenchPage[]) {
     );
   }
   // Native: peak RSS of one tesseract process on the largest page, same model (GNU time's %M, in kB).
-  const tessdata = join(tmpdir(), `bench-ocr-tessdata-${process.pid}`);
-  mkdirSync(tessdata, { recursive: true });
-  const engData = createRequire(import.meta.resolve('@bookpipe/stage-ocr')).resolve('@tesseract.js-data/eng/package.json');
-  writeFileSync(join(tessdata, 'eng.traineddata'), gunzipSync(readFileSync(join(dirname(engData), '4.0.0_best_int', 'eng.traineddata.gz'))));
+  const tessdata = engTessdata();
   try {
     for (const p of pages.slice(0, 2)) {
       const time = spawnSync(
