@@ -24,20 +24,29 @@ done
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# How the machine reaches the registry (CA bundle, registry, proxy), copied into another npm global config.
+# Only those settings: the machine's `nodedir` points at its own Node's headers, wrong for Node 22 builds.
+carry_npmrc() {
+  if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ -n "$1" ] && [ "$machine_npmrc" != "$1" ]; then
+    mkdir -p "$(dirname "$1")"
+    grep -E '^[[:space:]]*(cafile|ca|registry|strict-ssl|proxy|https-proxy|noproxy)[[:space:]]*=' "$machine_npmrc" > "$1" || true
+  fi
+}
+
 if [ ! -x "$tools/bin/node" ] || [ "$(node_major "$tools/bin/node")" -lt 22 ]; then
   echo "setup: installing Node.js 22 into .tools/node"
+  # The `node` package's install step runs npm again to fetch its platform package, with the prefix's own
+  # global config (.tools/node/etc/npmrc): without the machine's CA bundle there, a registry reached
+  # through a TLS-inspecting proxy fails with SELF_SIGNED_CERT_IN_CHAIN (seen with `env -i`, where no
+  # NODE_EXTRA_CA_CERTS comes from the environment).
+  carry_npmrc "$tools/etc/npmrc"
   npm install --global --prefix "$tools" --no-fund --no-audit node@22 >/dev/null
 fi
 # npm run by the project's Node reads its global config from that Node's own prefix (its real folder under
-# .tools/node/lib), not the machine's: carry over how the machine reaches the registry (CA bundle, registry,
-# proxy), so that `npm install` (the standalone-examples test, a user's own) works the same under both;
-# without the CA bundle it hung on TLS. Only those settings: the machine's `nodedir` points at its own
-# Node's headers, wrong for Node 22 builds.
-tools_npmrc=$(npm config get globalconfig 2>/dev/null || true)
-if [ -n "$machine_npmrc" ] && [ -f "$machine_npmrc" ] && [ -n "$tools_npmrc" ] && [ "$machine_npmrc" != "$tools_npmrc" ]; then
-  mkdir -p "$(dirname "$tools_npmrc")"
-  grep -E '^[[:space:]]*(cafile|ca|registry|strict-ssl|proxy|https-proxy|noproxy)[[:space:]]*=' "$machine_npmrc" > "$tools_npmrc" || true
-fi
+# .tools/node/lib), not the machine's: carry over how the machine reaches the registry, so that
+# `npm install` (pnpm's own install below, the standalone-examples test, a user's) works the same under
+# both; without the CA bundle it hung on TLS.
+carry_npmrc "$(npm config get globalconfig 2>/dev/null || true)"
 if [ ! -x "$tools/bin/pnpm" ]; then
   echo "setup: installing pnpm 10 into .tools/node"
   npm install --global --prefix "$tools" --no-fund --no-audit pnpm@10 >/dev/null
