@@ -106,14 +106,14 @@ describe.skipIf(!hasEval)('response schemas of the eval pages', () => {
     );
   });
 
-  it('the label schema keeps 49 enum values and one per edge line offered (at most 40) however many blocks a page has; 1,000 blocks still fit every OpenAI limit', () => {
-    // 32 block classes, 3 + 3 + 5 page fields, 6 line classes; then the ids of the edge lines the model may mark.
+  it('the label schema keeps 51 enum values and one per edge line offered (at most 40) however many blocks a page has; 1,000 blocks still fit every OpenAI limit', () => {
+    // 32 block classes, 3 + 3 + 5 page fields, 8 line classes (6 furniture, 2 heading); then the ids of the edge lines the model may mark.
     const one = syntheticPage(1);
-    expect(schemaFigures(labelResponseSchemaFor(one).schema).enumValues).toBe(49 + furnitureCandidates(one).length);
+    expect(schemaFigures(labelResponseSchemaFor(one).schema).enumValues).toBe(51 + furnitureCandidates(one).length);
     const many = syntheticPage(1000);
     const big = labelResponseSchemaFor(many);
     expect(furnitureCandidates(many).length).toBeLessThanOrEqual(MAX_FURNITURE_CANDIDATES);
-    expect(schemaFigures(big.schema).enumValues).toBe(49 + furnitureCandidates(many).length);
+    expect(schemaFigures(big.schema).enumValues).toBe(51 + furnitureCandidates(many).length);
     expect(openaiStrictProblems(big)).toEqual([]);
     // What limits the correction schema: 4 properties a paragraph, 5,000 in all (about 1,190 paragraphs a page).
     expect(openaiStrictProblems(correctionResponseSchemaFor(syntheticPage(100, 10)))).toEqual([]);
