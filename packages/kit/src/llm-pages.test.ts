@@ -217,7 +217,7 @@ describe('runLlmPages', () => {
         sentBytes.set(call.id, [...call.images[0]!.data]);
         await sleep(5, undefined, { signal: context.signal });
         order.push(`answered ${call.id}`);
-        return { output: { value: { text: String(call.messages[0]!.content) } }, usage: null, costUsd: null };
+        return { output: { value: { text: String(call.messages[0]!.content) } }, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } };
       },
     };
     const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
