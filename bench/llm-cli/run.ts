@@ -23,7 +23,7 @@
 // request joined the client's queue, the client loaded it inside the worker's slot: 0.8-1.8 s of
 // worker time a run (median 1.3-2.6 ms a load, p90 9-21 ms: a stat and a read queued on libuv's pool
 // behind the saves' fsyncs), 55-90 ms of idle workers while both stages ran; now none. Measured
-// alternately, 12 runs each: 1.90 s median before (1.84-1.98, 79%), 1.85 s after (1.76-1.95, 81%).
+// alternately, 17 runs each: 1.89 s median before (1.83-1.98 s, 79%), 1.85 s after (1.76-1.95 s, 81%).
 //
 // The source pages are a real 300 DPI scan (the eval data's old-books/d014, when ../shared/eval is there)
 // or else a rendered page of text of the same size; each of the 120 page files is its own file, so each is
