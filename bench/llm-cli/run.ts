@@ -14,6 +14,17 @@
 // all against the 1.5 s ideal), so only run 2 can reach the target; on a machine shared with other
 // work the share of ideal drops with the load average printed, while the CPU figures move much less.
 //
+// Where run 2's time above the ideal goes (a timeline of the client's started/completed events, quiet
+// 2-core machine): correction and label run side by side (independent stages), so label alone sends
+// while correction reads the whole book for its vocabulary (200-580 ms, on the main thread: 30-135 ms of
+// worker time idle), the first request leaves 40-70 ms after the start (label planning its first 16
+// pages beside that read), correction sends alone for its last 150-400 ms (14-32 ms idle), and after()
+// with the stage's completion takes 8-16 ms. Until runLlmPages loaded each page's image before its
+// request joined the client's queue, the client loaded it inside the worker's slot: 0.8-1.8 s of
+// worker time a run (median 1.3-2.6 ms a load, p90 9-21 ms: a stat and a read queued on libuv's pool
+// behind the saves' fsyncs), 55-90 ms of idle workers while both stages ran; now none. Measured
+// alternately, 17 runs each: 1.89 s median before (1.83-1.98 s, 79%), 1.85 s after (1.76-1.95 s, 81%).
+//
 // The source pages are a real 300 DPI scan (the eval data's old-books/d014, when ../shared/eval is there)
 // or else a rendered page of text of the same size; each of the 120 page files is its own file, so each is
 // encoded once. Exits non-zero only when the run is wrong (a page not done, an image encoded twice).

@@ -63,11 +63,29 @@ export class PageReadCache {
   }
 }
 
-/** `value` with every object and array in it frozen (JSON values: no cycles). */
+/**
+ * `value` with every object and array in it frozen (JSON values: no cycles). Arrays by index and
+ * objects by `for...in` (a parsed JSON object has no inherited enumerable keys), not `Object.values`,
+ * which made an array per object: on an OCR page of word boxes that took twice as long (0.24 against
+ * 0.13 ms a page, 80 KB of JSON), on the main thread of every run.
+ */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
+  if (typeof value === 'object' && value !== null) freezeAll(value);
   return value;
+}
+
+function freezeAll(value: object): void {
+  if (Object.isFrozen(value)) return;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null) freezeAll(child);
+    }
+    return;
+  }
+  for (const key in value) {
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null) freezeAll(child);
+  }
 }

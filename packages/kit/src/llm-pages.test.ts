@@ -5,7 +5,7 @@ import { anthropic, LlmBatchClient, type LlmProvider, openaiCompatible, type Pro
 import { type FakeReply, type FakeRequest, startFakeProvider } from '@bookpipe/llm-batch/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LLM_REQUEST_FAILED, type LlmPagePart, type LlmPagePlan, runLlmPages } from './llm-pages.js';
+import { LLM_REQUEST_FAILED, type LlmPageJob, type LlmPagePart, type LlmPagePlan, runLlmPages } from './llm-pages.js';
 
 const MetricsSchema = BasePageMetricsSchema.extend({ letters: z.number() }).passthrough();
 type Metrics = z.infer<typeof MetricsSchema>;
@@ -202,6 +202,63 @@ describe('runLlmPages', () => {
     // Still bounded by the client: never more than maxWorkers requests at the provider.
     expect(state.maxInFlight).toBe(2);
     expect(sentWhileAllSaving).toBeGreaterThan(0);
+  });
+
+  it("loads a page's image while the page waits for a worker, not inside the worker's slot, and sends those bytes", async () => {
+    // One worker: the client starts page 2's attempt only when page 1's ends. A page image loaded by the
+    // client inside the attempt held that worker for the load; loaded by the page loop, it is ready.
+    const order: string[] = [];
+    const sentBytes = new Map<string, number[]>();
+    const provider: LlmProvider = {
+      name: 'fake',
+      redact: (text) => text,
+      async send(call: ProviderCall, context: SendContext) {
+        order.push(`send ${call.id}`);
+        sentBytes.set(call.id, [...call.images[0]!.data]);
+        await sleep(5, undefined, { signal: context.signal });
+        order.push(`answered ${call.id}`);
+        return { output: { value: { text: String(call.messages[0]!.content) } }, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } };
+      },
+    };
+    const client = new LlmBatchClient({ provider, maxWorkers: 1, maxRetries: 0 });
+    const { ctx, saved } = memoryContext([1, 2, 3]);
+    const stats = await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (page) => {
+        const planned = plan(page) as { llm: LlmPageJob<{ text: string }, Page, Metrics> };
+        const load = async () => {
+          order.push(`load ${page}`);
+          return new Uint8Array([page, page]);
+        };
+        return { llm: { ...planned.llm, request: { ...planned.llm.request, images: [{ mediaType: 'image/jpeg', load }] } } };
+      },
+    });
+    expect(stats).toMatchObject({ pagesProcessed: 3, pagesFailed: 0 });
+    expect(saved.size).toBe(3);
+    expect(order.indexOf('load 2')).toBeLessThan(order.indexOf('answered proof_0001'));
+    expect(order.filter((entry) => entry.startsWith('load'))).toHaveLength(3);
+    expect(Object.fromEntries(sentBytes)).toEqual({ proof_0001: [1, 1], proof_0002: [2, 2], proof_0003: [3, 3] });
+  });
+
+  it('an image that fails to load fails its page with the reason, as the client reports it, and the others go on', async () => {
+    const { provider, state } = fakeModel();
+    const client = new LlmBatchClient({ provider, maxWorkers: 2, maxRetries: 0 });
+    const { ctx, saved, failed } = memoryContext([1, 2]);
+    const stats = await runLlmPages(ctx, {
+      llm: { client, model: 'm' },
+      prepare: async (page) => {
+        const planned = plan(page) as { llm: LlmPageJob<{ text: string }, Page, Metrics> };
+        const load = async () => {
+          if (page === 2) throw new Error('ENOENT source/page_0002.png');
+          return new Uint8Array([page]);
+        };
+        return { llm: { ...planned.llm, request: { ...planned.llm.request, images: [{ mediaType: 'image/jpeg', load }] } } };
+      },
+    });
+    expect(stats).toMatchObject({ pagesProcessed: 1, pagesFailed: 1 });
+    expect([...saved.keys()]).toEqual([1]);
+    expect(failed.get(2)).toMatch(/after 0 attempt\(s\).*image failed to load: ENOENT source\/page_0002\.png/);
+    expect(state.sent).toEqual(['proof_0001']);
   });
 
   it('review: a refused answer is asked once more; finish gets the retry with the first answer, and the page pays for both', async () => {

@@ -27,8 +27,9 @@ export interface PageImageOptions {
 
 /**
  * A source page as an LLM request image: the `source/page_NNNN.png` of the scan, turned upright,
- * reduced so its longer side is at most `maxSide` pixels, as JPEG. Loaded only when the request
- * starts (and dropped after), so a batch of thousands of pages holds only the images in flight.
+ * reduced so its longer side is at most `maxSide` pixels, as JPEG. Loaded only when needed (by the
+ * client when an attempt starts, or by `runLlmPages` when the page comes up) and dropped after, so a
+ * batch of thousands of pages holds only the images of the requests or pages in flight.
  */
 export function pageImage(scan: BookStorage, page: number, options: PageImageOptions = {}): LlmImage {
   return { mediaType: 'image/jpeg', load: () => pageImageJpeg(scan, page, options) };
