@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createOcrEngine, type OcrEngineOptions, type OcrModel, ocrPageText } from '@bookpipe/stage-ocr';
 // The shared test helpers: the eval data loader and the error-rate measures.
-import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, spread, toPng } from '@bookpipe/testkit';
+import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, runNode, spread, toPng } from '@bookpipe/testkit';
 
 const MEMORY_PAGES = Number(process.env.BENCH_OCR_MEMORY_PAGES ?? 200);
 const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'cold,speed,osd,models,memory').split(','));
@@ -154,21 +154,13 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '../../packages/cli/di
  * its environment): `bookpipe run <folder> --workers 2` into a fresh scan root, from process start to exit
  * (node start-up, source, OCR with its default orientation check, correction, label, merge, book files).
  */
-function wholeRun(folder: string, root: string, workers: number): Promise<number> {
+async function wholeRun(folder: string, root: string, workers: number): Promise<number> {
   rmSync(root, { recursive: true, force: true });
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_API_KEY$|^BOOKPIPE_/.test(name)));
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'run', folder, '--root', root, '--workers', String(workers)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`bookpipe run exited ${code}: ${stderr.slice(-500)}`)),
-    );
-  });
+  const { code, stderr } = await runNode([bin, 'run', folder, '--root', root, '--workers', String(workers)], { env });
+  if (code !== 0) throw new Error(`bookpipe run exited ${code}: ${stderr.slice(-500)}`);
+  return (performance.now() - t0) / 1000;
 }
 
 async function cold(dir: string) {

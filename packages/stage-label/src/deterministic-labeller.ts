@@ -1,7 +1,7 @@
 import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
 import { headingLines } from './heading-lines.js';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
-import { findLineFurniture, measure } from './line-furniture.js';
+import { findLineFurnitureIn, measure, type PageGeometry } from './line-furniture.js';
 import { isNoisePage, isTextAmidNoise } from './noise-page.js';
 import { type BlockLayout, measurePage, type PageLayout } from './page-layout.js';
 import { type NumberToken, numberAtEdge, numberOnly, readNumberToken } from './page-numbers.js';
@@ -100,7 +100,9 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
   const headingScale = options.headingScale ?? 1.3;
   const footnoteScale = options.footnoteScale ?? 0.9;
   const layouts = pages.map((page) => measurePage(page));
-  const furniture = findLineFurniture(pages, { repeatWindow, repeatSimilarity: minRepeat });
+  // Each page's text column and rows, measured once: for furniture lines and for heading lines.
+  const geometries = pages.map((page) => measure(page));
+  const furniture = findLineFurnitureIn(geometries, { repeatWindow, repeatSimilarity: minRepeat });
 
   // Repetition of the blocks above and below the body, across nearby pages.
   const candidates = (side: 'above' | 'below') =>
@@ -253,7 +255,7 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
     const furnitureLines = noise ? [] : applyLineFurniture(layout, classes, furniture[index] ?? []);
     // Headings OCR read into a text block, once the blocks have their classes and the furniture is marked.
     const blockClasses = new Map([...classes.values()].map((label) => [label.blockNum, label.classification]));
-    const lines = noise ? [] : [...furnitureLines, ...headingLines(measure(layout.page), blockClasses, furnitureLines)];
+    const lines = noise ? [] : [...furnitureLines, ...headingLines(geometries[index] as PageGeometry, blockClasses, furnitureLines)];
     return {
       layout,
       lines,

@@ -289,9 +289,17 @@ function isOrnament(head: readonly PlacedWord[], geometry: PageGeometry): boolea
  *   image's edge, is no note of this one).
  */
 export function findLineFurniture(pages: readonly OcrPage[], options: LineFurnitureOptions = {}): LineLabel[][] {
+  return findLineFurnitureIn(
+    pages.map((page) => measure(page)),
+    options,
+  );
+}
+
+/** `findLineFurniture` on pages already measured (`measure`): the labeller measures each page once for furniture and headings. */
+export function findLineFurnitureIn(geometries: readonly PageGeometry[], options: LineFurnitureOptions = {}): LineLabel[][] {
   const window = options.repeatWindow ?? 3;
   const minRepeat = options.repeatSimilarity ?? 0.6;
-  const geometries = pages.map((page) => measure(page));
+  const pages = geometries.map((geometry) => geometry.page);
   const firstRead = geometries.map((geometry) => readTopRow(geometry));
   // Where each parity of scan page prints its folio, from the pages whose folio reads as a numeral.
   const votes = { 0: { left: 0, right: 0 }, 1: { left: 0, right: 0 } };
