@@ -51,6 +51,11 @@ export const OcrBlockSchema = z.object({
   blockNum: z.number().int().positive(),
   bbox: BBoxSchema,
   paragraphs: z.array(OcrParagraphSchema),
+  /**
+   * `margin`: read by the OCR stage's margin pass (ink the page read left out at the head or foot of the
+   * text: a folio, a catch-word). Evidence for the label stage; never reading text unless labelled furniture.
+   */
+  pass: z.literal('margin').optional(),
 });
 
 /**

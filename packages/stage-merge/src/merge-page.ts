@@ -102,7 +102,10 @@ export function mergePage(inputs: MergePageInputs): MergedPage {
   const blocks: MergeBlock[] = ocr.blocks.map((block) => {
     const blockLabel = labels.get(block.blockNum);
     const labelMissing = blockLabel === undefined;
-    const classification = blockLabel?.classification ?? 'BODY';
+    const labelled = blockLabel?.classification ?? 'BODY';
+    // A block the OCR's margin pass read is evidence for furniture (a folio, a catch-word), never reading
+    // text: unless its label calls it furniture, it is kept as an OCR artifact, out of the text.
+    const classification = block.pass === 'margin' && blockRole(labelled) !== 'furniture' ? 'OCR_ARTIFACT' : labelled;
     counts.blocks += 1;
     if (labelMissing) counts.blocksWithoutLabel += 1;
 

@@ -19,6 +19,10 @@ export const OcrPageMetricsSchema = BasePageMetricsSchema.extend({
   orientationConfidence: z.number().nullable(),
   osdSeconds: z.number().nonnegative(),
   ocrSeconds: z.number().nonnegative(),
+  /** The margin pass (margin-pass.ts); absent in journals written before it existed. */
+  marginSeconds: z.number().nonnegative().optional(),
+  /** Blocks the margin pass added (`pass: 'margin'`). */
+  marginBlocks: z.number().int().nonnegative().optional(),
 });
 export type OcrPageMetrics = z.infer<typeof OcrPageMetricsSchema>;
 
@@ -65,5 +69,7 @@ export function pageMetrics(result: OcrPageResult, info: OcrEngineInfo): OcrPage
     orientationConfidence: result.orientationConfidence,
     osdSeconds: r3(timings.osdSeconds),
     ocrSeconds: r3(timings.ocrSeconds),
+    marginSeconds: r3(timings.marginSeconds ?? 0),
+    marginBlocks: page.blocks.filter((block) => block.pass === 'margin').length,
   };
 }

@@ -9,6 +9,7 @@ import { buildOcrPage } from './ocr-page-builder.js';
 import type { ResolvedOcrOptions } from './options.js';
 import { decideRotation, isTooFewCharacters, type OrientationGuess, parseNativeOsd, readsUpright } from './orientation.js';
 import { pageError } from './page-error.js';
+import { readMargins } from './read-margins.js';
 import { rotateImage } from './rotate-image.js';
 import { type ProcessResult, runProcess } from './run-process.js';
 import { parseTsv } from './tsv.js';
@@ -121,11 +122,31 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
             const rotation = decideRotation(guess, o.minOrientationConfidence);
             if (rotation !== 0) page = await read(rotation);
           }
+          const tMargin = performance.now();
+          if (o.marginPass) {
+            const pixels = page.rotation ? await rotateImage(image, page.rotation) : image;
+            page = await readMargins(pixels, page, async (png) => {
+              // The pieces are stacked as lines of one block: block mode.
+              const r = await tesseract(
+                'stdin',
+                ['-l', o.language, '--psm', '6', '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
+                png,
+                sig,
+              );
+              if (r.code !== 0) throw failure(r);
+              return parseTsv(r.stdout);
+            });
+          }
           const tEnd = performance.now();
           return {
             page,
             orientationConfidence,
-            timings: { osdSeconds, ocrSeconds: (tEnd - tFirst) / 1000 - osdSeconds, totalSeconds: (tEnd - t0) / 1000 },
+            timings: {
+              osdSeconds,
+              ocrSeconds: (tMargin - tFirst) / 1000 - osdSeconds,
+              marginSeconds: (tEnd - tMargin) / 1000,
+              totalSeconds: (tEnd - t0) / 1000,
+            },
           };
         } catch (error) {
           if (sig.aborted) throw sig.reason;

@@ -63,6 +63,13 @@ export interface OcrEngineOptions {
    */
   minOrientationConfidence?: number;
   /**
+   * After each page, reads again the ink the page read left out just above its first line and below its
+   * last (a folio alone in a corner, a catch-word), as blocks marked `pass: 'margin'` that the label
+   * stage can call furniture; they never become reading text otherwise. See margin-pass.ts.
+   * @default true
+   */
+  marginPass?: boolean;
+  /**
    * Native engine only: the tesseract program, a path or a name looked up on PATH.
    * @default 'tesseract'
    */
@@ -86,6 +93,7 @@ export interface ResolvedOcrOptions {
   recycleAfterPages: number;
   detectOrientation: boolean;
   minOrientationConfidence: number;
+  marginPass: boolean;
   tesseractPath: string;
   initTimeoutMs: number;
 }
@@ -98,6 +106,7 @@ export const OCR_DEFAULTS = {
   recycleAfterPages: 100,
   detectOrientation: true,
   minOrientationConfidence: 14,
+  marginPass: true,
   tesseractPath: 'tesseract',
   initTimeoutMs: 60_000,
 } as const satisfies Partial<ResolvedOcrOptions>;
@@ -145,6 +154,9 @@ export function resolveOcrOptions(options: OcrEngineOptions = {}, configWorkers?
     throw invalid('minOrientationConfidence', minOrientationConfidence, 'a number >= 0');
   }
 
+  const marginPass = options.marginPass ?? OCR_DEFAULTS.marginPass;
+  if (typeof marginPass !== 'boolean') throw invalid('marginPass', marginPass, 'true or false');
+
   const tesseractPath = options.tesseractPath ?? OCR_DEFAULTS.tesseractPath;
   if (typeof tesseractPath !== 'string' || tesseractPath === '') throw invalid('tesseractPath', tesseractPath, 'a program name or path');
 
@@ -161,6 +173,7 @@ export function resolveOcrOptions(options: OcrEngineOptions = {}, configWorkers?
     recycleAfterPages,
     detectOrientation,
     minOrientationConfidence,
+    marginPass,
     tesseractPath,
     initTimeoutMs,
   };

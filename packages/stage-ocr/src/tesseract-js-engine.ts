@@ -31,6 +31,7 @@ export async function createTesseractJsEngine(o: ResolvedOcrOptions): Promise<Oc
     psm: o.psm,
     recycleAfterPages: o.recycleAfterPages,
     minOrientationConfidence: o.minOrientationConfidence,
+    marginPass: o.marginPass,
     initTimeoutMs: o.initTimeoutMs,
     engine: info.pageEngine,
   };

@@ -9,6 +9,8 @@ export interface TesseractJsWorkerConfig {
   psm: number;
   recycleAfterPages: number;
   minOrientationConfidence: number;
+  /** Run the margin pass (margin-pass.ts) after each page. */
+  marginPass: boolean;
   initTimeoutMs: number;
   engine: OcrPage['engine'];
 }
@@ -24,6 +26,8 @@ export interface OcrTimings {
   osdSeconds: number;
   /** Rotation (when needed), recognition and conversion. */
   ocrSeconds: number;
+  /** The margin pass: decode, finding pieces, reading them (0 when off). */
+  marginSeconds?: number;
   /** Everything for this page, reading the file included. */
   totalSeconds: number;
 }

@@ -12,6 +12,7 @@ import Tesseract from 'tesseract.js';
 import { classifyTesseractFailure, imageFormat, notAnImage } from './image-errors.js';
 import { buildOcrPage } from './ocr-page-builder.js';
 import { decideRotation, readsUpright } from './orientation.js';
+import { readMargins } from './read-margins.js';
 import { rotateImage } from './rotate-image.js';
 import { TesseractInstance } from './tesseract-instance.js';
 import { parseTsv } from './tsv.js';
@@ -113,6 +114,7 @@ export default async function ocrPage(task: OcrTask): Promise<OcrTaskOutcome> {
       return buildOcrPage(parseTsv(data.tsv ?? ''), { pageNumber: task.pageNumber, engine: config.engine, rotation });
     };
     const tFirst = performance.now();
+    let read: Buffer = image;
     let page = await recognize(image, 0);
     let orientationConfidence: number | null = null;
     let osdSeconds = 0;
@@ -124,14 +126,31 @@ export default async function ocrPage(task: OcrTask): Promise<OcrTaskOutcome> {
       osdSeconds = (performance.now() - tOsd) / 1000;
       orientationConfidence = data.orientation_confidence;
       const rotation = decideRotation({ rotate: data.orientation_degrees, confidence: data.orientation_confidence }, config.minOrientationConfidence);
-      if (rotation !== 0) page = await recognize(await rotateImage(image, rotation), rotation);
+      if (rotation !== 0) {
+        read = await rotateImage(image, rotation);
+        page = await recognize(read, rotation);
+      }
+    }
+    const tMargin = performance.now();
+    if (config.marginPass) {
+      page = await readMargins(read, page, async (png) => {
+        // The pieces are stacked as lines of one block: block mode, then back to the page's own mode.
+        await s.ocr.run((w) => w.setParameters({ tessedit_pageseg_mode: '6' as Tesseract.PSM }));
+        try {
+          const { data } = await s.ocr.run((w) => w.recognize(png, {}, { text: false, tsv: true }));
+          return parseTsv(data.tsv ?? '');
+        } finally {
+          await s.ocr.run((w) => w.setParameters({ tessedit_pageseg_mode: String(config.psm) as Tesseract.PSM }));
+        }
+      });
     }
     const tEnd = performance.now();
+    const marginSeconds = (tEnd - tMargin) / 1000;
     return {
       ok: true,
       page,
       orientationConfidence,
-      timings: { osdSeconds, ocrSeconds: (tEnd - tFirst) / 1000 - osdSeconds, totalSeconds: (tEnd - t0) / 1000 },
+      timings: { osdSeconds, ocrSeconds: (tMargin - tFirst) / 1000 - osdSeconds, marginSeconds, totalSeconds: (tEnd - t0) / 1000 },
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
