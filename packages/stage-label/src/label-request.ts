@@ -20,6 +20,8 @@ export function labelPromptJson(page: OcrPage, candidates: readonly FurnitureCan
         lines: lines.length,
         lineHeight: heights.length === 0 ? 0 : Math.round(((heights[Math.floor(heights.length / 2)] ?? 0) / page.height) * 1000),
         text: text.length > BLOCK_TEXT_LIMIT ? `${text.slice(0, BLOCK_TEXT_LIMIT)} [...]` : text,
+        // Read by the OCR's margin pass: a mark set apart at the head or foot, furniture or noise.
+        ...(block.pass === 'margin' ? { margin: true } : {}),
       };
     }),
     edgeLines: candidates.map((candidate) => ({ line: candidate.id, where: candidate.where, box: relativeBox(candidate.bbox, page), text: candidate.text })),

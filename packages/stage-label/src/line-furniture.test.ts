@@ -122,6 +122,30 @@ describe('findLineFurniture', () => {
     expect(found[3]?.find((label) => label.classification === 'CATCHWORD')?.confidence).toBe(0.7);
   });
 
+  it('takes the numeral that continues the neighbours folios when both ends of a head read as numerals (a speck read "1")', () => {
+    const head = (pageNumber: number, words: Array<[string, number]>) => page(pageNumber, [[{ words, y: 100 }, ...body(160, 25)]]);
+    const pages = [
+      head(1, [
+        ['70', 100],
+        ['DE', 400],
+        ['ELECTIONE', 460],
+      ]),
+      head(2, [
+        ['1', 100],
+        ['IN', 400],
+        ['FORMULA', 460],
+        ['71', 1060],
+      ]),
+      head(3, [
+        ['72', 100],
+        ['DE', 400],
+        ['ELECTIONE', 460],
+      ]),
+    ];
+    const folios = marked(pages, findLineFurniture(pages)).map((labels) => labels.filter((label) => label.startsWith('PAGE_NUMBER')));
+    expect(folios).toEqual([['PAGE_NUMBER:70'], ['PAGE_NUMBER:71'], ['PAGE_NUMBER:72']]);
+  });
+
   it('keeps the text block as text in the labeller, and reads the printed number from the PAGE_NUMBER line', () => {
     const pages = oldPrint();
     const labels = labelDeterministic(pages);

@@ -178,7 +178,7 @@ type Side = 'left' | 'right';
  * `side` is where the book's other pages of this parity print their folio (versos and rectos differ):
  * a numeral there comes first, and there a misread folio may even be a mark with no letter ("©" for 12).
  */
-function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
+function readTopRow(geometry: PageGeometry, side?: Side, expected?: ReadonlySet<number>): TopRow | null {
   const row = geometry.rows[0];
   const firstBody = geometry.bodyLines.reduce((top, { line }) => Math.min(top, line.bbox.y), Number.POSITIVE_INFINITY);
   // The top row must be above the body text, or be its first line (a head OCR read into the first block).
@@ -206,8 +206,10 @@ function readTopRow(geometry: PageGeometry, side?: Side): TopRow | null {
     };
   });
   const there = candidates.filter((c) => c.at === side && words.length > 1);
-  // A numeral first (arabic before roman: "I" or "MIX" at the end of a head are words); else a short word set apart.
+  // The numeral that continues the neighbours' folios first: a speck read "1" at one end of "1 SHifer. 68 IL Sac! 71"
+  // is a numeral too. Then a numeral (arabic before roman: "I" or "MIX" at the end of a head are words); else a short word set apart.
   const folio =
+    candidates.find((c) => c.number?.style === 'arabic' && expected?.has(Number(c.number.text))) ??
     there.find((c) => c.number?.style === 'arabic') ??
     there.find((c) => (c.number !== null || c.short) && c.apart) ??
     candidates.find((c) => c.number?.style === 'arabic') ??
@@ -316,10 +318,17 @@ export function findLineFurnitureIn(geometries: readonly PageGeometry[], options
     const right = own.right + other.left;
     return left >= 2 && right <= left / 4 ? 'left' : right >= 2 && left <= right / 4 ? 'right' : undefined;
   };
-  const tops = geometries.map((geometry, index) => {
-    const side = sideOf(geometry.page.pageNumber);
-    return side ? readTopRow(geometry, side) : firstRead[index];
-  });
+  // The folio each page would have by its neighbours' clean arabic folios (two scan pages either side), a leaf a page.
+  const expectedOf = (index: number): Set<number> => {
+    const expected = new Set<number>();
+    for (let other = Math.max(0, index - 2); other <= Math.min(pages.length - 1, index + 2); other++) {
+      const number = firstRead[other]?.folio?.number;
+      if (other === index || number?.style !== 'arabic' || number.weight < 1) continue;
+      expected.add(Number(number.text) + (pages[index] as OcrPage).pageNumber - (pages[other] as OcrPage).pageNumber);
+    }
+    return expected;
+  };
+  const tops = geometries.map((geometry, index) => readTopRow(geometry, sideOf(geometry.page.pageNumber), expectedOf(index)));
 
   const candidates = tops.flatMap((top, index) =>
     top ? [{ index, pageNumber: (pages[index] as OcrPage).pageNumber, key: top.key, top: top.row.top / (pages[index] as OcrPage).height }] : [],

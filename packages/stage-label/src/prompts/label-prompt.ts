@@ -47,7 +47,7 @@ export const BLOCK_CLASS_DEFINITIONS: Record<BlockClass, string> = {
  */
 export const LABEL_SYSTEM_PROMPT = `You label the layout of one scanned book page.
 
-You get the page image and the page's OCR text blocks as JSON, numbered as the OCR engine found them, each with its position ("box": [left, top, right, bottom] in thousandths of the page width and height), its number of lines, its line height (thousandths of the page height) and its text (long blocks are cut short with "[...]").
+You get the page image and the page's OCR text blocks as JSON, numbered as the OCR engine found them, each with its position ("box": [left, top, right, bottom] in thousandths of the page width and height), its number of lines, its line height (thousandths of the page height) and its text (long blocks are cut short with "[...]"). A block with "margin": true is a small mark the OCR read apart, just above or below the text (a page number, a catch-word, a signature mark): it is page furniture or OCR_ARTIFACT, never text.
 Then "edgeLines": pieces of lines at the top and foot of the page, beside the text column, and short centred lines that open or close a paragraph, each with an id ("line"), where it is (top, foot, margin, inside), its box and its text. OCR often reads a running head into the first text block, a catch-word into the last and a section heading into the paragraph before or after it, so page furniture and such headings are marked line by line there.
 
 Answer:
