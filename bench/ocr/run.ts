@@ -4,7 +4,7 @@
  *
  *   pnpm bench ocr                                 # everything (about 40 minutes on 2 cores)
  *   BENCH_OCR_MEMORY_PAGES=60 pnpm bench ocr       # shorter memory runs
- *   BENCH_OCR_ONLY=speed,memory pnpm bench ocr     # some sections only (cold, speed, osd, models, memory)
+ *   BENCH_OCR_ONLY=speed,memory pnpm bench ocr     # some sections only (cold, speed, osd, margin, models, memory)
  *   BENCH_OCR_ONLY=cold BENCH_OCR_COLD_PAGES=24 pnpm bench ocr   # what a user waits for, start-up included
  *
  * Measured, all in this run (OCR only unless said; BENCH_OCR_ROUNDS rounds, 3 by default):
@@ -18,14 +18,14 @@
  *     on a machine busy with other work);
  * 1b. pages per second with 1 and 2 workers, one engine at a time (the 1 -> 2 scaling needs 2 idle
  *     cores: best of the rounds, and CPU seconds per page to tell lost cores from extra work);
- * 2. the cost of orientation detection (on by default) for both engines;
+ * 2. the cost of orientation detection (on by default) for both engines; 2b. the cost of the margin pass (on by default);
  * 3. the two models of @tesseract.js-data: speed, and error rate against the old-books truth;
  * 4. memory of tesseract.js over BENCH_OCR_MEMORY_PAGES pages (200), without recycling and with it,
  *    each in a child process: RSS of the whole process (all threads) sampled after every page; and
  *    the peak RSS of one native tesseract process.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ import { createOcrEngine, type OcrEngineOptions, type OcrModel, ocrPageText } fr
 import { bodyCer, evalDir, hasEval, ocrmypdf, pagesIn, runNode, spread, toPng } from '@bookpipe/testkit';
 
 const MEMORY_PAGES = Number(process.env.BENCH_OCR_MEMORY_PAGES ?? 200);
-const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'cold,speed,osd,models,memory').split(','));
+const ONLY = new Set((process.env.BENCH_OCR_ONLY ?? 'cold,speed,osd,margin,models,memory').split(','));
 
 interface BenchPage {
   name: string;
@@ -327,6 +327,30 @@ async function orientation(pages: readonly BenchPage[]) {
   console.log(`load average after: ${load()}`);
 }
 
+async function marginPass(common: readonly BenchPage[], dir: string) {
+  // The old prints of vd-sbb too (each work's first page): their folios and catch-words are what the pass reads.
+  const vd = join(evalDir, 'vd-sbb');
+  const works = readdirSync(vd).sort();
+  const prints = await Promise.all(works.map(async (work) => ({ name: work, png: await toPng(pagesIn(join(vd, work))[0]!.image, dir) })));
+  const pages = [...common, ...prints];
+  console.log(
+    `\n## 2b. Margin pass cost (on by default), 2 workers, orientation detection off, ${pages.length} pages (${common.length} above and ${prints.length} vd-sbb prints), best of ${ROUNDS} interleaved rounds`,
+  );
+  const r = await interleaved(pages, {
+    'tesseract.js/off': { engine: 'tesseract.js', maxWorkers: 2, detectOrientation: false, marginPass: false },
+    'tesseract.js/on': { engine: 'tesseract.js', maxWorkers: 2, detectOrientation: false, marginPass: true },
+    'native/off': { engine: 'native', maxWorkers: 2, detectOrientation: false, marginPass: false },
+    'native/on': { engine: 'native', maxWorkers: 2, detectOrientation: false, marginPass: true },
+  });
+  for (const engine of ['tesseract.js', 'native']) {
+    const [off, on] = [r[`${engine}/off`]!, r[`${engine}/on`]!];
+    console.log(
+      `${engine.padEnd(13)} off ${fmt(off.pagesPerSecond, 3)} pages/s (${rounds(off.all)}), on ${fmt(on.pagesPerSecond, 3)} pages/s (${rounds(on.all)}): the margin pass adds ${fmt((off.pagesPerSecond / on.pagesPerSecond - 1) * 100, 1)}% time per page`,
+    );
+  }
+  console.log(`load average after: ${load()}`);
+}
+
 async function models(pages: readonly BenchPage[]) {
   const scored = pages.filter((p) => p.truth !== undefined);
   console.log(
@@ -464,6 +488,7 @@ async function main() {
     if (ONLY.has('cold')) await cold(dir);
     if (ONLY.has('speed')) await speed(pages);
     if (ONLY.has('osd')) await orientation(pages);
+    if (ONLY.has('margin')) await marginPass(pages, dir);
     if (ONLY.has('models')) await models(pages);
     if (ONLY.has('memory')) await memory(pages);
   } finally {
