@@ -4,7 +4,7 @@
  */
 import { smallPage } from '@bookpipe/testkit';
 import { describe, expect, it } from 'vitest';
-import { chooseGuessedLanguage, LanguageChoiceSchema, languageInstalled, READ_WITH_ENG } from './ocr-language.js';
+import { bookLanguage, chooseGuessedLanguage, LanguageChoiceSchema, languageInstalled, READ_WITH_ENG } from './ocr-language.js';
 
 const MODEL = '4.0.0_best_int';
 
@@ -59,5 +59,17 @@ describe('chooseGuessedLanguage', () => {
     const choice = chooseGuessedLanguage([{ page: 1, ocr: smallPage(1, [[['DE GRATIA DEI']]]) }], MODEL);
     expect(choice).toMatchObject({ language: 'eng', source: 'default' });
     expect(choice.reason).toMatch(/^too few words on page\(s\) 1/);
+  });
+});
+
+describe('bookLanguage', () => {
+  it('is the guessed language, not the eng read beside it, for the metadata reader', () => {
+    expect(bookLanguage(chooseGuessedLanguage(pagesOf(LATIN), MODEL))).toBe('lat');
+    expect(bookLanguage(chooseGuessedLanguage(pagesOf(GERMAN), MODEL))).toBe('deu');
+  });
+
+  it('is the language given, as given', () => {
+    expect(bookLanguage({ language: 'lat+eng', source: 'config', reason: 'BOOKPIPE_OCR_LANG or --lang' })).toBe('lat+eng');
+    expect(bookLanguage({ language: 'deu+lat', source: 'option', reason: "the OCR stage's language option" })).toBe('deu+lat');
   });
 });

@@ -87,6 +87,17 @@ export function chooseGuessedLanguage(pages: ReadonlyArray<{ page: number; ocr: 
   return { language: code, source: 'guessed', reason: `${looks}: read with the ${code} model`, guess: detail };
 }
 
+/**
+ * The language the book is written in, as tesseract code(s), for the metadata reader: what was read
+ * with, except that a guessed language read with `eng` beside it (`lat+eng`) is still the one language
+ * the pages looked like (`lat`).
+ */
+export function bookLanguage(choice: LanguageChoice): string {
+  const guessed =
+    choice.source === 'guessed' && choice.guess ? (GUESSED_LANGUAGES as Record<string, { tesseract: string } | undefined>)[choice.guess.language] : undefined;
+  return guessed?.tesseract ?? choice.language;
+}
+
 export async function readLanguageChoice(ctx: StageContext): Promise<LanguageChoice | null> {
   try {
     return LanguageChoiceSchema.parse(JSON.parse(await ctx.output.readFile(LANGUAGE_FILE)));
