@@ -34,8 +34,23 @@ export function languageInstalled(code: string, model: OcrModel): boolean {
 }
 
 /**
+ * Guessed languages whose model is read with `eng` beside it (`lat+eng`: tesseract reads each word with
+ * both and keeps the likelier reading), and why. A property of the installed model, not of a book:
+ * tesseract's `lat` LSTM is smaller than `eng`'s and can write none of `§ % + = ° #` or curly quotes,
+ * which Latin books use (dissertations and law number their sections with `§`), while Latin print is
+ * the roman and italic type `eng` reads well. On both vd-sbb Latin works `lat` alone read worse than
+ * `eng`, and `lat+eng` better than either. `deu` and `fra` read their books better than `eng` on their
+ * own; `+eng` bought them little (German: better on 3 works, worse on 2) for about half as much OCR time
+ * again, so they are read alone. Figures: packages/stage-ocr/README.md ("Languages").
+ */
+export const READ_WITH_ENG: Readonly<Record<string, string>> = {
+  lat: 'the lat model lacks characters Latin books print (§, %, +, curly quotes) and on its own reads old Latin print worse than eng; lat+eng reads it better than either',
+};
+
+/**
  * The language to read a book with when none was chosen: the language its first pages (read with
- * `eng`) are written in, when its model is installed; else `eng`, saying which package would help.
+ * `eng`) are written in, when its model is installed (with `eng` beside it for the languages of
+ * {@link READ_WITH_ENG}); else `eng`, saying which package would help.
  */
 export function chooseGuessedLanguage(pages: ReadonlyArray<{ page: number; ocr: OcrPage }>, model: OcrModel): LanguageChoice {
   const text = pages.map(({ ocr }) => ocrPageText(ocr)).join('\n');
@@ -59,12 +74,28 @@ export function chooseGuessedLanguage(pages: ReadonlyArray<{ page: number; ocr: 
       guess: detail,
     };
   }
-  return {
-    language: code,
-    source: 'guessed',
-    reason: `page(s) ${numbers.join(', ')} look like "${code}" (${Math.round(guess.share * 100)}% of ${guess.words} words are its commonest words): read with the ${code} model`,
-    guess: detail,
-  };
+  const looks = `page(s) ${numbers.join(', ')} look like "${code}" (${Math.round(guess.share * 100)}% of ${guess.words} words are its commonest words)`;
+  const withEng = READ_WITH_ENG[code];
+  if (withEng !== undefined && languageInstalled('eng', model)) {
+    return {
+      language: `${code}+eng`,
+      source: 'guessed',
+      reason: `${looks}: read with ${code}+eng, the ${code} model with eng beside it, because ${withEng}`,
+      guess: detail,
+    };
+  }
+  return { language: code, source: 'guessed', reason: `${looks}: read with the ${code} model`, guess: detail };
+}
+
+/**
+ * The language the book is written in, as tesseract code(s), for the metadata reader: what was read
+ * with, except that a guessed language read with `eng` beside it (`lat+eng`) is still the one language
+ * the pages looked like (`lat`).
+ */
+export function bookLanguage(choice: LanguageChoice): string {
+  const guessed =
+    choice.source === 'guessed' && choice.guess ? (GUESSED_LANGUAGES as Record<string, { tesseract: string } | undefined>)[choice.guess.language] : undefined;
+  return guessed?.tesseract ?? choice.language;
 }
 
 export async function readLanguageChoice(ctx: StageContext): Promise<LanguageChoice | null> {

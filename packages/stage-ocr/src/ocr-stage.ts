@@ -14,7 +14,7 @@ import {
 } from './metadata/book-metadata-step.js';
 import { type OcrPageMetrics, OcrPageMetricsSchema, OcrReportSchema, pageMetrics } from './metrics.js';
 import { nativeTesseractVersion } from './native-engine.js';
-import { chooseGuessedLanguage, type LanguageChoice, readLanguageChoice, writeLanguageChoice } from './ocr-language.js';
+import { bookLanguage, chooseGuessedLanguage, type LanguageChoice, readLanguageChoice, writeLanguageChoice } from './ocr-language.js';
 import type { OcrPool } from './ocr-pool.js';
 import { type OcrEngineOptions, type ResolvedOcrOptions, resolveOcrOptions } from './options.js';
 
@@ -200,7 +200,8 @@ export class OcrStage extends BaseStage<OcrPage, OcrPageMetrics> {
   override async after(ctx: StageContext<OcrPage, OcrPageMetrics>, stats: StageStats): Promise<void> {
     await super.after(ctx, stats);
     if (this.#options.metadata === false) return;
-    const language = (await readLanguageChoice(ctx))?.language ?? this.#resolve(ctx).language;
+    const choice = await readLanguageChoice(ctx);
+    const language = choice ? bookLanguage(choice) : this.#resolve(ctx).language;
     const { costUsd } = await readBookMetadata(ctx, this.#options.metadata ?? {}, this.#options.llm, language);
     // The model request is the stage's only cost: it goes into the stats the pipeline reports and journals.
     stats.totalCostUsd = stats.totalCostUsd === null || costUsd === null ? null : stats.totalCostUsd + costUsd;
