@@ -1,6 +1,7 @@
 import { type BBox, type OcrPage, OcrPageSchema, type OcrWord } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { findMarginPieces, type GreyImage, marginWords, stackPieces, withMarginBlocks } from './margin-pass.js';
+import { readMargins } from './read-margins.js';
 import type { TsvRow } from './tsv.js';
 
 const WIDTH = 1000;
@@ -146,5 +147,53 @@ describe('withMarginBlocks', () => {
     expect(OcrPageSchema.parse(out).blocks[1]!.pass).toBe('margin');
     expect(out.meanConfidence).toBe(page.meanConfidence);
     expect(withMarginBlocks(page, [[]])).toBe(page);
+  });
+});
+
+describe('readMargins', () => {
+  const png = async (image: GreyImage) => {
+    const { default: sharp } = await import('sharp');
+    return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
+      .png()
+      .toBuffer();
+  };
+  const folioPage = async () => {
+    const image = paper();
+    const page = bodyPage(image, 20);
+    ink(image, { x: 850, y: 150, width: 30, height: 20 });
+    return { page, bytes: await png(image) };
+  };
+  const row = (top: number, left: number, text: string): TsvRow => ({
+    level: 5,
+    block: 1,
+    par: 1,
+    line: 1,
+    word: 1,
+    left,
+    top,
+    width: 24,
+    height: 20,
+    conf: 90,
+    text,
+  });
+
+  it('reads the stacked pieces through the engine and adds what it reads as margin blocks', async () => {
+    const { page, bytes } = await folioPage();
+    let asked: Buffer | undefined;
+    const out = await readMargins(bytes, page, async (stackPng) => {
+      asked = stackPng;
+      return [row(stackPieces([{ bbox: { x: 850, y: 150, width: 27, height: 20 }, ink: new Uint8Array(27 * 20) }]).pad, 12, '200')];
+    });
+    expect(asked?.subarray(1, 4).toString()).toBe('PNG');
+    expect(out.blocks.at(-1)).toMatchObject({ pass: 'margin', paragraphs: [{ text: '200' }] });
+  });
+
+  it('never fails the page: an engine error or an undecodable image leaves the page as read; an abort is thrown', async () => {
+    const { page, bytes } = await folioPage();
+    await expect(readMargins(bytes, page, () => Promise.reject(new Error('engine died')))).resolves.toBe(page);
+    await expect(readMargins(new Uint8Array([1, 2, 3]), page, () => Promise.resolve([]))).resolves.toBe(page);
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    await expect(readMargins(bytes, page, () => Promise.reject(new Error('aborted')), controller.signal)).rejects.toThrow('stopped');
   });
 });

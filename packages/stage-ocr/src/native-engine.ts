@@ -125,17 +125,22 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
           const tMargin = performance.now();
           if (o.marginPass) {
             const pixels = page.rotation ? await rotateImage(image, page.rotation) : image;
-            page = await readMargins(pixels, page, async (png) => {
-              // The pieces are stacked as lines of one block: block mode.
-              const r = await tesseract(
-                'stdin',
-                ['-l', o.language, '--psm', '6', '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
-                png,
-                sig,
-              );
-              if (r.code !== 0) throw failure(r);
-              return parseTsv(r.stdout);
-            });
+            page = await readMargins(
+              pixels,
+              page,
+              async (png) => {
+                // The pieces are stacked as lines of one block: block mode.
+                const r = await tesseract(
+                  'stdin',
+                  ['-l', o.language, '--psm', '6', '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
+                  png,
+                  sig,
+                );
+                if (r.code !== 0) throw failure(r);
+                return parseTsv(r.stdout);
+              },
+              sig,
+            );
           }
           const tEnd = performance.now();
           return {
