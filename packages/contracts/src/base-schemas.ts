@@ -9,6 +9,13 @@ export const BBoxSchema = z.object({
 });
 export type BBox = z.infer<typeof BBoxSchema>;
 
+/** The smallest box holding every box of a non-empty list. */
+export function boxAround(boxes: readonly BBox[]): BBox {
+  const x = Math.min(...boxes.map((box) => box.x));
+  const y = Math.min(...boxes.map((box) => box.y));
+  return { x, y, width: Math.max(...boxes.map((box) => box.x + box.width)) - x, height: Math.max(...boxes.map((box) => box.y + box.height)) - y };
+}
+
 /** Metrics every stage journals for every finished page. */
 export const BasePageMetricsSchema = z.object({
   pageNum: z.number().int().positive(),

@@ -1,4 +1,4 @@
-import type { BBox, LabelPage, LineClass, OcrPage } from '@bookpipe/contracts';
+import { type BBox, boxAround, type LabelPage, type LineClass, type OcrPage } from '@bookpipe/contracts';
 import { boxesOverlap, type ClassCounts } from './label-scores.js';
 import type { TruthRegion } from './truth/truth-page.js';
 
@@ -44,12 +44,6 @@ export function lineKindOfRegion(type: string): LineKind | null {
 export interface FurniturePiece {
   bbox: BBox;
   kind: LineKind;
-}
-
-function boxAround(boxes: readonly BBox[]): BBox {
-  const x = Math.min(...boxes.map((box) => box.x));
-  const y = Math.min(...boxes.map((box) => box.y));
-  return { x, y, width: Math.max(...boxes.map((box) => box.x + box.width)) - x, height: Math.max(...boxes.map((box) => box.y + box.height)) - y };
 }
 
 /**

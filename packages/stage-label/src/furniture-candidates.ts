@@ -1,4 +1,4 @@
-import type { BBox, LineLabel, OcrPage } from '@bookpipe/contracts';
+import { type BBox, boxAround, type LineLabel, type OcrPage } from '@bookpipe/contracts';
 import { centredLines } from './heading-lines.js';
 import { measure, type PlacedLine, type PlacedWord } from './line-furniture.js';
 
@@ -30,12 +30,6 @@ export interface FurnitureCandidate {
 
 const hasInk = (text: string) => /[\p{L}\p{N}]/u.test(text);
 const right = (box: BBox) => box.x + box.width;
-
-function boxAround(boxes: readonly BBox[]): BBox {
-  const x = Math.min(...boxes.map((box) => box.x));
-  const y = Math.min(...boxes.map((box) => box.y));
-  return { x, y, width: Math.max(...boxes.map(right)) - x, height: Math.max(...boxes.map((box) => box.y + box.height)) - y };
-}
 
 /**
  * Splits the words of one OCR line where they stand further apart than a word space: a folio set off

@@ -77,40 +77,23 @@ describe('mergePage', () => {
   it('keeps a block of the OCR margin pass out of the text unless its label calls it furniture', () => {
     const ocr = page();
     const marked = { ...ocr, blocks: ocr.blocks.map((block) => (block.blockNum === 3 ? { ...block, pass: 'margin' as const } : block)) };
+    // The merged class of block 3 when the label calls it `third` (head and body labelled as such).
+    const third = (input: typeof ocr, classification: LabelPage['blocks'][number]['classification']) =>
+      mergePage({
+        ocr: input,
+        label: label([
+          [1, 'HEADER'],
+          [2, 'BODY'],
+          [3, classification],
+        ]),
+      }).page.blocks[2]!.classification;
     // Unlabelled, or labelled as text: an OCR artifact, out of the reading text.
     expect(mergePage({ ocr: marked }).page.blocks[2]).toMatchObject({ classification: 'OCR_ARTIFACT', labelMissing: true });
-    expect(
-      mergePage({
-        ocr: marked,
-        label: label([
-          [1, 'HEADER'],
-          [2, 'BODY'],
-          [3, 'BODY'],
-        ]),
-      }).page.blocks[2]!.classification,
-    ).toBe('OCR_ARTIFACT');
+    expect(third(marked, 'BODY')).toBe('OCR_ARTIFACT');
     // Called furniture: furniture of that class.
-    expect(
-      mergePage({
-        ocr: marked,
-        label: label([
-          [1, 'HEADER'],
-          [2, 'BODY'],
-          [3, 'PAGE_NUMBER'],
-        ]),
-      }).page.blocks[2]!.classification,
-    ).toBe('PAGE_NUMBER');
+    expect(third(marked, 'PAGE_NUMBER')).toBe('PAGE_NUMBER');
     // The same block read by the page read itself is text as labelled.
-    expect(
-      mergePage({
-        ocr,
-        label: label([
-          [1, 'HEADER'],
-          [2, 'BODY'],
-          [3, 'BODY'],
-        ]),
-      }).page.blocks[2]!.classification,
-    ).toBe('BODY');
+    expect(third(ocr, 'BODY')).toBe('BODY');
   });
 
   it('applies block classes, keeps unlabelled blocks as BODY 0, and prefers the book-wide page number to the page label', () => {

@@ -41,6 +41,21 @@ function bodyPage(image: GreyImage, lines: number): OcrPage {
   return { pageNumber: 1, width: WIDTH, height: HEIGHT, engine, meanConfidence: 0.9, rotation: 0, blocks: [block] };
 }
 
+/** A word row of tesseract's TSV, 20 x 18 px, at `top`, `left` of the image it read. */
+const tsvWord = (top: number, left: number, text: string, conf: number): TsvRow => ({
+  level: 5,
+  block: 1,
+  par: 1,
+  line: 1,
+  word: 1,
+  left,
+  top,
+  width: 20,
+  height: 18,
+  conf,
+  text,
+});
+
 describe('findMarginPieces', () => {
   it('finds the ink left unread just above the text and just below it, the size of type', () => {
     const image = paper();
@@ -91,19 +106,6 @@ describe('stackPieces and marginWords', () => {
     { bbox: { x: 790, y: 1010, width: 80, height: 20 }, ink: new Uint8Array(80 * 20).fill(1) },
   ];
   const stack = stackPieces(pieces);
-  const word = (top: number, left: number, conf: number, text: string): TsvRow => ({
-    level: 5,
-    block: 1,
-    par: 1,
-    line: 1,
-    word: 1,
-    left,
-    top,
-    width: 20,
-    height: 18,
-    conf,
-    text,
-  });
 
   it('stacks black ink on white, each piece on a line of its own', () => {
     expect(stack.image.width).toBe(80 + 2 * stack.pad);
@@ -117,10 +119,10 @@ describe('stackPieces and marginWords', () => {
     const [first, second] = stack.offsets as [{ x: number; y: number }, { x: number; y: number }];
     const words = marginWords(
       [
-        word(first.y + 1, first.x + 2, 91, '200'),
-        word(second.y, second.x, 88, 'Der'),
-        word(second.y, second.x + 30, 93, '—'),
-        word(second.y, second.x + 50, 30, 'x'),
+        tsvWord(first.y + 1, first.x + 2, '200', 91),
+        tsvWord(second.y, second.x, 'Der', 88),
+        tsvWord(second.y, second.x + 30, '—', 93),
+        tsvWord(second.y, second.x + 50, 'x', 30),
       ],
       stack,
     );
@@ -163,26 +165,12 @@ describe('readMargins', () => {
     ink(image, { x: 850, y: 150, width: 30, height: 20 });
     return { page, bytes: await png(image) };
   };
-  const row = (top: number, left: number, text: string): TsvRow => ({
-    level: 5,
-    block: 1,
-    par: 1,
-    line: 1,
-    word: 1,
-    left,
-    top,
-    width: 24,
-    height: 20,
-    conf: 90,
-    text,
-  });
-
   it('reads the stacked pieces through the engine and adds what it reads as margin blocks', async () => {
     const { page, bytes } = await folioPage();
     let asked: Buffer | undefined;
     const out = await readMargins(bytes, page, async (stackPng) => {
       asked = stackPng;
-      return [row(stackPieces([{ bbox: { x: 850, y: 150, width: 27, height: 20 }, ink: new Uint8Array(27 * 20) }]).pad, 12, '200')];
+      return [tsvWord(stackPieces([{ bbox: { x: 850, y: 150, width: 27, height: 20 }, ink: new Uint8Array(27 * 20) }]).pad, 12, '200', 90)];
     });
     expect(asked?.subarray(1, 4).toString()).toBe('PNG');
     expect(out.blocks.at(-1)).toMatchObject({ pass: 'margin', paragraphs: [{ text: '200' }] });

@@ -16,7 +16,8 @@
  * Cost: one greyscale decode of the page and, only on pages with leftover ink at an edge, one
  * recognition of a stamp-sized image (measured in bench/ocr).
  */
-import type { BBox, OcrBlock, OcrLine, OcrPage, OcrWord } from '@bookpipe/contracts';
+import { type BBox, boxAround, type OcrBlock, type OcrLine, type OcrPage, type OcrWord } from '@bookpipe/contracts';
+import { confidence, round } from './ocr-page-builder.js';
 import type { TsvRow } from './tsv.js';
 
 /** A greyscale image, one byte per pixel, rows top to bottom. */
@@ -256,8 +257,8 @@ export function marginWords(rows: readonly TsvRow[], stack: MarginStack): OcrWor
   for (const row of rows) {
     if (row.level !== 5) continue;
     const text = row.text.trim();
-    const confidence = Math.min(100, Math.max(0, row.conf)) / 100;
-    if (!hasInk(text) || confidence < MIN_CONFIDENCE) continue;
+    const wordConfidence = confidence(row.conf);
+    if (!hasInk(text) || wordConfidence < MIN_CONFIDENCE) continue;
     const middle = row.top + row.height / 2;
     const index = stack.offsets.findIndex((at, i) => middle >= at.y - stack.pad && middle < at.y + (stack.pieces[i] as MarginPiece).bbox.height + stack.pad);
     if (index < 0) continue;
@@ -266,16 +267,10 @@ export function marginWords(rows: readonly TsvRow[], stack: MarginStack): OcrWor
     byPiece[index]!.push({
       text,
       bbox: { x: Math.max(0, row.left - at.x + piece.bbox.x), y: Math.max(0, row.top - at.y + piece.bbox.y), width: row.width, height: row.height },
-      confidence: Math.round(confidence * 10_000) / 10_000,
+      confidence: wordConfidence,
     });
   }
   return byPiece;
-}
-
-function boxAround(boxes: readonly BBox[]): BBox {
-  const x = Math.min(...boxes.map((box) => box.x));
-  const y = Math.min(...boxes.map((box) => box.y));
-  return { x, y, width: Math.max(...boxes.map((box) => box.x + box.width)) - x, height: Math.max(...boxes.map((box) => box.y + box.height)) - y };
 }
 
 /**
@@ -288,12 +283,12 @@ export function withMarginBlocks(page: OcrPage, words: readonly OcrWord[][]): Oc
   const added: OcrBlock[] = read.map((pieceWords, index) => {
     const bbox = boxAround(pieceWords.map((word) => word.bbox));
     const text = pieceWords.map((word) => word.text).join(' ');
-    const confidence = Math.round((pieceWords.reduce((sum, word) => sum + word.confidence, 0) / pieceWords.length) * 10_000) / 10_000;
+    const mean = round(pieceWords.reduce((sum, word) => sum + word.confidence, 0) / pieceWords.length);
     return {
       blockNum: page.blocks.length + index + 1,
       bbox,
       pass: 'margin',
-      paragraphs: [{ parNum: 1, bbox, text, confidence, lines: [{ bbox, text, confidence, words: pieceWords }] }],
+      paragraphs: [{ parNum: 1, bbox, text, confidence: mean, lines: [{ bbox, text, confidence: mean, words: pieceWords }] }],
     };
   });
   return { ...page, blocks: [...page.blocks, ...added] };

@@ -97,8 +97,11 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
         if (imageFormat(image) === undefined) throw pageError('unreadable', imagePath, pageNumber, notAnImage(image), engineName);
         try {
           // The file as it is, or the turned image through stdin.
+          // The pixels the page was last read from (the turned image once turned): the margin pass reads them again.
+          let pixels: Uint8Array = image;
           const read = async (rotation: number) => {
             const stdin = rotation === 0 ? undefined : await rotateImage(image, rotation);
+            pixels = stdin ?? image;
             const r = await tesseract(
               stdin ? 'stdin' : imagePath,
               ['-l', o.language, '--psm', String(o.psm), '--oem', '1', '-c', 'tessedit_create_tsv=1', '-c', 'tessedit_create_txt=0'],
@@ -124,7 +127,6 @@ export async function createNativeEngine(o: ResolvedOcrOptions): Promise<OcrEngi
           }
           const tMargin = performance.now();
           if (o.marginPass) {
-            const pixels = page.rotation ? await rotateImage(image, page.rotation) : image;
             page = await readMargins(
               pixels,
               page,

@@ -106,12 +106,13 @@ function box(r: TsvRow): BBox {
   return { x: r.left, y: r.top, width: Math.max(0, r.width), height: Math.max(0, r.height) };
 }
 
-function confidence(conf: number): number {
+/** A word's confidence in an OCR page: tesseract's 0..100, clamped, as 0..1. */
+export function confidence(conf: number): number {
   return round(Math.min(100, Math.max(0, conf)) / 100);
 }
 
 /** Four decimals: finer than tesseract's own precision matters, and the files stay readable. */
-function round(x: number): number {
+export function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
