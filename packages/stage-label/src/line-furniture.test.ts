@@ -355,6 +355,23 @@ describe('findLineFurniture', () => {
     expect(catchwords).toEqual([['CATCHWORD:802 ad.'], ['CATCHWORD:titionem'], ['CATCHWORD:titionem']]);
   });
 
+  it('finds a catch-word OCR read into the last text line as its last word, hanging below the row, but not a descender', () => {
+    // The last line's last word reaches down by `hang` px below its row (36 px words): tesseract took the
+    // catch-word under the line's end for one more word of the line.
+    const hanging = (pageNumber: number, hang: number, rank: number) => {
+      const ocr = page(pageNumber, [body(160, 25)]);
+      const lines = ocr.blocks[0]!.paragraphs[0]!.lines;
+      const last = lines.at(-1)!;
+      const word = last.words[rank - 1]!;
+      word.bbox = { ...word.bbox, height: word.bbox.height + hang };
+      last.bbox = { ...last.bbox, height: last.bbox.height + hang };
+      return ocr;
+    };
+    const pages = [hanging(1, 44, 8), hanging(2, 10, 8), hanging(3, 44, 4)];
+    const catchwords = findLineFurniture(pages).map((labels) => labels.filter((label) => label.classification === 'CATCHWORD'));
+    expect(catchwords.map((labels) => labels.map((label) => [label.lineNum, label.words]))).toEqual([[[25, [8, 8]]], [], []]);
+  });
+
   it('finds a marginal note OCR read onto the text line it abuts, but not an item number hanging out of a catalogue', () => {
     const line = (y: number, note: Array<[string, number]> = []): LineSpec => ({
       words: [

@@ -409,6 +409,10 @@ export function findLineFurnitureIn(geometries: readonly PageGeometry[], options
     // One catch-word, one signature, one folio a page: a row of speckles under the foot adds none.
     const found = new Set<LineClass>();
     for (const row of footRows(geometry)) footFurniture(geometry, row, { folioAtTop, nextFirst, found, mark });
+    if (!found.has('CATCHWORD')) {
+      const hanging = hangingCatchword(geometry);
+      if (hanging) mark([hanging], 'CATCHWORD', nextFirst && announces(hanging.word.text, nextFirst) ? 0.85 : 0.6);
+    }
     const taken = new Set([...(tops[index]?.row.lines ?? []), ...footRows(geometry).flatMap((row) => row.lines)]);
     for (const words of marginalWords(geometry, tops[index]?.row ?? null, taken)) mark(words, 'MARGINALIA', 0.6);
     return toLineLabels([...marks.values()]);
@@ -428,6 +432,27 @@ function footRows(geometry: PageGeometry): Row[] {
     .filter((row) => !row.lines.some((placed) => bodyLines.includes(placed)))
     .filter((row) => (row.top + row.bottom) / 2 > bottom - 0.2 * lineHeight && row.top < bottom + 4 * lineHeight && row.top > 0.6 * page.height)
     .slice(0, 2);
+}
+
+/**
+ * A catch-word OCR read into the page's last line of text: the line's last word, flush right, whose box
+ * hangs well below the line's other words (half a line height past their median bottom: more than any
+ * descender). Tesseract often takes the catch-word set under the last line's end for one more word of
+ * that line ("... auch A", the "A" reaching down over the catch-word's row), so no foot row holds it.
+ * Only the last word, and only under a line of text: a big initial or a speck inside the line is not it.
+ */
+function hangingCatchword(geometry: PageGeometry): PlacedWord | null {
+  const { bodyLines, lineHeight, left, right: columnRight } = geometry;
+  const last = bodyLines.reduce<PlacedLine | null>((low, placed) => (low === null || placed.line.bbox.y > low.line.bbox.y ? placed : low), null);
+  if (!last) return null;
+  const inked = last.line.words.map((word, index) => ({ word, rank: index + 1 })).filter(({ word }) => hasInk(word.text));
+  const end = inked.at(-1);
+  if (!end || inked.length < 4) return null;
+  const bottoms = inked.slice(0, -1).map(({ word }) => word.bbox.y + word.bbox.height);
+  const hangs = end.word.bbox.y + end.word.bbox.height - quantile(bottoms, 0.5) >= 0.5 * lineHeight;
+  const flushRight = right(end.word.bbox) >= columnRight - 0.1 * (columnRight - left);
+  if (!hangs || !flushRight || end.word.bbox.height > 2.5 * lineHeight) return null;
+  return { at: last, rank: end.rank, word: end.word };
 }
 
 /** The first word of the page's text, for a catch-word to announce. */
