@@ -75,6 +75,42 @@ describe('findMarginPieces', () => {
     expect(pieces[0]!.ink[3]).toBe(0);
   });
 
+  it('finds a catch-word under the last line that OCR read into the line, its last word reaching down over it', () => {
+    const image = paper();
+    const page = bodyPage(image, 20); // the last line at y 960, words 20 px high
+    const catchword = { x: 790, y: 995, width: 80, height: 20 };
+    ink(image, catchword);
+    const last = page.blocks[0]!.paragraphs[0]!.lines.at(-1)!;
+    // Tesseract's box for the line's last word spans its row and the catch-word's.
+    last.words[3]!.bbox = { ...last.words[3]!.bbox, height: 55 };
+    expect(findMarginPieces(image, page).map((piece) => piece.bbox)).toEqual([catchword]);
+  });
+
+  it('finds the catch-word above the dark ground beyond the page, and under specks read as a line at the image foot', () => {
+    const image = paper();
+    const page = bodyPage(image, 20); // the last line ends at y 980
+    const catchword = { x: 790, y: 1010, width: 80, height: 20 };
+    ink(image, catchword);
+    // The scanner's dark ground from y 1045 down, across the whole image: every row of the foot band inked.
+    ink(image, { x: 0, y: 1045, width: WIDTH, height: HEIGHT - 1045 }, true);
+    // Specks at the image's foot that OCR read as a thin line of four words.
+    const specks: OcrWord[] = [0, 1, 2, 3].map((w) => ({ text: 'ee', bbox: { x: 200 + w * 100, y: 1380, width: 40, height: 6 }, confidence: 0.1 }));
+    page.blocks.push({
+      blockNum: 2,
+      bbox: { x: 200, y: 1380, width: 340, height: 6 },
+      paragraphs: [
+        {
+          parNum: 1,
+          bbox: { x: 200, y: 1380, width: 340, height: 6 },
+          text: 'ee ee ee ee',
+          confidence: 0.1,
+          lines: [{ bbox: { x: 200, y: 1380, width: 340, height: 6 }, text: 'ee ee ee ee', confidence: 0.1, words: specks }],
+        },
+      ],
+    });
+    expect(findMarginPieces(image, page).map((piece) => piece.bbox)).toEqual([catchword]);
+  });
+
   it('leaves out what was read, specks, rules, far-off marks and pieces cut by the band side', () => {
     const image = paper();
     const page = bodyPage(image, 20);

@@ -36,6 +36,8 @@ export interface MarginPiece {
 
 /** Pieces, at most this many per page: more means a picture or an ornament band, not furniture. */
 const MAX_PIECES = 8;
+/** A word box taller than this many line heights spans two rows (see `findMarginPieces`). */
+const TALL_WORD = 1.5;
 /** Words the pass keeps: tesseract's confidence (0..1) from which a reading is evidence. */
 const MIN_CONFIDENCE = 0.5;
 
@@ -106,19 +108,38 @@ export function findMarginPieces(image: GreyImage, page: OcrPage): MarginPiece[]
         2 * lineHeight,
     ),
   );
-  const top = Math.min(...lines.map((line) => line.bbox.y));
-  const bottom = Math.max(...lines.map((line) => line.bbox.y + line.bbox.height));
+  // From the lines of text, not every line read: specks read as words at the image's edge (a thin
+  // line of them, under the text's height) would move a band off the text.
+  const anchors = textLines.filter((line) => line.bbox.height >= 0.5 * lineHeight);
+  const top = Math.min(...anchors.map((line) => line.bbox.y));
+  const bottom = Math.max(...anchors.map((line) => line.bbox.y + line.bbox.height));
   const clampY = (y: number) => Math.min(height, Math.max(0, Math.round(y)));
   const bands: Array<[number, number]> = [
     [clampY(top - 4 * lineHeight), clampY(top + 1.5 * lineHeight)],
     [clampY(bottom - 1.5 * lineHeight), clampY(bottom + 4 * lineHeight)],
   ];
   const words = lines.flatMap((line) => line.words);
+  // At the foot, a word box much taller than a line holds two rows: tesseract read the catch-word set
+  // under the last line's end as one more word of that line ("... auch A", the "A" reaching down over
+  // it). Only the word's own row, down to its line's other words' median bottom, is blanked there, so
+  // the catch-word under it is found.
+  const footWords = lines.flatMap((line) => {
+    const tall = (word: OcrWord) => word.bbox.height > TALL_WORD * lineHeight;
+    const others = line.words.filter((word) => !tall(word));
+    if (others.length === line.words.length || others.length < 2) return line.words;
+    const rowBottom = quantile(
+      others.map((word) => word.bbox.y + word.bbox.height),
+      0.5,
+    );
+    return line.words.map((word) =>
+      tall(word) && rowBottom > word.bbox.y ? { ...word, bbox: { ...word.bbox, height: Math.round(rowBottom - word.bbox.y) } } : word,
+    );
+  });
   const pieces: MarginPiece[] = [];
-  for (const [y0, y1] of bands) {
-    if (y1 <= y0 || right <= left) continue;
-    pieces.push(...bandPieces(image, { x0: left, x1: right, y0, y1 }, words, lineHeight));
-  }
+  bands.forEach(([y0, y1], index) => {
+    if (y1 <= y0 || right <= left) return;
+    pieces.push(...bandPieces(image, { x0: left, x1: right, y0, y1 }, index === 0 ? words : footWords, lineHeight));
+  });
   // Too many pieces: an engraving, an ornament band or a dark gutter, whose "words" would be noise.
   return pieces.length > MAX_PIECES ? [] : pieces;
 }
@@ -147,70 +168,159 @@ function bandPieces(image: GreyImage, band: { x0: number; x1: number; y0: number
     for (let y = Math.max(0, bbox.y - pad - y0); y < Math.min(bh, bbox.y + bbox.height + pad - y0); y++) ink.fill(0, y * bw + a, y * bw + b);
   }
 
-  // Rows of ink (two pixels at least: one is dust), closed over gaps of a fifth of a line.
-  const rowInk = new Uint32Array(bh);
-  for (let y = 0; y < bh; y++) {
-    let n = 0;
-    for (let x = 0; x < bw; x++) n += ink[y * bw + x] as number;
-    rowInk[y] = n;
-  }
+  // Pieces are the ink's connected parts, joined where letters of a word or words of a short phrase
+  // stand (closer than most of a line height across, a fifth of one up or down). Not rows across the
+  // band: a dark page edge or a speckled foot keeps every row inked, and the catch-word would be lost in one
+  // band-high run.
+  const { labels, parts } = connectedParts(ink, bw, bh);
+  // A part too big for type (the dark ground beyond the page, a picture) or cut by the band's side (the
+  // page's edge, the gutter's shadow) is no piece and must not swallow the folio or catch-word beside it.
+  const typeSized = parts.map((part) => {
+    const { x0: left, x1: right, y0: top, y1: bottom } = part.box;
+    return left > 0 && right < bw && right - left <= 12 * lineHeight && bottom - top <= 2.5 * lineHeight;
+  });
+  const groups = joinParts(parts, typeSized, 0.8 * lineHeight, 0.2 * lineHeight);
   const pieces: MarginPiece[] = [];
-  for (const [r0, r1] of runs(bh, (y) => (rowInk[y] as number) >= 2, 0.2 * lineHeight)) {
-    const rows = r1 - r0;
-    if (rows < 0.4 * lineHeight || rows > 2.5 * lineHeight) continue;
-    const columnInk = new Uint32Array(bw);
-    for (let y = r0; y < r1; y++) for (let x = 0; x < bw; x++) columnInk[x]! += ink[y * bw + x] as number;
-    // Letters of a word, and words of a short phrase, are closer than most of a line height.
-    for (const [c0, c1] of runs(bw, (x) => (columnInk[x] as number) > 0, 0.8 * lineHeight)) {
-      // A piece touching the band's side is the page's edge or the gutter's shadow, cut off.
-      if (c0 === 0 || c1 === bw) continue;
-      let count = 0;
-      let inkTop = r1;
-      let inkBottom = r0;
-      for (let y = r0; y < r1; y++) {
-        for (let x = c0; x < c1; x++) {
-          if (ink[y * bw + x]) {
-            count += 1;
-            inkTop = Math.min(inkTop, y);
-            inkBottom = Math.max(inkBottom, y);
-          }
-        }
+  for (const group of groups) {
+    const box = group.box;
+    // A piece touching the band's side is the page's edge or the gutter's shadow, cut off.
+    if (box.x0 === 0 || box.x1 === bw) continue;
+    const pieceWidth = box.x1 - box.x0;
+    const pieceHeight = box.y1 - box.y0;
+    const density = group.count / (pieceWidth * pieceHeight);
+    // The size of type (a digit is narrow, a phrase a few words long), and the density of letters: a rule is
+    // solid, a speck cloud sparse.
+    if (pieceWidth < 0.2 * lineHeight || pieceWidth > 12 * lineHeight) continue;
+    if (pieceHeight < 0.45 * lineHeight || pieceHeight > 2.5 * lineHeight) continue;
+    if (density < 0.08 || density > 0.7) continue;
+    // Only the piece's own parts: a speck of another piece inside its box stays out.
+    const own = new Set(group.members);
+    const pixels = new Uint8Array(pieceWidth * pieceHeight);
+    for (let y = 0; y < pieceHeight; y++) {
+      for (let x = 0; x < pieceWidth; x++) {
+        const part = labels[(box.y0 + y) * bw + box.x0 + x] as number;
+        if (part > 0 && own.has(part - 1)) pixels[y * pieceWidth + x] = 1;
       }
-      const pieceWidth = c1 - c0;
-      const pieceHeight = inkBottom - inkTop + 1;
-      const density = count / (pieceWidth * pieceHeight);
-      // The size of type (a digit is narrow, a phrase a few words long), and the density of letters: a rule is
-      // solid, a speck cloud sparse.
-      if (pieceWidth < 0.2 * lineHeight || pieceWidth > 12 * lineHeight) continue;
-      if (pieceHeight < 0.45 * lineHeight || pieceHeight > 2.5 * lineHeight) continue;
-      if (density < 0.08 || density > 0.7) continue;
-      const pixels = new Uint8Array(pieceWidth * pieceHeight);
-      for (let y = 0; y < pieceHeight; y++) {
-        const from = (inkTop + y) * bw + c0;
-        pixels.set(ink.subarray(from, from + pieceWidth), y * pieceWidth);
-      }
-      pieces.push({ bbox: { x: c0 + x0, y: inkTop + y0, width: pieceWidth, height: pieceHeight }, ink: pixels });
     }
+    pieces.push({ bbox: { x: box.x0 + x0, y: box.y0 + y0, width: pieceWidth, height: pieceHeight }, ink: pixels });
   }
-  return pieces;
+  return pieces.sort((a, b) => a.bbox.y - b.bbox.y || a.bbox.x - b.bbox.x);
 }
 
-/** Runs of indices 0..n-1 where `on` holds, joined across gaps shorter than `maxGap`; [start, end). */
-function runs(n: number, on: (i: number) => boolean, maxGap: number): Array<[number, number]> {
-  const found: Array<[number, number]> = [];
-  let start = -1;
-  let end = -1;
-  for (let i = 0; i < n; i++) {
-    if (!on(i)) continue;
-    if (start >= 0 && i - end > maxGap) {
-      found.push([start, end]);
-      start = -1;
+/** A box in band pixels, [x0, x1) x [y0, y1). */
+interface Extent {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Ink parts of fewer pixels than this are dust. */
+const MIN_PART = 3;
+
+/**
+ * The 8-connected parts of the ink: `labels` holds each pixel's part index + 1 (0: paper or dust), `parts` their
+ * boxes and pixel counts.
+ */
+function connectedParts(ink: Uint8Array, width: number, height: number): { labels: Int32Array; parts: Array<{ box: Extent; count: number }> } {
+  const labels = new Int32Array(width * height);
+  const parts: Array<{ box: Extent; count: number }> = [];
+  let stack = new Int32Array(1024);
+  const visited = new Uint8Array(width * height);
+  for (let start = 0; start < ink.length; start++) {
+    if (!ink[start] || visited[start]) continue;
+    const members: number[] = [];
+    const box: Extent = { x0: width, y0: height, x1: 0, y1: 0 };
+    let top = 0;
+    stack[top++] = start;
+    visited[start] = 1;
+    while (top > 0) {
+      const at = stack[--top] as number;
+      members.push(at);
+      const x = at % width;
+      const y = (at - x) / width;
+      box.x0 = Math.min(box.x0, x);
+      box.x1 = Math.max(box.x1, x + 1);
+      box.y0 = Math.min(box.y0, y);
+      box.y1 = Math.max(box.y1, y + 1);
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= width) continue;
+          const next = ny * width + nx;
+          if (!ink[next] || visited[next]) continue;
+          visited[next] = 1;
+          if (top === stack.length) {
+            const grown = new Int32Array(stack.length * 2);
+            grown.set(stack);
+            stack = grown;
+          }
+          stack[top++] = next;
+        }
+      }
     }
-    if (start < 0) start = i;
-    end = i + 1;
+    if (members.length < MIN_PART) continue;
+    parts.push({ box, count: members.length });
+    for (const member of members) labels[member] = parts.length;
   }
-  if (start >= 0) found.push([start, end]);
-  return found;
+  return { labels, parts };
+}
+
+/**
+ * The parts that `use` keeps, joined into groups where their boxes lie within `across` of each other side to
+ * side and `down` up or down.
+ */
+function joinParts(
+  parts: ReadonlyArray<{ box: Extent; count: number }>,
+  use: readonly boolean[],
+  across: number,
+  down: number,
+): Array<{ box: Extent; count: number; members: number[] }> {
+  const parent = parts.map((_, index) => index);
+  const root = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r] as number;
+    while (parent[i] !== r) {
+      const next = parent[i] as number;
+      parent[i] = r;
+      i = next;
+    }
+    return r;
+  };
+  const order = parts
+    .map((_, index) => index)
+    .filter((index) => use[index])
+    .sort((a, b) => (parts[a] as { box: Extent }).box.x0 - (parts[b] as { box: Extent }).box.x0);
+  for (let i = 0; i < order.length; i++) {
+    const a = (parts[order[i] as number] as { box: Extent }).box;
+    // Sorted by left edge: once a part starts further right than `across` past this one's right edge, so do the rest.
+    for (let j = i + 1; j < order.length; j++) {
+      const b = (parts[order[j] as number] as { box: Extent }).box;
+      if (b.x0 - a.x1 >= across) break;
+      const gapDown = Math.max(b.y0 - a.y1, a.y0 - b.y1);
+      if (gapDown < down) parent[root(order[i] as number)] = root(order[j] as number);
+    }
+  }
+  const groups = new Map<number, { box: Extent; count: number; members: number[] }>();
+  parts.forEach((part, index) => {
+    if (!use[index]) return;
+    const key = root(index);
+    const group = groups.get(key);
+    if (!group) groups.set(key, { box: { ...part.box }, count: part.count, members: [index] });
+    else {
+      group.box = {
+        x0: Math.min(group.box.x0, part.box.x0),
+        y0: Math.min(group.box.y0, part.box.y0),
+        x1: Math.max(group.box.x1, part.box.x1),
+        y1: Math.max(group.box.y1, part.box.y1),
+      };
+      group.count += part.count;
+      group.members.push(index);
+    }
+  });
+  return [...groups.values()];
 }
 
 /** The pieces stacked one under another on white, apart by a line height, as one image to read. */
