@@ -359,11 +359,15 @@ function applyLineFurniture(layout: PageLayout, classes: Map<BlockLayout, BlockL
   return kept;
 }
 
+/** Confidence of a folio read by the margin pass: under `reconcilePageNumbers`' clear reading (0.7). */
+const MARGIN_FOLIO_CONFIDENCE = 0.6;
+
 /** The printed page number from the page's PAGE_NUMBER lines, when one reads as a numeral. */
 function pageNumberLine(layout: PageLayout, lines: readonly LineLabel[]): PageReading | null {
   for (const label of lines) {
     if (label.classification !== 'PAGE_NUMBER') continue;
-    const line = layout.page.blocks.find((b) => b.blockNum === label.blockNum)?.paragraphs.find((p) => p.parNum === label.parNum)?.lines[label.lineNum - 1];
+    const block = layout.page.blocks.find((b) => b.blockNum === label.blockNum);
+    const line = block?.paragraphs.find((p) => p.parNum === label.parNum)?.lines[label.lineNum - 1];
     if (!line) continue;
     const [first, last] = label.words ?? [1, line.words.length];
     const words = line.words.slice(first - 1, last);
@@ -371,7 +375,9 @@ function pageNumberLine(layout: PageLayout, lines: readonly LineLabel[]): PageRe
     const number = numberOnly(text) ?? (words.length === 1 ? readNumberToken(text) : null);
     if (!number) continue;
     const location: PageNumberLocation = line.bbox.y < layout.page.height / 2 ? 'header' : 'footer';
-    return { number, location, confidence: 0.9 * number.weight };
+    // A folio the OCR's margin pass read was read out of context, from a stamp-sized image ("3" for a
+    // worn 8): evidence that fills a run's gap, never a clear reading that could outvote the run.
+    return { number, location, confidence: (block?.pass === 'margin' ? MARGIN_FOLIO_CONFIDENCE : 0.9) * number.weight };
   }
   return null;
 }

@@ -46,14 +46,15 @@ export function relation(a: Pick<Anchor, 'value' | 'pageIndex'>, b: Pick<Anchor,
  * - a gap of missing pages to a neighbour that is itself confirmed by its own other neighbour, and
  *   in order with the neighbour on the other side (so "20" read for 30 after 29 is no gap before 33).
  * A reading whose two nearest neighbours agree with each other but not with it, and that is out of
- * order between them, is a misread between them, whatever else it agrees with.
+ * order between them, is a misread between them, whatever else it agrees with; so are two readings in
+ * a row out of order between two that agree (two misreads may agree with each other).
  */
 export function findAnchors(pages: readonly Page[], style: NumeralStyle, limits: StepLimits): Anchor[] {
-  const read: Array<Anchor & { clear: boolean }> = [];
+  const all: Array<Anchor & { clear: boolean }> = [];
   for (const page of pages) {
     const best = page.values[0];
     if (page.style !== style || !best || best.weight !== 1) continue;
-    read.push({
+    all.push({
       at: page.at,
       style,
       value: best.value,
@@ -63,24 +64,35 @@ export function findAnchors(pages: readonly Page[], style: NumeralStyle, limits:
       clear: page.clear,
     });
   }
+  const unreadBetween = (a: Anchor, b: Anchor) => pages.slice(a.at + 1, b.at).every((page) => page.style === null);
+  // Between two readings at one offset, only the value that offset gives is in order on consecutive
+  // pages; a reading in order at another offset sits between a gap and plates, and is no misread. Two
+  // misreads in a row may agree with each other ("2", "3" read for a worn 7 and 8 between 6 and 9): a
+  // pair out of order between two clear readings that agree is misread all the same, unless a reading
+  // beyond them agrees with the pair (then the two around it are the odd ones).
+  const bracketed = (k: number) =>
+    [
+      [k - 1, k + 1],
+      [k - 1, k + 2],
+      [k - 2, k + 1],
+    ].some(([from, to]) => {
+      const before = all[from as number];
+      const after = all[to as number];
+      if (before === undefined || after === undefined || before.offset !== after.offset) return false;
+      const inside = all.slice((from as number) + 1, to);
+      if (inside.some((other) => other.offset === before.offset || (before.value < other.value && other.value < after.value))) return false;
+      if (inside.length === 1) return true;
+      const beyond = [all[(from as number) - 1], all[(to as number) + 1]];
+      return before.clear && after.clear && !beyond.some((other) => other !== undefined && inside.some((pair) => pair.offset === other.offset));
+    });
+  // Misreads are set aside before anything is confirmed: the readings around them are neighbours then.
+  const read = all.filter((_, k) => !bracketed(k));
   const nearestClear = (k: number, step: 1 | -1) => {
     for (let j = k + step; j >= 0 && j < read.length; j += step) if (read[j]?.clear) return read[j];
     return undefined;
   };
-  const unreadBetween = (a: Anchor, b: Anchor) => pages.slice(a.at + 1, b.at).every((page) => page.style === null);
-  const bracketed = (k: number) => {
-    const before = read[k - 1];
-    const after = read[k + 1];
-    const self = read[k] as Anchor;
-    if (before === undefined || after === undefined) return false;
-    // Between two readings at one offset, only the value that offset gives is in order on consecutive
-    // pages; a reading in order at another offset sits between a gap and plates, and is no misread.
-    const inOrder = before.value < self.value && self.value < after.value;
-    return before.offset === after.offset && self.offset !== before.offset && !inOrder;
-  };
   const confirmed = new Set<number>();
   read.forEach((self, k) => {
-    if (bracketed(k)) return;
     const near = new Set([read[k - 1], read[k - 2], read[k + 1], read[k + 2], ...(self.clear ? [nearestClear(k, -1), nearestClear(k, 1)] : [])]);
     const same = [...near].filter((other) => other?.offset === self.offset).length;
     const plates = [read[k - 1], read[k + 1]].filter((other) => {
@@ -92,7 +104,7 @@ export function findAnchors(pages: readonly Page[], style: NumeralStyle, limits:
   });
   const gapped = new Set<number>();
   read.forEach((self, k) => {
-    if (!self.clear || confirmed.has(k) || bracketed(k)) return;
+    if (!self.clear || confirmed.has(k)) return;
     const before = read[k - 1];
     const after = read[k + 1];
     const stepBefore = before ? relation(before, self, limits) : null;

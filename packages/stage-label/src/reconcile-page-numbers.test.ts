@@ -35,6 +35,13 @@ describe('reconcilePageNumbers', () => {
     expect(numbers(['53', '54', '113', '56'])).toEqual(['53', '54', '55', '56']);
   });
 
+  it('corrects two misreads in a row that agree with each other between two clear readings (erobdefoa: 6, "2", "3", 9)', () => {
+    const result = reconcilePageNumbers(readings(['6', '2', '3', '9']).map((reading) => ({ ...reading, confidence: reading.printed === '3' ? 0.6 : 0.9 })));
+    expect(result.map((page) => page.printedPageNumber)).toEqual(['6', '7', '8', '9']);
+    // A pair that a reading beyond confirms is the run, and the two around it are the misreads.
+    expect(numbers(['18', null, '200', '201', '22', '203']).slice(1)).toEqual(['199', '200', '201', '202', '203']);
+  });
+
   it('fills unnumbered chapter openings and blank pages inside a run', () => {
     const result = reconcilePageNumbers(readings(['40', '41', null, null, '44', '45', null, '47']));
     expect(result.map((page) => page.printedPageNumber)).toEqual(['40', '41', '42', '43', '44', '45', '46', '47']);
