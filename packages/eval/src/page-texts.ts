@@ -6,9 +6,18 @@ const paragraphLines = (paragraph: OcrParagraph) =>
     .filter(Boolean)
     .join('\n');
 
+/**
+ * The blocks of the page's reading: not those of the OCR's margin pass, which are furniture evidence
+ * (a folio, a catch-word read again from a stamp-sized image), never text of the page; counting them
+ * would credit the OCR with text no reader gets and make the merged text look worse than it.
+ */
+const readBlocks = (page: OcrPage) => page.blocks.filter((block) => block.pass !== 'margin');
+
 /** Everything OCR read on the page, in OCR order: lines by "\n", paragraphs and blocks by blank lines. */
 export function ocrText(page: OcrPage): string {
-  return page.blocks.map((block) => block.paragraphs.map(paragraphLines).join('\n')).join('\n\n');
+  return readBlocks(page)
+    .map((block) => block.paragraphs.map(paragraphLines).join('\n'))
+    .join('\n\n');
 }
 
 /**
@@ -17,7 +26,7 @@ export function ocrText(page: OcrPage): string {
  */
 export function correctedText(ocr: OcrPage, correction: CorrectionPage): string {
   const corrected = new Map(correction.paragraphs.map((p) => [`${p.blockNum}/${p.parNum}`, p.text]));
-  return ocr.blocks
+  return readBlocks(ocr)
     .map((block) => block.paragraphs.map((paragraph) => corrected.get(`${block.blockNum}/${paragraph.parNum}`) ?? paragraphLines(paragraph)).join('\n'))
     .join('\n\n');
 }
