@@ -1,5 +1,16 @@
-import type { BlockClass, BlockLabel, LabelPage, LineClass, LineLabel, NumberingStyle, OcrPage, PageNumberLocation, PageRegion } from '@bookpipe/contracts';
-import { headingLines } from './heading-lines.js';
+import type {
+  BlockClass,
+  BlockLabel,
+  LabelPage,
+  LineClass,
+  LineLabel,
+  NumberingStyle,
+  OcrLine,
+  OcrPage,
+  PageNumberLocation,
+  PageRegion,
+} from '@bookpipe/contracts';
+import { headingLines, isUnreadSectionMark } from './heading-lines.js';
 import { afterDivisionLabel, isDivisionLabel, isNamedDivision } from './heading-patterns.js';
 import { findLineFurnitureIn, measure, type PageGeometry } from './line-furniture.js';
 import { isNoisePage, isTextAmidNoise } from './noise-page.js';
@@ -195,6 +206,12 @@ export function labelDeterministic(pages: readonly OcrPage[], options: LabelOpti
         else if (entry.lines.length === 1 && entry.words <= 3 && !leftAligned) set(entry, 'FOOTER', 0.6);
       }
       if (classes.has(entry)) continue;
+      // A section number OCR could not read ("KL:" for "III."), set alone and centred between lines of
+      // text, is the section's heading, not noise.
+      if (entry.noise === 'weak' && entry.lines.length === 1 && isUnreadSectionMark(geometries[pageAt] as PageGeometry, entry.lines[0] as OcrLine)) {
+        set(entry, 'SECTION_HEADING', 0.5);
+        continue;
+      }
       if (entry.noise === 'weak') {
         set(entry, 'OCR_ARTIFACT', 0.5);
         continue;

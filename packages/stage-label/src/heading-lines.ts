@@ -61,6 +61,36 @@ function textWords(line: OcrLine, lineHeight: number): OcrLine['words'] {
   return words;
 }
 
+/** An unread section mark: most words, letters and digits, widest (share of the column), off-centre, mean confidence. */
+const MARK = { words: 3, ink: 6, width: 0.25, offCentre: 0.06, confidence: 0.35 } as const;
+
+/**
+ * Whether a line is a mark OCR could not read, set alone and centred among the lines of text: in an old
+ * print, a section's number ("III.", "§. 1.") in spaced or worn type, which tesseract reads as "KL:" or
+ * "S. LO" with next to no confidence. A few characters, narrower than a quarter of the column, centred
+ * on it closer than a heading that reads (`MAX_OFF_CENTRE`), read with under 0.35 mean confidence, with
+ * lines of text above and below it. Measured on every page of ../shared/eval: it holds on two lines,
+ * both section numbers; readable ones are judged by what they say (`isSectionNumber`).
+ */
+export function isUnreadSectionMark(geometry: PageGeometry, line: OcrLine): boolean {
+  const { lineHeight, left, right: columnRight, bodyLines } = geometry;
+  const column = columnRight - left;
+  if (bodyLines.length < 3 || column <= 0) return false;
+  const words = line.words.filter((word) => hasInk(word.text) && word.bbox.height >= 0.35 * lineHeight);
+  if (words.length === 0 || words.length > MARK.words) return false;
+  if (words.map((word) => word.text.replace(/[^\p{L}\p{N}]/gu, '')).join('').length > MARK.ink) return false;
+  if (words.reduce((sum, word) => sum + word.confidence, 0) / words.length >= MARK.confidence) return false;
+  const x0 = Math.min(...words.map((word) => word.bbox.x));
+  const x1 = Math.max(...words.map((word) => right(word.bbox)));
+  if (x1 - x0 > MARK.width * column || Math.abs((x0 + x1) / 2 - (left + column / 2)) > MARK.offCentre * column) return false;
+  const top = line.bbox.y;
+  const bottom = line.bbox.y + line.bbox.height;
+  const others = bodyLines.map((placed) => placed.line).filter((other) => other !== line);
+  return (
+    others.some((other) => other.bbox.y + other.bbox.height <= top + 0.3 * lineHeight) && others.some((other) => other.bbox.y >= bottom - 0.3 * lineHeight)
+  );
+}
+
 /** A short line centred on the text column that opens or closes its OCR paragraph: a heading's place. */
 export interface CentredLine {
   blockNum: number;
@@ -107,7 +137,8 @@ export function centredLines(geometry: PageGeometry, blocks?: ReadonlySet<number
  * paragraph before or the first of the one after, so the block's class cannot set it apart. A line is a
  * heading when it opens or closes its paragraph, is short and centred on the text column
  * (`centredLines`), has text under it on the page (a heading heads something), and reads as a section
- * number or names a division ("CAPUT II", "Paragraphus I."). A bare number also needs text above it:
+ * number or names a division ("CAPUT II", "Paragraphus I."), or is a mark OCR could not read, centred
+ * among the lines of text (`isUnreadSectionMark`). A bare number also needs text above it:
  * alone at the top or foot of a page it is a folio. Lines already labelled (furniture) and blocks that
  * are not text are left alone.
  */
@@ -126,13 +157,14 @@ export function headingLines(geometry: PageGeometry, blockClasses: ReadonlyMap<n
   return centredLines(geometry, textBlocks).flatMap((candidate) => {
     if (labelled.has(`${candidate.blockNum}/${candidate.parNum}/${candidate.lineNum}`)) return [];
     const division = isDivisionLabel(candidate.text);
-    if (!division && !isSectionNumber(candidate.text)) return [];
+    const unread = !division && !isSectionNumber(candidate.text) && isUnreadSectionMark(geometry, candidate.line);
+    if (!division && !unread && !isSectionNumber(candidate.text)) return [];
     const { line } = candidate;
     const bottom = line.bbox.y + line.bbox.height;
     const below = bodyLines.some((other) => other !== line && other.bbox.y >= bottom - 0.3 * lineHeight);
     const above = bodyLines.some((other) => other !== line && other.bbox.y + other.bbox.height <= line.bbox.y + 0.3 * lineHeight);
     if (!below || (!division && !above) || bottom > page.height) return [];
     const { blockNum, parNum, lineNum } = candidate;
-    return [{ blockNum, parNum, lineNum, classification: 'SECTION_HEADING' as const, confidence: division ? 0.75 : 0.7 }];
+    return [{ blockNum, parNum, lineNum, classification: 'SECTION_HEADING' as const, confidence: division ? 0.75 : unread ? 0.5 : 0.7 }];
   });
 }

@@ -451,6 +451,23 @@ describe('heading lines inside text blocks', () => {
     }
   });
 
+  it('labels a centred mark OCR could not read among the lines of text as a section heading, in a text block or a block of its own', () => {
+    // "KL:" read for "III." with next to no confidence, centred on the column (x 100 to 1050).
+    const mark = (x: number, confidence: number): LineSpec => ({ words: [['KL:', x]], y: 520, confidence });
+    const inBlock = [page(1, [[...body(100, 8), mark(545, 0.2)], body(580, 10)])];
+    expect(labelDeterministic(inBlock)[0]?.lines?.map((line) => labelText(inBlock[0] as OcrPage, line))).toEqual(['SECTION_HEADING:KL:']);
+    const ownBlock = [page(1, [body(100, 8), [mark(545, 0.2)], body(580, 10)])];
+    expect(labelDeterministic(ownBlock)[0]?.blocks.map((block) => block.classification)).toEqual(['BODY', 'SECTION_HEADING', 'BODY']);
+    // Read with confidence, it says what it is (no section number); off centre, it is a mark in the text.
+    for (const other of [mark(545, 0.8), mark(760, 0.2)]) {
+      for (const pages of [[page(1, [[...body(100, 8), other], body(580, 10)])], [page(1, [body(100, 8), [other], body(580, 10)])]]) {
+        const [label] = labelDeterministic(pages);
+        expect(label?.lines ?? []).toEqual([]);
+        expect(label?.blocks.map((block) => block.classification)).not.toContain('SECTION_HEADING');
+      }
+    }
+  });
+
   it('leaves a short line that is text, or is off centre, or names no section, as text', () => {
     for (const line of [[['finis', 100]], [['VII', 900]], [['Amen.', 560]], [['I', 590]], [['MIX', 570]]] as Array<Array<[string, number]>>) {
       const [label] = labelDeterministic(treatise(line));
