@@ -231,11 +231,12 @@ function connectedParts(ink: Uint8Array, width: number, height: number): { label
     if (!ink[start] || visited[start]) continue;
     const members: number[] = [];
     const box: Extent = { x0: width, y0: height, x1: 0, y1: 0 };
-    let top = 0;
-    stack[top++] = start;
+    let size = 0;
+    stack[size++] = start;
     visited[start] = 1;
-    while (top > 0) {
-      const at = stack[--top] as number;
+    while (size > 0) {
+      size -= 1;
+      const at = stack[size] as number;
       members.push(at);
       const x = at % width;
       const y = (at - x) / width;
@@ -252,12 +253,12 @@ function connectedParts(ink: Uint8Array, width: number, height: number): { label
           const next = ny * width + nx;
           if (!ink[next] || visited[next]) continue;
           visited[next] = 1;
-          if (top === stack.length) {
+          if (size === stack.length) {
             const grown = new Int32Array(stack.length * 2);
             grown.set(stack);
             stack = grown;
           }
-          stack[top++] = next;
+          stack[size++] = next;
         }
       }
     }
