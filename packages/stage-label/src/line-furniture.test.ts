@@ -372,6 +372,13 @@ describe('findLineFurniture', () => {
     expect(catchwords.map((labels) => labels.map((label) => [label.lineNum, label.words]))).toEqual([[[25, [8, 8]]], [], []]);
   });
 
+  it('takes a pair mid-foot for the signature when one of its words is one ("FX [S3]" for "* 5", the star misread)', () => {
+    const pages = [
+      page(1, [body(160, 25), [{ words: [['FX', 540]], y: 1420 }], [{ words: [['[S3]', 590]], y: 1424 }], [{ words: [['ziehen,', 900]], y: 1420 }]]),
+    ];
+    expect(marked(pages, findLineFurniture(pages))).toEqual([['SIGNATURE_MARK:FX', 'SIGNATURE_MARK:[S3]', 'CATCHWORD:ziehen,']]);
+  });
+
   it('finds a marginal note OCR read onto the text line it abuts, but not an item number hanging out of a catalogue', () => {
     const line = (y: number, note: Array<[string, number]> = []): LineSpec => ({
       words: [

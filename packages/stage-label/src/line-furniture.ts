@@ -549,7 +549,13 @@ function footFurniture(
     if (Math.abs(middleOf(group) - centre) > 0.25 * width || group.length > 3) continue;
     // A letter or a star makes it a signature ("* 4" is not folio 4); a bare numeral is the folio.
     const folio = numberOnly(groupText);
-    const pattern = SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText);
+    // Or one word of a pair is a whole signature, a letter and a leaf number, beside a mark OCR misread
+    // ("FX [S3]": the margin pass read the star of "* 5" that the page read left out as "FX").
+    const wordSignature = (entry: PlacedWord) => {
+      const text = entry.word.text.replace(/[[\]|{}]/g, '').trim();
+      return SIGNATURE.test(text) && /\p{L}/u.test(text) && /\d/u.test(text);
+    };
+    const pattern = (SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText)) || (group.length === 2 && group.some(wordSignature));
     // Beside a catch-word, the only other thing an early print sets mid-foot is its signature, however OCR
     // read it ("i" for "N 4"); where heads carry the folios, a short group there is no folio either.
     const beside =
