@@ -61,6 +61,14 @@ function textWords(line: OcrLine, lineHeight: number): OcrLine['words'] {
   return words;
 }
 
+/** Where words sit on the text column: their span's width and its middle's distance from the column's middle, as shares of the column. */
+function onColumn(words: OcrLine['words'], geometry: PageGeometry): { width: number; offCentre: number } {
+  const column = geometry.right - geometry.left;
+  const x0 = Math.min(...words.map((word) => word.bbox.x));
+  const x1 = Math.max(...words.map((word) => right(word.bbox)));
+  return { width: (x1 - x0) / column, offCentre: Math.abs((x0 + x1) / 2 - (geometry.left + column / 2)) / column };
+}
+
 /** An unread section mark: most words, letters and digits, widest (share of the column), off-centre, mean confidence. */
 const MARK = { words: 3, ink: 6, width: 0.25, offCentre: 0.06, confidence: 0.35 } as const;
 
@@ -74,15 +82,13 @@ const MARK = { words: 3, ink: 6, width: 0.25, offCentre: 0.06, confidence: 0.35 
  */
 export function isUnreadSectionMark(geometry: PageGeometry, line: OcrLine): boolean {
   const { lineHeight, left, right: columnRight, bodyLines } = geometry;
-  const column = columnRight - left;
-  if (bodyLines.length < 3 || column <= 0) return false;
+  if (bodyLines.length < 3 || columnRight <= left) return false;
   const words = line.words.filter((word) => hasInk(word.text) && word.bbox.height >= 0.35 * lineHeight);
   if (words.length === 0 || words.length > MARK.words) return false;
   if (words.map((word) => word.text.replace(/[^\p{L}\p{N}]/gu, '')).join('').length > MARK.ink) return false;
   if (words.reduce((sum, word) => sum + word.confidence, 0) / words.length >= MARK.confidence) return false;
-  const x0 = Math.min(...words.map((word) => word.bbox.x));
-  const x1 = Math.max(...words.map((word) => right(word.bbox)));
-  if (x1 - x0 > MARK.width * column || Math.abs((x0 + x1) / 2 - (left + column / 2)) > MARK.offCentre * column) return false;
+  const { width, offCentre } = onColumn(words, geometry);
+  if (width > MARK.width || offCentre > MARK.offCentre) return false;
   const top = line.bbox.y;
   const bottom = line.bbox.y + line.bbox.height;
   const others = bodyLines.map((placed) => placed.line).filter((other) => other !== line);
@@ -109,8 +115,7 @@ export interface CentredLine {
  */
 export function centredLines(geometry: PageGeometry, blocks?: ReadonlySet<number>): CentredLine[] {
   const { page, lineHeight, left, right: columnRight, bodyLines } = geometry;
-  const column = columnRight - left;
-  if (bodyLines.length < 2 || column <= 0) return [];
+  if (bodyLines.length < 2 || columnRight <= left) return [];
   const out: CentredLine[] = [];
   for (const block of page.blocks) {
     if (blocks && !blocks.has(block.blockNum)) continue;
@@ -121,9 +126,8 @@ export function centredLines(geometry: PageGeometry, blocks?: ReadonlySet<number
         if (!line) continue;
         const words = textWords(line, lineHeight);
         if (words.length === 0 || words.length > MAX_WORDS) continue;
-        const x0 = Math.min(...words.map((word) => word.bbox.x));
-        const x1 = Math.max(...words.map((word) => right(word.bbox)));
-        if (x1 - x0 > MAX_WIDTH * column || Math.abs((x0 + x1) / 2 - (left + column / 2)) > MAX_OFF_CENTRE * column) continue;
+        const { width, offCentre } = onColumn(words, geometry);
+        if (width > MAX_WIDTH || offCentre > MAX_OFF_CENTRE) continue;
         out.push({ blockNum: block.blockNum, parNum: paragraph.parNum, lineNum: index + 1, line, words, text: words.map((word) => word.text).join(' ') });
       }
     }
@@ -157,8 +161,9 @@ export function headingLines(geometry: PageGeometry, blockClasses: ReadonlyMap<n
   return centredLines(geometry, textBlocks).flatMap((candidate) => {
     if (labelled.has(`${candidate.blockNum}/${candidate.parNum}/${candidate.lineNum}`)) return [];
     const division = isDivisionLabel(candidate.text);
-    const unread = !division && !isSectionNumber(candidate.text) && isUnreadSectionMark(geometry, candidate.line);
-    if (!division && !unread && !isSectionNumber(candidate.text)) return [];
+    const section = !division && isSectionNumber(candidate.text);
+    const unread = !division && !section && isUnreadSectionMark(geometry, candidate.line);
+    if (!division && !section && !unread) return [];
     const { line } = candidate;
     const bottom = line.bbox.y + line.bbox.height;
     const below = bodyLines.some((other) => other !== line && other.bbox.y >= bottom - 0.3 * lineHeight);

@@ -551,11 +551,7 @@ function footFurniture(
     const folio = numberOnly(groupText);
     // Or one word of a pair is a whole signature, a letter and a leaf number, beside a mark OCR misread
     // ("FX [S3]": the margin pass read the star of "* 5" that the page read left out as "FX").
-    const wordSignature = (entry: PlacedWord) => {
-      const text = entry.word.text.replace(/[[\]|{}]/g, '').trim();
-      return SIGNATURE.test(text) && /\p{L}/u.test(text) && /\d/u.test(text);
-    };
-    const pattern = (SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText)) || (group.length === 2 && group.some(wordSignature));
+    const pattern = (SIGNATURE.test(groupText) && /[\p{L}*)(]/u.test(groupText)) || (group.length === 2 && group.some(isWholeSignature));
     // Beside a catch-word, the only other thing an early print sets mid-foot is its signature, however OCR
     // read it ("i" for "N 4"); where heads carry the folios, a short group there is no folio either.
     const beside =
@@ -570,6 +566,12 @@ function footFurniture(
     context.mark(group, kind, kind === 'PAGE_NUMBER' && folio ? 0.7 + 0.2 * folio.weight : beside ? 0.5 : 0.7);
     context.found.add(kind);
   }
+}
+
+/** Whether a word alone is a signature with its leaf number ("S3", "[B 2]"; brackets OCR added left out). */
+function isWholeSignature(entry: PlacedWord): boolean {
+  const text = entry.word.text.replace(/[[\]|{}]/g, '').trim();
+  return SIGNATURE.test(text) && /\p{L}/u.test(text) && /\d/u.test(text);
 }
 
 /**

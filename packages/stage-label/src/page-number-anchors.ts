@@ -70,19 +70,20 @@ export function findAnchors(pages: readonly Page[], style: NumeralStyle, limits:
   // misreads in a row may agree with each other ("2", "3" read for a worn 7 and 8 between 6 and 9): a
   // pair out of order between two clear readings that agree is misread all the same, unless a reading
   // beyond them agrees with the pair (then the two around it are the odd ones).
+  const windows = (k: number): Array<[number, number]> => [
+    [k - 1, k + 1],
+    [k - 1, k + 2],
+    [k - 2, k + 1],
+  ];
   const bracketed = (k: number) =>
-    [
-      [k - 1, k + 1],
-      [k - 1, k + 2],
-      [k - 2, k + 1],
-    ].some(([from, to]) => {
-      const before = all[from as number];
-      const after = all[to as number];
+    windows(k).some(([from, to]) => {
+      const before = all[from];
+      const after = all[to];
       if (before === undefined || after === undefined || before.offset !== after.offset) return false;
-      const inside = all.slice((from as number) + 1, to);
+      const inside = all.slice(from + 1, to);
       if (inside.some((other) => other.offset === before.offset || (before.value < other.value && other.value < after.value))) return false;
       if (inside.length === 1) return true;
-      const beyond = [all[(from as number) - 1], all[(to as number) + 1]];
+      const beyond = [all[from - 1], all[to + 1]];
       return before.clear && after.clear && !beyond.some((other) => other !== undefined && inside.some((pair) => pair.offset === other.offset));
     });
   // Misreads are set aside before anything is confirmed: the readings around them are neighbours then.

@@ -1,4 +1,4 @@
-import { type BBox, type OcrPage, OcrPageSchema, type OcrWord } from '@bookpipe/contracts';
+import { type BBox, boxAround, type OcrPage, OcrPageSchema, type OcrWord } from '@bookpipe/contracts';
 import { describe, expect, it } from 'vitest';
 import { findMarginPieces, type GreyImage, marginWords, stackPieces, withMarginBlocks } from './margin-pass.js';
 import { readMargins } from './read-margins.js';
@@ -95,19 +95,10 @@ describe('findMarginPieces', () => {
     ink(image, { x: 0, y: 1045, width: WIDTH, height: HEIGHT - 1045 }, true);
     // Specks at the image's foot that OCR read as a thin line of four words.
     const specks: OcrWord[] = [0, 1, 2, 3].map((w) => ({ text: 'ee', bbox: { x: 200 + w * 100, y: 1380, width: 40, height: 6 }, confidence: 0.1 }));
-    page.blocks.push({
-      blockNum: 2,
-      bbox: { x: 200, y: 1380, width: 340, height: 6 },
-      paragraphs: [
-        {
-          parNum: 1,
-          bbox: { x: 200, y: 1380, width: 340, height: 6 },
-          text: 'ee ee ee ee',
-          confidence: 0.1,
-          lines: [{ bbox: { x: 200, y: 1380, width: 340, height: 6 }, text: 'ee ee ee ee', confidence: 0.1, words: specks }],
-        },
-      ],
-    });
+    const bbox = boxAround(specks.map((word) => word.bbox));
+    const text = specks.map((word) => word.text).join(' ');
+    const line = { bbox, text, confidence: 0.1, words: specks };
+    page.blocks.push({ blockNum: 2, bbox, paragraphs: [{ parNum: 1, bbox, text, confidence: 0.1, lines: [line] }] });
     expect(findMarginPieces(image, page).map((piece) => piece.bbox)).toEqual([catchword]);
   });
 

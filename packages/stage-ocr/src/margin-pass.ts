@@ -183,8 +183,6 @@ function bandPieces(image: GreyImage, band: { x0: number; x1: number; y0: number
   const pieces: MarginPiece[] = [];
   for (const group of groups) {
     const box = group.box;
-    // A piece touching the band's side is the page's edge or the gutter's shadow, cut off.
-    if (box.x0 === 0 || box.x1 === bw) continue;
     const pieceWidth = box.x1 - box.x0;
     const pieceHeight = box.y1 - box.y0;
     const density = group.count / (pieceWidth * pieceHeight);
